@@ -1,0 +1,259 @@
+"""Entry, move and exit rates, and the monthly transition probabilities they imply.
+
+Rates are continuous-time intensities (events per child-year, or entries per year). For each age
+band they form a generator matrix ``Q`` over the placements plus one absorbing state per exit
+reason; the monthly transition probabilities are ``expm(Q / 12)``. Probabilities therefore always
+agree with the rates, and a child can move and then leave within the same month.
+
+Every array carries a leading ``draw`` dimension: one set of rates per posterior draw (or a single
+draw for point estimates). The engine runs simulated path ``i`` on draw ``i % n_draws``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import scipy.linalg
+import xarray as xr
+
+from placecast.errors import ConfigError
+from placecast.states import MONTHS_PER_YEAR, StateSpace
+
+_SHARE_TOL = 1e-6
+
+#: The variables of a :class:`Rates` dataset and their dimensions after ``draw``.
+RATE_DIMS: dict[str, tuple[str, ...]] = {
+    "entries_per_year": (),
+    "entry_growth_per_year": (),
+    "entry_age_band_share": ("age_band",),
+    "entry_placement_share": ("age_band", "placement"),
+    "move_rate_per_year": ("age_band", "from_placement", "to_placement"),
+    "exit_rate_per_year": ("age_band", "placement", "exit_reason"),
+}
+
+
+def _coords(space: StateSpace) -> dict[str, tuple[str, ...]]:
+    return {
+        "age_band": space.age_band_labels,
+        "placement": space.placement_names,
+        "from_placement": space.placement_names,
+        "to_placement": space.placement_names,
+        "exit_reason": space.exit_reasons,
+    }
+
+
+def _as_draws(name: str, value: Any, dims: tuple[str, ...], space: StateSpace) -> xr.DataArray:
+    """Turn an array-like (with or without a leading draw axis) into a DataArray with named dims."""
+    coords = _coords(space)
+    if isinstance(value, xr.DataArray):
+        if "draw" not in value.dims:
+            value = value.expand_dims(draw=1)
+        missing = set(dims) - set(value.dims)
+        if missing:
+            raise ConfigError(f"Rates.{name}: missing dimensions {sorted(missing)}")
+        value = value.transpose("draw", *dims)
+        for d in dims:
+            got = tuple(str(c) for c in value.coords[d].values) if d in value.coords else None
+            if got is not None and got != coords[d]:
+                raise ConfigError(f"Rates.{name}: coordinate {d} is {got}, expected {coords[d]}")
+        arr = np.asarray(value.values, dtype=float)
+    else:
+        arr = np.asarray(value, dtype=float)
+        shape = tuple(len(coords[d]) for d in dims)
+        if arr.shape == shape:
+            arr = arr[None, ...]
+        if arr.shape[1:] != shape:
+            raise ConfigError(
+                f"Rates.{name}: expected shape {shape} (dims {dims}) with an optional leading "
+                f"draw axis, got {np.shape(value)}"
+            )
+    return xr.DataArray(
+        arr,
+        dims=("draw", *dims),
+        coords={"draw": np.arange(arr.shape[0]), **{d: list(coords[d]) for d in dims}},
+        name=name,
+    )
+
+
+def _where(da: xr.DataArray, mask: np.ndarray) -> str:
+    """Name the first offending coordinates of a boolean mask, for error messages."""
+    idx = np.argwhere(mask)[0]
+    return ", ".join(f"{d}={da.coords[d].values[i]!r}" for d, i in zip(da.dims, idx, strict=True))
+
+
+@dataclass(frozen=True)
+class Rates:
+    """Rates of the cohort model, possibly one set per posterior draw.
+
+    Build with :meth:`Rates.build`; the constructor expects an already validated dataset.
+
+    Attributes
+    ----------
+    space
+        The state space the rates refer to.
+    data
+        ``xarray.Dataset`` with variables ``entries_per_year`` (draw),
+        ``entry_growth_per_year`` (draw; relative change of the entry intensity per year),
+        ``entry_age_band_share`` (draw, age_band), ``entry_placement_share``
+        (draw, age_band, placement), ``move_rate_per_year``
+        (draw, age_band, from_placement, to_placement) and ``exit_rate_per_year``
+        (draw, age_band, placement, exit_reason). Rates are events per child-year.
+    """
+
+    space: StateSpace
+    data: xr.Dataset
+
+    @classmethod
+    def build(
+        cls,
+        space: StateSpace,
+        *,
+        entries_per_year: Any,
+        entry_age_band_share: Any,
+        entry_placement_share: Any,
+        move_rate_per_year: Any,
+        exit_rate_per_year: Any,
+        entry_growth_per_year: Any = 0.0,
+    ) -> Rates:
+        """Validate array-likes (or DataArrays) and assemble a :class:`Rates`.
+
+        Each argument may have a leading ``draw`` axis; arguments without one are shared by all
+        draws. See the class docstring for the dimensions.
+
+        Raises
+        ------
+        ConfigError
+            Negative or non-finite values, shares that do not sum to one, a move from a
+            placement to itself, or any entry or move into a placement below its minimum age.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from placecast.states import StateSpace
+        >>> s = StateSpace()
+        >>> P, B, R = s.n_placements, s.n_bands, len(s.exit_reasons)
+        >>> mix = np.zeros((B, P)); mix[:, 0] = 1.0
+        >>> r = Rates.build(s, entries_per_year=100, entry_age_band_share=np.full(B, 1 / B),
+        ...                 entry_placement_share=mix, move_rate_per_year=np.zeros((B, P, P)),
+        ...                 exit_rate_per_year=np.full((B, P, R), 0.1))
+        >>> r.n_draws
+        1
+        """
+        raw = {
+            "entries_per_year": entries_per_year,
+            "entry_growth_per_year": entry_growth_per_year,
+            "entry_age_band_share": entry_age_band_share,
+            "entry_placement_share": entry_placement_share,
+            "move_rate_per_year": move_rate_per_year,
+            "exit_rate_per_year": exit_rate_per_year,
+        }
+        arrays = {k: _as_draws(k, v, RATE_DIMS[k], space) for k, v in raw.items()}
+        n_draws = {k: a.sizes["draw"] for k, a in arrays.items()}
+        n = max(n_draws.values())
+        for k, a in arrays.items():
+            if a.sizes["draw"] not in (1, n):
+                raise ConfigError(f"Rates: {k} has {a.sizes['draw']} draws, others have {n}")
+            if a.sizes["draw"] == 1 and n > 1:
+                arrays[k] = xr.concat([a] * n, dim="draw").assign_coords(draw=np.arange(n))
+        rates = cls(space, xr.Dataset(arrays))
+        rates.validate()
+        return rates
+
+    def validate(self) -> None:
+        """Check the rates; raise :class:`ConfigError` naming the first offending entry."""
+        space, ds = self.space, self.data
+        for name in RATE_DIMS:
+            da = ds[name]
+            bad = ~np.isfinite(da.values)
+            if bad.any():
+                raise ConfigError(f"Rates.{name}[{_where(da, bad)}] is not finite")
+            if name != "entry_growth_per_year":
+                bad = da.values < 0
+                if bad.any():
+                    raise ConfigError(
+                        f"Rates.{name}[{_where(da, bad)}] is negative; rates and shares must be >= 0"
+                    )
+        growth = ds["entry_growth_per_year"]
+        if (growth.values <= -1).any():
+            raise ConfigError("Rates.entry_growth_per_year must be > -1 (a fall of under 100%)")
+        for name, dim in (("entry_age_band_share", "age_band"), ("entry_placement_share", "placement")):
+            total = ds[name].sum(dim)
+            bad = np.abs(total.values - 1.0) > _SHARE_TOL
+            if bad.any():
+                raise ConfigError(
+                    f"Rates.{name} must sum to 1 over {dim}; at [{_where(total, bad)}] it sums "
+                    f"to {float(total.values[bad][0]):.6g}"
+                )
+        move = ds["move_rate_per_year"].values
+        diag = np.einsum("dbpp->dbp", move)
+        if (diag != 0).any():
+            raise ConfigError("Rates.move_rate_per_year: a move from a placement to itself must be 0")
+        # No entry or move into a placement below its minimum age (e.g. semi-independent under 16).
+        min_band = space.min_age_band
+        too_young = np.arange(space.n_bands)[:, None] < min_band[None, :]  # (band, placement)
+        for name, values in (
+            ("entry_placement_share", ds["entry_placement_share"].values),
+            ("move_rate_per_year", move.sum(axis=2)),  # summed over from_placement
+        ):
+            bad = (values > 0) & too_young[None]
+            if bad.any():
+                _, b, p = np.argwhere(bad)[0]
+                raise ConfigError(
+                    f"Rates.{name}: placement {space.placement_names[p]!r} is only allowed from age "
+                    f"{space.placements[p].min_age_years}, but age band "
+                    f"{space.age_band_labels[b]!r} has a positive rate into it"
+                )
+
+    # -- access ------------------------------------------------------------------------------
+    @property
+    def n_draws(self) -> int:
+        return int(self.data.sizes["draw"])
+
+    def select_draws(self, draws: Any) -> Rates:
+        """Rates restricted to some draws (renumbered 0..n-1)."""
+        ds = self.data.isel(draw=np.asarray(draws))
+        return Rates(self.space, ds.assign_coords(draw=np.arange(ds.sizes["draw"])))
+
+    def generator(self) -> np.ndarray:
+        """Generator matrices, shape (draw, age_band, K, K) with K = placements + exit reasons.
+
+        Rows are placements then exit reasons (absorbing); units are per month.
+        """
+        P = self.space.n_placements
+        R = len(self.space.exit_reasons)
+        move = self.data["move_rate_per_year"].values / MONTHS_PER_YEAR
+        exit_ = self.data["exit_rate_per_year"].values / MONTHS_PER_YEAR
+        D, B = move.shape[:2]
+        q = np.zeros((D, B, P + R, P + R))
+        q[:, :, :P, :P] = move
+        q[:, :, :P, P:] = exit_
+        q[:, :, np.arange(P), np.arange(P)] = -(move.sum(axis=-1) + exit_.sum(axis=-1))
+        return q
+
+    def monthly_probabilities(self) -> np.ndarray:
+        """Monthly transition probabilities from each placement, shape (draw, band, P, P + R).
+
+        Column ``j < P`` is "in placement j at the end of the month", column ``P + r`` is
+        "left care for exit reason r during the month". Rows sum to one.
+        """
+        P = self.space.n_placements
+        probs = scipy.linalg.expm(self.generator())[:, :, :P, :]
+        # expm is accurate to ~1e-15; clip the round-off so probabilities are valid.
+        probs = np.clip(probs, 0.0, 1.0)
+        return probs / probs.sum(axis=-1, keepdims=True)
+
+    def monthly_probabilities_da(self) -> xr.DataArray:
+        """:meth:`monthly_probabilities` with named dimensions."""
+        s = self.space
+        return xr.DataArray(
+            self.monthly_probabilities(),
+            dims=("draw", "age_band", "from_placement", "to_state"),
+            coords={
+                "draw": self.data["draw"].values,
+                "age_band": list(s.age_band_labels),
+                "from_placement": list(s.placement_names),
+                "to_state": [*s.placement_names, *s.exit_reasons],
+            },
+        )

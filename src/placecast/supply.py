@@ -1,0 +1,165 @@
+"""Foster-carer supply: how many mainstream in-house places exist each month.
+
+Approved households change by recruitment (approvals) and deregistration (resignations,
+terminations, retirements). Usable places are
+
+    places(t) = floor(households(t) x places_per_household x (1 - unusable_place_share))
+
+where ``unusable_place_share`` is the share of approved places that cannot be matched to a child
+needing a placement (carers on hold, approved for a narrow age range, sibling-only places ...).
+
+Process noise: approvals are Poisson and deregistrations binomial each month, both drawn by
+inversion from uniforms, so that a scenario with more approvals (or a lower deregistration rate)
+never has fewer households on the same random numbers (a monotone coupling; see the scenario tests).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import NamedTuple
+
+import numpy as np
+import scipy.stats
+
+from placecast.errors import ConfigError
+from placecast.states import MONTHS_PER_YEAR
+
+
+@dataclass(frozen=True)
+class CarerSupply:
+    """Mainstream in-house foster-carer supply.
+
+    Parameters
+    ----------
+    households
+        Approved mainstream households at the start of the forecast.
+    places_per_household
+        Average approved places per household.
+    approvals_per_year
+        New households approved per year.
+    deregistration_rate_per_year
+        Share of households leaving per year (continuous-time rate; 0.13 ~ 13% a year).
+    unusable_place_share
+        Share of approved places that cannot be used for a new placement.
+
+    Examples
+    --------
+    >>> s = CarerSupply(households=100, places_per_household=2.0, approvals_per_year=10,
+    ...                 deregistration_rate_per_year=0.13, unusable_place_share=0.1)
+    >>> s.places(np.array([100.0]), stochastic=True)
+    array([180.])
+    """
+
+    households: float
+    places_per_household: float
+    approvals_per_year: float
+    deregistration_rate_per_year: float
+    unusable_place_share: float = 0.0
+
+    def __post_init__(self) -> None:
+        for name in (
+            "households",
+            "places_per_household",
+            "approvals_per_year",
+            "deregistration_rate_per_year",
+        ):
+            value = getattr(self, name)
+            if not np.isfinite(value) or value < 0:
+                raise ConfigError(f"CarerSupply.{name} must be a finite number >= 0, got {value}")
+        if not 0 <= self.unusable_place_share < 1:
+            raise ConfigError(
+                "CarerSupply.unusable_place_share must be in [0, 1), "
+                f"got {self.unusable_place_share}"
+            )
+
+    def places(
+        self,
+        households: np.ndarray,
+        *,
+        stochastic: bool,
+        places_per_household: float | np.ndarray | None = None,
+    ) -> np.ndarray:
+        """Usable in-house places for given household counts (whole places when stochastic)."""
+        pph = self.places_per_household if places_per_household is None else places_per_household
+        places = households * pph * (1.0 - self.unusable_place_share)
+        # A tiny epsilon keeps e.g. 100 x 2.0 x 0.9 = 179.99999999999997 from flooring to 179.
+        return np.floor(places + 1e-9) if stochastic else places
+
+
+def step_households(
+    households: np.ndarray,
+    approvals_per_year: float,
+    deregistration_rate_per_year: float,
+    *,
+    rng: np.random.Generator | None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Advance household counts one month, vectorised over paths.
+
+    Parameters
+    ----------
+    households
+        Households per path at the start of the month.
+    approvals_per_year, deregistration_rate_per_year
+        This month's recruitment and deregistration rates.
+    rng
+        Random generator; ``None`` gives the expected (mean-field) step.
+
+    Returns
+    -------
+    households, approvals, deregistrations
+        Arrays shaped like ``households``.
+    """
+    mean_approvals = approvals_per_year / MONTHS_PER_YEAR
+    p_leave = -np.expm1(-deregistration_rate_per_year / MONTHS_PER_YEAR)
+    if rng is None:
+        approvals = np.full_like(households, mean_approvals, dtype=float)
+        deregistrations = households * p_leave
+    else:
+        u = rng.random((2, households.size)).reshape(2, *households.shape)
+        approvals = scipy.stats.poisson.ppf(u[0], mean_approvals) if mean_approvals > 0 else 0 * u[0]
+        deregistrations = scipy.stats.binom.ppf(u[1], households, p_leave)
+        # ppf is nan when households == 0 and -1 at u == 0 exactly; both mean "nobody left".
+        approvals = np.maximum(approvals, 0.0)
+        deregistrations = np.maximum(np.nan_to_num(deregistrations), 0.0)
+    return households + approvals - deregistrations, approvals, deregistrations
+
+
+class SupplyPaths(NamedTuple):
+    """Carer supply by (path, month); month 0 is the start."""
+
+    households: np.ndarray
+    approvals: np.ndarray
+    deregistrations: np.ndarray
+    places: np.ndarray
+
+
+def simulate_supply(
+    supply: CarerSupply,
+    *,
+    approvals_per_year: np.ndarray,
+    deregistration_rate_per_year: np.ndarray,
+    places_per_household: np.ndarray,
+    paths: int,
+    rng: np.random.Generator | None,
+) -> SupplyPaths:
+    """Households and usable places month by month, vectorised over paths.
+
+    Supply does not depend on the children in care, so it is simulated for all paths up front.
+    The drivers are arrays over forecast months 1..T; ``rng=None`` gives the expected values.
+    """
+    T = len(approvals_per_year)
+    stochastic = rng is not None
+    households = np.zeros((paths, T + 1))
+    approvals = np.zeros((paths, T + 1))
+    deregistrations = np.zeros((paths, T + 1))
+    households[:, 0] = np.floor(supply.households) if stochastic else supply.households
+    for t in range(1, T + 1):
+        households[:, t], approvals[:, t], deregistrations[:, t] = step_households(
+            households[:, t - 1],
+            float(approvals_per_year[t - 1]),
+            float(deregistration_rate_per_year[t - 1]),
+            rng=rng,
+        )
+    pph = np.concatenate([places_per_household[:1], places_per_household])
+    places = supply.places(households, stochastic=stochastic, places_per_household=pph[None, :])
+    return SupplyPaths(households, approvals, deregistrations, places)
