@@ -147,7 +147,7 @@ def child_weeks(ds: xr.DataArray | xr.Dataset) -> xr.DataArray:
     children = ds["children"] if isinstance(ds, xr.Dataset) else ds
     by_placement = children.sum("age_band")
     mean_stock = (by_placement + by_placement.shift(month=1)) / 2.0
-    days = xr.DataArray(pd.DatetimeIndex(children["date"].values).days_in_month, dims="month")
+    days = xr.DataArray(pd.DatetimeIndex(children["date"].values).days_in_month.to_numpy(), dims="month")
     weeks = (mean_stock * days / DAYS_PER_WEEK).fillna(0.0)
     return weeks.rename("child_weeks")
 

@@ -29,7 +29,7 @@ so results depend only on (inputs, seed, batch_paths) and not on the number of w
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -207,12 +207,7 @@ class _Batch:
 
     @property
     def p_leave_f32(self) -> np.ndarray:
-        # Single precision halves the memory traffic of the hottest gather; the rounding
-        # (< 1e-7 relative) is far below any rate's uncertainty.
-        cache = self.__dict__.setdefault("_cum_cache", {})
-        if "p_leave_f32" not in cache:
-            cache["p_leave_f32"] = self.p_leave.astype(np.float32)
-        return cache["p_leave_f32"]
+        return self._cached("p_leave_f32", lambda: self.p_leave.astype(np.float32))
 
     # Cumulative versions for sampling by inversion (last column = 1).
     @property
@@ -228,10 +223,13 @@ class _Batch:
         return self._cum("placement_share")
 
     def _cum(self, name: str) -> np.ndarray:
-        cache = self.__dict__.setdefault("_cum_cache", {})
-        if name not in cache:
-            cache[name] = np.cumsum(getattr(self, name), axis=-1)
-        return cache[name]
+        return self._cached(name + "_cum", lambda: np.cumsum(getattr(self, name), axis=-1))
+
+    def _cached(self, key: str, make: Callable[[], np.ndarray]) -> np.ndarray:
+        cache = self.__dict__.setdefault("_cache", {})
+        if key not in cache:
+            cache[key] = make()
+        return cache[key]
 
     @classmethod
     def gather(cls, rates: Rates, draw: np.ndarray) -> _Batch:
@@ -249,7 +247,7 @@ class _Batch:
         return cls(
             space=space,
             draw=draw,
-            p_leave=np.swapaxes(leave[draw][:, band, :], 1, 2),  # (S, P, A)
+            p_leave=np.ascontiguousarray(np.swapaxes(leave[draw][:, band, :], 1, 2)),  # (S, P, A)
             route=route[draw],
             entries_per_month=ds["entries_per_year"].values[draw] / MONTHS_PER_YEAR,
             entry_growth=ds["entry_growth_per_year"].values[draw],
@@ -258,10 +256,39 @@ class _Batch:
         )
 
 
-def _categorical(rng: np.random.Generator, cum: np.ndarray) -> np.ndarray:
-    """One draw per row of cumulative probabilities ``cum`` (n, K) by inversion."""
-    u = rng.random(cum.shape[0]) * cum[:, -1]
-    return (u[:, None] >= cum[:, :-1]).sum(axis=1)
+def _categorical(cum: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """Category of each row of cumulative probabilities ``cum`` (n, K) at uniforms ``u`` (n,)."""
+    return ((u * cum[:, -1])[:, None] >= cum[:, :-1]).sum(axis=1)
+
+
+def _binomial_by_inversion(
+    n: np.ndarray, p: np.ndarray, u: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Binomial(n, p) draws from uniforms ``u`` by inverting the CDF, for small n.
+
+    Also returns, for each draw k, ``(u - F(k-1)) / P(k)``: a fresh uniform independent of k,
+    used to route the first leaver of the cell without consuming more random numbers.
+    Inversion makes the draw a monotone function of ``u``, so two scenarios on the same uniforms
+    differ only where their counts differ (common random numbers).
+    """
+    q = 1.0 - p
+    pmf = q**n
+    cdf = pmf.copy()
+    k = np.zeros_like(n)
+    lower = np.zeros_like(u)
+    chosen_pmf = pmf.copy()
+    for j in range(1, int(n.max(initial=0)) + 1):  # loop over count values, not over children
+        go = (u >= cdf) & (j <= n)
+        if not go.any():
+            break
+        pmf = pmf * np.maximum(n - j + 1, 0) / j * p / q
+        k += go
+        lower = np.where(go, cdf, lower)
+        chosen_pmf = np.where(go, pmf, chosen_pmf)
+        cdf = cdf + pmf
+    with np.errstate(invalid="ignore", divide="ignore"):
+        v = np.where(chosen_pmf > 0, (u - lower) / chosen_pmf, u)
+    return k, np.clip(v, 0.0, np.nextafter(1.0, 0.0))
 
 
 def _allocate(free: np.ndarray, demand: np.ndarray) -> np.ndarray:
@@ -327,15 +354,17 @@ def _step_sampled(
     month: int,
     multiplier: float,
     rng_moves: np.random.Generator,
+    rng_extra: np.random.Generator,
     rng_entries: np.random.Generator,
 ) -> _MonthResult:
     """One month on whole children with random draws (steps 1-4 of the module docstring).
 
-    The binomial number leaving each (path, placement, age month) cell is drawn as a sum of one
-    Bernoulli trial per child in the cell: cells hold few children (a council of 450 spread over
-    ~1,300 states), so this touches only occupied cells and is several times faster than
-    ``Generator.binomial`` over the whole array. Leavers and entrants, a few percent of the
-    children, are then handled as short lists and added back with ``np.add.at``.
+    The binomial number leaving each (path, placement, age month) cell is drawn by inversion from
+    one uniform per cell: a Bernoulli comparison where the cell holds one child (most occupied
+    cells: a council of 450 spreads over ~1,300 states) and a short CDF walk where it holds more.
+    This is several times faster than ``Generator.binomial`` over the whole array and keeps
+    common random numbers across scenarios. Leavers and entrants, a few percent of the children,
+    are then handled as short lists and added back with ``np.add.at``.
     """
     space = batch.space
     S, P, A = n.shape
@@ -345,24 +374,33 @@ def _step_sampled(
     R = batch.route.shape[-1] - P
     flat_n = n.reshape(-1)
 
-    # Step 1: who leaves, and where each leaver goes.
-    occupied = np.flatnonzero(flat_n != 0)  # nonzero on a boolean array is ~7x faster
-    trial_cell = np.repeat(occupied, flat_n[occupied])  # one entry per child
-    u = rng_moves.random(trial_cell.size, dtype=np.float32)
-    left = u < np.take(batch.p_leave_f32.reshape(-1), trial_cell)
-    leaver_cell = trial_cell[left]
+    # Step 1: who leaves, and where each leaver goes. One uniform per cell, drawn whatever the
+    # counts, so scenarios on the same seed see the same uniforms cell by cell.
+    # Single precision for the dense arrays halves memory traffic; the subsets are promoted.
+    u = rng_moves.random(n.shape, dtype=np.float32).reshape(-1)
+    p_leave = batch.p_leave_f32.reshape(-1)
+    one = np.flatnonzero((flat_n == 1) & (u < p_leave))
+    v_one = u[one].astype(float) / p_leave[one]  # uniform given leaving: routes the leaver
+    many = np.flatnonzero(flat_n > 1)
+    k, v_many = _binomial_by_inversion(
+        flat_n[many], p_leave[many].astype(float), u[many].astype(float)
+    )
+    first = k > 0
+    extra = np.repeat(many[first], k[first] - 1)  # rare: second and later leavers of a cell
+    leaver_cell = np.concatenate([one, many[first], extra])
+    v = np.concatenate([v_one, v_many[first], rng_extra.random(extra.size)])
     s, p, a = np.unravel_index(leaver_cell, (S, P, A))
-    dest = _categorical(rng_moves, batch.route_cum[s, band[a], p])
+    dest = _categorical(batch.route_cum[s, band[a], p], v)
     moved = dest < P
     n_moved = int(moved.sum())
 
     # Step 2: entrants (path, age month, first placement).
     es = np.repeat(np.arange(S), rng_entries.poisson(_entry_intensity(batch, month, multiplier)))
-    eb = _categorical(rng_entries, batch.age_share_cum[es])
+    eb = _categorical(batch.age_share_cum[es], rng_entries.random(es.size))
     ea = space.band_start_months[eb] + (
         rng_entries.random(es.size) * space.band_width_months[eb]
     ).astype(np.intp)
-    ep = _categorical(rng_entries, batch.placement_share_cum[es, eb])
+    ep = _categorical(batch.placement_share_cum[es, eb], rng_entries.random(es.size))
 
     # Arrivals = movers then entrants; origin P marks an entrant.
     arr_s = np.concatenate([s[moved], es])
@@ -470,15 +508,19 @@ def _run_batch(
         "redirected_to_overflow": np.zeros((S, T + 1), dtype=count),
         "displaced_to_overflow": np.zeros((S, T + 1), dtype=count),
     }
+    # int32 counts halve the memory traffic of the monthly copies (2^31 children per cell).
     n = np.broadcast_to(initial.counts, (S, P, N_AGE_MONTHS)).astype(
-        np.int64 if seed is not None else float
+        np.int32 if seed is not None else float
     )
     out["children"][:, 0] = space.to_bands(n)
-    rngs = [np.random.default_rng(s) for s in seed.spawn(2)] if seed is not None else None
+    # Three streams: one uniform per cell (fixed consumption, the common random numbers), the
+    # rare extra leavers of a cell, and entries. Keeping them apart stops a difference in one
+    # from shifting the others.
+    rngs = [np.random.default_rng(s) for s in seed.spawn(3)] if seed is not None else None
     for t in range(1, T + 1):
         multiplier = float(drivers.entry_multiplier[t - 1])
         if rngs is not None:
-            res = _step_sampled(n, places[:, t], batch, t, multiplier, rngs[0], rngs[1])
+            res = _step_sampled(n, places[:, t], batch, t, multiplier, *rngs)
         else:
             res = _step_expected(n, places[:, t], batch, t, multiplier)
         n = res.children
