@@ -128,11 +128,12 @@ class Forecast:
 
     def spend_summary(self) -> pd.DataFrame:
         """Spend by financial year and placement (plus scenario costs and total), with intervals."""
-        parts = {str(p): self.spend.sel(placement=p, drop=True) for p in self.spend["placement"].values}
+        spend = self.spend.reset_coords(drop=True)
+        parts = {str(p): spend.sel(placement=p, drop=True) for p in spend["placement"].values}
         extra = self.extra_cost
         if float(np.abs(extra).sum()) > 0:
             parts["scenario_costs"] = extra.broadcast_like(parts[next(iter(parts))])
-        parts["total"] = self.total_cost
+        parts["total"] = self.total_cost.reset_coords(drop=True)
         da = xr.concat(list(parts.values()), dim=pd.Index(list(parts), name="placement"))
         return interval_summary(da)
 

@@ -80,7 +80,7 @@ def _as_draws(name: str, value: Any, dims: tuple[str, ...], space: StateSpace) -
 def _where(da: xr.DataArray, mask: np.ndarray) -> str:
     """Name the first offending coordinates of a boolean mask, for error messages."""
     idx = np.argwhere(mask)[0]
-    return ", ".join(f"{d}={da.coords[d].values[i]!r}" for d, i in zip(da.dims, idx, strict=True))
+    return ", ".join(f"{d}={da.coords[d].values[i].item()!r}" for d, i in zip(da.dims, idx, strict=True))
 
 
 @dataclass(frozen=True)

@@ -676,6 +676,7 @@ def simulate(
     if paths < 1 or batch_paths < 1:
         raise ConfigError(f"paths and batch_paths must be >= 1, got {paths}, {batch_paths}")
     _check_inputs(initial, rates, drivers)
+    month_end_dates(start, months)  # validates ``start`` before any work
     draw = np.arange(paths) % rates.n_draws
     batches = [draw[i : i + batch_paths] for i in range(0, paths, batch_paths)]
     root = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
@@ -732,6 +733,7 @@ def expected(
     if drivers.months != months:
         raise ConfigError(f"drivers cover {drivers.months} months but months={months}")
     _check_inputs(initial, rates, drivers)
+    month_end_dates(start, months)
     draw = np.arange(rates.n_draws) if draws is None else np.asarray(draws)
     carers = simulate_supply(
         supply,

@@ -74,8 +74,8 @@ ENTRY_PLACEMENT_SHARE = np.array(
         [0.45, 0.20, 0.20, 0.00, 0.00, 0.15],  # under 1
         [0.45, 0.25, 0.20, 0.00, 0.00, 0.10],  # 1-4
         [0.40, 0.25, 0.25, 0.02, 0.00, 0.08],  # 5-9
-        [0.30, 0.10, 0.40, 0.12, 0.00, 0.08],  # 10-15
-        [0.15, 0.05, 0.25, 0.08, 0.42, 0.05],  # 16-17
+        [0.30, 0.10, 0.44, 0.08, 0.00, 0.08],  # 10-15
+        [0.12, 0.05, 0.20, 0.06, 0.52, 0.05],  # 16-17
     ]
 )
 
@@ -85,11 +85,11 @@ ENTRY_PLACEMENT_SHARE = np.array(
 #: model, so "other_exit" carries the remaining ~40).
 EXIT_RATES = {
     # reason: rate by band (under 1, 1-4, 5-9, 10-15, 16-17)
-    "returned_home": [0.33, 0.23, 0.11, 0.11, 0.11],
+    "returned_home": [0.25, 0.18, 0.09, 0.18, 0.08],
     "special_guardianship": [0.10, 0.15, 0.08, 0.03, 0.0],
     "adoption": [0.25, 0.18, 0.02, 0.0, 0.0],
     "custody": [0.0, 0.0, 0.0, 0.01, 0.03],
-    "other_exit": [0.02, 0.02, 0.02, 0.04, 0.20],
+    "other_exit": [0.02, 0.02, 0.02, 0.06, 0.08],
 }
 
 #: Assumed moves between categories per child-year, by band: (from, to, rates by band).
@@ -100,14 +100,14 @@ MOVE_RATES = [
     ("friends_family_fostering", "ifa", [0.05, 0.05, 0.05, 0.05, 0.05]),
     ("other", "in_house_fostering", [0.05, 0.05, 0.05, 0.05, 0.05]),
     ("other", "ifa", [0.05, 0.05, 0.05, 0.05, 0.05]),
-    ("in_house_fostering", "residential", [0.0, 0.0, 0.01, 0.06, 0.04]),
-    ("ifa", "residential", [0.0, 0.0, 0.01, 0.06, 0.04]),
+    ("in_house_fostering", "residential", [0.0, 0.0, 0.01, 0.035, 0.02]),
+    ("ifa", "residential", [0.0, 0.0, 0.01, 0.035, 0.02]),
     ("friends_family_fostering", "residential", [0.0, 0.0, 0.01, 0.03, 0.02]),
     ("residential", "in_house_fostering", [0.0, 0.05, 0.05, 0.05, 0.02]),
     ("residential", "ifa", [0.0, 0.10, 0.10, 0.10, 0.05]),
     ("residential", "semi_independent", [0.0, 0.0, 0.0, 0.0, 0.60]),
-    ("in_house_fostering", "semi_independent", [0.0, 0.0, 0.0, 0.0, 0.15]),
-    ("ifa", "semi_independent", [0.0, 0.0, 0.0, 0.0, 0.15]),
+    ("in_house_fostering", "semi_independent", [0.0, 0.0, 0.0, 0.0, 0.25]),
+    ("ifa", "semi_independent", [0.0, 0.0, 0.0, 0.0, 0.25]),
     ("friends_family_fostering", "semi_independent", [0.0, 0.0, 0.0, 0.0, 0.10]),
     ("semi_independent", "residential", [0.0, 0.0, 0.0, 0.0, 0.05]),
 ]

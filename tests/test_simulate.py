@@ -1,0 +1,200 @@
+"""The engine: conservation, capacity, known answers, reproducibility, agreement with a
+per-child reference simulator, and the mean-field model."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import placecast as pc
+from conftest import make_rates, no_capacity_limit
+from placecast.states import N_AGE_MONTHS
+from reference import simulate_reference
+
+
+def _check_conservation(ds):
+    total = ds["children"].sum(("placement", "age_band"))
+    flow = ds["entries"].sum("placement") - ds["exits"].sum(("placement", "exit_reason"))
+    np.testing.assert_array_equal(total.diff("month").values, flow.isel(month=slice(1, None)).values)
+    # Per placement too: stock change = entries + moves in - moves out - exits.
+    by_p = ds["children"].sum("age_band")
+    moves_in = ds["moves"].sum("from_placement").rename(to_placement="placement")
+    moves_out = ds["moves"].sum("to_placement").rename(from_placement="placement")
+    change = ds["entries"] + moves_in - moves_out - ds["exits"].sum("exit_reason")
+    np.testing.assert_array_equal(
+        by_p.diff("month").values, change.isel(month=slice(1, None)).transpose(*by_p.dims).values
+    )
+
+
+@settings(max_examples=15, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    households=st.integers(0, 120),
+    approvals=st.floats(0, 30),
+    batch=st.integers(1, 7),
+)
+def test_children_are_conserved_and_capacity_holds(hackney, seed, households, approvals, batch):
+    supply = pc.CarerSupply(
+        households=households,
+        places_per_household=1.8,
+        approvals_per_year=approvals,
+        deregistration_rate_per_year=0.2,
+        unusable_place_share=0.1,
+    )
+    ds = pc.simulate(
+        hackney.initial, hackney.rates, supply, months=14, paths=9, seed=seed, batch_paths=batch
+    )
+    _check_conservation(ds)
+    in_house = ds["children"].sum("age_band").sel(placement="in_house_fostering")
+    assert (in_house.isel(month=slice(1, None)) <= ds["in_house_places"].isel(month=slice(1, None))).all()
+    assert (ds["children"] >= 0).all()
+    si = ds["children"].sel(placement="semi_independent")
+    assert int(si.sel(age_band=["under_1", "1_4", "5_9", "10_15"]).sum()) == 0
+
+
+def test_pure_exits_match_exponential_decay(space):
+    # 1,000 children aged 5, no entries, exit rate 0.5 a year, no capacity limit.
+    counts = np.zeros((space.n_placements, N_AGE_MONTHS), dtype=int)
+    counts[space.index("ifa"), 60] = 1000
+    initial = pc.InitialStock(space, counts)
+    rates = make_rates(space, exit_rate=0.5)
+    ds = pc.simulate(initial, rates, no_capacity_limit(), months=24, paths=400, seed=7)
+    total = ds["children"].sum(("placement", "age_band"))
+    t = np.arange(25)
+    expected = 1000 * np.exp(-0.5 * t / 12)
+    mean = total.mean("path").values
+    sd = np.sqrt(1000 * np.exp(-0.5 * t / 12) * (1 - np.exp(-0.5 * t / 12)) / 400)
+    assert np.all(np.abs(mean - expected) <= 4 * sd + 1e-9)
+    # The mean-field model gives the exact expectation.
+    e = pc.expected(initial, rates, no_capacity_limit(), months=24)
+    np.testing.assert_allclose(e["children"].sum(("placement", "age_band")).values[0], expected, rtol=1e-10)
+
+
+def test_eighteenth_birthday_is_an_exact_exit(space):
+    counts = np.zeros((space.n_placements, N_AGE_MONTHS), dtype=int)
+    counts[space.index("semi_independent"), N_AGE_MONTHS - 1] = 5  # 17 years 11 months
+    counts[space.index("semi_independent"), N_AGE_MONTHS - 2] = 3  # 17 years 10 months
+    ds = pc.simulate(
+        pc.InitialStock(space, counts), make_rates(space), no_capacity_limit(), months=3, paths=2, seed=0
+    )
+    aged = ds["exits"].sel(exit_reason="aged_18").sum("placement")
+    assert aged.isel(path=0).values.tolist() == [0, 5, 3, 0]
+    assert int(ds["children"].isel(month=-1).sum()) == 0
+
+
+def test_capacity_overflow_goes_to_ifa_youngest_first(space):
+    # 10 entrants a month on average, all wanting in-house; only 3 places, nobody leaves.
+    supply = pc.CarerSupply(
+        households=3, places_per_household=1, approvals_per_year=0, deregistration_rate_per_year=0
+    )
+    empty = pc.InitialStock(space, np.zeros((space.n_placements, N_AGE_MONTHS), dtype=int))
+    ds = pc.simulate(empty, make_rates(space, entries_per_year=120), supply, months=6, paths=50, seed=3)
+    by_p = ds["children"].sum("age_band")
+    entered = ds["entries"].sum("placement").cumsum("month")
+    assert (by_p.sel(placement="in_house_fostering") == np.minimum(entered, 3)).all()
+    assert (by_p.sel(placement="ifa") == entered - np.minimum(entered, 3)).all()
+    assert int(ds["redirected_to_overflow"].sum()) == int((entered.isel(month=-1) - 3).clip(0).sum())
+
+
+def test_places_freed_later_are_not_refilled_from_ifa(space):
+    # Capacity grows (approvals) while children already in IFA stay there.
+    counts = np.zeros((space.n_placements, N_AGE_MONTHS), dtype=int)
+    counts[space.index("ifa"), 100] = 20
+    supply = pc.CarerSupply(
+        households=0, places_per_household=1, approvals_per_year=120, deregistration_rate_per_year=0
+    )
+    ds = pc.simulate(pc.InitialStock(space, counts), make_rates(space), supply, months=6, paths=5, seed=1)
+    assert (ds["children"].sum("age_band").sel(placement="ifa") == 20).all()
+
+
+def test_falling_capacity_displaces_the_oldest(space):
+    counts = np.zeros((space.n_placements, N_AGE_MONTHS), dtype=int)
+    counts[space.index("in_house_fostering"), [24, 120]] = 5
+    supply = pc.CarerSupply(
+        households=6, places_per_household=1, approvals_per_year=0, deregistration_rate_per_year=0
+    )
+    ds = pc.simulate(pc.InitialStock(space, counts), make_rates(space), supply, months=1, paths=2, seed=1)
+    end = ds["children"].isel(month=1, path=0)
+    assert int(end.sel(placement="in_house_fostering", age_band="1_4")) == 5
+    assert int(end.sel(placement="in_house_fostering", age_band="10_15")) == 1
+    assert int(end.sel(placement="ifa", age_band="10_15")) == 4
+    assert int(ds["displaced_to_overflow"].isel(month=1, path=0)) == 4
+
+
+def test_same_seed_same_forecast_whatever_the_threads(hackney):
+    kw = dict(months=12, paths=40, seed=11, batch_paths=15)
+    a = pc.simulate(hackney.initial, hackney.rates, hackney.supply, workers=1, **kw)
+    b = pc.simulate(hackney.initial, hackney.rates, hackney.supply, workers=3, **kw)
+    c = pc.simulate(hackney.initial, hackney.rates, hackney.supply, workers=1, **{**kw, "seed": 12})
+    assert a.equals(b)
+    assert not a["children"].equals(c["children"])
+
+
+def test_paths_use_rate_draws_in_turn(space):
+    rates = make_rates(space, entries_per_year=0.0)
+    kw = {k: rates.data[k].values for k in rates.data.data_vars}
+    kw["entries_per_year"] = np.array([0.0, 1200.0])
+    two = pc.Rates.build(space, **kw)
+    empty = pc.InitialStock(space, np.zeros((space.n_placements, N_AGE_MONTHS), dtype=int))
+    ds = pc.simulate(empty, two, no_capacity_limit(), months=2, paths=4, seed=0)
+    entered = ds["entries"].sum(("placement", "month")).values
+    assert ds["draw"].values.tolist() == [0, 1, 0, 1]
+    assert entered[0] == 0 and entered[2] == 0 and entered[1] > 100 and entered[3] > 100
+
+
+def test_mismatched_inputs_give_clear_errors(hackney, space):
+    with pytest.raises(pc.ConfigError, match="months"):
+        pc.simulate(hackney.initial, hackney.rates, hackney.supply, months=0, paths=2)
+    with pytest.raises(pc.ConfigError, match="paths"):
+        pc.simulate(hackney.initial, hackney.rates, hackney.supply, months=2, paths=0)
+    with pytest.raises(pc.ConfigError, match="not a month"):
+        pc.simulate(hackney.initial, hackney.rates, hackney.supply, months=2, paths=1, start="soon")
+    counts = np.zeros((space.n_placements, N_AGE_MONTHS), dtype=int)
+    counts[space.index("semi_independent"), 12] = 1
+    with pytest.raises(pc.ConfigError, match="below that placement's minimum age"):
+        pc.InitialStock(space, counts)
+    with pytest.raises(pc.ConfigError, match="unknown placement 'fostering'"):
+        pc.InitialStock.from_band_table(space, {"fostering": {"1_4": 3}})
+
+
+def test_engine_agrees_with_per_child_reference(hackney):
+    """Same inputs, independent random numbers: the distributions of the end stock, of children
+    in IFA and of exits agree (means within 4 standard errors, variances within 35%)."""
+    months, ref_paths = 18, 200
+    # Fixed capacity (no approvals or deregistrations) so both simulators see the same places.
+    const = pc.CarerSupply(
+        households=hackney.supply.households,
+        places_per_household=hackney.supply.places_per_household,
+        approvals_per_year=0,
+        deregistration_rate_per_year=0,
+        unusable_place_share=hackney.supply.unusable_place_share,
+    )
+    places = const.places(np.full((ref_paths, months + 1), const.households), stochastic=True)
+    ref = simulate_reference(hackney.initial, hackney.rates, places, months=months, paths=ref_paths, seed=5)
+    ds = pc.simulate(hackney.initial, hackney.rates, const, months=months, paths=2000, seed=6)
+    eng_children = ds["children"].sum("age_band").values  # (path, month, placement)
+    eng_exits = ds["exits"].sum(("placement", "exit_reason", "month")).values
+    ifa = hackney.space.index("ifa")
+    for name, a, b in [
+        ("total", eng_children[:, -1].sum(axis=1), ref["children"][:, -1].sum(axis=1)),
+        ("ifa", eng_children[:, -1, ifa], ref["children"][:, -1, ifa]),
+        ("exits", eng_exits, ref["exits"].sum(axis=1)),
+    ]:
+        se = np.sqrt(a.var(ddof=1) / a.size + b.var(ddof=1) / b.size)
+        assert abs(a.mean() - b.mean()) < 4 * se, (name, a.mean(), b.mean())
+        ratio = a.var(ddof=1) / b.var(ddof=1)
+        assert 0.65 < ratio < 1.55, (name, ratio)
+
+
+def test_mean_field_matches_the_simulated_mean_without_binding_capacity(hackney):
+    roomy = pc.CarerSupply(
+        households=500, places_per_household=2, approvals_per_year=0, deregistration_rate_per_year=0
+    )
+    ds = pc.simulate(hackney.initial, hackney.rates, roomy, months=24, paths=1500, seed=2)
+    e = pc.expected(hackney.initial, hackney.rates, roomy, months=24)
+    sim = ds["children"].sum("age_band").mean("path")
+    sd = ds["children"].sum("age_band").std("path") / np.sqrt(1500)
+    diff = np.abs(sim - e["children"].sum("age_band").isel(path=0))
+    assert (diff <= 4 * sd + 0.05).all()
