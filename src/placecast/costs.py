@@ -212,7 +212,9 @@ def placement_spend(
     if complete_years_only:
         months = months_in_financial_year(ds)
         spend = spend.sel(financial_year=[y for y, m in months.items() if m == 12])
-    return spend.rename("placement_spend_gbp")
+    spend = spend.rename("placement_spend_gbp")
+    spend.attrs = {"units": "GBP", "description": "placement spend by financial year"}
+    return spend
 
 
 def overspend(spend: xr.DataArray, budget: Budget) -> xr.DataArray:

@@ -46,7 +46,7 @@ STOCK_BY_PLACEMENT = {
 }
 
 #: [AR] age breakdown table for 2020 (11, 36, 55, 163, 148; sums to 413, not 432) rescaled to 432
-#: by largest remainder.
+#: and rounded to whole children.
 STOCK_BY_AGE_BAND = {"under_1": 12, "1_4": 38, "5_9": 57, "10_15": 170, "16_17": 155}
 
 #: Assumed relative propensity of each placement by age band, used only to split the two
@@ -159,13 +159,28 @@ def _ipf(prior: np.ndarray, rows: np.ndarray, cols: np.ndarray, iterations: int 
     return table
 
 
-def _round_preserving(table: np.ndarray, rows: np.ndarray) -> np.ndarray:
-    """Round each row to whole numbers keeping the row totals (largest remainder)."""
+def _round_preserving(table: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """Round to whole numbers keeping both row and column totals.
+
+    Rows are rounded by largest remainder; then single children are moved, within a row, from a
+    column over its total to one under it, choosing the move that departs least from ``table``
+    and never filling a cell the table holds at zero.
+    """
     out = np.floor(table).astype(int)
     for i in range(table.shape[0]):
         short = int(rows[i] - out[i].sum())
         order = np.argsort(-(table[i] - out[i]), kind="stable")
         out[i, order[:short]] += 1
+    for _ in range(int(np.abs(cols - out.sum(axis=0)).sum())):
+        gap = cols - out.sum(axis=0)
+        if not gap.any():
+            break
+        over, under = int(np.argmin(gap)), int(np.argmax(gap))
+        cost = (out[:, over] - table[:, over]) - (out[:, under] - table[:, under])
+        cost[(out[:, over] == 0) | (table[:, under] <= 0)] = -np.inf
+        i = int(np.argmax(cost))
+        out[i, over] -= 1
+        out[i, under] += 1
     return out
 
 
@@ -173,7 +188,7 @@ def stock_table() -> np.ndarray:
     """Children by (placement, age band) at 31 March 2020, consistent with both published margins."""
     rows = np.array([STOCK_BY_PLACEMENT[p] for p in PLACEMENTS], dtype=float)
     cols = np.array([STOCK_BY_AGE_BAND[b] for b in BANDS], dtype=float)
-    return _round_preserving(_ipf(_JOINT_PRIOR, rows, cols), rows)
+    return _round_preserving(_ipf(_JOINT_PRIOR, rows, cols), rows, cols)
 
 
 def hackney_2020(space: StateSpace | None = None) -> CouncilInputs:

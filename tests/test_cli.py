@@ -1,0 +1,25 @@
+"""The command line: the README's main job, on tiny settings."""
+
+from __future__ import annotations
+
+import pytest
+
+from placecast.cli import main
+
+
+def test_forecast_writes_tables_and_charts(tmp_path, capsys):
+    out = tmp_path / "out"
+    assert main(["forecast", "--paths", "30", "--months", "24", "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "Children in care at 31 March" in printed
+    assert "recruit 10 more households a year" in printed
+    assert "P(overspend)" in printed
+    names = {p.name for p in out.iterdir()}
+    assert {"spend_by_financial_year.csv", "savings_by_financial_year.csv", "fan_ifa.png"} <= names
+
+
+def test_bad_options_fail_clearly(tmp_path, capsys):
+    assert main(["forecast", "--paths", "3", "--months", "6", "--out", str(tmp_path)]) == 2
+    assert "no complete financial year" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["forecast", "--paths", "lots"])
