@@ -37,7 +37,9 @@ def simulate_reference(
     rng = np.random.default_rng(seed)
     children = np.zeros((paths, months + 1, P), dtype=int)
     exits = np.zeros((paths, months + 1), dtype=int)
-    start = [(p, a) for p in range(P) for a in range(N_AGE_MONTHS) for _ in range(initial.counts[p, a])]
+    start = [
+        (p, a) for p in range(P) for a in range(N_AGE_MONTHS) for _ in range(initial.counts[p, a])
+    ]
     for path in range(paths):
         d = path % rates.n_draws
         kids = list(start)
@@ -67,7 +69,7 @@ def simulate_reference(
             new = [(p, a) for p, a in stayers if p != cap] + [(cap, a) for a in kept]
             new += [(ovf, a) for a in in_house[free:]]  # displaced, oldest first
             free -= len(kept)
-            for a, priority, dest in sorted(arrivals):
+            for a, _priority, dest in sorted(arrivals):
                 if dest == cap:
                     if free > 0:
                         free -= 1

@@ -25,8 +25,13 @@ def _steady(space, n=10, placement="ifa", months=24):
     counts = np.zeros((space.n_placements, N_AGE_MONTHS), dtype=int)
     counts[space.index(placement), 24] = n  # aged 2: nobody turns 18 in the horizon
     return pc.simulate(
-        pc.InitialStock(space, counts), make_rates(space), no_capacity_limit(), months=months,
-        paths=3, seed=0, start="2020-03",
+        pc.InitialStock(space, counts),
+        make_rates(space),
+        no_capacity_limit(),
+        months=months,
+        paths=3,
+        seed=0,
+        start="2020-03",
     )
 
 
@@ -34,7 +39,9 @@ def test_constant_stock_costs_weeks_times_unit_cost(space):
     ds = _steady(space)
     spend = placement_spend(ds, pc.UnitCosts(COSTS, price_base_financial_year=2020), space)
     # 2020/21 has 365 days: 10 children x 200 GBP x 365/7 weeks.
-    assert float(spend.sel(financial_year=2020, placement="ifa")[0]) == pytest.approx(10 * 200 * 365 / 7)
+    assert float(spend.sel(financial_year=2020, placement="ifa")[0]) == pytest.approx(
+        10 * 200 * 365 / 7
+    )
     assert float(spend.sel(financial_year=2020, placement="residential")[0]) == 0.0
     assert list(spend["financial_year"].values) == [2020, 2021]
 
@@ -58,8 +65,15 @@ def test_partial_years_are_dropped_unless_asked(space):
 def test_child_weeks_use_the_trapezoid_rule(space):
     counts = np.zeros((space.n_placements, N_AGE_MONTHS), dtype=int)
     counts[space.index("ifa"), N_AGE_MONTHS - 1] = 7  # all leave at 18 in month 1
-    ds = pc.simulate(pc.InitialStock(space, counts), make_rates(space), no_capacity_limit(),
-                     months=2, paths=1, seed=0, start="2020-03")
+    ds = pc.simulate(
+        pc.InitialStock(space, counts),
+        make_rates(space),
+        no_capacity_limit(),
+        months=2,
+        paths=1,
+        seed=0,
+        start="2020-03",
+    )
     weeks = child_weeks(ds).sel(placement="ifa").isel(path=0).values
     assert weeks.tolist() == pytest.approx([0.0, 3.5 * 30 / 7, 0.0])  # April has 30 days
 
@@ -101,12 +115,21 @@ def test_interval_summary_and_probability():
 
 
 def test_expected_supply_follows_the_balance_equation():
-    supply = pc.CarerSupply(households=100, places_per_household=2, approvals_per_year=12,
-                            deregistration_rate_per_year=0.12)
+    supply = pc.CarerSupply(
+        households=100,
+        places_per_household=2,
+        approvals_per_year=12,
+        deregistration_rate_per_year=0.12,
+    )
     months = 240
-    out = simulate_supply(supply, approvals_per_year=np.full(months, 12.0),
-                          deregistration_rate_per_year=np.full(months, 0.12),
-                          places_per_household=np.full(months, 2.0), paths=1, rng=None)
+    out = simulate_supply(
+        supply,
+        approvals_per_year=np.full(months, 12.0),
+        deregistration_rate_per_year=np.full(months, 0.12),
+        places_per_household=np.full(months, 2.0),
+        paths=1,
+        rng=None,
+    )
     # Continuous-time balance: h(t) -> approvals / rate = 100 in the long run; here it starts there.
     assert out.households[0, -1] == pytest.approx(100.0, rel=0.01)
     assert out.places[0, 0] == pytest.approx(200.0)
@@ -115,10 +138,17 @@ def test_expected_supply_follows_the_balance_equation():
 def test_more_approvals_never_means_fewer_households_on_the_same_numbers():
     base, more = (
         simulate_supply(
-            pc.CarerSupply(households=90, places_per_household=2, approvals_per_year=9,
-                           deregistration_rate_per_year=0.15),
-            approvals_per_year=np.full(60, a), deregistration_rate_per_year=np.full(60, 0.15),
-            places_per_household=np.full(60, 2.0), paths=500, rng=np.random.default_rng(4),
+            pc.CarerSupply(
+                households=90,
+                places_per_household=2,
+                approvals_per_year=9,
+                deregistration_rate_per_year=0.15,
+            ),
+            approvals_per_year=np.full(60, a),
+            deregistration_rate_per_year=np.full(60, 0.15),
+            places_per_household=np.full(60, 2.0),
+            paths=500,
+            rng=np.random.default_rng(4),
         )
         for a in (9.0, 15.0)
     )
@@ -128,8 +158,17 @@ def test_more_approvals_never_means_fewer_households_on_the_same_numbers():
 
 def test_bad_supply_is_refused():
     with pytest.raises(pc.ConfigError, match="households"):
-        pc.CarerSupply(households=-1, places_per_household=2, approvals_per_year=1,
-                       deregistration_rate_per_year=0.1)
+        pc.CarerSupply(
+            households=-1,
+            places_per_household=2,
+            approvals_per_year=1,
+            deregistration_rate_per_year=0.1,
+        )
     with pytest.raises(pc.ConfigError, match="unusable_place_share"):
-        pc.CarerSupply(households=1, places_per_household=2, approvals_per_year=1,
-                       deregistration_rate_per_year=0.1, unusable_place_share=1.0)
+        pc.CarerSupply(
+            households=1,
+            places_per_household=2,
+            approvals_per_year=1,
+            deregistration_rate_per_year=0.1,
+            unusable_place_share=1.0,
+        )

@@ -31,12 +31,18 @@ def test_more_carers_never_cost_more_in_expectation(hackney, extra, start, dereg
     """Mean-field model (exact expectations): recruiting more never raises placement spend."""
     months = 36
     base = pc.Scenario("base", deregistration_rate_per_year=dereg, from_month=start)
-    more = pc.Scenario("more", deregistration_rate_per_year=dereg, from_month=start,
-                       extra_approvals_per_year=extra)
+    more = pc.Scenario(
+        "more", deregistration_rate_per_year=dereg, from_month=start, extra_approvals_per_year=extra
+    )
     spends = []
     for s in (base, more):
-        ds = pc.expected(hackney.initial, hackney.rates, hackney.supply, months=months,
-                         drivers=s.drivers(hackney, months))
+        ds = pc.expected(
+            hackney.initial,
+            hackney.rates,
+            hackney.supply,
+            months=months,
+            drivers=s.drivers(hackney, months),
+        )
         spends.append(placement_spend(ds, hackney.costs, hackney.space).sum("placement"))
     assert (spends[1] <= spends[0] + 1e-6).all()
     # Children are conserved whatever the levers.
@@ -45,8 +51,11 @@ def test_more_carers_never_cost_more_in_expectation(hackney, extra, start, dereg
 
 def test_recruitment_saves_money_on_common_random_numbers(hackney):
     cmp = pc.compare(
-        hackney, [pc.Scenario("recruit 20 a year", extra_approvals_per_year=20)],
-        months=36, paths=400, seed=4,
+        hackney,
+        [pc.Scenario("recruit 20 a year", extra_approvals_per_year=20)],
+        months=36,
+        paths=400,
+        seed=4,
     )
     sav = cmp.savings_summary().loc["recruit 20 a year"]
     assert sav.loc[2022, "mean"] > 0
@@ -55,24 +64,40 @@ def test_recruitment_saves_money_on_common_random_numbers(hackney):
     spread_saving = cmp.savings().sel(financial_year=2022).std()
     assert float(spread_saving) < 0.5 * float(spread_cost)
     # Fewer children end up in IFA, and the total in care is unchanged in expectation.
-    ifa = [fc.children_by_placement().sel(placement="ifa").isel(month=-1).mean() for fc in cmp.forecasts]
+    ifa = [
+        fc.children_by_placement().sel(placement="ifa").isel(month=-1).mean()
+        for fc in cmp.forecasts
+    ]
     assert float(ifa[1]) < float(ifa[0])
 
 
 def test_scenarios_conserve_children(hackney):
-    fc = pc.forecast(hackney, months=13, paths=20, seed=2,
-                     scenario=pc.Scenario("shock", entry_multiplier=1.3, extra_approvals_per_year=5))
+    fc = pc.forecast(
+        hackney,
+        months=13,
+        paths=20,
+        seed=2,
+        scenario=pc.Scenario("shock", entry_multiplier=1.3, extra_approvals_per_year=5),
+    )
     ds = fc.data
     total = ds["children"].sum(("placement", "age_band"))
     flow = ds["entries"].sum("placement") - ds["exits"].sum(("placement", "exit_reason"))
-    np.testing.assert_array_equal(total.diff("month").values, flow.isel(month=slice(1, None)).values)
+    np.testing.assert_array_equal(
+        total.diff("month").values, flow.isel(month=slice(1, None)).values
+    )
 
 
 def test_recruitment_costs_are_counted_and_break_even_reported(hackney):
     cmp = pc.compare(
         hackney,
-        [pc.Scenario("recruit", extra_approvals_per_year=12, cost_per_recruited_household_gbp=5000)],
-        months=24, paths=40, seed=1,
+        [
+            pc.Scenario(
+                "recruit", extra_approvals_per_year=12, cost_per_recruited_household_gbp=5000
+            )
+        ],
+        months=24,
+        paths=40,
+        seed=1,
     )
     extra = cmp.scenarios[0].extra_cost
     assert extra.sel(financial_year=2020).item() == pytest.approx(12 * 5000)

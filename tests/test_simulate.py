@@ -17,7 +17,9 @@ from reference import simulate_reference
 def _check_conservation(ds):
     total = ds["children"].sum(("placement", "age_band"))
     flow = ds["entries"].sum("placement") - ds["exits"].sum(("placement", "exit_reason"))
-    np.testing.assert_array_equal(total.diff("month").values, flow.isel(month=slice(1, None)).values)
+    np.testing.assert_array_equal(
+        total.diff("month").values, flow.isel(month=slice(1, None)).values
+    )
     # Per placement too: stock change = entries + moves in - moves out - exits.
     by_p = ds["children"].sum("age_band")
     moves_in = ds["moves"].sum("from_placement").rename(to_placement="placement")
@@ -48,7 +50,9 @@ def test_children_are_conserved_and_capacity_holds(hackney, seed, households, ap
     )
     _check_conservation(ds)
     in_house = ds["children"].sum("age_band").sel(placement="in_house_fostering")
-    assert (in_house.isel(month=slice(1, None)) <= ds["in_house_places"].isel(month=slice(1, None))).all()
+    assert (
+        in_house.isel(month=slice(1, None)) <= ds["in_house_places"].isel(month=slice(1, None))
+    ).all()
     assert (ds["children"] >= 0).all()
     si = ds["children"].sel(placement="semi_independent")
     assert int(si.sel(age_band=["under_1", "1_4", "5_9", "10_15"]).sum()) == 0
@@ -69,7 +73,9 @@ def test_pure_exits_match_exponential_decay(space):
     assert np.all(np.abs(mean - expected) <= 4 * sd + 1e-9)
     # The mean-field model gives the exact expectation.
     e = pc.expected(initial, rates, no_capacity_limit(), months=24)
-    np.testing.assert_allclose(e["children"].sum(("placement", "age_band")).values[0], expected, rtol=1e-10)
+    np.testing.assert_allclose(
+        e["children"].sum(("placement", "age_band")).values[0], expected, rtol=1e-10
+    )
 
 
 def test_eighteenth_birthday_is_an_exact_exit(space):
@@ -77,7 +83,12 @@ def test_eighteenth_birthday_is_an_exact_exit(space):
     counts[space.index("semi_independent"), N_AGE_MONTHS - 1] = 5  # 17 years 11 months
     counts[space.index("semi_independent"), N_AGE_MONTHS - 2] = 3  # 17 years 10 months
     ds = pc.simulate(
-        pc.InitialStock(space, counts), make_rates(space), no_capacity_limit(), months=3, paths=2, seed=0
+        pc.InitialStock(space, counts),
+        make_rates(space),
+        no_capacity_limit(),
+        months=3,
+        paths=2,
+        seed=0,
     )
     aged = ds["exits"].sel(exit_reason="aged_18").sum("placement")
     assert aged.isel(path=0).values.tolist() == [0, 5, 3, 0]
@@ -90,12 +101,16 @@ def test_capacity_overflow_goes_to_ifa_youngest_first(space):
         households=3, places_per_household=1, approvals_per_year=0, deregistration_rate_per_year=0
     )
     empty = pc.InitialStock(space, np.zeros((space.n_placements, N_AGE_MONTHS), dtype=int))
-    ds = pc.simulate(empty, make_rates(space, entries_per_year=120), supply, months=6, paths=50, seed=3)
+    ds = pc.simulate(
+        empty, make_rates(space, entries_per_year=120), supply, months=6, paths=50, seed=3
+    )
     by_p = ds["children"].sum("age_band")
     entered = ds["entries"].sum("placement").cumsum("month")
     assert (by_p.sel(placement="in_house_fostering") == np.minimum(entered, 3)).all()
     assert (by_p.sel(placement="ifa") == entered - np.minimum(entered, 3)).all()
-    assert int(ds["redirected_to_overflow"].sum()) == int((entered.isel(month=-1) - 3).clip(0).sum())
+    assert int(ds["redirected_to_overflow"].sum()) == int(
+        (entered.isel(month=-1) - 3).clip(0).sum()
+    )
 
 
 def test_places_freed_later_are_not_refilled_from_ifa(space):
@@ -105,7 +120,9 @@ def test_places_freed_later_are_not_refilled_from_ifa(space):
     supply = pc.CarerSupply(
         households=0, places_per_household=1, approvals_per_year=120, deregistration_rate_per_year=0
     )
-    ds = pc.simulate(pc.InitialStock(space, counts), make_rates(space), supply, months=6, paths=5, seed=1)
+    ds = pc.simulate(
+        pc.InitialStock(space, counts), make_rates(space), supply, months=6, paths=5, seed=1
+    )
     assert (ds["children"].sum("age_band").sel(placement="ifa") == 20).all()
 
 
@@ -115,7 +132,9 @@ def test_falling_capacity_displaces_the_oldest(space):
     supply = pc.CarerSupply(
         households=6, places_per_household=1, approvals_per_year=0, deregistration_rate_per_year=0
     )
-    ds = pc.simulate(pc.InitialStock(space, counts), make_rates(space), supply, months=1, paths=2, seed=1)
+    ds = pc.simulate(
+        pc.InitialStock(space, counts), make_rates(space), supply, months=1, paths=2, seed=1
+    )
     end = ds["children"].isel(month=1, path=0)
     assert int(end.sel(placement="in_house_fostering", age_band="1_4")) == 5
     assert int(end.sel(placement="in_house_fostering", age_band="10_15")) == 1
@@ -172,7 +191,9 @@ def test_engine_agrees_with_per_child_reference(hackney):
         unusable_place_share=hackney.supply.unusable_place_share,
     )
     places = const.places(np.full((ref_paths, months + 1), const.households), stochastic=True)
-    ref = simulate_reference(hackney.initial, hackney.rates, places, months=months, paths=ref_paths, seed=5)
+    ref = simulate_reference(
+        hackney.initial, hackney.rates, places, months=months, paths=ref_paths, seed=5
+    )
     ds = pc.simulate(hackney.initial, hackney.rates, const, months=months, paths=2000, seed=6)
     eng_children = ds["children"].sum("age_band").values  # (path, month, placement)
     eng_exits = ds["exits"].sum(("placement", "exit_reason", "month")).values

@@ -18,6 +18,7 @@ def test_engine_matches_reference_with_binding_random_capacity(hackney):
     in care, at every 31 March (means within 4 standard errors, variance ratios in [0.7, 1.4])."""
     months, ref_paths, eng_paths = 36, 300, 3000
     drivers = pc.Drivers.constant(hackney.supply, months)
+
     # The reference gets supply paths drawn from the same carer-supply model the engine uses.
     def places(paths: int, seed: int) -> np.ndarray:
         return simulate_supply(
@@ -29,14 +30,19 @@ def test_engine_matches_reference_with_binding_random_capacity(hackney):
             rng=np.random.default_rng(seed),
         ).places
 
-    ref = simulate_reference(hackney.initial, hackney.rates, places(ref_paths, 1), months=months,
-                             paths=ref_paths, seed=2)
-    ds = pc.simulate(hackney.initial, hackney.rates, hackney.supply, months=months,
-                     paths=eng_paths, seed=3)
+    ref = simulate_reference(
+        hackney.initial, hackney.rates, places(ref_paths, 1), months=months, paths=ref_paths, seed=2
+    )
+    ds = pc.simulate(
+        hackney.initial, hackney.rates, hackney.supply, months=months, paths=eng_paths, seed=3
+    )
     eng = ds["children"].sum("age_band").values
     space = hackney.space
     for t in (12, 24, 36):
-        for name, idx in (("in_house", space.index("in_house_fostering")), ("ifa", space.index("ifa"))):
+        for name, idx in (
+            ("in_house", space.index("in_house_fostering")),
+            ("ifa", space.index("ifa")),
+        ):
             a, b = eng[:, t, idx], ref["children"][:, t, idx]
             se = np.sqrt(a.var(ddof=1) / a.size + b.var(ddof=1) / b.size)
             assert abs(a.mean() - b.mean()) < 4 * se, (t, name, a.mean(), b.mean())

@@ -83,7 +83,9 @@ def _base_kwargs(space):
 def test_negative_rate_is_named(space):
     kw = _base_kwargs(space)
     kw["exit_rate_per_year"][3, 2, 1] = -0.1
-    with pytest.raises(pc.ConfigError, match=r"exit_rate_per_year\[.*age_band='10_15'.*placement='ifa'"):
+    with pytest.raises(
+        pc.ConfigError, match=r"exit_rate_per_year\[.*age_band='10_15'.*placement='ifa'"
+    ):
         pc.Rates.build(space, **kw)
 
 

@@ -71,8 +71,11 @@ def _forecast(args: argparse.Namespace) -> int:
             )
         )
     started = time.perf_counter()
-    print(f"Simulating {args.paths} paths x {args.months} months "
-          f"for {1 + len(scenarios)} scenario(s)...", file=sys.stderr)
+    print(
+        f"Simulating {args.paths} paths x {args.months} months "
+        f"for {1 + len(scenarios)} scenario(s)...",
+        file=sys.stderr,
+    )
     cmp = compare(inputs, scenarios, months=args.months, paths=args.paths, seed=args.seed)
     from placecast.report.tables import comparison_text, write_comparison
 
@@ -87,13 +90,16 @@ def _forecast(args: argparse.Namespace) -> int:
         from placecast.report.charts import fan_chart
 
         for placement in (None, inputs.space.capacity_placement, inputs.space.overflow_placement):
-            ax = fan_chart(cmp.forecasts, placement=placement)
+            fig, ax = plt.subplots(figsize=(9, 5))
+            fan_chart(cmp.forecasts, placement=placement, ax=ax)
             path = args.out / f"fan_{placement or 'all_children'}.png"
-            ax.figure.savefig(path, dpi=120, bbox_inches="tight")
-            plt.close(ax.figure)
+            fig.savefig(path, dpi=120, bbox_inches="tight")
+            plt.close(fig)
             written.append(path)
-    print(f"\nWrote {len(written)} files to {args.out}/ in {time.perf_counter() - started:.1f} s",
-          file=sys.stderr)
+    print(
+        f"\nWrote {len(written)} files to {args.out}/ in {time.perf_counter() - started:.1f} s",
+        file=sys.stderr,
+    )
     return 0
 
 

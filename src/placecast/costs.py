@@ -147,7 +147,9 @@ def child_weeks(ds: xr.DataArray | xr.Dataset) -> xr.DataArray:
     children = ds["children"] if isinstance(ds, xr.Dataset) else ds
     by_placement = children.sum("age_band")
     mean_stock = (by_placement + by_placement.shift(month=1)) / 2.0
-    days = xr.DataArray(pd.DatetimeIndex(children["date"].values).days_in_month.to_numpy(), dims="month")
+    days = xr.DataArray(
+        pd.DatetimeIndex(children["date"].values).days_in_month.to_numpy(), dims="month"
+    )
     weeks = (mean_stock * days / DAYS_PER_WEEK).fillna(0.0)
     return weeks.rename("child_weeks")
 
@@ -188,11 +190,17 @@ def placement_spend(
     spend_month = weeks * weekly.sel(financial_year=fy).drop_vars("financial_year")
     order = ("path", "financial_year", "placement")
     spend = (
-        spend_month.isel(month=slice(1, None)).groupby("financial_year").sum("month").transpose(*order)
+        spend_month.isel(month=slice(1, None))
+        .groupby("financial_year")
+        .sum("month")
+        .transpose(*order)
     )
     if seed is not None and costs.cost_cv:
         years_weeks = (
-            weeks.isel(month=slice(1, None)).groupby("financial_year").sum("month").transpose(*order)
+            weeks.isel(month=slice(1, None))
+            .groupby("financial_year")
+            .sum("month")
+            .transpose(*order)
         )
         rng = np.random.default_rng(seed)
         u = rng.random(years_weeks.shape)

@@ -91,8 +91,12 @@ class Forecast:
         """Scenario costs outside placements (e.g. recruitment), by financial year, GBP."""
         years = self.spend["financial_year"].values
         if self.scenario is None:
-            return xr.DataArray(np.zeros(len(years)), dims="financial_year",
-                                coords={"financial_year": years}, name="extra_cost_gbp")
+            return xr.DataArray(
+                np.zeros(len(years)),
+                dims="financial_year",
+                coords={"financial_year": years},
+                name="extra_cost_gbp",
+            )
         return self.scenario.extra_cost_by_year(self.data, years)
 
     @property

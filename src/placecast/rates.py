@@ -80,7 +80,9 @@ def _as_draws(name: str, value: Any, dims: tuple[str, ...], space: StateSpace) -
 def _where(da: xr.DataArray, mask: np.ndarray) -> str:
     """Name the first offending coordinates of a boolean mask, for error messages."""
     idx = np.argwhere(mask)[0]
-    return ", ".join(f"{d}={da.coords[d].values[i].item()!r}" for d, i in zip(da.dims, idx, strict=True))
+    return ", ".join(
+        f"{d}={da.coords[d].values[i].item()!r}" for d, i in zip(da.dims, idx, strict=True)
+    )
 
 
 @dataclass(frozen=True)
@@ -173,12 +175,16 @@ class Rates:
                 bad = da.values < 0
                 if bad.any():
                     raise ConfigError(
-                        f"Rates.{name}[{_where(da, bad)}] is negative; rates and shares must be >= 0"
+                        f"Rates.{name}[{_where(da, bad)}] is negative; rates and shares must be"
+                        " >= 0"
                     )
         growth = ds["entry_growth_per_year"]
         if (growth.values <= -1).any():
             raise ConfigError("Rates.entry_growth_per_year must be > -1 (a fall of under 100%)")
-        for name, dim in (("entry_age_band_share", "age_band"), ("entry_placement_share", "placement")):
+        for name, dim in (
+            ("entry_age_band_share", "age_band"),
+            ("entry_placement_share", "placement"),
+        ):
             total = ds[name].sum(dim)
             bad = np.abs(total.values - 1.0) > _SHARE_TOL
             if bad.any():
@@ -189,7 +195,9 @@ class Rates:
         move = ds["move_rate_per_year"].values
         diag = np.einsum("dbpp->dbp", move)
         if (diag != 0).any():
-            raise ConfigError("Rates.move_rate_per_year: a move from a placement to itself must be 0")
+            raise ConfigError(
+                "Rates.move_rate_per_year: a move from a placement to itself must be 0"
+            )
         # No entry or move into a placement below its minimum age (e.g. semi-independent under 16).
         min_band = space.min_age_band
         too_young = np.arange(space.n_bands)[:, None] < min_band[None, :]  # (band, placement)
@@ -201,7 +209,8 @@ class Rates:
             if bad.any():
                 _, b, p = np.argwhere(bad)[0]
                 raise ConfigError(
-                    f"Rates.{name}: placement {space.placement_names[p]!r} is only allowed from age "
+                    f"Rates.{name}: placement {space.placement_names[p]!r} is only allowed "
+                    "from age "
                     f"{space.placements[p].min_age_years}, but age band "
                     f"{space.age_band_labels[b]!r} has a positive rate into it"
                 )

@@ -72,7 +72,9 @@ class Scenario:
             if value is not None and (not np.isfinite(value) or value < 0):
                 raise ConfigError(f"Scenario {self.name!r}: {lever} must be >= 0, got {value}")
         if self.from_month < 1:
-            raise ConfigError(f"Scenario {self.name!r}: from_month must be >= 1, got {self.from_month}")
+            raise ConfigError(
+                f"Scenario {self.name!r}: from_month must be >= 1, got {self.from_month}"
+            )
 
     def active(self, months: int) -> np.ndarray:
         """Boolean by forecast month 1..months: do the levers apply?"""
@@ -104,9 +106,11 @@ class Scenario:
         """Recruitment cost of the extra approvals, by financial year (expected number), GBP."""
         months = data.sizes["month"] - 1
         per_month = self.active(months) * self.extra_approvals_per_year / MONTHS_PER_YEAR
-        cost = pd.Series(per_month * self.cost_per_recruited_household_gbp).groupby(
-            data["financial_year"].values[1:]
-        ).sum()
+        cost = (
+            pd.Series(per_month * self.cost_per_recruited_household_gbp)
+            .groupby(data["financial_year"].values[1:])
+            .sum()
+        )
         return xr.DataArray(
             cost.reindex(financial_years, fill_value=0.0).to_numpy(),
             dims="financial_year",
@@ -160,7 +164,9 @@ class Comparison:
             for fy in spend["financial_year"].values:
                 march = np.flatnonzero((dates.month == 3) & (dates.year == fy + 1))
                 at_march = children.isel(month=march[0]) if march.size else children.isel(month=-1)
-                in_ifa = fc.children_by_placement().sel(placement=fc.inputs.space.overflow_placement)
+                in_ifa = fc.children_by_placement().sel(
+                    placement=fc.inputs.space.overflow_placement
+                )
                 rows.append(
                     {
                         "scenario": fc.name,
@@ -183,7 +189,9 @@ class Comparison:
         rows = []
         base = self.baseline.spend.sum("placement")
         for fc in self.scenarios:
-            placement_saving = (base - fc.spend.sum("placement")).mean("path").cumsum("financial_year")
+            placement_saving = (
+                (base - fc.spend.sum("placement")).mean("path").cumsum("financial_year")
+            )
             scenario_cost = fc.extra_cost.cumsum("financial_year")
             for fy in placement_saving["financial_year"].values:
                 saved = float(placement_saving.sel(financial_year=fy))

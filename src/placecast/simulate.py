@@ -40,7 +40,7 @@ import xarray as xr
 
 from placecast.errors import ConfigError
 from placecast.rates import Rates
-from placecast.states import AGED_18, MONTHS_PER_YEAR, N_AGE_MONTHS, StateSpace
+from placecast.states import MONTHS_PER_YEAR, N_AGE_MONTHS, StateSpace
 from placecast.supply import CarerSupply, SupplyPaths, simulate_supply
 
 __all__ = ["Drivers", "InitialStock", "expected", "simulate"]
@@ -110,7 +110,9 @@ class InitialStock:
             index=list(space.placement_names), columns=list(space.age_band_labels), fill_value=0
         ).to_numpy(dtype=float)
         if (full < 0).any() or not np.all(np.floor(full) == full):
-            raise ConfigError("InitialStock: counts by placement and age band must be whole numbers >= 0")
+            raise ConfigError(
+                "InitialStock: counts by placement and age band must be whole numbers >= 0"
+            )
         counts = np.zeros((space.n_placements, N_AGE_MONTHS), dtype=np.int64)
         for b, (start, width) in enumerate(
             zip(space.band_start_months, space.band_width_months, strict=True)
@@ -168,7 +170,9 @@ class Drivers:
         }
         lengths = {a.shape for a in arrays.values()}
         if len(lengths) != 1 or len(next(iter(lengths))) != 1:
-            raise ConfigError(f"Drivers: every driver must be 1-D of the same length, got {lengths}")
+            raise ConfigError(
+                f"Drivers: every driver must be 1-D of the same length, got {lengths}"
+            )
         for name, a in arrays.items():
             if not np.all(np.isfinite(a)) or (a < 0).any():
                 raise ConfigError(f"Drivers.{name} must be finite and >= 0")
@@ -292,7 +296,10 @@ def _binomial_by_inversion(
 
 
 def _allocate(free: np.ndarray, demand: np.ndarray) -> np.ndarray:
-    """Give ``free`` places (S,) to ``demand`` (S, ...) in order along the flattened trailing axes."""
+    """Give ``free`` places (S,) to ``demand`` (S, ...) in order along the flattened trailing axes.
+
+    Vectorised greedy fill: entry i gets what is left after the entries before it.
+    """
     flat = demand.reshape(demand.shape[0], -1)
     before = np.cumsum(flat, axis=1) - flat
     return np.clip(free[:, None] - before, 0, flat).reshape(demand.shape)
@@ -428,15 +435,15 @@ def _step_sampled(
     # Records. A child in IFA refused an in-house place simply stays in IFA: not a move.
     ms, mo, md = arr_s[:n_moved], arr_origin[:n_moved], arr_dest[:n_moved]
     real = mo != md
-    moves = np.bincount(
-        (ms[real] * P + mo[real]) * P + md[real], minlength=S * P * P
-    ).reshape(S, P, P)
+    moves = np.bincount((ms[real] * P + mo[real]) * P + md[real], minlength=S * P * P).reshape(
+        S, P, P
+    )
     moves[:, cap, ovf] += displaced.sum(axis=1)
     entries = np.bincount(es * P + arr_dest[n_moved:], minlength=S * P).reshape(S, P)
     ex = ~moved
-    exits = np.bincount(
-        (s[ex] * P + p[ex]) * R + (dest[ex] - P), minlength=S * P * R
-    ).reshape(S, P, R)
+    exits = np.bincount((s[ex] * P + p[ex]) * R + (dest[ex] - P), minlength=S * P * R).reshape(
+        S, P, R
+    )
     redirected = np.bincount(arr_s[refused], minlength=S)
     return _age_one_month(new, entries, exits, moves, redirected, displaced.sum(axis=1))
 
@@ -464,9 +471,7 @@ def _step_expected(
 
     kept, displaced = _keep_in_place(places, stay[:, cap, :])
     demand = np.concatenate([entries[:, cap, None, :], routed[..., cap]], axis=1)  # (S, 1+P, A)
-    admitted = np.swapaxes(
-        _allocate(places - kept.sum(axis=1), np.swapaxes(demand, 1, 2)), 1, 2
-    )
+    admitted = np.swapaxes(_allocate(places - kept.sum(axis=1), np.swapaxes(demand, 1, 2)), 1, 2)
     refused = demand - admitted
 
     new = stay + arrivals + entries
@@ -574,9 +579,7 @@ def _to_dataset(
         "exits": ("path", "month", "placement", "exit_reason"),
         "moves": ("path", "month", "from_placement", "to_placement"),
     }
-    data_vars = {
-        name: (dims.get(name, ("path", "month")), values) for name, values in out.items()
-    }
+    data_vars = {name: (dims.get(name, ("path", "month")), values) for name, values in out.items()}
     ds = xr.Dataset(
         data_vars,
         coords={
@@ -593,8 +596,12 @@ def _to_dataset(
         },
         attrs=attrs,
     )
-    ds["children"].attrs["description"] = "children in care at the end of the month (month 0 = start)"
-    ds["entries"].attrs["description"] = "children entering care during the month, by first placement"
+    ds["children"].attrs["description"] = (
+        "children in care at the end of the month (month 0 = start)"
+    )
+    ds["entries"].attrs["description"] = (
+        "children entering care during the month, by first placement"
+    )
     ds["exits"].attrs["description"] = "children leaving care during the month, by last placement"
     ds["moves"].attrs["description"] = "moves between placement categories during the month"
     ds["redirected_to_overflow"].attrs["description"] = (

@@ -13,6 +13,7 @@ overstate the places recruitment can free up.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -117,7 +118,8 @@ class StateSpace:
         for role in ("capacity_placement", "overflow_placement"):
             if getattr(self, role) not in names:
                 raise ConfigError(
-                    f"StateSpace.{role}={getattr(self, role)!r} is not one of the placements {names}"
+                    f"StateSpace.{role}={getattr(self, role)!r} is not one of the placements "
+                    f"{names}"
                 )
         if self.capacity_placement == self.overflow_placement:
             raise ConfigError("StateSpace: capacity_placement and overflow_placement must differ")
@@ -165,10 +167,9 @@ class StateSpace:
     @property
     def age_band_labels(self) -> tuple[str, ...]:
         e = self.age_band_edges_years
-        labels = []
-        for lo, hi in zip(e[:-1], e[1:], strict=True):
-            labels.append(f"under_{hi}" if lo == 0 else f"{lo}_{hi - 1}")
-        return tuple(labels)
+        return tuple(
+            f"under_{hi}" if lo == 0 else f"{lo}_{hi - 1}" for lo, hi in itertools.pairwise(e)
+        )
 
     @property
     def band_start_months(self) -> np.ndarray:

@@ -116,7 +116,9 @@ def step_households(
         deregistrations = households * p_leave
     else:
         u = rng.random((2, households.size)).reshape(2, *households.shape)
-        approvals = scipy.stats.poisson.ppf(u[0], mean_approvals) if mean_approvals > 0 else 0 * u[0]
+        approvals = (
+            scipy.stats.poisson.ppf(u[0], mean_approvals) if mean_approvals > 0 else 0 * u[0]
+        )
         deregistrations = scipy.stats.binom.ppf(u[1], households, p_leave)
         # ppf is nan when households == 0 and -1 at u == 0 exactly; both mean "nobody left".
         approvals = np.maximum(approvals, 0.0)

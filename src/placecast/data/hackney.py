@@ -147,10 +147,14 @@ COSTS = UnitCosts(
 #: Illustrative budget: Hackney does not publish a placements-only budget. We take the run-rate of
 #: the 31 March 2020 stock at 2019/20 unit costs (18.6m GBP a year) and add 3% a year, i.e. a budget
 #: that keeps pace with prices but not with demand. Replace it with the council's own budget.
-BUDGET = Budget({2020: 19.2e6, 2021: 19.7e6, 2022: 20.3e6, 2023: 20.9e6, 2024: 21.5e6, 2025: 22.2e6})
+BUDGET = Budget(
+    {2020: 19.2e6, 2021: 19.7e6, 2022: 20.3e6, 2023: 20.9e6, 2024: 21.5e6, 2025: 22.2e6}
+)
 
 
-def _ipf(prior: np.ndarray, rows: np.ndarray, cols: np.ndarray, iterations: int = 200) -> np.ndarray:
+def _ipf(
+    prior: np.ndarray, rows: np.ndarray, cols: np.ndarray, iterations: int = 200
+) -> np.ndarray:
     """Iterative proportional fitting of ``prior`` to row and column totals."""
     table = prior.astype(float).copy()
     for _ in range(iterations):
@@ -185,7 +189,7 @@ def _round_preserving(table: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> 
 
 
 def stock_table() -> np.ndarray:
-    """Children by (placement, age band) at 31 March 2020, consistent with both published margins."""
+    """Children by (placement, age band) at 31 March 2020, matching both published margins."""
     rows = np.array([STOCK_BY_PLACEMENT[p] for p in PLACEMENTS], dtype=float)
     cols = np.array([STOCK_BY_AGE_BAND[b] for b in BANDS], dtype=float)
     return _round_preserving(_ipf(_JOINT_PRIOR, rows, cols), rows, cols)

@@ -43,7 +43,12 @@ def fan_chart(
         ax.fill_between(dates, q[0], q[4], color=c, alpha=0.15, linewidth=0)
         ax.fill_between(dates, q[1], q[3], color=c, alpha=0.3, linewidth=0)
         ax.plot(dates, q[2], color=c, label=f"{fc.name} (median, 50% and 90% bands)")
-    what = "children in care" if placement is None else f"children in {placement.replace('_', ' ')}"
+    space = forecasts[0].inputs.space
+    what = (
+        "children in care"
+        if placement is None
+        else f"children in {space.placements[space.index(placement)].label.lower()}"
+    )
     ax.set_title(f"{forecasts[0].inputs.name}: {what}")
     ax.set_ylabel("children")
     if placement is not None:
