@@ -615,10 +615,9 @@ def _to_dataset(
     return ds
 
 
-def _check_inputs(initial: InitialStock, rates: Rates, drivers: Drivers) -> None:
+def _check_inputs(initial: InitialStock, rates: Rates) -> None:
     if initial.space != rates.space:
         raise ConfigError("InitialStock and Rates were built on different state spaces")
-    del drivers
 
 
 def simulate(
@@ -682,7 +681,7 @@ def simulate(
         raise ConfigError(f"drivers cover {drivers.months} months but months={months}")
     if paths < 1 or batch_paths < 1:
         raise ConfigError(f"paths and batch_paths must be >= 1, got {paths}, {batch_paths}")
-    _check_inputs(initial, rates, drivers)
+    _check_inputs(initial, rates)
     month_end_dates(start, months)  # validates ``start`` before any work
     draw = np.arange(paths) % rates.n_draws
     batches = [draw[i : i + batch_paths] for i in range(0, paths, batch_paths)]
@@ -739,7 +738,7 @@ def expected(
     drivers = Drivers.constant(supply, months) if drivers is None else drivers
     if drivers.months != months:
         raise ConfigError(f"drivers cover {drivers.months} months but months={months}")
-    _check_inputs(initial, rates, drivers)
+    _check_inputs(initial, rates)
     month_end_dates(start, months)
     draw = np.arange(rates.n_draws) if draws is None else np.asarray(draws)
     carers = simulate_supply(
