@@ -10,7 +10,8 @@ from placecast.scenario import Comparison
 
 
 def _gbp_m(x: float) -> str:
-    return f"£{x / 1e6:,.2f}m"
+    """Millions of pounds, sign first: -640000 -> '-£0.64m'."""
+    return f"{'-' if x < 0 else ''}£{abs(x) / 1e6:,.2f}m"
 
 
 def comparison_text(cmp: Comparison) -> str:
