@@ -14,6 +14,7 @@ def test_forecast_writes_tables_and_charts(tmp_path, capsys):
     assert "Children in care at 31 March" in printed
     assert "recruit 10 more households a year" in printed
     assert "P(overspend)" in printed
+    assert "£-" not in printed  # negative money reads "-£0.64m"
     names = {p.name for p in out.iterdir()}
     assert {"spend_by_financial_year.csv", "savings_by_financial_year.csv", "fan_ifa.png"} <= names
 
