@@ -29,7 +29,7 @@ so results depend only on (inputs, seed, batch_paths) and not on the number of w
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -208,38 +208,24 @@ class _Batch:
     entry_growth: np.ndarray  # (S,) yearly growth of the entry intensity
     age_share: np.ndarray  # (S, B)
     placement_share: np.ndarray  # (S, B, P)
+    # For sampling: single-precision leave probabilities (halves the memory traffic of the
+    # hottest gather) and cumulative distributions for inversion.
+    p_leave_f32: np.ndarray = field(init=False)
+    route_cum: np.ndarray = field(init=False)
+    age_share_cum: np.ndarray = field(init=False)
+    placement_share_cum: np.ndarray = field(init=False)
 
-    @property
-    def p_leave_f32(self) -> np.ndarray:
-        return self._cached("p_leave_f32", lambda: self.p_leave.astype(np.float32))
-
-    # Cumulative versions for sampling by inversion (last column = 1).
-    @property
-    def route_cum(self) -> np.ndarray:
-        return self._cum("route")
-
-    @property
-    def age_share_cum(self) -> np.ndarray:
-        return self._cum("age_share")
-
-    @property
-    def placement_share_cum(self) -> np.ndarray:
-        return self._cum("placement_share")
-
-    def _cum(self, name: str) -> np.ndarray:
-        return self._cached(name + "_cum", lambda: np.cumsum(getattr(self, name), axis=-1))
-
-    def _cached(self, key: str, make: Callable[[], np.ndarray]) -> np.ndarray:
-        cache = self.__dict__.setdefault("_cache", {})
-        if key not in cache:
-            cache[key] = make()
-        return cache[key]
+    def __post_init__(self) -> None:
+        self.p_leave_f32 = self.p_leave.astype(np.float32)
+        self.route_cum = np.cumsum(self.route, axis=-1)
+        self.age_share_cum = np.cumsum(self.age_share, axis=-1)
+        self.placement_share_cum = np.cumsum(self.placement_share, axis=-1)
 
     @classmethod
-    def gather(cls, rates: Rates, draw: np.ndarray) -> _Batch:
+    def gather(cls, rates: Rates, probs: np.ndarray, draw: np.ndarray) -> _Batch:
+        """Gather per-draw rates to paths; ``probs`` = ``rates.monthly_probabilities()``."""
         space = rates.space
         P = space.n_placements
-        probs = rates.monthly_probabilities()  # (D, B, P, K)
         stay = probs[:, :, np.arange(P), np.arange(P)]  # (D, B, P)
         leave = 1.0 - stay
         route = probs.copy()
@@ -492,6 +478,7 @@ def _step_expected(
 def _run_batch(
     initial: InitialStock,
     rates: Rates,
+    probs: np.ndarray,
     places: np.ndarray,
     drivers: Drivers,
     draw: np.ndarray,
@@ -502,7 +489,7 @@ def _run_batch(
     ``places`` holds the usable in-house places of each path, shape (S, T + 1).
     """
     space = rates.space
-    batch = _Batch.gather(rates, draw)
+    batch = _Batch.gather(rates, probs, draw)
     S, P, B, T = draw.size, space.n_placements, space.n_bands, drivers.months
     count = np.int32 if seed is not None else float
     out = {
@@ -697,10 +684,11 @@ def simulate(
         rng=np.random.default_rng(supply_seed),
     )
     workers = workers or min(4, os.cpu_count() or 1)
+    probs = rates.monthly_probabilities()  # once for all batches
 
     def run(i: int) -> dict[str, np.ndarray]:
         rows = slice(i * batch_paths, i * batch_paths + batches[i].size)
-        return _run_batch(initial, rates, carers.places[rows], drivers, batches[i], seeds[i])
+        return _run_batch(initial, rates, probs, carers.places[rows], drivers, batches[i], seeds[i])
 
     # numpy releases the GIL in its array kernels, so threads give real parallelism here.
     if workers > 1 and len(batches) > 1:
@@ -749,7 +737,9 @@ def expected(
         paths=draw.size,
         rng=None,
     )
-    out = _run_batch(initial, rates, carers.places, drivers, draw, None)
+    out = _run_batch(
+        initial, rates, rates.monthly_probabilities(), carers.places, drivers, draw, None
+    )
     out.update(_supply_vars(carers))
     attrs = {"model": "mean_field", "start": str(pd.Period(start, freq="M"))}
     return _to_dataset(out, rates.space, draw, start, attrs)
