@@ -155,31 +155,30 @@ class Comparison:
         return frame.rename(columns={"probability_above_zero": "probability_of_saving"})
 
     def table(self) -> pd.DataFrame:
-        """One row per (forecast, financial year): children at 31 March, cost, overspend."""
+        """One row per (forecast, financial year): children at its 31 March, cost, overspend."""
         rows = []
         for fc in self.forecasts:
-            children = fc.children_by_placement().sum("placement")
-            dates = pd.DatetimeIndex(children["date"].values)
+            by_placement = fc.children_by_placement()
+            dates = pd.DatetimeIndex(by_placement["date"].values)
             spend, over = fc.total_cost, fc.overspend
             for fy in spend["financial_year"].values:
-                march = np.flatnonzero((dates.month == 3) & (dates.year == fy + 1))
-                at_march = children.isel(month=march[0]) if march.size else children.isel(month=-1)
-                in_ifa = fc.children_by_placement().sel(
-                    placement=fc.inputs.space.overflow_placement
-                )
+                # Costs cover complete financial years only, so their 31 March is in the horizon.
+                march = int(np.flatnonzero((dates.month == 3) & (dates.year == fy + 1))[0])
+                at_march = by_placement.isel(month=march)
+                cost, over_fy = spend.sel(financial_year=fy), over.sel(financial_year=fy)
                 rows.append(
                     {
                         "scenario": fc.name,
                         "financial_year": f"{fy}/{str(fy + 1)[-2:]}",
-                        "children_31_march_mean": float(at_march.mean()),
+                        "children_31_march_mean": float(at_march.sum("placement").mean()),
                         "in_ifa_31_march_mean": float(
-                            in_ifa.isel(month=march[0] if march.size else -1).mean()
+                            at_march.sel(placement=fc.inputs.space.overflow_placement).mean()
                         ),
-                        "cost_mean_gbp": float(spend.sel(financial_year=fy).mean()),
-                        "cost_p05_gbp": float(spend.sel(financial_year=fy).quantile(0.05)),
-                        "cost_p95_gbp": float(spend.sel(financial_year=fy).quantile(0.95)),
-                        "overspend_mean_gbp": float(over.sel(financial_year=fy).mean()),
-                        "probability_of_overspend": float((over.sel(financial_year=fy) > 0).mean()),
+                        "cost_mean_gbp": float(cost.mean()),
+                        "cost_p05_gbp": float(cost.quantile(0.05)),
+                        "cost_p95_gbp": float(cost.quantile(0.95)),
+                        "overspend_mean_gbp": float(over_fy.mean()),
+                        "probability_of_overspend": float((over_fy > 0).mean()),
                     }
                 )
         return pd.DataFrame(rows)
