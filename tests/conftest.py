@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 import placecast as pc
+from placecast.states import N_AGE_MONTHS
 
 sys.path.insert(0, str(Path(__file__).parent))  # for tests/reference.py
 
@@ -52,6 +53,14 @@ def space() -> pc.StateSpace:
 @pytest.fixture(scope="session")
 def hackney() -> pc.CouncilInputs:
     return pc.hackney_2020()
+
+
+def stock(space: pc.StateSpace, *cells: tuple[str, int | list[int], int]) -> pc.InitialStock:
+    """Children in care at chosen cells: ``(placement, age month(s), count)``; empty if none."""
+    counts = np.zeros((space.n_placements, N_AGE_MONTHS), dtype=int)
+    for placement, age_months, count in cells:
+        counts[space.index(placement), age_months] = count
+    return pc.InitialStock(space, counts)
 
 
 def no_capacity_limit(households: float = 1e6) -> pc.CarerSupply:

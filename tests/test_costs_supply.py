@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import placecast as pc
-from conftest import make_rates, no_capacity_limit
+from conftest import make_rates, no_capacity_limit, stock
 from placecast.costs import child_weeks, interval_summary, placement_spend
 from placecast.states import N_AGE_MONTHS
 from placecast.supply import simulate_supply
@@ -22,10 +22,8 @@ COSTS = {
 
 
 def _steady(space, n=10, placement="ifa", months=24):
-    counts = np.zeros((space.n_placements, N_AGE_MONTHS), dtype=int)
-    counts[space.index(placement), 24] = n  # aged 2: nobody turns 18 in the horizon
     return pc.simulate(
-        pc.InitialStock(space, counts),
+        stock(space, (placement, 24, n)),  # aged 2: nobody turns 18 in the horizon
         make_rates(space),
         no_capacity_limit(),
         months=months,
@@ -63,10 +61,8 @@ def test_partial_years_are_dropped_unless_asked(space):
 
 
 def test_child_weeks_use_the_trapezoid_rule(space):
-    counts = np.zeros((space.n_placements, N_AGE_MONTHS), dtype=int)
-    counts[space.index("ifa"), N_AGE_MONTHS - 1] = 7  # all leave at 18 in month 1
     ds = pc.simulate(
-        pc.InitialStock(space, counts),
+        stock(space, ("ifa", N_AGE_MONTHS - 1, 7)),  # all leave at 18 in month 1
         make_rates(space),
         no_capacity_limit(),
         months=2,

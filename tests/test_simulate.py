@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import placecast as pc
-from conftest import make_rates, no_capacity_limit
+from conftest import make_rates, no_capacity_limit, stock
 from placecast.states import N_AGE_MONTHS
 from reference import simulate_reference
 
@@ -60,9 +60,7 @@ def test_children_are_conserved_and_capacity_holds(hackney, seed, households, ap
 
 def test_pure_exits_match_exponential_decay(space):
     # 1,000 children aged 5, no entries, exit rate 0.5 a year, no capacity limit.
-    counts = np.zeros((space.n_placements, N_AGE_MONTHS), dtype=int)
-    counts[space.index("ifa"), 60] = 1000
-    initial = pc.InitialStock(space, counts)
+    initial = stock(space, ("ifa", 60, 1000))
     rates = make_rates(space, exit_rate=0.5)
     ds = pc.simulate(initial, rates, no_capacity_limit(), months=24, paths=400, seed=7)
     total = ds["children"].sum(("placement", "age_band"))
@@ -79,11 +77,13 @@ def test_pure_exits_match_exponential_decay(space):
 
 
 def test_eighteenth_birthday_is_an_exact_exit(space):
-    counts = np.zeros((space.n_placements, N_AGE_MONTHS), dtype=int)
-    counts[space.index("semi_independent"), N_AGE_MONTHS - 1] = 5  # 17 years 11 months
-    counts[space.index("semi_independent"), N_AGE_MONTHS - 2] = 3  # 17 years 10 months
+    initial = stock(
+        space,
+        ("semi_independent", N_AGE_MONTHS - 1, 5),  # 17 years 11 months
+        ("semi_independent", N_AGE_MONTHS - 2, 3),  # 17 years 10 months
+    )
     ds = pc.simulate(
-        pc.InitialStock(space, counts),
+        initial,
         make_rates(space),
         no_capacity_limit(),
         months=3,
@@ -100,7 +100,7 @@ def test_capacity_overflow_goes_to_ifa_youngest_first(space):
     supply = pc.CarerSupply(
         households=3, places_per_household=1, approvals_per_year=0, deregistration_rate_per_year=0
     )
-    empty = pc.InitialStock(space, np.zeros((space.n_placements, N_AGE_MONTHS), dtype=int))
+    empty = stock(space)
     ds = pc.simulate(
         empty, make_rates(space, entries_per_year=120), supply, months=6, paths=50, seed=3
     )
@@ -115,26 +115,21 @@ def test_capacity_overflow_goes_to_ifa_youngest_first(space):
 
 def test_places_freed_later_are_not_refilled_from_ifa(space):
     # Capacity grows (approvals) while children already in IFA stay there.
-    counts = np.zeros((space.n_placements, N_AGE_MONTHS), dtype=int)
-    counts[space.index("ifa"), 100] = 20
     supply = pc.CarerSupply(
         households=0, places_per_household=1, approvals_per_year=120, deregistration_rate_per_year=0
     )
     ds = pc.simulate(
-        pc.InitialStock(space, counts), make_rates(space), supply, months=6, paths=5, seed=1
+        stock(space, ("ifa", 100, 20)), make_rates(space), supply, months=6, paths=5, seed=1
     )
     assert (ds["children"].sum("age_band").sel(placement="ifa") == 20).all()
 
 
 def test_falling_capacity_displaces_the_oldest(space):
-    counts = np.zeros((space.n_placements, N_AGE_MONTHS), dtype=int)
-    counts[space.index("in_house_fostering"), [24, 120]] = 5
     supply = pc.CarerSupply(
         households=6, places_per_household=1, approvals_per_year=0, deregistration_rate_per_year=0
     )
-    ds = pc.simulate(
-        pc.InitialStock(space, counts), make_rates(space), supply, months=1, paths=2, seed=1
-    )
+    initial = stock(space, ("in_house_fostering", [24, 120], 5))
+    ds = pc.simulate(initial, make_rates(space), supply, months=1, paths=2, seed=1)
     end = ds["children"].isel(month=1, path=0)
     assert int(end.sel(placement="in_house_fostering", age_band="1_4")) == 5
     assert int(end.sel(placement="in_house_fostering", age_band="10_15")) == 1
@@ -156,7 +151,7 @@ def test_paths_use_rate_draws_in_turn(space):
     kw = {k: rates.data[k].values for k in rates.data.data_vars}
     kw["entries_per_year"] = np.array([0.0, 1200.0])
     two = pc.Rates.build(space, **kw)
-    empty = pc.InitialStock(space, np.zeros((space.n_placements, N_AGE_MONTHS), dtype=int))
+    empty = stock(space)
     ds = pc.simulate(empty, two, no_capacity_limit(), months=2, paths=4, seed=0)
     entered = ds["entries"].sum(("placement", "month")).values
     assert ds["draw"].values.tolist() == [0, 1, 0, 1]
@@ -170,10 +165,8 @@ def test_mismatched_inputs_give_clear_errors(hackney, space):
         pc.simulate(hackney.initial, hackney.rates, hackney.supply, months=2, paths=0)
     with pytest.raises(pc.ConfigError, match="not a month"):
         pc.simulate(hackney.initial, hackney.rates, hackney.supply, months=2, paths=1, start="soon")
-    counts = np.zeros((space.n_placements, N_AGE_MONTHS), dtype=int)
-    counts[space.index("semi_independent"), 12] = 1
     with pytest.raises(pc.ConfigError, match="below that placement's minimum age"):
-        pc.InitialStock(space, counts)
+        stock(space, ("semi_independent", 12, 1))
     with pytest.raises(pc.ConfigError, match="unknown placement 'fostering'"):
         pc.InitialStock.from_band_table(space, {"fostering": {"1_4": 3}})
 
