@@ -150,12 +150,19 @@ class Drivers:
         Carer deregistration rate per year, by month.
     places_per_household
         Approved places per household, by month.
+    lever_rates
+        Rates that replace the council's rates from ``lever_from_month`` on (scenarios that
+        change moves or placement choices); ``None`` keeps the council's rates throughout.
+    lever_from_month
+        First month (1 = the month after the stock date) ``lever_rates`` apply to.
     """
 
     entry_multiplier: np.ndarray
     approvals_per_year: np.ndarray
     deregistration_rate_per_year: np.ndarray
     places_per_household: np.ndarray
+    lever_rates: Rates | None = None
+    lever_from_month: int = 1
     months: int = field(init=False)
 
     def __post_init__(self) -> None:
@@ -178,6 +185,11 @@ class Drivers:
                 raise ConfigError(f"Drivers.{name} must be finite and >= 0")
             object.__setattr__(self, name, a)
         object.__setattr__(self, "months", len(arrays["entry_multiplier"]))
+        if not 1 <= self.lever_from_month <= self.months:
+            raise ConfigError(
+                f"Drivers.lever_from_month={self.lever_from_month} is outside months "
+                f"1..{self.months}"
+            )
 
     @classmethod
     def constant(cls, supply: CarerSupply, months: int) -> Drivers:
@@ -477,8 +489,7 @@ def _step_expected(
 
 def _run_batch(
     initial: InitialStock,
-    rates: Rates,
-    probs: np.ndarray,
+    regimes: list[tuple[Rates, np.ndarray]],
     places: np.ndarray,
     drivers: Drivers,
     draw: np.ndarray,
@@ -486,10 +497,12 @@ def _run_batch(
 ) -> dict[str, np.ndarray]:
     """Simulate children for a batch of paths (the mean-field model when ``seed`` is None).
 
-    ``places`` holds the usable in-house places of each path, shape (S, T + 1).
+    ``regimes`` holds (rates, monthly probabilities) for the council's rates and, if the drivers
+    have lever rates, for those (used from ``drivers.lever_from_month``). ``places`` holds the
+    usable in-house places of each path, shape (S, T + 1).
     """
-    space = rates.space
-    batch = _Batch.gather(rates, probs, draw)
+    space = regimes[0][0].space
+    batches = [_Batch.gather(rates, probs, draw) for rates, probs in regimes]
     S, P, B, T = draw.size, space.n_placements, space.n_bands, drivers.months
     count = np.int32 if seed is not None else float
     out = {
@@ -511,6 +524,7 @@ def _run_batch(
     rngs = [np.random.default_rng(s) for s in seed.spawn(3)] if seed is not None else None
     for t in range(1, T + 1):
         multiplier = float(drivers.entry_multiplier[t - 1])
+        batch = batches[-1] if t >= drivers.lever_from_month else batches[0]
         if rngs is not None:
             res = _step_sampled(n, places[:, t], batch, t, multiplier, *rngs)
         else:
@@ -602,6 +616,17 @@ def _to_dataset(
     return ds
 
 
+def _regimes(rates: Rates, drivers: Drivers) -> list[tuple[Rates, np.ndarray]]:
+    """The council's rates and any lever rates, each with its monthly probabilities."""
+    sets = [rates] if drivers.lever_rates is None else [rates, drivers.lever_rates]
+    for other in sets[1:]:
+        if other.space != rates.space or other.n_draws != rates.n_draws:
+            raise ConfigError(
+                "Drivers.lever_rates must share the state space and draws of the rates"
+            )
+    return [(r, r.monthly_probabilities()) for r in sets]
+
+
 def _check_inputs(initial: InitialStock, rates: Rates) -> None:
     if initial.space != rates.space:
         raise ConfigError("InitialStock and Rates were built on different state spaces")
@@ -684,11 +709,11 @@ def simulate(
         rng=np.random.default_rng(supply_seed),
     )
     workers = workers or min(4, os.cpu_count() or 1)
-    probs = rates.monthly_probabilities()  # once for all batches
+    regimes = _regimes(rates, drivers)  # transition probabilities once for all batches
 
     def run(i: int) -> dict[str, np.ndarray]:
         rows = slice(i * batch_paths, i * batch_paths + batches[i].size)
-        return _run_batch(initial, rates, probs, carers.places[rows], drivers, batches[i], seeds[i])
+        return _run_batch(initial, regimes, carers.places[rows], drivers, batches[i], seeds[i])
 
     # numpy releases the GIL in its array kernels, so threads give real parallelism here.
     if workers > 1 and len(batches) > 1:
@@ -737,9 +762,7 @@ def expected(
         paths=draw.size,
         rng=None,
     )
-    out = _run_batch(
-        initial, rates, rates.monthly_probabilities(), carers.places, drivers, draw, None
-    )
+    out = _run_batch(initial, _regimes(rates, drivers), carers.places, drivers, draw, None)
     out.update(_supply_vars(carers))
     attrs = {"model": "mean_field", "start": str(pd.Period(start, freq="M"))}
     return _to_dataset(out, rates.space, draw, start, attrs)
