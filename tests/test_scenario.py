@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -121,7 +123,136 @@ def test_bad_levers_are_refused(kwargs, message):
 
 
 def test_levers_outside_the_horizon_and_duplicate_names(hackney):
-    with pytest.raises(pc.ConfigError, match="after the forecast horizon"):
+    with pytest.raises(pc.ConfigError, match="outside the forecast horizon"):
         pc.forecast(hackney, months=12, paths=2, scenario=pc.Scenario("late", from_month=13))
     with pytest.raises(pc.ConfigError, match="unique"):
         pc.compare(hackney, [pc.Scenario("a"), pc.Scenario("a")], months=12, paths=2)
+
+
+def _expected(hackney, scenario, months=36):
+    return pc.expected(
+        hackney.initial,
+        hackney.rates,
+        hackney.supply,
+        months=months,
+        drivers=scenario.drivers(hackney, months),
+    )
+
+
+def _conserved(ds):
+    total = ds["children"].sum(("placement", "age_band"))
+    flow = ds["entries"].sum("placement") - ds["exits"].sum(("placement", "exit_reason"))
+    np.testing.assert_allclose(
+        total.diff("month").values, flow.isel(month=slice(1, None)).values, atol=1e-9
+    )
+
+
+def test_step_down_moves_children_out_of_residential(hackney):
+    base = _expected(hackney, pc.Scenario("base"))
+    step = _expected(hackney, pc.Scenario("step", residential_step_down_per_year=0.5, from_month=7))
+    _conserved(step)
+    res = lambda ds: ds["children"].sum("age_band").sel(placement="residential").isel(path=0)  # noqa: E731
+    np.testing.assert_allclose(res(base).isel(month=slice(0, 7)), res(step).isel(month=slice(0, 7)))
+    assert float(res(step).isel(month=-1)) < float(res(base).isel(month=-1)) - 3
+    moves = step["moves"].sel(from_placement="residential", to_placement="in_house_fostering")
+    assert float(moves.isel(month=slice(7, None)).sum()) > float(
+        base["moves"]
+        .sel(from_placement="residential", to_placement="in_house_fostering")
+        .isel(month=slice(7, None))
+        .sum()
+    )
+
+
+def test_foster_care_first_stops_new_semi_independent_placements(hackney):
+    fc = pc.forecast(
+        hackney,
+        months=24,
+        paths=40,
+        seed=3,
+        scenario=pc.Scenario("ff", foster_care_first=True, from_month=4),
+    )
+    ds = fc.data
+    si = ds["children"].sum("age_band").sel(placement="semi_independent")
+    after = slice(4, None)
+    assert int(ds["entries"].sel(placement="semi_independent").isel(month=after).sum()) == 0
+    assert int(ds["moves"].sel(to_placement="semi_independent").isel(month=after).sum()) == 0
+    assert int(ds["entries"].sel(placement="semi_independent").isel(month=slice(1, 4)).sum()) > 0
+    assert (si.diff("month").isel(month=slice(3, None)) <= 0).all()
+
+
+def test_own_home_swaps_external_fees_for_running_costs(hackney):
+    months = 24
+    beds = pc.Scenario(
+        "home", own_home_beds=4, own_home_weekly_cost_per_bed_gbp=2000, from_date="2020-04"
+    )
+    base = pc.forecast(hackney, months=months, paths=30, seed=5)
+    home = pc.forecast(hackney, months=months, paths=30, seed=5, scenario=beds)
+    assert home.data.equals(base.data)  # the home changes costs, not placements
+    saved = (base.spend - home.spend).sel(placement="residential", financial_year=2020)
+    # Residential stock stays above 4, so the home is full: 4 beds x 365 days of external fees
+    # at 2020/21 prices (3,575 x 1.03 a week) saved, each path (the heavy-tail draw aside).
+    full = 4 * 365 / 7 * 3575 * 1.03
+    assert float(saved.mean()) == pytest.approx(full, rel=0.05)
+    assert float(home.extra_cost.sel(financial_year=2020)) == pytest.approx(
+        4 * 365 / 7 * 2000 * 1.03
+    )
+
+
+def test_demand_trend_and_shock_raise_entries(hackney):
+    base = _expected(hackney, pc.Scenario("base"))
+    trend = _expected(hackney, pc.Scenario("trend", entry_growth_per_year=0.1))
+    shock = _expected(hackney, pc.Scenario("shock", entry_multiplier=1.2, from_month=13))
+    e = lambda ds, m: float(ds["entries"].isel(path=0, month=m).sum())  # noqa: E731
+    assert e(trend, 1) == pytest.approx(e(base, 1))
+    assert e(trend, 25) == pytest.approx(e(base, 25) * 1.1**2)
+    assert e(shock, 12) == pytest.approx(e(base, 12))
+    assert e(shock, 13) == pytest.approx(e(base, 13) * 1.2)
+    _conserved(trend)
+
+
+def test_inflation_and_budget_overrides(hackney):
+    s = pc.Scenario("prices", inflation_per_year={"ifa": 0.10}, budget_gbp={2021: 30e6})
+    priced = s.priced_inputs(hackney)
+    assert priced.costs.inflation("ifa") == 0.10
+    assert priced.costs.inflation("residential") == hackney.costs.inflation("residential")
+    assert priced.budget.placement_budget_gbp[2021] == 30e6
+    assert priced.budget.placement_budget_gbp[2020] == hackney.budget.placement_budget_gbp[2020]
+    fc = pc.forecast(hackney, months=24, paths=10, seed=1, scenario=s)
+    assert fc.overspend_summary().loc[2021, "budget"] == 30e6
+    with pytest.raises(pc.ConfigError, match="unknown placements"):
+        pc.forecast(
+            hackney, months=24, paths=2, scenario=pc.Scenario("x", inflation_per_year={"zoo": 0.1})
+        )
+
+
+def test_from_date_is_resolved_against_the_stock_date(hackney):
+    assert pc.Scenario("a", from_date="2021-04").start_month(hackney, 60) == 13
+    with pytest.raises(pc.ConfigError, match="outside the forecast horizon"):
+        pc.Scenario("a", from_date="2019-04").start_month(hackney, 60)
+    with pytest.raises(pc.ConfigError, match="not a month"):
+        pc.Scenario("a", from_date="next spring").start_month(hackney, 60)
+    with pytest.raises(pc.ConfigError, match="not both"):
+        pc.Scenario("a", from_date="2021-04", from_month=3)
+
+
+def test_load_scenarios_from_toml(tmp_path):
+    example = pc.load_scenarios(Path(__file__).parents[1] / "examples" / "hackney_scenarios.toml")
+    assert example.months == 60 and len(example.scenarios) == 6
+    assert example.scenarios[4].own_home_beds == 4
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[[scenario]]\nname = "x"\nextra_carers = 3\n')
+    with pytest.raises(
+        pc.InputError, match=r"bad.toml \[\[scenario\]\] #1.*unknown lever.*extra_carers"
+    ):
+        pc.load_scenarios(bad)
+    bad.write_text('[[scenario]]\nname = "x"\nextra_approvals_per_year = -3\n')
+    with pytest.raises(pc.ConfigError, match="extra_approvals_per_year must be >= 0"):
+        pc.load_scenarios(bad)
+    bad.write_text("[run]\nmonths = 0\n[[scenario]]\nname='x'\n")
+    with pytest.raises(pc.InputError, match="months"):
+        pc.load_scenarios(bad)
+    bad.write_text("[[scenario]\n")
+    with pytest.raises(pc.InputError, match="not valid TOML"):
+        pc.load_scenarios(bad)
+    with pytest.raises(pc.InputError, match="not found"):
+        pc.load_scenarios(tmp_path / "missing.toml")

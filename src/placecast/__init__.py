@@ -15,7 +15,7 @@ from placecast.data.hackney import hackney_2020
 from placecast.errors import ConfigError, InputError, PlacecastError
 from placecast.forecast import CouncilInputs, Forecast, forecast
 from placecast.rates import Rates
-from placecast.scenario import Comparison, Scenario, compare
+from placecast.scenario import Comparison, Scenario, ScenarioFile, compare, load_scenarios
 from placecast.simulate import Drivers, InitialStock, expected, simulate
 from placecast.states import Placement, StateSpace
 from placecast.supply import CarerSupply
@@ -36,6 +36,7 @@ __all__ = [
     "Placement",
     "Rates",
     "Scenario",
+    "ScenarioFile",
     "StateSpace",
     "UnitCosts",
     "__version__",
@@ -43,5 +44,6 @@ __all__ = [
     "expected",
     "forecast",
     "hackney_2020",
+    "load_scenarios",
     "simulate",
 ]

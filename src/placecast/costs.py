@@ -167,6 +167,8 @@ def placement_spend(
     *,
     seed: int | np.random.SeedSequence | None = None,
     complete_years_only: bool = True,
+    own_home_beds: np.ndarray | None = None,
+    residential: str = "residential",
 ) -> xr.DataArray:
     """Spend on placements by (path, financial_year, placement), in GBP.
 
@@ -183,8 +185,21 @@ def placement_spend(
         ``None`` uses average costs throughout.
     complete_years_only
         Drop financial years the forecast covers only in part.
+    own_home_beds
+        Beds in the council's own children's home by month (length ``months + 1``). Children
+        in residential care fill them first and cost no external fee there (the home's running
+        cost is a scenario cost, see :class:`placecast.Scenario`).
+    residential
+        The placement category the own home's beds serve.
     """
     weeks = child_weeks(ds)
+    if own_home_beds is not None:
+        i = space.index(residential)
+        days = pd.DatetimeIndex(ds["date"].values).days_in_month.to_numpy()
+        res = weeks.isel(placement=i)
+        at_home = np.minimum(res, xr.DataArray(own_home_beds * days / DAYS_PER_WEEK, dims="month"))
+        weeks = weeks.copy()
+        weeks[{"placement": i}] = res - at_home
     fy = ds["financial_year"]
     weekly = costs.weekly_cost(space, np.unique(fy.values))
     spend_month = weeks * weekly.sel(financial_year=fy).drop_vars("financial_year")

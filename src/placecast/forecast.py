@@ -68,7 +68,8 @@ class Forecast:
     Attributes
     ----------
     inputs
-        The council inputs the forecast was run on.
+        The council inputs the forecast was run on (with the scenario's cost and budget
+        overrides applied).
     scenario
         The scenario applied (``None`` = baseline).
     data
@@ -97,7 +98,7 @@ class Forecast:
                 coords={"financial_year": years},
                 name="extra_cost_gbp",
             )
-        return self.scenario.extra_cost_by_year(self.data, years)
+        return self.scenario.extra_cost_by_year(self.inputs, self.data, years)
 
     @property
     def total_cost(self) -> xr.DataArray:
@@ -184,11 +185,12 @@ def forecast(
     >>> list(fc.overspend_summary().index)
     [2020, 2021]
     """
-    drivers = (
-        Drivers.constant(inputs.supply, months)
-        if scenario is None
-        else scenario.drivers(inputs, months)
-    )
+    if scenario is None:
+        drivers, beds = Drivers.constant(inputs.supply, months), None
+    else:
+        drivers = scenario.drivers(inputs, months)
+        beds = scenario.own_home_beds_by_month(inputs, months)
+        inputs = scenario.priced_inputs(inputs)
     # One seed feeds the engine and (separately) the per-child cost draws, so that scenarios run
     # on the same seed share both sets of random numbers.
     engine_seed, cost_seed = np.random.SeedSequence(seed).spawn(2)
@@ -205,7 +207,7 @@ def forecast(
         workers=workers,
     )
     data.attrs["seed"] = seed
-    spend = placement_spend(data, inputs.costs, inputs.space, seed=cost_seed)
+    spend = placement_spend(data, inputs.costs, inputs.space, seed=cost_seed, own_home_beds=beds)
     if spend.sizes["financial_year"] == 0:
         raise ConfigError(
             f"the forecast covers no complete financial year (start {inputs.start}, "

@@ -8,41 +8,83 @@ intervals on savings are much tighter than the intervals on either forecast.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
 
 import numpy as np
 import pandas as pd
 import xarray as xr
 
-from placecast.costs import interval_summary
-from placecast.errors import ConfigError
+from placecast.costs import Budget, interval_summary
+from placecast.errors import ConfigError, InputError
 from placecast.forecast import CouncilInputs, Forecast, forecast
+from placecast.rates import Rates
 from placecast.simulate import Drivers
 from placecast.states import MONTHS_PER_YEAR
+
+#: Levers a scenario may set (the names accepted in TOML files and by :class:`Scenario`).
+LEVERS = (
+    "extra_approvals_per_year",
+    "deregistration_rate_per_year",
+    "places_per_household",
+    "cost_per_recruited_household_gbp",
+    "residential_step_down_per_year",
+    "foster_care_first",
+    "own_home_beds",
+    "own_home_weekly_cost_per_bed_gbp",
+    "entry_multiplier",
+    "entry_growth_per_year",
+    "inflation_per_year",
+    "budget_gbp",
+)
 
 
 @dataclass(frozen=True)
 class Scenario:
-    """Levers applied from a given forecast month.
+    """A named set of levers, applied from a given month.
 
     Parameters
     ----------
     name
         Label used in tables and charts.
+    from_month, from_date
+        When the levers start: forecast month (1 = the month after the stock date) or a month
+        such as ``"2021-04"``. Give one of them; the default is month 1.
     extra_approvals_per_year
-        Additional mainstream carer households approved per year (recruitment).
+        Recruitment: additional mainstream carer households approved per year.
     deregistration_rate_per_year
-        Replaces the deregistration rate (retention); ``None`` keeps the baseline.
+        Retention: replaces the carers' deregistration rate (``None`` keeps the baseline).
     places_per_household
-        Replaces places per household; ``None`` keeps the baseline.
-    entry_multiplier
-        Multiplies the entry intensity (1.1 = 10% more children entering care).
-    from_month
-        First forecast month (1 = the month after the stock date) the levers apply to.
+        Replaces approved places per household (``None`` keeps the baseline).
     cost_per_recruited_household_gbp
-        One-off cost of recruiting and approving each extra household (adverts, assessment,
-        training), counted as scenario cost in the financial year of approval.
+        One-off cost of recruiting and approving each extra household, counted in the financial
+        year of approval (expected number of approvals).
+    residential_step_down_per_year
+        Extra rate per child-year of moves from residential to in-house fostering (a child who
+        finds no in-house place steps down to IFA instead).
+    foster_care_first
+        No new semi-independent placements for under-18s: entries and moves that would go to
+        semi-independent accommodation go to in-house fostering (capacity permitting) instead.
+    own_home_beds, own_home_weekly_cost_per_bed_gbp
+        A council-run children's home: its beds take children in residential care first at no
+        external fee; its running cost (per bed per week, occupied or not, in the price base year
+        and inflating like residential) is a scenario cost.
+    entry_multiplier
+        Demand shock: multiplies the entry intensity (1.1 = 10% more children entering care).
+    entry_growth_per_year
+        Demand trend: entries grow by this share a year from the start of the levers.
+    inflation_per_year
+        Unit-cost inflation by placement category, replacing the baseline's for those categories.
+    budget_gbp
+        Placement budget by financial year, replacing the baseline's for those years.
 
     Examples
     --------
@@ -51,66 +93,182 @@ class Scenario:
     """
 
     name: str
+    from_month: int = 1
+    from_date: str | None = None
     extra_approvals_per_year: float = 0.0
     deregistration_rate_per_year: float | None = None
     places_per_household: float | None = None
-    entry_multiplier: float = 1.0
-    from_month: int = 1
     cost_per_recruited_household_gbp: float = 0.0
+    residential_step_down_per_year: float = 0.0
+    foster_care_first: bool = False
+    own_home_beds: int = 0
+    own_home_weekly_cost_per_bed_gbp: float = 0.0
+    entry_multiplier: float = 1.0
+    entry_growth_per_year: float = 0.0
+    inflation_per_year: Mapping[str, float] | None = None
+    budget_gbp: Mapping[int, float] | None = None
 
     def __post_init__(self) -> None:
-        if not self.name or not isinstance(self.name, str):
+        if not isinstance(self.name, str) or not self.name.strip():
             raise ConfigError("Scenario.name must be a non-empty string")
         for lever in (
             "extra_approvals_per_year",
             "deregistration_rate_per_year",
             "places_per_household",
-            "entry_multiplier",
             "cost_per_recruited_household_gbp",
+            "residential_step_down_per_year",
+            "own_home_beds",
+            "own_home_weekly_cost_per_bed_gbp",
+            "entry_multiplier",
         ):
             value = getattr(self, lever)
             if value is not None and (not np.isfinite(value) or value < 0):
                 raise ConfigError(f"Scenario {self.name!r}: {lever} must be >= 0, got {value}")
+        if not np.isfinite(self.entry_growth_per_year) or self.entry_growth_per_year <= -1:
+            raise ConfigError(f"Scenario {self.name!r}: entry_growth_per_year must be > -1")
+        if self.own_home_beds != int(self.own_home_beds):
+            raise ConfigError(f"Scenario {self.name!r}: own_home_beds must be a whole number")
+        if not isinstance(self.foster_care_first, bool):
+            raise ConfigError(f"Scenario {self.name!r}: foster_care_first must be true or false")
         if self.from_month < 1:
             raise ConfigError(
                 f"Scenario {self.name!r}: from_month must be >= 1, got {self.from_month}"
             )
+        if self.from_date is not None and self.from_month != 1:
+            raise ConfigError(f"Scenario {self.name!r}: give from_month or from_date, not both")
+        for year, value in (self.budget_gbp or {}).items():
+            if not np.isfinite(value) or value < 0:
+                raise ConfigError(f"Scenario {self.name!r}: budget_gbp[{year}] must be >= 0")
 
-    def active(self, months: int) -> np.ndarray:
-        """Boolean by forecast month 1..months: do the levers apply?"""
-        if self.from_month > months:
-            raise ConfigError(
-                f"Scenario {self.name!r}: from_month={self.from_month} is after the forecast "
-                f"horizon of {months} months"
+    @classmethod
+    def from_dict(cls, values: Mapping[str, Any], *, source: str = "scenario") -> Scenario:
+        """Build from a mapping (e.g. a TOML table); unknown keys are refused by name."""
+        known = {"name", "from_month", "from_date", *LEVERS}
+        unknown = sorted(set(values) - known)
+        if unknown:
+            raise InputError(
+                f"unknown lever(s) {unknown}; known levers: {', '.join(sorted(known))}",
+                file=source,
             )
-        return np.arange(1, months + 1) >= self.from_month
+        if "name" not in values:
+            raise InputError("every scenario needs a name", file=source)
+        fields = dict(values)
+        if "budget_gbp" in fields:
+            try:
+                fields["budget_gbp"] = {int(k): float(v) for k, v in fields["budget_gbp"].items()}
+            except (TypeError, ValueError, AttributeError) as err:
+                raise InputError(
+                    "budget_gbp must be a table of financial year = amount, e.g. 2021 = 2.1e7",
+                    file=source,
+                    column="budget_gbp",
+                ) from err
+        try:
+            return cls(**fields)
+        except TypeError as err:
+            raise InputError(f"scenario {values.get('name')!r}: {err}", file=source) from err
 
+    # -- timing ------------------------------------------------------------------------------
+    def start_month(self, inputs: CouncilInputs, months: int) -> int:
+        """First forecast month the levers apply to, checked against the horizon."""
+        month = self.from_month
+        if self.from_date is not None:
+            try:
+                when = pd.Period(self.from_date, freq="M")
+            except (ValueError, TypeError) as err:
+                raise ConfigError(
+                    f"Scenario {self.name!r}: from_date={self.from_date!r} is not a month "
+                    "(use e.g. '2021-04')"
+                ) from err
+            month = (when - pd.Period(inputs.start, freq="M")).n
+        if not 1 <= month <= months:
+            raise ConfigError(
+                f"Scenario {self.name!r}: levers start at month {month}, outside the forecast "
+                f"horizon 1..{months} (stock date {inputs.start})"
+            )
+        return month
+
+    def active(self, inputs: CouncilInputs, months: int) -> np.ndarray:
+        """Boolean by forecast month 1..months: do the levers apply?"""
+        return np.arange(1, months + 1) >= self.start_month(inputs, months)
+
+    # -- what the levers change -------------------------------------------------------------
     def drivers(self, inputs: CouncilInputs, months: int) -> Drivers:
         """The baseline drivers with this scenario's levers applied."""
         base = Drivers.constant(inputs.supply, months)
-        on = self.active(months)
+        on = self.active(inputs, months)
+        months_on = np.cumsum(on) - 1  # 0 in the first month of the levers
+        trend = np.where(
+            on, (1.0 + self.entry_growth_per_year) ** (months_on / MONTHS_PER_YEAR), 1.0
+        )
 
         def lever(baseline: np.ndarray, value: float | None) -> np.ndarray:
             return baseline if value is None else np.where(on, value, baseline)
 
         return Drivers(
-            entry_multiplier=np.where(on, self.entry_multiplier, base.entry_multiplier),
+            entry_multiplier=np.where(on, self.entry_multiplier, 1.0) * trend,
             approvals_per_year=base.approvals_per_year + on * self.extra_approvals_per_year,
             deregistration_rate_per_year=lever(
                 base.deregistration_rate_per_year, self.deregistration_rate_per_year
             ),
             places_per_household=lever(base.places_per_household, self.places_per_household),
+            lever_rates=self.lever_rates(inputs),
+            lever_from_month=self.start_month(inputs, months),
         )
 
-    def extra_cost_by_year(self, data: xr.Dataset, financial_years: np.ndarray) -> xr.DataArray:
-        """Recruitment cost of the extra approvals, by financial year (expected number), GBP."""
+    def lever_rates(self, inputs: CouncilInputs) -> Rates | None:
+        """The council's rates changed by step-down and foster-care-first, or ``None``."""
+        if not self.residential_step_down_per_year and not self.foster_care_first:
+            return None
+        space = inputs.space
+        ds = inputs.rates.data.copy(deep=True)
+        cap = space.index(space.capacity_placement)
+        move = ds["move_rate_per_year"].values
+        if self.residential_step_down_per_year:
+            move[:, :, space.index("residential"), cap] += self.residential_step_down_per_year
+        if self.foster_care_first:
+            si = space.index("semi_independent")
+            move[:, :, :, cap] += move[:, :, :, si]
+            move[:, :, :, si] = 0.0
+            move[:, :, cap, cap] = 0.0  # in-house -> semi-independent becomes "stays in-house"
+            share = ds["entry_placement_share"].values
+            share[:, :, cap] += share[:, :, si]
+            share[:, :, si] = 0.0
+        return Rates.build(space, **{str(k): ds[k] for k in ds.data_vars})
+
+    def priced_inputs(self, inputs: CouncilInputs) -> CouncilInputs:
+        """The council's inputs with this scenario's inflation and budget overrides."""
+        costs, budget = inputs.costs, inputs.budget
+        if self.inflation_per_year:
+            base = {p: costs.inflation(p) for p in inputs.space.placement_names}
+            costs = replace(costs, inflation_per_year={**base, **self.inflation_per_year})
+        if self.budget_gbp:
+            budget = Budget({**budget.placement_budget_gbp, **self.budget_gbp})
+        return replace(inputs, costs=costs, budget=budget)
+
+    def own_home_beds_by_month(self, inputs: CouncilInputs, months: int) -> np.ndarray | None:
+        """Beds in the council's own home by month 0..months, or ``None`` without a home."""
+        if not self.own_home_beds:
+            return None
+        return np.concatenate([[0.0], self.active(inputs, months) * float(self.own_home_beds)])
+
+    def extra_cost_by_year(
+        self, inputs: CouncilInputs, data: xr.Dataset, financial_years: np.ndarray
+    ) -> xr.DataArray:
+        """Scenario costs outside placement fees, by financial year, GBP: recruitment of the
+        extra households (expected number) and the running cost of an own children's home."""
         months = data.sizes["month"] - 1
-        per_month = self.active(months) * self.extra_approvals_per_year / MONTHS_PER_YEAR
-        cost = (
-            pd.Series(per_month * self.cost_per_recruited_household_gbp)
-            .groupby(data["financial_year"].values[1:])
-            .sum()
+        on = self.active(inputs, months)
+        fy = data["financial_year"].values[1:]
+        recruitment = on * self.extra_approvals_per_year / MONTHS_PER_YEAR
+        recruitment = recruitment * self.cost_per_recruited_household_gbp
+        days = pd.DatetimeIndex(data["date"].values[1:]).days_in_month.to_numpy()
+        # The home's running cost inflates like residential placements.
+        inflation = (1.0 + inputs.costs.inflation("residential")) ** (
+            fy - inputs.costs.price_base_financial_year
         )
+        home = on * self.own_home_beds * self.own_home_weekly_cost_per_bed_gbp * days / 7.0
+        home = home * inflation
+        cost = pd.Series(recruitment + home).groupby(fy).sum()
         return xr.DataArray(
             cost.reindex(financial_years, fill_value=0.0).to_numpy(),
             dims="financial_year",
@@ -236,3 +394,78 @@ def compare(
         baseline=baseline,
         scenarios=[forecast(inputs, scenario=s, **kwargs) for s in scenarios],  # type: ignore[arg-type]
     )
+
+
+@dataclass(frozen=True)
+class ScenarioFile:
+    """Scenarios read from a TOML file, with optional run settings.
+
+    Attributes
+    ----------
+    scenarios
+        The scenarios, in file order.
+    months, paths, seed
+        Run settings from the file's ``[run]`` table (``None`` where not given).
+    """
+
+    scenarios: list[Scenario]
+    months: int | None = None
+    paths: int | None = None
+    seed: int | None = None
+
+
+def load_scenarios(path: str | Path) -> ScenarioFile:
+    """Read scenarios from a TOML file.
+
+    The file holds an optional ``[run]`` table (``months``, ``paths``, ``seed``) and one
+    ``[[scenario]]`` table per scenario with a ``name`` and any of the levers in :data:`LEVERS`,
+    plus ``from_month`` or ``from_date``::
+
+        [run]
+        months = 60
+
+        [[scenario]]
+        name = "recruit 10 more households a year"
+        extra_approvals_per_year = 10
+        cost_per_recruited_household_gbp = 10000
+        from_date = "2020-10"
+
+    Raises
+    ------
+    InputError
+        The file is missing or not valid TOML, or holds an unknown table, setting or lever; the
+        message names the file and the offending key.
+    """
+    path = Path(path)
+    try:
+        with path.open("rb") as fh:
+            raw = tomllib.load(fh)
+    except FileNotFoundError:
+        raise InputError("scenario file not found", file=str(path)) from None
+    except tomllib.TOMLDecodeError as err:
+        raise InputError(f"not valid TOML: {err}", file=str(path)) from None
+    unknown = sorted(set(raw) - {"run", "scenario"})
+    if unknown:
+        raise InputError(
+            f"unknown table(s) {unknown}; expected [run] and [[scenario]]", file=str(path)
+        )
+    run = raw.get("run", {})
+    bad = sorted(set(run) - {"months", "paths", "seed"})
+    if bad:
+        raise InputError(
+            f"unknown [run] setting(s) {bad}; expected months, paths, seed", file=str(path)
+        )
+    for key, value in run.items():
+        if not isinstance(value, int) or value < (0 if key == "seed" else 1):
+            raise InputError(
+                f"[run] {key} must be a positive whole number, got {value!r}",
+                file=str(path),
+                column=key,
+            )
+    tables = raw.get("scenario", [])
+    if not isinstance(tables, list) or not tables:
+        raise InputError("no [[scenario]] tables found", file=str(path))
+    scenarios = [
+        Scenario.from_dict(t, source=f"{path} [[scenario]] #{i + 1}") for i, t in enumerate(tables)
+    ]
+    return ScenarioFile(scenarios, run.get("months"), run.get("paths"), run.get("seed"))
