@@ -13,7 +13,36 @@ from pathlib import Path
 from placecast import __version__
 from placecast.data.hackney import hackney_2020
 from placecast.errors import PlacecastError
-from placecast.scenario import Scenario, compare
+from placecast.scenario import Comparison, Scenario, compare, load_scenarios
+
+
+def _add_run_options(parser: argparse.ArgumentParser, *, defaults: bool) -> None:
+    """Options shared by the commands that simulate (defaults None = take from the file)."""
+    parser.add_argument(
+        "--months",
+        type=int,
+        default=60 if defaults else None,
+        help="horizon in months (default 60)",
+    )
+    parser.add_argument(
+        "--paths",
+        type=int,
+        default=2000 if defaults else None,
+        help="simulated paths; more = smoother intervals (default 2000)",
+    )
+    parser.add_argument(
+        "--seed", type=int, default=1 if defaults else None, help="random seed (default 1)"
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=Path("placecast-output"),
+        help="folder for the tables, charts, Excel workbook and HTML report "
+        "(default ./placecast-output)",
+    )
+    parser.add_argument(
+        "--no-charts", action="store_true", help="skip the PNG charts and the HTML report"
+    )
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -29,13 +58,9 @@ def _parser() -> argparse.ArgumentParser:
         help="forecast the embedded default council, baseline vs extra carer recruitment",
         description="Forecast children in care and placement spend on the embedded default "
         "(Hackney, 31 March 2020), comparing the baseline with recruiting more in-house "
-        "foster-carer households. Prints a summary and writes CSV tables and fan charts.",
+        "foster-carer households. Prints a summary and writes CSV tables, charts, an Excel "
+        "workbook and an HTML report.",
     )
-    fc.add_argument("--months", type=int, default=60, help="horizon in months (default 60)")
-    fc.add_argument(
-        "--paths", type=int, default=2000, help="simulated paths; more = smoother (default 2000)"
-    )
-    fc.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
     fc.add_argument(
         "--recruit",
         type=float,
@@ -49,18 +74,65 @@ def _parser() -> argparse.ArgumentParser:
         help="one-off cost of recruiting one extra household, GBP (default 10,000; an "
         "illustrative assumption, use your own)",
     )
-    fc.add_argument(
-        "--out",
-        type=Path,
-        default=Path("placecast-output"),
-        help="folder for the CSV tables and charts (default ./placecast-output)",
+    _add_run_options(fc, defaults=True)
+    cmp = sub.add_parser(
+        "compare",
+        help="compare the scenarios in a TOML file with the baseline",
+        description="Forecast the baseline and every scenario in a TOML file on common random "
+        "numbers (see examples/hackney_scenarios.toml and the scenario cookbook). Options given "
+        "here override the file's [run] table.",
     )
-    fc.add_argument("--no-charts", action="store_true", help="skip the PNG fan charts")
+    cmp.add_argument("scenarios", type=Path, help="TOML file with [[scenario]] tables")
+    _add_run_options(cmp, defaults=False)
     return parser
 
 
+def _write_outputs(cmp: Comparison, out: Path, charts: bool) -> list[Path]:
+    from placecast.report import write_comparison, write_excel
+
+    written = write_comparison(cmp, out)
+    written.append(write_excel(cmp, out / "report.xlsx"))
+    if charts:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+
+        from placecast.report import fan_chart, spend_chart, write_html
+
+        space = cmp.baseline.inputs.space
+        for placement in (None, space.capacity_placement, space.overflow_placement):
+            fig, ax = plt.subplots(figsize=(9, 5))
+            fan_chart(cmp.forecasts, placement=placement, ax=ax)
+            path = out / f"fan_{placement or 'all_children'}.png"
+            fig.savefig(path, dpi=120, bbox_inches="tight")
+            plt.close(fig)
+            written.append(path)
+        fig, ax = plt.subplots(figsize=(9, 5))
+        spend_chart(cmp.forecasts, ax=ax)
+        fig.savefig(out / "spend.png", dpi=120, bbox_inches="tight")
+        plt.close(fig)
+        written += [out / "spend.png", write_html(cmp, out / "report.html")]
+    return written
+
+
+def _run(
+    scenarios: list[Scenario], months: int, paths: int, seed: int, args: argparse.Namespace
+) -> int:
+    from placecast.report import comparison_text
+
+    started = time.perf_counter()
+    cmp = compare(hackney_2020(), scenarios, months=months, paths=paths, seed=seed, progress=True)
+    print(comparison_text(cmp))
+    written = _write_outputs(cmp, args.out, charts=not args.no_charts)
+    print(
+        f"\nWrote {len(written)} files to {args.out}/ in {time.perf_counter() - started:.1f} s",
+        file=sys.stderr,
+    )
+    return 0
+
+
 def _forecast(args: argparse.Namespace) -> int:
-    inputs = hackney_2020()
     scenarios = []
     if args.recruit > 0:
         scenarios.append(
@@ -70,37 +142,22 @@ def _forecast(args: argparse.Namespace) -> int:
                 cost_per_recruited_household_gbp=args.recruit_cost,
             )
         )
-    started = time.perf_counter()
-    print(
-        f"Simulating {args.paths} paths x {args.months} months "
-        f"for {1 + len(scenarios)} scenario(s)...",
-        file=sys.stderr,
+    return _run(scenarios, args.months, args.paths, args.seed, args)
+
+
+def _compare(args: argparse.Namespace) -> int:
+    spec = load_scenarios(args.scenarios)
+
+    def pick(option: int | None, from_file: int | None, default: int) -> int:
+        return option if option is not None else from_file if from_file is not None else default
+
+    return _run(
+        spec.scenarios,
+        pick(args.months, spec.months, 60),
+        pick(args.paths, spec.paths, 2000),
+        pick(args.seed, spec.seed, 1),
+        args,
     )
-    cmp = compare(inputs, scenarios, months=args.months, paths=args.paths, seed=args.seed)
-    from placecast.report.tables import comparison_text, write_comparison
-
-    print(comparison_text(cmp))
-    written = write_comparison(cmp, args.out)
-    if not args.no_charts:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-
-        from placecast.report.charts import fan_chart
-
-        for placement in (None, inputs.space.capacity_placement, inputs.space.overflow_placement):
-            fig, ax = plt.subplots(figsize=(9, 5))
-            fan_chart(cmp.forecasts, placement=placement, ax=ax)
-            path = args.out / f"fan_{placement or 'all_children'}.png"
-            fig.savefig(path, dpi=120, bbox_inches="tight")
-            plt.close(fig)
-            written.append(path)
-    print(
-        f"\nWrote {len(written)} files to {args.out}/ in {time.perf_counter() - started:.1f} s",
-        file=sys.stderr,
-    )
-    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -109,6 +166,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "forecast":
             return _forecast(args)
+        if args.command == "compare":
+            return _compare(args)
     except PlacecastError as err:
         print(f"placecast: error: {err}", file=sys.stderr)
         return 2

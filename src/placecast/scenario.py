@@ -22,6 +22,7 @@ else:  # pragma: no cover
 import numpy as np
 import pandas as pd
 import xarray as xr
+from tqdm.auto import tqdm
 
 from placecast.costs import Budget, interval_summary
 from placecast.errors import ConfigError, InputError
@@ -374,8 +375,11 @@ def compare(
     seed: int = 0,
     batch_paths: int = 500,
     workers: int | None = None,
+    progress: bool = False,
 ) -> Comparison:
     """Forecast the baseline and each scenario on common random numbers.
+
+    With ``progress``, a progress bar on standard error counts the forecasts done.
 
     Examples
     --------
@@ -389,11 +393,9 @@ def compare(
     if len(set(names)) != len(names) or "baseline" in names:
         raise ConfigError(f"scenario names must be unique and not 'baseline', got {names}")
     kwargs = dict(months=months, paths=paths, seed=seed, batch_paths=batch_paths, workers=workers)
-    baseline = forecast(inputs, **kwargs)  # type: ignore[arg-type]
-    return Comparison(
-        baseline=baseline,
-        scenarios=[forecast(inputs, scenario=s, **kwargs) for s in scenarios],  # type: ignore[arg-type]
-    )
+    runs = tqdm([None, *scenarios], desc="forecasts", unit="scenario", disable=not progress)
+    done = [forecast(inputs, scenario=s, **kwargs) for s in runs]  # type: ignore[arg-type]
+    return Comparison(baseline=done[0], scenarios=done[1:])
 
 
 @dataclass(frozen=True)

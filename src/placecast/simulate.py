@@ -37,6 +37,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import xarray as xr
+from scipy.special import gammaln
 
 from placecast.errors import ConfigError
 from placecast.rates import Rates
@@ -352,6 +353,28 @@ def _entry_intensity(batch: _Batch, month: int, multiplier: float) -> np.ndarray
     return batch.entries_per_month * growth * multiplier
 
 
+def _poisson_with_uniforms(
+    intensity: np.ndarray, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
+    """Poisson counts by inversion, plus three uniforms for each possible event.
+
+    ``rng`` must be this month's own generator. The uniforms come as (event, path, 3) so that the
+    first events of every path get the same numbers whatever the table's length: a scenario with
+    more entries adds entrants after the baseline's, it does not reshuffle them. Counts beyond the
+    table's reach (probability below 1e-15) are capped at its end.
+    """
+    top = float(intensity.max(initial=0.0))
+    k_max = int(top + 12.0 * np.sqrt(top) + 12.0)
+    k = np.arange(k_max + 1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        pmf = np.exp(k * np.log(intensity)[:, None] - intensity[:, None] - gammaln(k + 1))
+    pmf[intensity == 0] = k == 0
+    cdf = np.cumsum(pmf, axis=1)
+    u = rng.random(intensity.shape)
+    count = (u[:, None] >= cdf[:, :-1]).sum(axis=1)
+    return count, rng.random((k_max + 1, intensity.size, 3))
+
+
 def _step_sampled(
     n: np.ndarray,
     places: np.ndarray,
@@ -360,7 +383,7 @@ def _step_sampled(
     multiplier: float,
     rng_moves: np.random.Generator,
     rng_extra: np.random.Generator,
-    rng_entries: np.random.Generator,
+    entry_seeds: list[np.random.SeedSequence],
 ) -> _MonthResult:
     """One month on whole children with random draws (steps 1-4 of the module docstring).
 
@@ -399,13 +422,18 @@ def _step_sampled(
     moved = dest < P
     n_moved = int(moved.sum())
 
-    # Step 2: entrants (path, age month, first placement).
-    es = np.repeat(np.arange(S), rng_entries.poisson(_entry_intensity(batch, month, multiplier)))
-    eb = _categorical(batch.age_share_cum[es], rng_entries.random(es.size))
-    ea = space.band_start_months[eb] + (
-        rng_entries.random(es.size) * space.band_width_months[eb]
-    ).astype(np.intp)
-    ep = _categorical(batch.placement_share_cum[es, eb], rng_entries.random(es.size))
+    # Step 2: entrants (path, age month, first placement), on common random numbers too: the
+    # count is a Poisson quantile of one uniform per path, and entrant j of a path takes the j-th
+    # row of a fixed block of uniforms, so a demand scenario adds or removes entrants at the end.
+    count, u_entrant = _poisson_with_uniforms(
+        _entry_intensity(batch, month, multiplier), np.random.default_rng(entry_seeds[month - 1])
+    )
+    es = np.repeat(np.arange(S), count)
+    rank = np.arange(es.size) - np.repeat(np.cumsum(count) - count, count)
+    u3 = u_entrant[rank, es]
+    eb = _categorical(batch.age_share_cum[es], u3[:, 0])
+    ea = space.band_start_months[eb] + (u3[:, 1] * space.band_width_months[eb]).astype(np.intp)
+    ep = _categorical(batch.placement_share_cum[es, eb], u3[:, 2])
 
     # Arrivals = movers then entrants; origin P marks an entrant.
     arr_s = np.concatenate([s[moved], es])
@@ -521,7 +549,16 @@ def _run_batch(
     # Three streams: one uniform per cell (fixed consumption, the common random numbers), the
     # rare extra leavers of a cell, and entries. Keeping them apart stops a difference in one
     # from shifting the others.
-    rngs = [np.random.default_rng(s) for s in seed.spawn(3)] if seed is not None else None
+    if seed is not None:
+        moves_seed, extra_seed, entries_seed = seed.spawn(3)
+        # Entries get a stream per month, so a month with more entrants leaves later months alone.
+        rngs = (
+            np.random.default_rng(moves_seed),
+            np.random.default_rng(extra_seed),
+            entries_seed.spawn(T),
+        )
+    else:
+        rngs = None
     for t in range(1, T + 1):
         multiplier = float(drivers.entry_multiplier[t - 1])
         batch = batches[-1] if t >= drivers.lever_from_month else batches[0]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import fields
 from pathlib import Path
 
 import pandas as pd
@@ -66,28 +67,102 @@ def comparison_text(cmp: Comparison) -> str:
     return "\n".join(lines)
 
 
-def write_comparison(cmp: Comparison, out_dir: str | Path) -> list[Path]:
-    """Write tidy CSV tables of a comparison to ``out_dir``; returns the files written."""
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    frames = {
-        "children_by_placement.csv": pd.concat(
-            {fc.name: fc.children_summary(at="all") for fc in cmp.forecasts}, names=["scenario"]
-        ),
-        "spend_by_financial_year.csv": pd.concat(
-            {fc.name: fc.spend_summary() for fc in cmp.forecasts}, names=["scenario"]
-        ),
-        "overspend_by_financial_year.csv": pd.concat(
-            {fc.name: fc.overspend_summary() for fc in cmp.forecasts}, names=["scenario"]
-        ),
-        "scenario_table.csv": cmp.table().set_index(["scenario", "financial_year"]),
+def tidy_tables(cmp: Comparison) -> dict[str, pd.DataFrame]:
+    """The comparison as tidy tables (one row per observation), keyed by table name.
+
+    These are what the CSV files, the Excel sheets and the HTML report show.
+    """
+
+    def tidy(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
+        return pd.concat(frames, names=["scenario"]).reset_index()
+
+    forecasts = cmp.forecasts
+    tables = {
+        "children_by_placement": tidy({fc.name: fc.children_summary(at="all") for fc in forecasts}),
+        "spend_by_financial_year": tidy({fc.name: fc.spend_summary() for fc in forecasts}),
+        "overspend_by_financial_year": tidy({fc.name: fc.overspend_summary() for fc in forecasts}),
+        "scenario_table": cmp.table(),
     }
     if cmp.scenarios:
-        frames["savings_by_financial_year.csv"] = cmp.savings_summary()
-        frames["break_even.csv"] = cmp.break_even().set_index(["scenario", "financial_year"])
+        tables["savings_by_financial_year"] = cmp.savings_summary().reset_index()
+        tables["break_even"] = cmp.break_even()
+    return tables
+
+
+def inputs_tables(cmp: Comparison) -> dict[str, pd.DataFrame]:
+    """The inputs and scenario levers behind a comparison, for the record."""
+    inputs = cmp.baseline.inputs
+    space = inputs.space
+    costs = pd.DataFrame(
+        {
+            "weekly_cost_gbp": [inputs.costs.weekly_cost_gbp[p] for p in space.placement_names],
+            "inflation_per_year": [inputs.costs.inflation(p) for p in space.placement_names],
+            "cost_cv": [inputs.costs.cost_cv.get(p, 0.0) for p in space.placement_names],
+        },
+        index=pd.Index(space.placement_names, name="placement"),
+    ).reset_index()
+    supply = pd.DataFrame(
+        [
+            {"input": k, "value": getattr(inputs.supply, k)}
+            for k in (
+                "households",
+                "places_per_household",
+                "approvals_per_year",
+                "deregistration_rate_per_year",
+                "unusable_place_share",
+            )
+        ]
+    )
+    budget = pd.DataFrame(
+        sorted(inputs.budget.placement_budget_gbp.items()),
+        columns=["financial_year", "placement_budget_gbp"],
+    )
+    levers = pd.DataFrame(
+        [
+            {"scenario": fc.name, "lever": f.name, "value": str(getattr(fc.scenario, f.name))}
+            for fc in cmp.scenarios
+            if fc.scenario is not None
+            for f in fields(fc.scenario)
+            if f.name != "name" and getattr(fc.scenario, f.name) != f.default
+        ],
+        columns=["scenario", "lever", "value"],
+    )
+    stock = inputs.initial.by_band().reset_index()
+    return {
+        "inputs_stock": stock,
+        "inputs_unit_costs": costs,
+        "inputs_carer_supply": supply,
+        "inputs_budget": budget,
+        "scenario_levers": levers,
+    }
+
+
+def run_metadata(cmp: Comparison) -> dict[str, str]:
+    """What a budget paper needs to cite the forecast."""
+    from datetime import date
+
+    from placecast import __version__
+
+    base = cmp.baseline
+    return {
+        "council": base.inputs.name,
+        "stock date": str(pd.Timestamp(base.data["date"].values[0]).date()),
+        "horizon": f"{base.data.sizes['month'] - 1} months",
+        "simulated paths": str(base.data.sizes["path"]),
+        "seed": str(base.data.attrs.get("seed")),
+        "placecast version": __version__,
+        "report date": date.today().isoformat(),
+        "data sources": "; ".join(base.inputs.sources) or "not recorded",
+    }
+
+
+def write_comparison(cmp: Comparison, out_dir: str | Path) -> list[Path]:
+    """Write the tidy tables of a comparison as CSV files to ``out_dir``; returns the files."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
     written = []
-    for name, frame in frames.items():
-        path = out / name
-        frame.to_csv(path)
+    for name, frame in tidy_tables(cmp).items():
+        path = out / f"{name}.csv"
+        frame.to_csv(path, index=False)
         written.append(path)
     return written

@@ -1,0 +1,144 @@
+"""A self-contained HTML report a budget paper can cite: results, charts, inputs, provenance."""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from placecast.report.tables import inputs_tables, run_metadata
+from placecast.scenario import Comparison
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+_CSS = """
+body { font-family: system-ui, sans-serif; max-width: 1100px; margin: 2em auto; color: #222; }
+h1 { font-size: 1.6em; } h2 { border-bottom: 1px solid #ccc; padding-bottom: .2em; }
+table { border-collapse: collapse; margin: .5em 0 1.5em; font-size: .9em; }
+th, td { border: 1px solid #ddd; padding: .25em .6em; text-align: right; }
+th { background: #f3f3f3; } td:first-child, th:first-child { text-align: left; }
+.note { color: #555; font-size: .9em; } img { max-width: 100%; }
+"""
+
+
+def _money(x: float) -> str:
+    return f"{'-' if x < 0 else ''}£{abs(x) / 1e6:,.2f}m"
+
+
+def _png(fig: Figure) -> str:
+    import matplotlib.pyplot as plt
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
+    plt.close(fig)
+    return base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def _charts(cmp: Comparison) -> list[tuple[str, str]]:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from placecast.report.charts import fan_chart, spend_chart
+
+    space = cmp.baseline.inputs.space
+    out = []
+    fig, ax = plt.subplots(figsize=(9, 4.5))
+    spend_chart(cmp.forecasts, ax=ax)
+    out.append(("Placement cost against budget", _png(fig)))
+    for placement in (None, space.capacity_placement, space.overflow_placement):
+        fig, ax = plt.subplots(figsize=(9, 4.5))
+        fan_chart(cmp.forecasts, placement=placement, ax=ax)
+        out.append((ax.get_title(), _png(fig)))
+    return out
+
+
+def _table(frame: pd.DataFrame) -> str:
+    return frame.to_html(index=False, border=0, escape=True)
+
+
+def write_html(cmp: Comparison, path: str | Path) -> Path:
+    """Write a self-contained HTML report of ``cmp`` (charts embedded). Returns the path."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    meta = run_metadata(cmp)
+    rows = []
+    for fc in cmp.forecasts:
+        over = fc.overspend_summary()
+        for fy, r in over.iterrows():
+            cost = fc.total_cost.sel(financial_year=fy)
+            rows.append(
+                {
+                    "scenario": fc.name,
+                    "financial year": f"{fy}/{str(fy + 1)[-2:]}",
+                    "cost (mean)": _money(float(cost.mean())),
+                    "cost 90% interval": f"{_money(float(cost.quantile(0.05)))} to "
+                    f"{_money(float(cost.quantile(0.95)))}",
+                    "budget": _money(r["budget"]),
+                    "overspend (mean)": _money(r["mean"]),
+                    "P(overspend)": f"{r['probability_of_overspend']:.0%}",
+                }
+            )
+    results = pd.DataFrame(rows)
+    parts = [
+        f"<h1>placecast forecast: {html.escape(meta['council'])}</h1>",
+        "<p class='note'>Children in care by placement type and placement spend against budget, "
+        "simulated month by month with parameter and process uncertainty. Intervals are the "
+        "middle 50% and 90% of simulated paths.</p>",
+        "<h2>Provenance</h2>",
+        _table(pd.DataFrame(list(meta.items()), columns=["item", "value"])),
+        "<h2>Cost, budget and overspend</h2>",
+        _table(results),
+    ]
+    if cmp.scenarios:
+        sav = cmp.savings_summary().reset_index()
+        sav = pd.DataFrame(
+            {
+                "scenario": sav["scenario"],
+                "financial year": [f"{y}/{str(y + 1)[-2:]}" for y in sav["financial_year"]],
+                "saving (mean)": sav["mean"].map(_money),
+                "saving 90% interval": [
+                    f"{_money(a)} to {_money(b)}"
+                    for a, b in zip(sav["p05"], sav["p95"], strict=True)
+                ],
+                "P(saves money)": sav["probability_of_saving"].map("{:.0%}".format),
+            }
+        )
+        parts += [
+            "<h2>Savings against the baseline</h2>",
+            "<p class='note'>After scenario costs (e.g. recruitment), on common random numbers: "
+            "each scenario sees the same simulated children, entries and carer supply noise as "
+            "the baseline.</p>",
+            _table(sav),
+        ]
+    children = cmp.baseline.children_summary()
+    children = children.reset_index()
+    children["date"] = pd.to_datetime(children["date"]).dt.date
+    children = children[["date", "placement", "mean", "p05", "p95"]].round(1)
+    parts += ["<h2>Charts</h2>"]
+    parts += [
+        f"<h3>{html.escape(title)}</h3><img alt='{html.escape(title)}' "
+        f"src='data:image/png;base64,{png}'>"
+        for title, png in _charts(cmp)
+    ]
+    parts += ["<h2>Children in care at 31 March (baseline)</h2>", _table(children)]
+    parts += ["<h2>Inputs and assumptions</h2>"]
+    for name, frame in inputs_tables(cmp).items():
+        parts += [f"<h3>{html.escape(name.replace('_', ' '))}</h3>", _table(frame)]
+    parts.append(
+        "<p class='note'>Aggregates only: no child-level data is used in or shown by this "
+        "report. Methodology: see the placecast documentation (methodology page).</p>"
+    )
+    page = (
+        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
+        f"<title>placecast: {html.escape(meta['council'])}</title><style>{_CSS}</style></head>"
+        f"<body>{''.join(parts)}</body></html>"
+    )
+    path.write_text(page, encoding="utf-8")
+    return path
