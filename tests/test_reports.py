@@ -1,0 +1,107 @@
+"""Reports: tidy tables, Excel workbook, self-contained HTML, and the compare command."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+import placecast as pc
+from placecast.cli import main
+from placecast.report import tidy_tables, write_excel, write_html
+
+EXAMPLE = Path(__file__).parents[1] / "examples" / "hackney_scenarios.toml"
+
+
+@pytest.fixture(scope="module")
+def comparison(hackney):
+    return pc.compare(
+        hackney,
+        [
+            pc.Scenario(
+                "recruit", extra_approvals_per_year=10, cost_per_recruited_household_gbp=1e4
+            ),
+            pc.Scenario("home", own_home_beds=2, own_home_weekly_cost_per_bed_gbp=3000),
+        ],
+        months=24,
+        paths=40,
+        seed=2,
+    )
+
+
+def test_tidy_tables_are_long_and_complete(comparison):
+    tables = tidy_tables(comparison)
+    spend = tables["spend_by_financial_year"]
+    assert {"scenario", "placement", "financial_year", "mean", "p05", "p95"} <= set(spend.columns)
+    assert set(spend["scenario"]) == {"baseline", "recruit", "home"}
+    home_costs = spend[(spend["scenario"] == "home") & (spend["placement"] == "scenario_costs")]
+    assert (home_costs["mean"] > 0).all()
+    assert len(tables["savings_by_financial_year"]) == 2 * 2
+
+
+def test_excel_workbook_has_tidy_sheets_and_provenance(comparison, tmp_path):
+    path = write_excel(comparison, tmp_path / "r.xlsx")
+    wb = openpyxl.load_workbook(path)
+    assert {
+        "about",
+        "spend_by_financial_year",
+        "savings_by_financial_year",
+        "inputs_unit_costs",
+        "scenario_levers",
+    } <= set(wb.sheetnames)
+    about = {r[0]: r[1] for r in wb["about"].iter_rows(min_row=2, values_only=True)}
+    assert about["seed"] == "2" and about["simulated paths"] == "40"
+    header = [c.value for c in wb["overspend_by_financial_year"][1]]
+    assert header[:3] == ["scenario", "financial_year", "budget"]
+    levers = list(wb["scenario_levers"].iter_rows(min_row=2, values_only=True))
+    assert ("home", "own_home_beds", "2") in levers
+
+
+def test_html_report_is_self_contained(comparison, tmp_path):
+    text = write_html(comparison, tmp_path / "r.html").read_text()
+    assert text.count("data:image/png;base64,") == 4
+    assert "src='http" not in text and 'src="http' not in text  # nothing fetched from outside
+    for needed in (
+        "Provenance",
+        "placecast version",
+        "seed",
+        "data sources",
+        "Savings against the baseline",
+        "Inputs and assumptions",
+        "P(overspend)",
+    ):
+        assert needed in text
+
+
+def test_compare_command_runs_a_toml_file(tmp_path, capsys):
+    out = tmp_path / "out"
+    assert (
+        main(
+            [
+                "compare",
+                str(EXAMPLE),
+                "--paths",
+                "20",
+                "--months",
+                "24",
+                "--out",
+                str(out),
+                "--no-charts",
+            ]
+        )
+        == 0
+    )
+    printed = capsys.readouterr().out
+    assert "foster care first" in printed and "own 4-bed children's home" in printed
+    assert (out / "report.xlsx").exists() and not (out / "report.html").exists()
+
+
+def test_compare_command_reports_bad_files_clearly(tmp_path, capsys):
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[[scenario]]\nname = "x"\nrecruit = 3\n')
+    assert (
+        main(["compare", str(bad), "--paths", "5", "--months", "24", "--out", str(tmp_path)]) == 2
+    )
+    err = capsys.readouterr().err
+    assert "bad.toml" in err and "unknown lever" in err and "'recruit'" in err
