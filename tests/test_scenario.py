@@ -256,3 +256,37 @@ def test_load_scenarios_from_toml(tmp_path):
         pc.load_scenarios(bad)
     with pytest.raises(pc.InputError, match="not found"):
         pc.load_scenarios(tmp_path / "missing.toml")
+
+
+@settings(max_examples=10, deadline=None)
+@given(
+    recruit=st.floats(0, 30),
+    step_down=st.floats(0, 1),
+    foster_first=st.booleans(),
+    shock=st.floats(0.5, 1.5),
+    growth=st.floats(-0.2, 0.3),
+    start=st.integers(1, 12),
+    seed=st.integers(0, 1000),
+)
+def test_children_are_conserved_under_any_levers(
+    hackney, recruit, step_down, foster_first, shock, growth, start, seed
+):
+    scenario = pc.Scenario(
+        "any",
+        from_month=start,
+        extra_approvals_per_year=recruit,
+        residential_step_down_per_year=step_down,
+        foster_care_first=foster_first,
+        entry_multiplier=shock,
+        entry_growth_per_year=growth,
+    )
+    ds = pc.forecast(hackney, months=14, paths=6, seed=seed, scenario=scenario).data
+    total = ds["children"].sum(("placement", "age_band"))
+    flow = ds["entries"].sum("placement") - ds["exits"].sum(("placement", "exit_reason"))
+    np.testing.assert_array_equal(
+        total.diff("month").values, flow.isel(month=slice(1, None)).values
+    )
+    in_house = ds["children"].sum("age_band").sel(placement="in_house_fostering")
+    assert (
+        in_house.isel(month=slice(1, None)) <= ds["in_house_places"].isel(month=slice(1, None))
+    ).all()

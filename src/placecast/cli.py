@@ -8,7 +8,9 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from placecast import __version__
 from placecast.data.hackney import hackney_2020
@@ -101,18 +103,19 @@ def _write_outputs(cmp: Comparison, out: Path, charts: bool) -> list[Path]:
         from placecast.report import fan_chart, spend_chart, write_html
 
         space = cmp.baseline.inputs.space
-        for placement in (None, space.capacity_placement, space.overflow_placement):
+        charts_to_draw: list[tuple[str, Callable[..., Any], dict[str, Any]]] = [
+            (f"fan_{placement or 'all_children'}", fan_chart, {"placement": placement})
+            for placement in (None, space.capacity_placement, space.overflow_placement)
+        ]
+        charts_to_draw.append(("spend", spend_chart, {}))
+        for stem, draw, options in charts_to_draw:
             fig, ax = plt.subplots(figsize=(9, 5))
-            fan_chart(cmp.forecasts, placement=placement, ax=ax)
-            path = out / f"fan_{placement or 'all_children'}.png"
-            fig.savefig(path, dpi=120, bbox_inches="tight")
+            draw(cmp.forecasts, ax=ax, **options)
+            for suffix in ("png", "svg"):  # PNG for documents, SVG for print and the web
+                fig.savefig(out / f"{stem}.{suffix}", dpi=120, bbox_inches="tight")
+                written.append(out / f"{stem}.{suffix}")
             plt.close(fig)
-            written.append(path)
-        fig, ax = plt.subplots(figsize=(9, 5))
-        spend_chart(cmp.forecasts, ax=ax)
-        fig.savefig(out / "spend.png", dpi=120, bbox_inches="tight")
-        plt.close(fig)
-        written += [out / "spend.png", write_html(cmp, out / "report.html")]
+        written.append(write_html(cmp, out / "report.html"))
     return written
 
 
