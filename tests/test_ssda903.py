@@ -1,0 +1,187 @@
+"""SSDA903 reading: both shared synthetic sets, malformed copies, merging, and flows."""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import placecast as pc
+from conftest import SHARED
+from placecast.data.ssda903 import episode_flows, read_ssda903
+
+SETS = SHARED / "data" / "ssda903_synthetic"
+HEADER = "CHILD,SEX,DOB,ETHNIC,UPN,MOTHER,MC_DOB\n"
+EPISODE = (
+    "CHILD,DECOM,RNE,LS,CIN,PLACE,PLACE_PROVIDER,DEC,REC,"
+    "REASON_PLACE_CHANGE,HOME_POST,PL_POST,URN\n"
+)
+
+
+def write(tmp: Path, name: str, head: str, rows: list[str]) -> Path:
+    path = tmp / name
+    path.write_text(head + "\n".join(rows) + "\n")
+    return path
+
+
+def ep(child, decom, place="U4", provider="PR1", dec="", rec="", rne="S"):
+    return f"{child},{decom},{rne},C2,N1,{place},{provider},{dec},{rec},,,,"
+
+
+@pytest.fixture
+def good(tmp_path):
+    header = write(
+        tmp_path, "header.csv", HEADER, ["A1,1,2010-06-15,WBRI,X,,", "B2,2,15/01/2003,WBRI,Y,,"]
+    )
+    episodes = write(
+        tmp_path,
+        "episodes.csv",
+        EPISODE,
+        [
+            ep("A1", "2016-05-01", "U4", "PR1", "2017-05-01", "X1"),
+            ep("A1", "2017-05-01", "U5", "PR4", "2018-11-01", "E4A", rne="P"),
+            ep("B2", "01/02/2019", "K2", "PR4", "15/01/2021", "E8"),  # leaves on the 18th birthday
+        ],
+    )
+    return episodes, header
+
+
+@pytest.mark.parametrize("name", ["cs_demand_model_regional", "csc_validator_fake"])
+def test_shared_synthetic_sets_read_with_every_exclusion_reported(name):
+    folder = SETS / name
+    raw = pd.read_csv(folder / "episodes.csv", dtype=str)
+    data = read_ssda903(folder / "episodes.csv", folder / "header.csv", on_error="exclude")
+    kept, excluded = len(data.episodes), int((data.issues["action"] == "excluded").sum())
+    # Nothing dropped silently: kept + excluded + merged duplicates = rows read.
+    assert kept + excluded + data.merged_duplicates == len(raw)
+    assert kept > 1000
+    assert set(data.episodes["placement"]) <= set(pc.StateSpace().placement_names)
+    # Child identifiers never leave the reader: integer keys, and no CHILD values in the issues.
+    assert data.episodes["child"].dtype.kind == "i"
+    assert list(data.issues.columns) == ["file", "row", "column", "problem", "action"]
+    words = set(" ".join(data.issues["problem"].unique()).split())
+    assert not set(raw["CHILD"]) & words
+    with pytest.raises(pc.InputError, match=r"file .*episodes.csv, row \d+, column"):
+        read_ssda903(folder / "episodes.csv", folder / "header.csv")
+
+
+def test_both_date_formats_and_category_mapping(good):
+    data = read_ssda903(*good)
+    assert data.episodes["placement"].tolist() == ["in_house_fostering", "ifa", "residential"]
+    assert data.episodes["start"].iloc[2] == pd.Timestamp("2019-02-01")
+    assert data.issues.empty
+
+
+def test_yearly_returns_are_merged_keeping_the_latest(tmp_path, good):
+    episodes, header = good
+    later = write(
+        tmp_path,
+        "episodes_2019.csv",
+        EPISODE,
+        [
+            ep("A1", "2017-05-01", "U5", "PR5", "2018-11-01", "E11", rne="P"),  # corrected REC
+        ],
+    )
+    data = read_ssda903([episodes, later], header)
+    assert data.merged_duplicates == 1
+    assert len(data.episodes) == 3
+    assert data.episodes["exit_reason"].iloc[1] == "adoption"
+
+
+@pytest.mark.parametrize(
+    ("row", "column", "message"),
+    [
+        (ep("A1", "2016-13-01"), "DECOM", "not a date"),
+        (ep("A1", "2016-05-01", dec="2016-04-01", rec="E8"), "DEC", "ends before it starts"),
+        (ep("A1", "2016-05-01", place="ZZ"), "PLACE", "unknown placement"),
+        (ep("A1", "2016-05-01", provider="PR0"), "PLACE_PROVIDER", "needs a provider"),
+        (ep("A1", "2016-05-01", dec="2016-06-01", rec="E99"), "REC", "unknown reason for leaving"),
+        (ep("A1", "2016-05-01", rne="Q"), "RNE", "unknown reason for new episode"),
+        (ep("A1", "2016-05-01", dec="2016-06-01"), "REC", "end date but no REC"),
+        (ep("C3", "2016-05-01"), "CHILD", "no row"),
+        (ep("A1", "2029-01-01"), "DECOM", "aged 18 or over"),
+    ],
+)
+def test_bad_rows_name_file_row_and_column(tmp_path, row, column, message):
+    header = write(tmp_path, "header.csv", HEADER, ["A1,1,2010-06-15,WBRI,X,,"])
+    episodes = write(
+        tmp_path, "episodes.csv", EPISODE, [ep("A1", "2015-01-01", dec="2015-02-01", rec="E8"), row]
+    )
+    with pytest.raises(pc.InputError) as err:
+        read_ssda903(episodes, header)
+    text = str(err.value)
+    assert "episodes.csv" in text and "row 3" in text and f"column {column!r}" in text
+    assert message in text
+    assert "C3" not in text and "A1" not in text  # locate the row, never name the child
+    data = read_ssda903(episodes, header, on_error="exclude")
+    assert len(data.episodes) == 1
+    assert data.issues[["row", "column"]].values.tolist() == [[3, column]]
+
+
+def test_overlapping_episodes_are_refused(tmp_path):
+    header = write(tmp_path, "header.csv", HEADER, ["A1,1,2010-06-15,WBRI,X,,"])
+    episodes = write(
+        tmp_path,
+        "episodes.csv",
+        EPISODE,
+        [
+            ep("A1", "2016-05-01", dec="2016-09-01", rec="X1"),
+            ep("A1", "2016-08-01", dec="2016-12-01", rec="X1", rne="P"),
+            ep("A1", "2016-12-01", rne="P"),
+        ],
+    )
+    with pytest.raises(pc.InputError, match="row 3, column 'DECOM': episode overlaps"):
+        read_ssda903(episodes, header)
+    data = read_ssda903(episodes, header, on_error="exclude")
+    assert len(data.episodes) == 1 and len(data.issues) == 2
+
+
+def test_unknown_codes_can_be_warnings(tmp_path):
+    header = write(tmp_path, "header.csv", HEADER, ["A1,1,2010-06-15,WBRI,X,,"])
+    episodes = write(tmp_path, "episodes.csv", EPISODE, [ep("A1", "2016-05-01", place="ZZ")])
+    with pytest.warns(UserWarning, match="unknown placement"):
+        data = read_ssda903(episodes, header, on_unknown_code="warn")
+    assert data.episodes["placement"].tolist() == ["other"]
+    assert data.issues["action"].tolist() == ["warning"]
+
+
+def test_missing_columns_and_files(tmp_path):
+    header = write(tmp_path, "header.csv", "CHILD,SEX\n", ["A1,1"])
+    episodes = write(tmp_path, "episodes.csv", EPISODE, [ep("A1", "2016-05-01")])
+    with pytest.raises(pc.InputError, match=r"header.csv.*column 'DOB'.*missing column"):
+        read_ssda903(episodes, header)
+    with pytest.raises(pc.InputError, match="file not found"):
+        read_ssda903(tmp_path / "nope.csv", header)
+
+
+def test_flows_known_answer(good):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        data = read_ssda903(*good)
+    f = episode_flows(data, pc.StateSpace(), period_start="2016-04-01", period_end="2021-03-31")
+    assert int(f.entries.sum()) == 2
+    assert (
+        int(f.entries.sel(financial_year=2016, age_band="5_9", placement="in_house_fostering")) == 1
+    )
+    move = f.moves.sel(
+        financial_year=2017, age_band="5_9", from_placement="in_house_fostering", to_placement="ifa"
+    )
+    assert int(move) == 1 and int(f.moves.sum()) == 1
+    assert int(f.exits.sel(placement="ifa", exit_reason="returned_home").sum()) == 1
+    assert f.aged_18.values.tolist() == [0, 0, 0, 0, 1]  # B2 left on her 18th birthday
+    assert int(f.exits.sum()) == 1
+    # A1: 1 May 2016 -> 1 Nov 2018 in care; B2: 1 Feb 2019 -> 15 Jan 2021 (her 18th birthday).
+    days = (pd.Timestamp("2018-11-01") - pd.Timestamp("2016-05-01")).days
+    days += (pd.Timestamp("2021-01-15") - pd.Timestamp("2019-02-01")).days
+    assert float(f.exposure_years.sum()) == pytest.approx(days / 365.25)
+    rates = f.crude_rates()
+    assert np.isfinite(
+        float(
+            rates["exit_rate_per_year"].sel(
+                age_band="5_9", placement="ifa", exit_reason="returned_home"
+            )
+        )
+    )
