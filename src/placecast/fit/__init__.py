@@ -1,0 +1,5 @@
+"""Bayesian fitting of the cohort model's rates (PyMC + ArviZ)."""
+
+from placecast.fit.episodes import EpisodeModel, EpisodePriors
+
+__all__ = ["EpisodeModel", "EpisodePriors"]

@@ -1,0 +1,281 @@
+"""Fit entry, move and exit rates to transition counts from episodes (SSDA903).
+
+For a continuous-time Markov chain, counts of events and time at risk are sufficient: the number
+of moves from placement p to q in age band b is Poisson with mean ``rate x child-years at risk``.
+Rates are pooled across age bands on the log scale (a hierarchical prior):
+
+    log rate[b, p, k] = mu[p, k] + sigma * z[b, p, k],   z ~ Normal(0, 1)
+
+with ``mu[p, k] ~ Normal(log(prior_rate), prior_log_sd)`` and one ``sigma ~ HalfNormal`` for moves
+and one for exits. Entries per financial year are Poisson with a log-linear trend; the entry age
+distribution and the placement mix by age band have Dirichlet priors with multinomial counts.
+Transitions the state space forbids (e.g. into semi-independent accommodation under 16) are fixed
+at zero. The posterior draws become a :class:`~placecast.rates.Rates` with one set per draw, which
+drives the engine one draw per simulated path.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+
+import arviz as az
+import numpy as np
+import pandas as pd
+import pymc as pm
+
+from placecast.data.ssda903 import EpisodeFlows
+from placecast.errors import ConfigError
+from placecast.rates import Rates
+from placecast.states import StateSpace
+
+
+@dataclass(frozen=True)
+class EpisodePriors:
+    """Priors for :class:`EpisodeModel` (documented defaults; override any of them).
+
+    Parameters
+    ----------
+    move_rate_per_year, exit_rate_per_year
+        Prior median of a move / exit rate per child-year (before pooling).
+    log_rate_sd
+        Prior standard deviation of the log of a placement's mean rate: 1.5 lets a rate be about
+        20 times larger or smaller than the prior median.
+    band_sd
+        Scale of the half-normal prior on how much rates vary between age bands (log scale).
+    entry_trend_sd
+        Prior standard deviation of the yearly log-growth of entries.
+    """
+
+    move_rate_per_year: float = 0.05
+    exit_rate_per_year: float = 0.05
+    log_rate_sd: float = 1.5
+    band_sd: float = 1.0
+    entry_trend_sd: float = 0.1
+
+
+@dataclass
+class EpisodeModel:
+    """Bayesian rates from episode flows; scikit-learn style (configure, then ``fit``).
+
+    Parameters
+    ----------
+    priors
+        Prior settings.
+    draws, tune, chains, cores
+        NUTS settings (draws and tuning steps per chain; chains run on ``cores`` processes).
+    target_accept
+        NUTS step-size adaptation target.
+
+    Attributes
+    ----------
+    idata_ : arviz.InferenceData
+        The posterior, with sampler statistics.
+    rates_ : Rates
+        Posterior draws as rates (one set per draw, chains stacked).
+    diagnostics_ : pandas.DataFrame
+        R-hat, effective sample sizes and divergences.
+
+    Examples
+    --------
+    >>> model = EpisodeModel(draws=200, tune=200)  # doctest: +SKIP
+    >>> model.fit(flows, space, seed=1).rates_      # doctest: +SKIP
+    """
+
+    priors: EpisodePriors = field(default_factory=EpisodePriors)
+    draws: int = 1000
+    tune: int = 1000
+    chains: int = 2
+    cores: int = 2
+    target_accept: float = 0.9
+
+    def build(self, flows: EpisodeFlows, space: StateSpace) -> pm.Model:
+        """The PyMC model for ``flows`` (not yet sampled)."""
+        pr = self.priors
+        P, B, R = space.n_placements, space.n_bands, len(space.exit_reasons)
+        exposure = (
+            flows.exposure_years.sum("financial_year").transpose("age_band", "placement").values
+        )  # (B, P)
+        moves = (
+            flows.moves.sum("financial_year")
+            .transpose("age_band", "from_placement", "to_placement")
+            .values
+        )
+        exits = (
+            flows.exits.sum("financial_year")
+            .transpose("age_band", "placement", "exit_reason")
+            .values
+        )
+        allowed_to = np.arange(B)[:, None] >= space.min_age_band[None, :]  # (B, to)
+        at_risk = exposure[:, :, None] > 0
+        move_ok = (~np.eye(P, dtype=bool))[None] & allowed_to[:, None, :] & at_risk
+        exit_ok = np.broadcast_to(exposure[:, :, None] > 0, (B, P, R))
+        entries = flows.entries
+        per_year = entries.sum(("age_band", "placement")).values
+        years = entries["financial_year"].values.astype(float)
+        centre = years.mean()
+        by_band = entries.sum(("financial_year", "placement")).values
+        mix_counts = entries.sum("financial_year").transpose("age_band", "placement").values
+        if per_year.sum() == 0:
+            raise ConfigError("no entries in the episodes' period: cannot fit entry rates")
+
+        coords = {
+            "age_band": list(space.age_band_labels),
+            "placement": list(space.placement_names),
+            "to_placement": list(space.placement_names),
+            "exit_reason": list(space.exit_reasons),
+            "financial_year": list(years.astype(int)),
+        }
+        with pm.Model(coords=coords) as model:
+            mu_move = pm.Normal(
+                "mu_move",
+                np.log(pr.move_rate_per_year),
+                pr.log_rate_sd,
+                dims=("placement", "to_placement"),
+            )
+            sd_move = pm.HalfNormal("sd_move", pr.band_sd)
+            z_move = pm.Normal("z_move", 0, 1, dims=("age_band", "placement", "to_placement"))
+            move_rate = pm.Deterministic(
+                "move_rate_per_year",
+                pm.math.exp(mu_move[None] + sd_move * z_move) * move_ok,
+                dims=("age_band", "placement", "to_placement"),
+            )
+            mi = np.nonzero(move_ok)
+            pm.Poisson("moves", move_rate[mi] * exposure[mi[0], mi[1]], observed=moves[mi])
+
+            mu_exit = pm.Normal(
+                "mu_exit",
+                np.log(pr.exit_rate_per_year),
+                pr.log_rate_sd,
+                dims=("placement", "exit_reason"),
+            )
+            sd_exit = pm.HalfNormal("sd_exit", pr.band_sd)
+            z_exit = pm.Normal("z_exit", 0, 1, dims=("age_band", "placement", "exit_reason"))
+            exit_rate = pm.Deterministic(
+                "exit_rate_per_year",
+                pm.math.exp(mu_exit[None] + sd_exit * z_exit),
+                dims=("age_band", "placement", "exit_reason"),
+            )
+            xi = np.nonzero(exit_ok)
+            pm.Poisson("exits", exit_rate[xi] * exposure[xi[0], xi[1]], observed=exits[xi])
+
+            log_entries = pm.Normal("log_entries_per_year", np.log(per_year.mean() + 1), 1.0)
+            trend = pm.Normal("entry_log_growth", 0.0, pr.entry_trend_sd)
+            pm.Poisson(
+                "entries",
+                pm.math.exp(log_entries + trend * (years - centre)),
+                observed=per_year,
+                dims="financial_year",
+            )
+            age_share = pm.Dirichlet("entry_age_band_share", np.ones(B), dims="age_band")
+            pm.Multinomial("entries_by_band", n=by_band.sum(), p=age_share, observed=by_band)
+            for b in range(B):
+                ok = np.flatnonzero(allowed_to[b])
+                share = pm.Dirichlet(f"entry_mix_{b}", np.ones(ok.size))
+                pm.Multinomial(
+                    f"entries_mix_{b}",
+                    n=mix_counts[b, ok].sum(),
+                    p=share,
+                    observed=mix_counts[b, ok],
+                )
+        self._meta = {
+            "allowed_to": allowed_to,
+            "centre": centre,
+            "last_year": years.max(),
+            "move_ok": move_ok,
+            "exposure": exposure,
+        }
+        return model
+
+    def fit(
+        self, flows: EpisodeFlows, space: StateSpace, *, seed: int = 0, progressbar: bool = False
+    ) -> EpisodeModel:
+        """Sample the posterior; sets ``idata_``, ``rates_`` and ``diagnostics_``.
+
+        Warns (``UserWarning``) when R-hat > 1.01, the bulk ESS is under 100 per chain or any
+        transition diverged.
+        """
+        model = self.build(flows, space)
+        with model:
+            self.idata_ = pm.sample(
+                draws=self.draws,
+                tune=self.tune,
+                chains=self.chains,
+                cores=self.cores,
+                target_accept=self.target_accept,
+                random_seed=seed,
+                progressbar=progressbar,
+                compute_convergence_checks=False,
+            )
+        self.space_ = space
+        self.diagnostics_ = self._diagnostics()
+        self.rates_ = self._rates()
+        return self
+
+    def _diagnostics(self) -> pd.DataFrame:
+        names = [
+            "mu_move",
+            "sd_move",
+            "z_move",
+            "mu_exit",
+            "sd_exit",
+            "z_exit",
+            "log_entries_per_year",
+            "entry_log_growth",
+            "entry_age_band_share",
+        ]
+        summary = az.summary(self.idata_, var_names=names, kind="diagnostics")
+        divergences = int(self.idata_.sample_stats["diverging"].sum())
+        worst = pd.DataFrame(
+            {
+                "max_r_hat": [float(summary["r_hat"].max())],
+                "min_ess_bulk": [float(summary["ess_bulk"].min())],
+                "min_ess_tail": [float(summary["ess_tail"].min())],
+                "divergences": [divergences],
+                "draws": [self.draws * self.chains],
+            }
+        )
+        problems = []
+        if worst.loc[0, "max_r_hat"] > 1.01:
+            problems.append(f"R-hat up to {worst.loc[0, 'max_r_hat']:.3f} (> 1.01)")
+        if worst.loc[0, "min_ess_bulk"] < 100 * self.chains:
+            problems.append(f"bulk ESS down to {worst.loc[0, 'min_ess_bulk']:.0f}")
+        if divergences:
+            problems.append(f"{divergences} divergent transitions")
+        if problems:
+            warnings.warn(
+                "EpisodeModel: the sampler did not converge cleanly: "
+                + "; ".join(problems)
+                + ". Do not use these rates for a budget paper: sample longer (more tune/draws) "
+                "or raise target_accept.",
+                stacklevel=3,
+            )
+        return worst
+
+    def _rates(self) -> Rates:
+        space = self.space_
+        post = self.idata_.posterior.stack(sample=("chain", "draw"))
+        move = post["move_rate_per_year"].transpose("sample", ...).values
+        exit_ = post["exit_rate_per_year"].transpose("sample", ...).values
+        n = move.shape[0]
+        growth = np.exp(post["entry_log_growth"].values) - 1.0
+        # Entry intensity at the start of the forecast: one year after the last fitted year.
+        level = np.exp(
+            post["log_entries_per_year"].values
+            + post["entry_log_growth"].values * (self._meta["last_year"] + 1 - self._meta["centre"])
+        )
+        allowed_to = self._meta["allowed_to"]
+        mix = np.zeros((n, space.n_bands, space.n_placements))
+        for b in range(space.n_bands):
+            mix[:, b, np.flatnonzero(allowed_to[b])] = (
+                post[f"entry_mix_{b}"].transpose("sample", ...).values
+            )
+        return Rates.build(
+            space,
+            entries_per_year=level,
+            entry_growth_per_year=growth,
+            entry_age_band_share=post["entry_age_band_share"].transpose("sample", ...).values,
+            entry_placement_share=mix,
+            move_rate_per_year=move,
+            exit_rate_per_year=exit_,
+        )
