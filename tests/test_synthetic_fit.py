@@ -92,3 +92,58 @@ def test_episode_fit_recovers_the_rates(synthetic, hackney):
     e_true = pc.expected(hackney.initial, hackney.rates, roomy, months=24)
     total = lambda e: float(e["children"].isel(month=-1).sum(("placement", "age_band")).mean())  # noqa: E731
     assert total(e_fit) == pytest.approx(total(e_true), rel=0.03)
+
+
+@pytest.mark.slow
+def test_fit_command_writes_posterior_and_summaries(synthetic, tmp_path, capsys):
+    from placecast.cli import main
+
+    syn, _ = synthetic
+    episodes, header = syn.write(str(tmp_path / "in"))
+    out = tmp_path / "fit"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # a short run may warn about convergence: that is fine
+        code = main(
+            [
+                "fit",
+                "--episodes",
+                episodes,
+                "--header",
+                header,
+                "--period-start",
+                "2015-04-01",
+                "--period-end",
+                "2020-03-31",
+                "--draws",
+                "200",
+                "--tune",
+                "200",
+                "--out",
+                str(out),
+            ]
+        )
+    assert code == 0
+    assert {p.name for p in out.iterdir()} == {
+        "data_issues.csv",
+        "posterior.nc",
+        "rates_summary.csv",
+        "diagnostics.csv",
+        "stock_at_period_end.csv",
+    }
+    import arviz as az
+
+    idata = az.from_netcdf(out / "posterior.nc")
+    assert idata.posterior.sizes["draw"] == 200
+    assert "Sampler diagnostics" in capsys.readouterr().out
+
+
+def test_stock_at_counts_children_in_care_on_the_day(synthetic, hackney):
+    from placecast.data.ssda903 import stock_at
+
+    _, data = synthetic
+    stock = stock_at(data, hackney.space, "2020-03-31")
+    ep = data.episodes
+    open_then = (ep["start"] <= "2020-03-31") & (ep["end"].isna() | (ep["end"] > "2020-03-31"))
+    assert stock.total == int(open_then.sum()) == ep.loc[open_then, "child"].nunique()
+    with pytest.raises(pc.InputError, match="no child is in care"):
+        stock_at(data, hackney.space, "1990-01-01")

@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -86,7 +87,95 @@ def _parser() -> argparse.ArgumentParser:
     )
     cmp.add_argument("scenarios", type=Path, help="TOML file with [[scenario]] tables")
     _add_run_options(cmp, defaults=False)
+    fit = sub.add_parser(
+        "fit",
+        help="fit entry, move and exit rates to SSDA903 returns",
+        description="Read and validate SSDA903 episodes and header files (one or more years), "
+        "count entries, moves and exits and child-years at risk in a period, and fit the rates "
+        "with PyMC. Writes the validation issues, the posterior (netCDF), a rate summary with "
+        "94%% intervals, sampler diagnostics and the stock at the end of the period.",
+    )
+    fit.add_argument(
+        "--episodes", type=Path, nargs="+", required=True, help="SSDA903 episodes CSV file(s)"
+    )
+    fit.add_argument(
+        "--header", type=Path, nargs="+", required=True, help="SSDA903 header CSV file(s)"
+    )
+    fit.add_argument("--period-start", required=True, help="first day observed, e.g. 2015-04-01")
+    fit.add_argument("--period-end", required=True, help="last day observed, e.g. 2020-03-31")
+    fit.add_argument(
+        "--on-error",
+        choices=["raise", "exclude"],
+        default="raise",
+        help="stop at the first bad row (default) or exclude bad rows and list them",
+    )
+    fit.add_argument(
+        "--on-unknown-code",
+        choices=["error", "warn"],
+        default="error",
+        help="unknown PLACE/REC/RNE codes are errors (default) or warnings",
+    )
+    fit.add_argument("--draws", type=int, default=1000, help="posterior draws per chain (1000)")
+    fit.add_argument("--tune", type=int, default=1000, help="tuning steps per chain (1000)")
+    fit.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
+    fit.add_argument(
+        "--out",
+        type=Path,
+        default=Path("placecast-fit"),
+        help="output folder (default ./placecast-fit)",
+    )
     return parser
+
+
+def _fit(args: argparse.Namespace) -> int:
+    import arviz as az
+
+    from placecast.data.ssda903 import episode_flows, read_ssda903, stock_at
+    from placecast.fit import EpisodeModel
+    from placecast.states import StateSpace
+
+    space = StateSpace()
+    data = read_ssda903(
+        args.episodes, args.header, on_error=args.on_error, on_unknown_code=args.on_unknown_code
+    )
+    print(data.summary().to_string(index=False))
+    flows = episode_flows(data, space, period_start=args.period_start, period_end=args.period_end)
+    print(
+        f"\nFitting {int(flows.moves.sum())} moves, {int(flows.exits.sum())} exits and "
+        f"{int(flows.entries.sum())} entries over {float(flows.exposure_years.sum()):,.0f} "
+        "child-years...",
+        file=sys.stderr,
+    )
+    model = EpisodeModel(draws=args.draws, tune=args.tune).fit(
+        flows, space, seed=args.seed, progressbar=True
+    )
+    out: Path = args.out
+    out.mkdir(parents=True, exist_ok=True)
+    data.issues.to_csv(out / "data_issues.csv", index=False)
+    model.idata_.to_netcdf(str(out / "posterior.nc"))
+    with warnings.catch_warnings():  # rates fixed at zero (forbidden moves) have no R-hat
+        warnings.simplefilter("ignore", RuntimeWarning)
+        summary = az.summary(
+            model.idata_,
+            var_names=[
+                "move_rate_per_year",
+                "exit_rate_per_year",
+                "log_entries_per_year",
+                "entry_log_growth",
+            ],
+            hdi_prob=0.94,
+        )
+    summary.to_csv(out / "rates_summary.csv")
+    model.diagnostics_.to_csv(out / "diagnostics.csv", index=False)
+    stock_at(data, space, args.period_end).by_band().to_csv(out / "stock_at_period_end.csv")
+    print("\nSampler diagnostics")
+    print(model.diagnostics_.to_string(index=False))
+    print(
+        f"\nWrote data_issues.csv, posterior.nc, rates_summary.csv, diagnostics.csv and "
+        f"stock_at_period_end.csv to {out}/",
+        file=sys.stderr,
+    )
+    return 0
 
 
 def _write_outputs(cmp: Comparison, out: Path, charts: bool) -> list[Path]:
@@ -171,6 +260,8 @@ def main(argv: list[str] | None = None) -> int:
             return _forecast(args)
         if args.command == "compare":
             return _compare(args)
+        if args.command == "fit":
+            return _fit(args)
     except PlacecastError as err:
         print(f"placecast: error: {err}", file=sys.stderr)
         return 2

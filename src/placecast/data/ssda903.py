@@ -28,7 +28,8 @@ import pandas as pd
 import xarray as xr
 
 from placecast.errors import InputError
-from placecast.states import LEAVING_AGE_YEARS, StateSpace
+from placecast.simulate import InitialStock
+from placecast.states import LEAVING_AGE_YEARS, N_AGE_MONTHS, StateSpace
 
 EPISODE_COLUMNS = ("CHILD", "DECOM", "RNE", "LS", "PLACE", "PLACE_PROVIDER", "DEC", "REC")
 HEADER_COLUMNS = ("CHILD", "SEX", "DOB")
@@ -576,3 +577,28 @@ def episode_flows(
         },
     )
     return EpisodeFlows(moves, exits, exposure_years, entries, aged_18)
+
+
+def stock_at(data: SSDA903, space: StateSpace, date: str) -> InitialStock:
+    """Children in care on ``date`` (e.g. 31 March), by placement and age in months.
+
+    Use it as the starting stock of a forecast fitted to the same episodes.
+    """
+    when = pd.Timestamp(date)
+    ep = data.episodes
+    open_then = (ep["start"] <= when) & (ep["end"].isna() | (ep["end"] > when))
+    ep = ep.loc[open_then]
+    if ep.empty:
+        raise InputError(f"no child is in care on {date} in these episodes")
+    months = (when.year - ep["dob"].dt.year) * 12 + (when.month - ep["dob"].dt.month)
+    months = months - (when.day < ep["dob"].dt.day)  # completed months
+    counts = np.zeros((space.n_placements, N_AGE_MONTHS), dtype=np.int64)
+    np.add.at(
+        counts,
+        (
+            pd.Index(space.placement_names).get_indexer(ep["placement"]),
+            np.clip(months.to_numpy(), 0, N_AGE_MONTHS - 1),
+        ),
+        1,
+    )
+    return InitialStock(space, counts)

@@ -76,10 +76,10 @@ class EpisodeModel:
     diagnostics_ : pandas.DataFrame
         R-hat, effective sample sizes and divergences.
 
-    Examples
-    --------
-    >>> model = EpisodeModel(draws=200, tune=200)  # doctest: +SKIP
-    >>> model.fit(flows, space, seed=1).rates_      # doctest: +SKIP
+    Notes
+    -----
+    A worked example from files to forecast is on the docs page "Fitting your own SSDA903
+    data"; ``tests/test_synthetic_fit.py`` runs one end to end.
     """
 
     priors: EpisodePriors = field(default_factory=EpisodePriors)
