@@ -163,6 +163,10 @@ def test_flows_known_answer(good):
         data = read_ssda903(*good)
     f = episode_flows(data, pc.StateSpace(), period_start="2016-04-01", period_end="2021-03-31")
     assert int(f.entries.sum()) == 2
+    by_month = f.entries_by_month
+    assert int(by_month.sel(month="2016-05", age_years=5, placement="in_house_fostering")) == 1
+    assert int(by_month.sel(month="2019-02", age_years=16, placement="residential")) == 1
+    assert int(by_month.sum()) == 2
     assert (
         int(f.entries.sel(financial_year=2016, age_band="5_9", placement="in_house_fostering")) == 1
     )

@@ -397,6 +397,8 @@ class EpisodeFlows:
         Child-years in care before the 18th birthday: (financial_year, age_band, placement).
     entries
         Children starting a period of care: (financial_year, age_band, placement).
+    entries_by_month
+        The same by calendar month and age in completed years: (month, age_years, placement).
     aged_18
         Children leaving care at 18, by financial year (not used by the rates: the model's
         18th-birthday exit is exact).
@@ -406,6 +408,7 @@ class EpisodeFlows:
     exits: xr.DataArray
     exposure_years: xr.DataArray
     entries: xr.DataArray
+    entries_by_month: xr.DataArray
     aged_18: xr.DataArray
 
     def crude_rates(self) -> xr.Dataset:
@@ -576,7 +579,28 @@ def episode_flows(
             "placement": list(space.placement_names),
         },
     )
-    return EpisodeFlows(moves, exits, exposure_years, entries, aged_18)
+    dob = ep.loc[e.index, "dob"]
+    age_years = (e["start"].dt.year - dob.dt.year) - (
+        (e["start"].dt.month < dob.dt.month)
+        | ((e["start"].dt.month == dob.dt.month) & (e["start"].dt.day < dob.dt.day))
+    ).astype(int)
+    month_coords: dict[str, Sequence[object]] = {
+        "month": list(pd.period_range(start, end - pd.Timedelta(days=1), freq="M").astype(str)),
+        "age_years": list(range(LEAVING_AGE_YEARS)),
+        "placement": list(space.placement_names),
+    }
+    entries_by_month = table(
+        ("month", "age_years", "placement"),
+        month_coords,
+        pd.DataFrame(
+            {
+                "month": e["start"].dt.to_period("M").astype(str).to_numpy(),
+                "age_years": age_years.clip(0, LEAVING_AGE_YEARS - 1).to_numpy(),
+                "placement": e["placement"].to_numpy(),
+            }
+        ),
+    )
+    return EpisodeFlows(moves, exits, exposure_years, entries, entries_by_month, aged_18)
 
 
 def stock_at(data: SSDA903, space: StateSpace, date: str) -> InitialStock:
