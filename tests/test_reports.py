@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import openpyxl
+import pandas as pd
 import pytest
 
 import placecast as pc
@@ -105,3 +106,30 @@ def test_compare_command_reports_bad_files_clearly(tmp_path, capsys):
     )
     err = capsys.readouterr().err
     assert "bad.toml" in err and "unknown lever" in err and "'recruit'" in err
+
+
+def test_saved_comparison_round_trips_to_the_same_tables(comparison, tmp_path):
+    from placecast.report.tables import inputs_tables
+    from placecast.results import load_comparison, save_comparison
+
+    back = load_comparison(save_comparison(comparison, tmp_path / "saved"))
+    for make in (tidy_tables, inputs_tables):
+        before, after = make(comparison), make(back)
+        assert before.keys() == after.keys()
+        for name in before:
+            pd.testing.assert_frame_equal(before[name], after[name], check_dtype=False)
+    assert back.scenarios[1].scenario == comparison.scenarios[1].scenario
+
+
+def test_report_command_remakes_reports_without_simulating(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert (
+        main(["forecast", "--paths", "20", "--months", "24", "--out", str(out), "--no-charts"]) == 0
+    )
+    first = capsys.readouterr().out
+    rep = tmp_path / "rep"
+    assert main(["report", str(out / "results"), "--out", str(rep), "--no-charts"]) == 0
+    assert capsys.readouterr().out == first  # the same summary, from the saved results
+    assert (rep / "report.xlsx").exists()
+    assert main(["report", str(tmp_path / "missing")]) == 2
+    assert "comparison.json missing" in capsys.readouterr().err

@@ -16,6 +16,7 @@ from typing import Any
 from placecast import __version__
 from placecast.data.hackney import hackney_2020
 from placecast.errors import PlacecastError
+from placecast.results import load_comparison, save_comparison
 from placecast.scenario import Comparison, Scenario, compare, load_scenarios
 
 
@@ -87,6 +88,22 @@ def _parser() -> argparse.ArgumentParser:
     )
     cmp.add_argument("scenarios", type=Path, help="TOML file with [[scenario]] tables")
     _add_run_options(cmp, defaults=False)
+    rep = sub.add_parser(
+        "report",
+        help="write the tables, charts, Excel workbook and HTML report of a saved comparison",
+        description="Re-make the reports of a comparison saved by 'placecast forecast' or "
+        "'placecast compare' (the results/ folder in their output), without simulating again.",
+    )
+    rep.add_argument("results", type=Path, help="a saved comparison folder (…/results)")
+    rep.add_argument(
+        "--out",
+        type=Path,
+        default=Path("placecast-report"),
+        help="folder for the reports (default ./placecast-report)",
+    )
+    rep.add_argument(
+        "--no-charts", action="store_true", help="skip the PNG/SVG charts and the HTML report"
+    )
     fit = sub.add_parser(
         "fit",
         help="fit entry, move and exit rates to SSDA903 returns",
@@ -217,10 +234,21 @@ def _run(
     cmp = compare(hackney_2020(), scenarios, months=months, paths=paths, seed=seed, progress=True)
     print(comparison_text(cmp))
     written = _write_outputs(cmp, args.out, charts=not args.no_charts)
+    written.append(save_comparison(cmp, args.out / "results"))
     print(
         f"\nWrote {len(written)} files to {args.out}/ in {time.perf_counter() - started:.1f} s",
         file=sys.stderr,
     )
+    return 0
+
+
+def _report(args: argparse.Namespace) -> int:
+    from placecast.report import comparison_text
+
+    cmp = load_comparison(args.results)
+    print(comparison_text(cmp))
+    written = _write_outputs(cmp, args.out, charts=not args.no_charts)
+    print(f"\nWrote {len(written)} files to {args.out}/", file=sys.stderr)
     return 0
 
 
@@ -262,6 +290,8 @@ def main(argv: list[str] | None = None) -> int:
             return _compare(args)
         if args.command == "fit":
             return _fit(args)
+        if args.command == "report":
+            return _report(args)
     except PlacecastError as err:
         print(f"placecast: error: {err}", file=sys.stderr)
         return 2
