@@ -309,7 +309,7 @@ def _keep_in_place(places: np.ndarray, stayers: np.ndarray) -> tuple[np.ndarray,
 
     Only binds when capacity has fallen below the children placed (carers deregistered).
     """
-    if not (stayers.sum(axis=1) > places).any():
+    if not (stayers.sum(axis=1, dtype=stayers.dtype) > places).any():
         return stayers, np.zeros_like(stayers)
     kept = _allocate(places, stayers)
     return kept, stayers - kept
@@ -358,13 +358,13 @@ def _poisson_with_uniforms(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Poisson counts by inversion, plus three uniforms for each possible event.
 
-    ``rng`` must be this month's own generator. The uniforms come as (event, path, 3) so that the
-    first events of every path get the same numbers whatever the table's length: a scenario with
-    more entries adds entrants after the baseline's, it does not reshuffle them. Counts beyond the
-    table's reach (probability below 1e-15) are capped at its end.
+    ``rng`` must be this month's own generator. The uniforms come as (event, path, 3), one row
+    per event up to the largest count, so the first events of every path get the same numbers
+    whatever the counts: a scenario with more entries adds entrants after the baseline's, it does
+    not reshuffle them. Counts beyond the table's reach (probability below 1e-12) are capped.
     """
     top = float(intensity.max(initial=0.0))
-    k_max = int(top + 12.0 * np.sqrt(top) + 12.0)
+    k_max = int(top + 8.0 * np.sqrt(top) + 8.0)
     k = np.arange(k_max + 1)
     with np.errstate(divide="ignore", invalid="ignore"):
         pmf = np.exp(k * np.log(intensity)[:, None] - intensity[:, None] - gammaln(k + 1))
@@ -372,7 +372,7 @@ def _poisson_with_uniforms(
     cdf = np.cumsum(pmf, axis=1)
     u = rng.random(intensity.shape)
     count = (u[:, None] >= cdf[:, :-1]).sum(axis=1)
-    return count, rng.random((k_max + 1, intensity.size, 3))
+    return count, rng.random((int(count.max(initial=0)), intensity.size, 3))
 
 
 def _step_sampled(
