@@ -468,10 +468,9 @@ def episode_flows(
     )
     edges = np.asarray(space.age_band_edges_years)
     bands = space.age_band_labels
-    eighteen = ep["dob"] + pd.DateOffset(years=LEAVING_AGE_YEARS)
-
-    # Band boundaries are birthdays (calendar years), like the 18th birthday itself.
+    # Band boundaries are birthdays (calendar years); the last edge is the 18th birthday.
     birthdays = [ep["dob"] + pd.DateOffset(years=int(edge)) for edge in edges]
+    eighteen = birthdays[-1]
 
     def band_at(when: pd.Series) -> np.ndarray:
         passed = [(when >= day.loc[when.index]).to_numpy() for day in birthdays[1:-1]]
@@ -489,6 +488,10 @@ def episode_flows(
         counts = np.zeros(shape)
         if len(keys):
             idx = tuple(pd.Index(coords[d]).get_indexer(keys[d].to_numpy()) for d in dims)
+            for d, i in zip(dims, idx, strict=True):
+                if (i < 0).any():  # never count an unknown label into another cell
+                    unknown = sorted(set(keys[d].to_numpy()[i < 0].tolist()))
+                    raise InputError(f"episodes use {d} values {unknown} the state space lacks")
             np.add.at(counts, idx, 1)
         return xr.DataArray(counts, dims=dims, coords={d: list(coords[d]) for d in dims})
 
