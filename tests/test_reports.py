@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
+import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
@@ -133,3 +135,61 @@ def test_report_command_remakes_reports_without_simulating(tmp_path, capsys):
     assert (rep / "report.xlsx").exists()
     assert main(["report", str(tmp_path / "missing")]) == 2
     assert "comparison.json missing" in capsys.readouterr().err
+
+
+def test_saved_inputs_drive_the_cli(hackney, tmp_path, capsys):
+    from placecast.results import load_inputs, save_inputs
+
+    folder = save_inputs(hackney, tmp_path / "inputs")
+    back = load_inputs(folder)
+    assert back.initial.total == hackney.initial.total
+    np.testing.assert_allclose(
+        back.rates.monthly_probabilities(), hackney.rates.monthly_probabilities()
+    )
+    assert back.budget == hackney.budget and back.supply == hackney.supply
+    # A finance officer edits inputs.json (here: more carers) and forecasts from it.
+    meta = json.loads((folder / "inputs.json").read_text())
+    meta["supply"]["households"] = 120
+    (folder / "inputs.json").write_text(json.dumps(meta))
+    assert load_inputs(folder).supply.households == 120
+    assert (
+        main(
+            [
+                "forecast",
+                "--inputs",
+                str(folder),
+                "--paths",
+                "10",
+                "--months",
+                "24",
+                "--out",
+                str(tmp_path / "o"),
+                "--no-charts",
+            ]
+        )
+        == 0
+    )
+    capsys.readouterr()
+    meta["supply"]["households"] = -1
+    (folder / "inputs.json").write_text(json.dumps(meta))
+    assert (
+        main(
+            [
+                "forecast",
+                "--inputs",
+                str(folder),
+                "--paths",
+                "10",
+                "--months",
+                "24",
+                "--out",
+                str(tmp_path / "o"),
+            ]
+        )
+        == 2
+    )
+    assert "households" in capsys.readouterr().err
+    del meta["supply"]
+    (folder / "inputs.json").write_text(json.dumps(meta))
+    with pytest.raises(pc.InputError, match=r"inputs.json.*incomplete or malformed.*supply"):
+        load_inputs(folder)

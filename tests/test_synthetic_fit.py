@@ -129,12 +129,33 @@ def test_fit_command_writes_posterior_and_summaries(synthetic, tmp_path, capsys)
         "rates_summary.csv",
         "diagnostics.csv",
         "stock_at_period_end.csv",
+        "inputs",
     }
     import arviz as az
 
     idata = az.from_netcdf(out / "posterior.nc")
     assert idata.posterior.sizes["draw"] == 200
     assert "Sampler diagnostics" in capsys.readouterr().out
+    # The fitted inputs drive a forecast straight away (one posterior draw per path).
+    forecast_out = tmp_path / "forecast"
+    assert (
+        main(
+            [
+                "forecast",
+                "--inputs",
+                str(out / "inputs"),
+                "--paths",
+                "30",
+                "--months",
+                "24",
+                "--out",
+                str(forecast_out),
+                "--no-charts",
+            ]
+        )
+        == 0
+    )
+    assert "fitted from SSDA903" in capsys.readouterr().out
 
 
 def test_stock_at_counts_children_in_care_on_the_day(synthetic, hackney):

@@ -16,7 +16,8 @@ from typing import Any
 from placecast import __version__
 from placecast.data.hackney import hackney_2020
 from placecast.errors import PlacecastError
-from placecast.results import load_comparison, save_comparison
+from placecast.forecast import CouncilInputs
+from placecast.results import load_comparison, load_inputs, save_comparison, save_inputs
 from placecast.scenario import Comparison, Scenario, compare, load_scenarios
 
 
@@ -46,6 +47,13 @@ def _add_run_options(parser: argparse.ArgumentParser, *, defaults: bool) -> None
     )
     parser.add_argument(
         "--no-charts", action="store_true", help="skip the PNG charts and the HTML report"
+    )
+    parser.add_argument(
+        "--inputs",
+        type=Path,
+        default=None,
+        help="a council's saved inputs folder (inputs.json + inputs.nc, e.g. written by "
+        "'placecast fit' or placecast.results.save_inputs); default: the embedded Hackney 2020",
     )
 
 
@@ -146,6 +154,8 @@ def _parser() -> argparse.ArgumentParser:
 
 def _fit(args: argparse.Namespace) -> int:
     import arviz as az
+    import numpy as np
+    import pandas as pd
 
     from placecast.data.ssda903 import episode_flows, read_ssda903, stock_at
     from placecast.fit import EpisodeModel
@@ -184,12 +194,33 @@ def _fit(args: argparse.Namespace) -> int:
         )
     summary.to_csv(out / "rates_summary.csv")
     model.diagnostics_.to_csv(out / "diagnostics.csv", index=False)
-    stock_at(data, space, args.period_end).by_band().to_csv(out / "stock_at_period_end.csv")
+    stock = stock_at(data, space, args.period_end)
+    stock.by_band().to_csv(out / "stock_at_period_end.csv")
+    # Inputs ready for 'placecast forecast --inputs': fitted rates and stock; carer supply, unit
+    # costs and budget are the embedded default's, to be replaced in inputs.json.
+    default = hackney_2020()
+    thin = np.arange(0, model.rates_.n_draws, max(1, model.rates_.n_draws // 1000))
+    save_inputs(
+        CouncilInputs(
+            name="fitted from SSDA903 (carer supply, unit costs and budget are placeholders: "
+            "edit inputs.json)",
+            space=space,
+            initial=stock,
+            rates=model.rates_.select_draws(thin),
+            supply=default.supply,
+            costs=default.costs,
+            budget=default.budget,
+            start=str(pd.Period(args.period_end, freq="M")),
+            sources=("SSDA903 returns: " + ", ".join(str(p.name) for p in args.episodes),),
+        ),
+        out / "inputs",
+    )
     print("\nSampler diagnostics")
     print(model.diagnostics_.to_string(index=False))
     print(
-        f"\nWrote data_issues.csv, posterior.nc, rates_summary.csv, diagnostics.csv and "
-        f"stock_at_period_end.csv to {out}/",
+        f"\nWrote data_issues.csv, posterior.nc, rates_summary.csv, diagnostics.csv, "
+        f"stock_at_period_end.csv and inputs/ to {out}/. Put your carer supply, unit costs and "
+        f"budget in {out}/inputs/inputs.json, then: placecast forecast --inputs {out}/inputs",
         file=sys.stderr,
     )
     return 0
@@ -231,7 +262,8 @@ def _run(
     from placecast.report import comparison_text
 
     started = time.perf_counter()
-    cmp = compare(hackney_2020(), scenarios, months=months, paths=paths, seed=seed, progress=True)
+    inputs = hackney_2020() if args.inputs is None else load_inputs(args.inputs)
+    cmp = compare(inputs, scenarios, months=months, paths=paths, seed=seed, progress=True)
     print(comparison_text(cmp))
     written = _write_outputs(cmp, args.out, charts=not args.no_charts)
     written.append(save_comparison(cmp, args.out / "results"))

@@ -38,18 +38,19 @@ def _scenario_dict(scenario: Scenario | None) -> dict[str, Any] | None:
     return values
 
 
-def save_comparison(cmp: Comparison, folder: str | Path) -> Path:
-    """Write ``cmp`` to ``folder`` (created if needed); returns the folder."""
+def save_inputs(inputs: CouncilInputs, folder: str | Path) -> Path:
+    """Write a council's inputs to ``folder``: ``inputs.json`` (plain numbers, meant to be read
+    and edited: carer supply, unit costs, budget, names) and ``inputs.nc`` (rates, possibly with
+    posterior draws, and the starting stock). Returns the folder."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    base = cmp.baseline.inputs
-    space = base.space
+    space = inputs.space
     meta = {
         "format": FORMAT,
         "placecast_version": __version__,
-        "name": base.name,
-        "start": base.start,
-        "sources": list(base.sources),
+        "name": inputs.name,
+        "start": inputs.start,
+        "sources": list(inputs.sources),
         "space": {
             "placements": [[p.name, p.label, p.min_age_years] for p in space.placements],
             "age_band_edges_years": list(space.age_band_edges_years),
@@ -57,21 +58,72 @@ def save_comparison(cmp: Comparison, folder: str | Path) -> Path:
             "capacity_placement": space.capacity_placement,
             "overflow_placement": space.overflow_placement,
         },
-        "supply": asdict(base.supply),
+        "supply": asdict(inputs.supply),
         "costs": {
-            "weekly_cost_gbp": dict(base.costs.weekly_cost_gbp),
-            "price_base_financial_year": base.costs.price_base_financial_year,
-            "inflation_per_year": {p: base.costs.inflation(p) for p in space.placement_names},
-            "cost_cv": dict(base.costs.cost_cv),
+            "weekly_cost_gbp": dict(inputs.costs.weekly_cost_gbp),
+            "price_base_financial_year": inputs.costs.price_base_financial_year,
+            "inflation_per_year": {p: inputs.costs.inflation(p) for p in space.placement_names},
+            "cost_cv": dict(inputs.costs.cost_cv),
         },
-        "budget": {str(k): v for k, v in base.budget.placement_budget_gbp.items()},
+        "budget": {str(k): v for k, v in inputs.budget.placement_budget_gbp.items()},
+    }
+    (folder / "inputs.json").write_text(json.dumps(meta, indent=2))
+    data = inputs.rates.data.assign(
+        initial_counts=(("placement", "age_month"), inputs.initial.counts)
+    )
+    data.to_netcdf(folder / "inputs.nc", engine="h5netcdf")
+    return folder
+
+
+def load_inputs(folder: str | Path) -> CouncilInputs:
+    """Read inputs written by :func:`save_inputs` (after any edits to ``inputs.json``)."""
+    folder = Path(folder)
+    path = folder / "inputs.json"
+    try:
+        meta = json.loads(path.read_text())
+    except FileNotFoundError:
+        raise InputError("no saved inputs here (inputs.json missing)", file=str(folder)) from None
+    except json.JSONDecodeError as err:
+        raise InputError(f"not valid JSON: {err}", file=str(path)) from None
+    if meta.get("format") != FORMAT:
+        raise InputError(
+            f"unknown format {meta.get('format')!r}; expected {FORMAT}", file=str(path)
+        )
+    try:
+        s = meta["space"]
+        space = StateSpace(
+            placements=tuple(Placement(n, label, age) for n, label, age in s["placements"]),
+            age_band_edges_years=tuple(s["age_band_edges_years"]),
+            exit_reasons=tuple(s["exit_reasons"]),
+            capacity_placement=s["capacity_placement"],
+            overflow_placement=s["overflow_placement"],
+        )
+        with xr.open_dataset(folder / "inputs.nc", engine="h5netcdf") as ds:
+            ds = ds.load()
+        return CouncilInputs(
+            name=meta["name"],
+            space=space,
+            initial=InitialStock(space, np.asarray(ds["initial_counts"].values)),
+            rates=Rates.build(space, **{name: ds[name] for name in RATE_DIMS}),
+            supply=CarerSupply(**meta["supply"]),
+            costs=UnitCosts(**meta["costs"]),
+            budget=Budget({int(k): v for k, v in meta["budget"].items()}),
+            start=meta["start"],
+            sources=tuple(meta["sources"]),
+        )
+    except (KeyError, TypeError, ValueError) as err:
+        raise InputError(f"inputs are incomplete or malformed: {err}", file=str(path)) from None
+
+
+def save_comparison(cmp: Comparison, folder: str | Path) -> Path:
+    """Write ``cmp`` to ``folder`` (created if needed); returns the folder."""
+    folder = save_inputs(cmp.baseline.inputs, folder)
+    meta = {
+        "format": FORMAT,
+        "placecast_version": __version__,
         "scenarios": [_scenario_dict(fc.scenario) for fc in cmp.forecasts],
     }
     (folder / "comparison.json").write_text(json.dumps(meta, indent=2))
-    inputs = base.rates.data.assign(
-        initial_counts=(("placement", "age_month"), base.initial.counts)
-    )
-    inputs.to_netcdf(folder / "inputs.nc", engine="h5netcdf")
     for k, fc in enumerate(cmp.forecasts):
         # Spend's financial_year is a dimension; the data's is a coordinate along month.
         spend = fc.spend.rename(financial_year="spend_financial_year")
@@ -98,28 +150,7 @@ def load_comparison(folder: str | Path) -> Comparison:
             f"saved with an unknown format {meta.get('format')!r}; expected {FORMAT}",
             file=str(folder / "comparison.json"),
         )
-    s = meta["space"]
-    space = StateSpace(
-        placements=tuple(Placement(n, label, age) for n, label, age in s["placements"]),
-        age_band_edges_years=tuple(s["age_band_edges_years"]),
-        exit_reasons=tuple(s["exit_reasons"]),
-        capacity_placement=s["capacity_placement"],
-        overflow_placement=s["overflow_placement"],
-    )
-    with xr.open_dataset(folder / "inputs.nc", engine="h5netcdf") as ds:
-        ds = ds.load()
-    rates = Rates.build(space, **{name: ds[name] for name in RATE_DIMS})
-    base = CouncilInputs(
-        name=meta["name"],
-        space=space,
-        initial=InitialStock(space, np.asarray(ds["initial_counts"].values)),
-        rates=rates,
-        supply=CarerSupply(**meta["supply"]),
-        costs=UnitCosts(**meta["costs"]),
-        budget=Budget({int(k): v for k, v in meta["budget"].items()}),
-        start=meta["start"],
-        sources=tuple(meta["sources"]),
-    )
+    base = load_inputs(folder)
     forecasts = []
     for k, values in enumerate(meta["scenarios"]):
         scenario = None
