@@ -75,20 +75,28 @@ def save_inputs(inputs: CouncilInputs, folder: str | Path) -> Path:
     return folder
 
 
-def load_inputs(folder: str | Path) -> CouncilInputs:
-    """Read inputs written by :func:`save_inputs` (after any edits to ``inputs.json``)."""
-    folder = Path(folder)
-    path = folder / "inputs.json"
+def _read_meta(path: Path, what: str) -> dict[str, Any]:
+    """Read one of our JSON files, with clear errors for a missing, broken or foreign file."""
     try:
         meta = json.loads(path.read_text())
     except FileNotFoundError:
-        raise InputError("no saved inputs here (inputs.json missing)", file=str(folder)) from None
+        raise InputError(
+            f"no saved {what} here ({path.name} missing)", file=str(path.parent)
+        ) from None
     except json.JSONDecodeError as err:
         raise InputError(f"not valid JSON: {err}", file=str(path)) from None
     if meta.get("format") != FORMAT:
         raise InputError(
             f"unknown format {meta.get('format')!r}; expected {FORMAT}", file=str(path)
         )
+    return dict(meta)
+
+
+def load_inputs(folder: str | Path) -> CouncilInputs:
+    """Read inputs written by :func:`save_inputs` (after any edits to ``inputs.json``)."""
+    folder = Path(folder)
+    path = folder / "inputs.json"
+    meta = _read_meta(path, "inputs")
     try:
         s = meta["space"]
         space = StateSpace(
@@ -137,27 +145,14 @@ def save_comparison(cmp: Comparison, folder: str | Path) -> Path:
 def load_comparison(folder: str | Path) -> Comparison:
     """Read a comparison written by :func:`save_comparison`."""
     folder = Path(folder)
-    try:
-        meta = json.loads((folder / "comparison.json").read_text())
-    except FileNotFoundError:
-        raise InputError(
-            "no saved comparison here (comparison.json missing)", file=str(folder)
-        ) from None
-    except json.JSONDecodeError as err:
-        raise InputError(f"comparison.json is not valid JSON: {err}", file=str(folder)) from None
-    if meta.get("format") != FORMAT:
-        raise InputError(
-            f"saved with an unknown format {meta.get('format')!r}; expected {FORMAT}",
-            file=str(folder / "comparison.json"),
-        )
+    meta = _read_meta(folder / "comparison.json", "comparison")
     base = load_inputs(folder)
     forecasts = []
     for k, values in enumerate(meta["scenarios"]):
         scenario = None
         if values is not None:
-            if values["budget_gbp"] is not None:
-                values["budget_gbp"] = {int(y): v for y, v in values["budget_gbp"].items()}
-            scenario = Scenario(**values)
+            values = {k: v for k, v in values.items() if v is not None}
+            scenario = Scenario.from_dict(values, source=str(folder / "comparison.json"))
         with xr.open_dataset(folder / f"forecast_{k}.nc", engine="h5netcdf") as data:
             data = data.load()
         spend = data["placement_spend_gbp"].rename(spend_financial_year="financial_year")
