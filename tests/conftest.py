@@ -63,6 +63,24 @@ def stock(space: pc.StateSpace, *cells: tuple[str, int | list[int], int]) -> pc.
     return pc.InitialStock(space, counts)
 
 
+def assert_conserved(ds) -> None:
+    """Children are conserved every month: in total (stock change = entries - exits) and per
+    placement (+ moves in - moves out). Exact for simulated counts; to 1e-9 for the mean field."""
+    check = (
+        np.testing.assert_array_equal
+        if np.issubdtype(ds["children"].dtype, np.integer)
+        else lambda a, b: np.testing.assert_allclose(a, b, atol=1e-9)
+    )
+    total = ds["children"].sum(("placement", "age_band"))
+    flow = ds["entries"].sum("placement") - ds["exits"].sum(("placement", "exit_reason"))
+    check(total.diff("month").values, flow.isel(month=slice(1, None)).values)
+    by_p = ds["children"].sum("age_band")
+    moves_in = ds["moves"].sum("from_placement").rename(to_placement="placement")
+    moves_out = ds["moves"].sum("to_placement").rename(from_placement="placement")
+    change = ds["entries"] + moves_in - moves_out - ds["exits"].sum("exit_reason")
+    check(by_p.diff("month").values, change.isel(month=slice(1, None)).transpose(*by_p.dims).values)
+
+
 def no_capacity_limit(households: float = 1e6) -> pc.CarerSupply:
     return pc.CarerSupply(
         households=households,

@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import placecast as pc
+from conftest import assert_conserved
 from placecast.costs import placement_spend
 
 
@@ -82,11 +83,7 @@ def test_scenarios_conserve_children(hackney):
         scenario=pc.Scenario("shock", entry_multiplier=1.3, extra_approvals_per_year=5),
     )
     ds = fc.data
-    total = ds["children"].sum(("placement", "age_band"))
-    flow = ds["entries"].sum("placement") - ds["exits"].sum(("placement", "exit_reason"))
-    np.testing.assert_array_equal(
-        total.diff("month").values, flow.isel(month=slice(1, None)).values
-    )
+    assert_conserved(ds)
 
 
 def test_recruitment_costs_are_counted_and_break_even_reported(hackney):
@@ -139,18 +136,10 @@ def _expected(hackney, scenario, months=36):
     )
 
 
-def _conserved(ds):
-    total = ds["children"].sum(("placement", "age_band"))
-    flow = ds["entries"].sum("placement") - ds["exits"].sum(("placement", "exit_reason"))
-    np.testing.assert_allclose(
-        total.diff("month").values, flow.isel(month=slice(1, None)).values, atol=1e-9
-    )
-
-
 def test_step_down_moves_children_out_of_residential(hackney):
     base = _expected(hackney, pc.Scenario("base"))
     step = _expected(hackney, pc.Scenario("step", residential_step_down_per_year=0.5, from_month=7))
-    _conserved(step)
+    assert_conserved(step)
     res = lambda ds: ds["children"].sum("age_band").sel(placement="residential").isel(path=0)  # noqa: E731
     np.testing.assert_allclose(res(base).isel(month=slice(0, 7)), res(step).isel(month=slice(0, 7)))
     assert float(res(step).isel(month=-1)) < float(res(base).isel(month=-1)) - 3
@@ -207,7 +196,7 @@ def test_demand_trend_and_shock_raise_entries(hackney):
     assert e(trend, 25) == pytest.approx(e(base, 25) * 1.1**2)
     assert e(shock, 12) == pytest.approx(e(base, 12))
     assert e(shock, 13) == pytest.approx(e(base, 13) * 1.2)
-    _conserved(trend)
+    assert_conserved(trend)
 
 
 def test_inflation_and_budget_overrides(hackney):
@@ -281,11 +270,7 @@ def test_children_are_conserved_under_any_levers(
         entry_growth_per_year=growth,
     )
     ds = pc.forecast(hackney, months=14, paths=6, seed=seed, scenario=scenario).data
-    total = ds["children"].sum(("placement", "age_band"))
-    flow = ds["entries"].sum("placement") - ds["exits"].sum(("placement", "exit_reason"))
-    np.testing.assert_array_equal(
-        total.diff("month").values, flow.isel(month=slice(1, None)).values
-    )
+    assert_conserved(ds)
     in_house = ds["children"].sum("age_band").sel(placement="in_house_fostering")
     assert (
         in_house.isel(month=slice(1, None)) <= ds["in_house_places"].isel(month=slice(1, None))

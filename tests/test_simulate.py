@@ -9,25 +9,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import placecast as pc
-from conftest import make_rates, no_capacity_limit, stock
+from conftest import assert_conserved, make_rates, no_capacity_limit, stock
 from placecast.states import N_AGE_MONTHS
 from reference import simulate_reference
-
-
-def _check_conservation(ds):
-    total = ds["children"].sum(("placement", "age_band"))
-    flow = ds["entries"].sum("placement") - ds["exits"].sum(("placement", "exit_reason"))
-    np.testing.assert_array_equal(
-        total.diff("month").values, flow.isel(month=slice(1, None)).values
-    )
-    # Per placement too: stock change = entries + moves in - moves out - exits.
-    by_p = ds["children"].sum("age_band")
-    moves_in = ds["moves"].sum("from_placement").rename(to_placement="placement")
-    moves_out = ds["moves"].sum("to_placement").rename(from_placement="placement")
-    change = ds["entries"] + moves_in - moves_out - ds["exits"].sum("exit_reason")
-    np.testing.assert_array_equal(
-        by_p.diff("month").values, change.isel(month=slice(1, None)).transpose(*by_p.dims).values
-    )
 
 
 @settings(max_examples=15, deadline=None)
@@ -48,7 +32,7 @@ def test_children_are_conserved_and_capacity_holds(hackney, seed, households, ap
     ds = pc.simulate(
         hackney.initial, hackney.rates, supply, months=14, paths=9, seed=seed, batch_paths=batch
     )
-    _check_conservation(ds)
+    assert_conserved(ds)
     in_house = ds["children"].sum("age_band").sel(placement="in_house_fostering")
     assert (
         in_house.isel(month=slice(1, None)) <= ds["in_house_places"].isel(month=slice(1, None))
