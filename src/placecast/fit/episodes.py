@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass, field
+from typing import Any
 
 import arviz as az
 import numpy as np
@@ -52,6 +53,27 @@ class EpisodePriors:
     log_rate_sd: float = 1.5
     band_sd: float = 1.0
     entry_trend_sd: float = 0.1
+
+
+def _pooled_rates(
+    kind: str,
+    prior_rate: float,
+    dims: tuple[str, str],
+    priors: EpisodePriors,
+    mask: np.ndarray | None = None,
+) -> Any:
+    """Rates by (age_band, *dims), pooled across age bands on the log scale.
+
+    ``log rate = mu[dims] + sd * z[age_band, dims]``; creates ``mu_<kind>``, ``sd_<kind>``,
+    ``z_<kind>`` and the deterministic ``<kind>_rate_per_year`` (times ``mask``, if given).
+    """
+    mu = pm.Normal(f"mu_{kind}", np.log(prior_rate), priors.log_rate_sd, dims=dims)
+    sd = pm.HalfNormal(f"sd_{kind}", priors.band_sd)
+    z = pm.Normal(f"z_{kind}", 0, 1, dims=("age_band", *dims))
+    rate = pm.math.exp(mu[None] + sd * z)
+    return pm.Deterministic(
+        f"{kind}_rate_per_year", rate if mask is None else rate * mask, dims=("age_band", *dims)
+    )
 
 
 @dataclass
@@ -127,36 +149,15 @@ class EpisodeModel:
             "financial_year": list(years.astype(int)),
         }
         with pm.Model(coords=coords) as model:
-            mu_move = pm.Normal(
-                "mu_move",
-                np.log(pr.move_rate_per_year),
-                pr.log_rate_sd,
-                dims=("placement", "to_placement"),
-            )
-            sd_move = pm.HalfNormal("sd_move", pr.band_sd)
-            z_move = pm.Normal("z_move", 0, 1, dims=("age_band", "placement", "to_placement"))
-            move_rate = pm.Deterministic(
-                "move_rate_per_year",
-                pm.math.exp(mu_move[None] + sd_move * z_move) * move_ok,
-                dims=("age_band", "placement", "to_placement"),
-            )
             mi = np.nonzero(move_ok)
+            move_rate = _pooled_rates(
+                "move", pr.move_rate_per_year, ("placement", "to_placement"), pr, mask=move_ok
+            )
             pm.Poisson("moves", move_rate[mi] * exposure[mi[0], mi[1]], observed=moves[mi])
-
-            mu_exit = pm.Normal(
-                "mu_exit",
-                np.log(pr.exit_rate_per_year),
-                pr.log_rate_sd,
-                dims=("placement", "exit_reason"),
-            )
-            sd_exit = pm.HalfNormal("sd_exit", pr.band_sd)
-            z_exit = pm.Normal("z_exit", 0, 1, dims=("age_band", "placement", "exit_reason"))
-            exit_rate = pm.Deterministic(
-                "exit_rate_per_year",
-                pm.math.exp(mu_exit[None] + sd_exit * z_exit),
-                dims=("age_band", "placement", "exit_reason"),
-            )
             xi = np.nonzero(exit_ok)
+            exit_rate = _pooled_rates(
+                "exit", pr.exit_rate_per_year, ("placement", "exit_reason"), pr
+            )
             pm.Poisson("exits", exit_rate[xi] * exposure[xi[0], xi[1]], observed=exits[xi])
 
             log_entries = pm.Normal("log_entries_per_year", np.log(per_year.mean() + 1), 1.0)
