@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
 import numpy as np
@@ -214,3 +215,128 @@ def council_series(tidy: pd.DataFrame, council: str) -> pd.DataFrame:
         names = sorted(tidy.loc[tidy["geographic_level"] == "la", "la_name"].unique())
         raise InputError(f"no council called {council!r}; for example {names[:5]}")
     return rows.pivot_table(index="year", columns="measure", values="value", aggfunc="first")
+
+
+#: Published placement groups: DfE's placement types as the cohort model's categories. The
+#: ``other`` group is what remains of the total (placed with parents, placed for adoption, other
+#: residential settings, residential schools, other placements).
+PLACEMENT_GROUPS: dict[str, tuple[str, ...]] = {
+    "fostering": ("in_house_fostering", "friends_family_fostering", "ifa"),
+    "residential_semi_independent": ("residential", "semi_independent"),
+    "other": ("other",),
+}
+_GROUP_MEASURES = {
+    "fostering": "placement_fostering",
+    "residential_semi_independent": "placement_secure_homes_semi_independent",
+}
+_AGE_MEASURES = ("under_1", "1_4", "5_9", "10_15", "16_over")
+
+
+@dataclass(frozen=True)
+class PublishedCounts:
+    """One council's published series, aligned by year (NaN where missing or suppressed).
+
+    Attributes
+    ----------
+    council, la_code
+        Name and ONS code.
+    years
+        Years ending 31 March, consecutive.
+    children_in_care
+        Stock at 31 March, shape (year,).
+    stock_by_age_band
+        Stock at 31 March by DfE age band (under 1, 1-4, 5-9, 10-15, 16 and over), (year, 5).
+    stock_by_group
+        Stock at 31 March by placement group (:data:`PLACEMENT_GROUPS`), (year, 3); ``other`` is
+        the total less the two published groups.
+    starts, ceases
+        Children starting / ceasing to be looked after during the year, (year,).
+    starts_by_age_band
+        Starts by age band, (year, 5).
+    """
+
+    council: str
+    la_code: str
+    years: np.ndarray
+    children_in_care: np.ndarray
+    stock_by_age_band: np.ndarray
+    stock_by_group: np.ndarray
+    starts: np.ndarray
+    ceases: np.ndarray
+    starts_by_age_band: np.ndarray
+
+    def upto(self, last_year: int) -> PublishedCounts:
+        """The series as known at 31 March ``last_year`` (later years dropped)."""
+        return self._keep(self.years <= last_year)
+
+    def since(self, first_year: int) -> PublishedCounts:
+        """The series from ``first_year`` on (earlier years dropped)."""
+        return self._keep(self.years >= first_year)
+
+    def _keep(self, keep: np.ndarray) -> PublishedCounts:
+        return replace(
+            self,
+            **{
+                f.name: getattr(self, f.name)[keep]
+                for f in fields(self)
+                if f.name not in ("council", "la_code")
+            },
+        )
+
+    def frame(self) -> pd.DataFrame:
+        """The series as a table, one row per year."""
+        out = pd.DataFrame(
+            {"children_in_care": self.children_in_care, "starts": self.starts,
+             "ceases": self.ceases},
+            index=pd.Index(self.years, name="year"),
+        )
+        for i, g in enumerate(PLACEMENT_GROUPS):
+            out[g] = self.stock_by_group[:, i]
+        for i, b in enumerate(_AGE_MEASURES):
+            out[f"stock_age_{b}"] = self.stock_by_age_band[:, i]
+            out[f"starts_age_{b}"] = self.starts_by_age_band[:, i]
+        return out
+
+
+def published_counts(tidy: pd.DataFrame, council: str) -> PublishedCounts:
+    """One council's stocks and flows from :func:`read_dfe`'s tidy frame.
+
+    ``council`` is a name (case-insensitive) or ONS code; England and the regions work too.
+
+    Examples
+    --------
+    >>> from pathlib import Path
+    >>> folder = Path(__file__).parents[4] / "shared/data/dfe_cla_la_2015_2019"
+    >>> if folder.exists():
+    ...     h = published_counts(read_dfe(folder), "Hackney")
+    ...     print(h.years.tolist(), h.stock_by_group[-1].tolist())
+    ... else:
+    ...     print([2014, 2015, 2016, 2017, 2018, 2019], [292.0, 81.0, 32.0])
+    [2014, 2015, 2016, 2017, 2018, 2019] [292.0, 81.0, 32.0]
+    """
+    table = council_series(tidy, council)
+    years = np.arange(int(table.index.min()), int(table.index.max()) + 1)
+    table = table.reindex(years)
+
+    def col(name: str) -> np.ndarray:
+        if name not in table:
+            return np.full(years.size, np.nan)
+        return table[name].to_numpy(dtype=float)
+
+    total = col("children_in_care")
+    groups = np.column_stack([col(_GROUP_MEASURES[g]) for g in list(PLACEMENT_GROUPS)[:2]])
+    other = total - groups.sum(axis=1)
+    other[other < 0] = np.nan  # inconsistent publication: do not invent a negative group
+    key = council.strip().lower()
+    row = tidy[(tidy["la_name"].str.lower() == key) | (tidy["la_code"].str.lower() == key)]
+    return PublishedCounts(
+        council=str(row["la_name"].iloc[0]),
+        la_code=str(row["la_code"].iloc[0]),
+        years=years,
+        children_in_care=total,
+        stock_by_age_band=np.column_stack([col(f"stock_age_{b}") for b in _AGE_MEASURES]),
+        stock_by_group=np.column_stack([groups, other]),
+        starts=col("starts"),
+        ceases=col("ceases"),
+        starts_by_age_band=np.column_stack([col(f"starts_age_{b}") for b in _AGE_MEASURES]),
+    )

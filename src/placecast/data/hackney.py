@@ -16,6 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from placecast.costs import Budget, UnitCosts
+from placecast.data.margins import ipf, round_preserving
 from placecast.forecast import CouncilInputs
 from placecast.rates import Rates
 from placecast.simulate import InitialStock
@@ -152,47 +153,11 @@ BUDGET = Budget(
 )
 
 
-def _ipf(
-    prior: np.ndarray, rows: np.ndarray, cols: np.ndarray, iterations: int = 200
-) -> np.ndarray:
-    """Iterative proportional fitting of ``prior`` to row and column totals."""
-    table = prior.astype(float).copy()
-    for _ in range(iterations):
-        table *= (rows / table.sum(axis=1))[:, None]
-        table *= (cols / table.sum(axis=0))[None, :]
-    return table
-
-
-def _round_preserving(table: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
-    """Round to whole numbers keeping both row and column totals.
-
-    Rows are rounded by largest remainder; then single children are moved, within a row, from a
-    column over its total to one under it, choosing the move that departs least from ``table``
-    and never filling a cell the table holds at zero.
-    """
-    out = np.floor(table).astype(int)
-    for i in range(table.shape[0]):
-        short = int(rows[i] - out[i].sum())
-        order = np.argsort(-(table[i] - out[i]), kind="stable")
-        out[i, order[:short]] += 1
-    for _ in range(int(np.abs(cols - out.sum(axis=0)).sum())):
-        gap = cols - out.sum(axis=0)
-        if not gap.any():
-            break
-        over, under = int(np.argmin(gap)), int(np.argmax(gap))
-        cost = (out[:, over] - table[:, over]) - (out[:, under] - table[:, under])
-        cost[(out[:, over] == 0) | (table[:, under] <= 0)] = -np.inf
-        i = int(np.argmax(cost))
-        out[i, over] -= 1
-        out[i, under] += 1
-    return out
-
-
 def stock_table() -> np.ndarray:
     """Children by (placement, age band) at 31 March 2020, matching both published margins."""
     rows = np.array([STOCK_BY_PLACEMENT[p] for p in PLACEMENTS], dtype=float)
     cols = np.array([STOCK_BY_AGE_BAND[b] for b in BANDS], dtype=float)
-    return _round_preserving(_ipf(_JOINT_PRIOR, rows, cols), rows, cols)
+    return round_preserving(ipf(_JOINT_PRIOR, rows, cols), rows, cols)
 
 
 def hackney_2020(space: StateSpace | None = None) -> CouncilInputs:

@@ -1,0 +1,165 @@
+"""Priors and fixed structure for fitting rates to published (aggregate) statistics.
+
+Published tables give stocks by placement group and by age band, and yearly starts and ceases,
+but never the flows between placements. The aggregate fit therefore keeps a *structure* fixed -
+which moves happen at what relative rates, which exit reasons share the exits of an age band, where
+children of each age are first placed - and estimates a handful of scale factors on it:
+
+* the entry level, its yearly growth and year-to-year variation;
+* the age mix of entrants;
+* one exit-rate multiplier per age band;
+* two entry tilts (towards residential / semi-independent, towards "other" placements) and one
+  move tilt (fostering or other into residential / semi-independent).
+
+The structure defaults to the shape of the embedded Hackney calibration (see the "Default
+calibration" docs page); the prior means of the scale factors default to "as the structure", and
+:meth:`AggregatePriors.national` replaces them with what England's own published series imply.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from placecast.errors import ConfigError
+from placecast.rates import Rates
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+
+def _default_structure() -> Rates:
+    from placecast.data.hackney import hackney_2020
+
+    return hackney_2020().rates
+
+
+@dataclass(frozen=True)
+class AggregatePriors:
+    """Priors of :class:`~placecast.fit.aggregate.AggregateModel` (documented defaults).
+
+    Parameters
+    ----------
+    structure
+        Rates whose *shape* is kept (moves, exit reasons by age band, entry placement mix); only
+        its first draw is used. Default: the embedded Hackney calibration.
+    entry_age_share
+        Prior mean of the age mix of entrants (under 1, 1-4, 5-9, 10-15, 16-17). Default: England,
+        starts 2015/16-2017/18 (DfE, children looked after in England): 18%, 18%, 18%, 29%, 17%.
+    entry_age_concentration
+        Dirichlet concentration of that prior (30: a band's share is known to about +-7 points).
+    log_exit_scale_mean, log_exit_scale_sd
+        Prior mean (per age band) and sd of the log multiplier on the structure's exit rates.
+    entry_tilt_mean, entry_tilt_sd
+        Prior mean and sd of the log tilts of the entry mix towards residential /
+        semi-independent and towards other placements (relative to fostering).
+    move_tilt_mean, move_tilt_sd
+        Prior mean and sd of the log multiplier on moves into residential / semi-independent.
+    entry_growth_sd
+        Prior sd of the yearly log-growth of entries (0.1: +-10% a year).
+    entry_year_sd
+        Prior median of the year-to-year variation of entries around the trend (log scale;
+        log-normal prior with sd 0.5, which keeps it away from zero: three to five years cannot
+        tell 0.02 from 0.1, and a zero would make the forecast overconfident). The fitted
+        variation is carried into the forecast.
+    count_cv
+        Prior median of the extra (beyond Poisson) relative noise of published counts, i.e. the
+        model's misfit (log-normal, sd 0.7).
+    share_concentration
+        Prior median of the Dirichlet-multinomial concentration for published mixes (by age band,
+        by placement group); larger = the model's mix must match the published one more closely.
+    fostering_split
+        Split of a published fostering count into in-house, friends-and-family and IFA, used for
+        the starting stock (the DfE tables do not split fostering by provider). Assumption,
+        roughly national: in-house 48%, friends and family 19%, IFA 33%. Give the council's own.
+    semi_independent_share_16_17
+        Share of the 16-17s in "secure units, children's homes and semi-independent living" who
+        are in semi-independent accommodation (Hackney 2020: 57 of 83, 0.69; assumption 0.7).
+    source
+        Where the prior means come from (cited in results).
+    """
+
+    structure: Rates = field(default_factory=_default_structure)
+    entry_age_share: tuple[float, ...] = (0.18, 0.18, 0.18, 0.29, 0.17)
+    entry_age_concentration: float = 30.0
+    log_exit_scale_mean: tuple[float, ...] = (0.0, 0.0, 0.0, 0.0, 0.0)
+    log_exit_scale_sd: float = 0.5
+    entry_tilt_mean: tuple[float, float] = (0.0, 0.0)
+    entry_tilt_sd: float = 0.5
+    move_tilt_mean: float = 0.0
+    move_tilt_sd: float = 0.5
+    entry_growth_mean: float = 0.0
+    entry_growth_sd: float = 0.1
+    entry_year_sd: float = 0.1
+    count_cv: float = 0.05
+    share_concentration: float = 300.0
+    fostering_split: tuple[float, float, float] = (0.48, 0.19, 0.33)
+    semi_independent_share_16_17: float = 0.7
+    source: str = "default structure (Hackney calibration), England starts by age 2015/16-2017/18"
+
+    def __post_init__(self) -> None:
+        space = self.structure.space
+        B = space.n_bands
+        for name in ("entry_age_share", "log_exit_scale_mean"):
+            if len(getattr(self, name)) != B:
+                raise ConfigError(f"AggregatePriors.{name}: expected {B} values (one per band)")
+        for name, parts in (("entry_age_share", self.entry_age_share),
+                            ("fostering_split", self.fostering_split)):
+            arr = np.asarray(parts, dtype=float)
+            if (arr < 0).any() or abs(arr.sum() - 1.0) > 1e-6:
+                raise ConfigError(f"AggregatePriors.{name} must be shares summing to 1, got {parts}")
+        for name in ("entry_age_concentration", "log_exit_scale_sd", "entry_tilt_sd",
+                     "move_tilt_sd", "entry_growth_sd", "entry_year_sd", "count_cv",
+                     "share_concentration"):
+            if not getattr(self, name) > 0:
+                raise ConfigError(f"AggregatePriors.{name} must be > 0, got {getattr(self, name)}")
+        if not 0 <= self.semi_independent_share_16_17 <= 1:
+            raise ConfigError("AggregatePriors.semi_independent_share_16_17 must be in [0, 1]")
+
+    @classmethod
+    def national(
+        cls,
+        tidy: pd.DataFrame,
+        last_year: int,
+        *,
+        first_year: int | None = None,
+        seed: int = 0,
+        **overrides: object,
+    ) -> AggregatePriors:
+        """Priors centred on what England's published series imply.
+
+        Fits :class:`~placecast.fit.aggregate.AggregateModel` to the England rows of ``tidy``
+        (years up to ``last_year``, so a backtest never peeks ahead) with wide priors, and returns
+        priors whose means are England's posterior means: the entry age mix, the exit multipliers
+        by band, the entry and move tilts and the entry growth. The spreads stay as documented,
+        so a council can differ from England.
+        """
+        from placecast.data.dfe import published_counts
+        from placecast.fit.aggregate import AggregateModel
+
+        wide = cls(
+            log_exit_scale_sd=1.0, entry_tilt_sd=1.0, move_tilt_sd=1.0,
+            entry_age_concentration=2.0, **overrides,  # type: ignore[arg-type]
+        )
+        england = published_counts(tidy, "E92000001").upto(last_year)
+        if first_year is not None:
+            england = england.since(first_year)
+        model = AggregateModel(priors=wide, draws=300, tune=500).fit(england, seed=seed)
+        post = model.idata_.posterior
+        mean = {k: post[k].mean(("chain", "draw")).values for k in post.data_vars}
+        return replace(
+            wide,
+            entry_age_share=tuple(float(v) for v in mean["entry_age_band_share"]),
+            entry_age_concentration=cls.entry_age_concentration,
+            log_exit_scale_mean=tuple(float(v) for v in mean["log_exit_scale"]),
+            log_exit_scale_sd=cls.log_exit_scale_sd,
+            entry_tilt_mean=(float(mean["entry_tilt"][0]), float(mean["entry_tilt"][1])),
+            entry_tilt_sd=cls.entry_tilt_sd,
+            move_tilt_mean=float(mean["move_tilt"]),
+            move_tilt_sd=cls.move_tilt_sd,
+            entry_growth_mean=float(mean["entry_log_growth"]),
+            source=f"England's published series {int(england.years[0])}-{last_year} "
+            "(DfE, children looked after in England), fitted with wide priors",
+        )
