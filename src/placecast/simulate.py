@@ -96,7 +96,7 @@ class InitialStock:
 
         ``table`` is a DataFrame (index placement, columns age bands) or a nested mapping
         ``{placement: {age_band: count}}``; missing entries are zero. Children are spread over the
-        months of a band as evenly as whole numbers allow (largest remainder, youngest first).
+        months of a band as evenly as whole numbers allow (evenly spaced ages).
         """
         frame = pd.DataFrame(table).T if isinstance(table, dict) else pd.DataFrame(table)
         frame = frame.fillna(0)
@@ -118,10 +118,11 @@ class InitialStock:
         for b, (start, width) in enumerate(
             zip(space.band_start_months, space.band_width_months, strict=True)
         ):
-            base, extra = np.divmod(full[:, b].astype(np.int64), width)
-            spread = np.repeat(base[:, None], width, axis=1)
-            spread += np.arange(width)[None, :] < extra[:, None]
-            counts[:, start : start + width] = spread
+            # Evenly spaced over the band: child i of c sits at cumulative share (i + 0.5) / c.
+            # (Filling the youngest months first would make the 11 residential 16-17s of a
+            # small council all 16, and none would turn 18 in the first year.)
+            cum = np.floor(full[:, b, None] * np.arange(width + 1)[None, :] / width + 0.5)
+            counts[:, start : start + width] = np.diff(cum, axis=1).astype(np.int64)
         return cls(space, counts)
 
     def by_band(self) -> pd.DataFrame:

@@ -160,7 +160,7 @@ class AggregateModel:
     step_months
         Time step and age resolution of the fitted model. ``1`` is the engine's monthly model
         exactly; the default ``3`` (quarters) is about 9 times cheaper and differs from it by
-        well under 1% over two years (tested), far less than the counting noise.
+        about 1% over two years (tested), less than the counting noise.
 
     Attributes
     ----------
