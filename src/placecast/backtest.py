@@ -39,7 +39,9 @@ MEASURES = ("children_in_care", "fostering", "residential_semi_independent", "st
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 #: No in-house capacity limit (see the module docstring).
 _UNLIMITED = CarerSupply(
-    households=1e6, places_per_household=1.0, approvals_per_year=0.0,
+    households=1e6,
+    places_per_household=1.0,
+    approvals_per_year=0.0,
     deregistration_rate_per_year=0.0,
 )
 
@@ -89,9 +91,7 @@ def _measure_series(counts: PublishedCounts) -> dict[str, np.ndarray]:
     }
 
 
-def naive_forecasts(
-    counts: PublishedCounts, last_fit_year: int, horizon: int
-) -> pd.DataFrame:
+def naive_forecasts(counts: PublishedCounts, last_fit_year: int, horizon: int) -> pd.DataFrame:
     """Last-value and linear-trend forecasts, and the in-sample MASE scale, per measure.
 
     Returns one row per (measure, year) with ``last_value``, ``linear_trend`` and ``scale`` (mean
@@ -129,7 +129,11 @@ def forecast_published(
 ) -> pd.DataFrame:
     """Simulate the published measures for ``horizon`` years after the model's last year.
 
-    Returns one row per (measure, year) with the forecast mean and the :data:`QUANTILES`.
+    Each path runs the engine on one posterior draw of the rates; its values are then multiplied by
+    a gamma factor with mean 1 and the draw's ``count_cv`` (the fit's measure of how far published
+    counts stray from the model), so intervals cover what will be *published*, not only the
+    model's own randomness. Returns one row per (measure, year) with the forecast mean and the
+    :data:`QUANTILES`.
     """
     last = model._meta["last"]
     space = model.priors.structure.space
@@ -142,6 +146,9 @@ def forecast_published(
         seed=seed,
         start=f"{last}-03",
     )
+    cv = model.idata_.posterior["count_cv"].stack(sample=("chain", "draw")).values
+    shape = 1.0 / np.square(cv[np.asarray(out["draw"])])
+    rng = np.random.default_rng(seed)
     group_of = {p: g for g, members in PLACEMENT_GROUPS.items() for p in members}
     children = out["children"].sum("age_band")
     by_group = children.groupby(
@@ -161,12 +168,19 @@ def forecast_published(
             "ceases": out["exits"].isel(month=months).sum(("month", "placement", "exit_reason")),
         }
         for measure, values in sims.items():
-            v = np.asarray(values, dtype=float)
+            # Published = model x misfit: the fit's relative noise (count_cv) around each path.
+            v = np.asarray(values, dtype=float) * rng.gamma(shape, 1.0 / shape)
             q = np.quantile(v, QUANTILES)
             rows.append(
-                {"measure": measure, "year": last + h, "mean": float(v.mean()),
-                 **{f"q{int(round(p * 100)):02d}": float(x) for p, x in zip(QUANTILES, q,
-                                                                         strict=True)}}
+                {
+                    "measure": measure,
+                    "year": last + h,
+                    "mean": float(v.mean()),
+                    **{
+                        f"q{int(round(p * 100)):02d}": float(x)
+                        for p, x in zip(QUANTILES, q, strict=True)
+                    },
+                }
             )
     return pd.DataFrame(rows)
 
@@ -189,7 +203,10 @@ def backtest_council(
     if settings.first_fit_year is not None:
         known = known.since(settings.first_fit_year)
     model = AggregateModel(
-        priors=priors, draws=settings.draws, tune=settings.tune, chains=settings.chains,
+        priors=priors,
+        draws=settings.draws,
+        tune=settings.tune,
+        chains=settings.chains,
         cores=settings.cores,
     )
     t0 = time.perf_counter()
@@ -197,9 +214,7 @@ def backtest_council(
         warnings.simplefilter("ignore", UserWarning)  # diagnostics are reported in the table
         model.fit(known, seed=settings.seed)
     seconds = time.perf_counter() - t0
-    forecast = forecast_published(
-        model, settings.horizon, paths=settings.paths, seed=settings.seed
-    )
+    forecast = forecast_published(model, settings.horizon, paths=settings.paths, seed=settings.seed)
     naive = naive_forecasts(counts, settings.last_fit_year, settings.horizon)
     rows = forecast.merge(naive, on=["measure", "year"], how="left")
     actual = pd.DataFrame(
@@ -374,5 +389,9 @@ def backtest(
     rows = pd.concat(parts, ignore_index=True)
     skipped = rows[rows.get("error", pd.Series(index=rows.index, dtype=object)).notna()]
     rows = rows.drop(index=skipped.index)
-    return Backtest(rows=rows, settings=settings, priors_source=priors.source,
-                    skipped=skipped[["council", "error"]] if not skipped.empty else skipped)
+    return Backtest(
+        rows=rows,
+        settings=settings,
+        priors_source=priors.source,
+        skipped=skipped[["council", "error"]] if not skipped.empty else skipped,
+    )

@@ -107,17 +107,30 @@ def _numbers(frame: pd.DataFrame, column: str, path: Path) -> tuple[np.ndarray, 
     return values.to_numpy(dtype=float), suppressed.to_numpy()
 
 
-def read_dfe_table(path: str | Path) -> pd.DataFrame:
-    """One DfE wide table as tidy rows (council, year, measure, value, suppressed, source)."""
-    path = Path(path)
-    table, published = _publication(path)
+def _read_csv(path: Path) -> pd.DataFrame:
     try:
         frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding_errors="replace")
     except FileNotFoundError:
         raise InputError("file not found", file=str(path)) from None
-    except pd.errors.ParserError as err:
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as err:
         raise InputError(f"not a readable CSV file: {err}", file=str(path)) from None
-    frame.columns = [str(c).strip() for c in frame.columns]
+    frame.columns = [str(c).strip().lstrip("\ufeff") for c in frame.columns]
+    return frame
+
+
+def read_dfe_table(path: str | Path) -> pd.DataFrame:
+    """One DfE table as tidy rows (council, year, measure, value, suppressed, source).
+
+    Reads both layouts: the wide underlying-data files of 2015-2019 (one row per area, measures
+    in columns such as ``CLA_Mar2019``) and the tidy files published on explore-education-statistics
+    from 2018 onwards (one row per area, year and characteristic: ``time_period``,
+    ``geographic_level``, ``new_la_code``, ``la_name``, ... , see :func:`read_tidy_table`).
+    """
+    path = Path(path)
+    frame = _read_csv(path)
+    if "time_period" in frame.columns:
+        return read_tidy_table(path, frame)
+    table, published = _publication(path)
     missing = [c for c in ID_COLUMNS if c not in frame.columns]
     if missing:
         raise InputError(f"missing column(s) {missing}", file=str(path), column=missing[0])
@@ -166,6 +179,197 @@ def read_dfe_table(path: str | Path) -> pd.DataFrame:
     if not parts:
         raise InputError("no recognised measure columns (e.g. CLA_Mar2019)", file=str(path))
     return pd.concat(parts, ignore_index=True)
+
+
+_TIDY_LEVELS = {
+    "national": "national",
+    "country": "national",
+    "regional": "region",
+    "region": "region",
+    "local authority": "la",
+    "local_authority": "la",
+    "la": "la",
+}
+#: Which published table a tidy file holds, from words in its file name.
+_TIDY_TABLES = (("start", "starts"), ("ceas", "ceases"))
+#: Characteristic labels of the tidy files -> measure (matched ignoring case, punctuation and the
+#: words "year(s)"/"aged"); ``total`` becomes the table's own total. Extend with ``labels=``.
+TIDY_LABELS: dict[str, str] = {
+    "total": "total",
+    "all children": "total",
+    "under 1": "age_under_1",
+    "1 to 4": "age_1_4",
+    "5 to 9": "age_5_9",
+    "10 to 15": "age_10_15",
+    "16 and over": "age_16_over",
+    "16 over": "age_16_over",
+    "foster placements": "placement_fostering",
+    "placed for adoption": "placement_placed_for_adoption",
+    "placement with parents or other person with parental responsibility": (
+        "placement_with_parents"
+    ),
+    "other placement in the community": "placement_other_community",
+    "secure homes and children's homes": "placement_secure_homes_semi_independent",
+    "secure units, children's homes and semi-independent living accommodation": (
+        "placement_secure_homes_semi_independent"
+    ),
+    "independent and semi-independent living arrangements/supported accommodation": (
+        "placement_secure_homes_semi_independent"
+    ),
+    "semi-independent living accommodation": "placement_secure_homes_semi_independent",
+    "other residential settings": "placement_other_residential",
+    "residential schools": "placement_residential_school",
+    "other placements": "placement_other",
+    "own provision (by the LA)": "provider_own_la",
+    "private provision": "provider_private",
+    "voluntary/third sector provision": "provider_voluntary",
+}
+_PREFIX = {"stock": "stock_", "starts": "starts_", "ceases": "ceases_"}
+_TOTAL = {"stock": "children_in_care", "starts": "starts", "ceases": "ceases"}
+
+
+def _label(text: str) -> str:
+    text = re.sub(r"[^a-z0-9 ]", "", text.lower().replace("-", " ").replace("/", " "))
+    text = re.sub(r"\b(years?|year olds?|aged)\b", " ", text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def _end_year(value: str) -> int | None:
+    """``2019``, ``201819`` or ``2018/19`` -> 2019 (the year ending 31 March)."""
+    digits = re.sub(r"\D", "", value)
+    if len(digits) == 4:
+        return int(digits)
+    if len(digits) == 6:
+        return int(digits[:4]) + 1
+    if len(digits) == 8:
+        return int(digits[4:])
+    return None
+
+
+def read_tidy_table(
+    path: str | Path, frame: pd.DataFrame | None = None, labels: dict[str, str] | None = None
+) -> pd.DataFrame:
+    """One tidy (explore-education-statistics) DfE file as rows like :func:`read_dfe_table`'s.
+
+    Expected columns: ``time_period`` (``2019`` or ``201819``), ``geographic_level`` (National,
+    Regional, Local authority), area codes and names (``new_la_code``/``la_name`` for councils,
+    ``region_code``/``region_name``, ``country_code``/``country_name``), a characteristic column
+    (``characteristic``, or the last text column before the values) and a value column
+    (``number``; else ``value`` or ``count``). Other filter columns (e.g. ``cla_group``) are
+    allowed. The table (children in care at 31 March, starts or ceases) comes from the file
+    name (``start`` / ``ceas`` in it, else the stock); characteristics are matched to measures
+    with :data:`TIDY_LABELS` (plus ``labels``), unmatched ones ignored. Several characteristics
+    that map to one measure (e.g. children's homes and semi-independent living, split from 2021)
+    are added up.
+
+    Raises
+    ------
+    InputError
+        Missing columns, a time period that is not a year, an unknown geographic level, or a value
+        that is neither a number nor a suppression marker (naming file, row and column).
+    """
+    path = Path(path)
+    frame = _read_csv(path) if frame is None else frame
+    table = next((t for key, t in _TIDY_TABLES if key in path.stem.lower()), "stock")
+    value_col = next((c for c in ("number", "value", "count") if c in frame.columns), None)
+    char_col = "characteristic" if "characteristic" in frame.columns else None
+    needed = {
+        "time_period": "time_period",
+        "geographic_level": "geographic_level",
+        "value": value_col,
+        "characteristic": char_col,
+    }
+    missing = [k for k, v in needed.items() if v is None or v not in frame.columns]
+    if missing:
+        raise InputError(
+            f"tidy DfE file without column(s) {missing} (expected time_period, geographic_level, "
+            "new_la_code, la_name, characteristic, number)",
+            file=str(path),
+            column=missing[0],
+        )
+    assert value_col is not None and char_col is not None
+    years = frame["time_period"].map(_end_year)
+    if years.isna().any():
+        line = int(np.flatnonzero(years.isna().to_numpy())[0]) + 2
+        raise InputError(
+            f"time_period {frame['time_period'].iloc[line - 2]!r} is not a year",
+            file=str(path),
+            row=line,
+            column="time_period",
+        )
+    level = frame["geographic_level"].str.strip().str.lower().map(_TIDY_LEVELS)
+    if level.isna().any():
+        line = int(np.flatnonzero(level.isna().to_numpy())[0]) + 2
+        raise InputError(
+            f"unknown geographic_level {frame['geographic_level'].iloc[line - 2]!r}",
+            file=str(path),
+            row=line,
+            column="geographic_level",
+        )
+
+    def area(kind: str) -> pd.Series:
+        cols = {
+            "code": ("new_la_code", "region_code", "country_code"),
+            "name": ("la_name", "region_name", "country_name"),
+        }[kind]
+        out = pd.Series("", index=frame.index)
+        for lvl, col in zip(("la", "region", "national"), cols, strict=True):
+            if col in frame.columns:
+                out = out.where(level != lvl, frame[col].str.strip())
+        return out
+
+    codes, names = area("code"), area("name")
+    blank = (codes == "") & (names == "")
+    if blank.any():
+        line = int(np.flatnonzero(blank.to_numpy())[0]) + 2
+        raise InputError(
+            "no area code or name for this row", file=str(path), row=line, column="new_la_code"
+        )
+    mapping = {_label(k): v for k, v in {**TIDY_LABELS, **(labels or {})}.items()}
+    measure = frame[char_col].map(lambda t: mapping.get(_label(t)))
+    if "cla_group" in frame.columns:  # the total appears in every group; keep one
+        group = frame["cla_group"].str.strip().str.lower()
+        dup_total = (measure == "total") & ~group.isin(["total", "", "all"])
+        measure = measure.where(~dup_total)
+    measure = measure.map(
+        lambda m: (
+            None
+            if not isinstance(m, str)
+            else _TOTAL[table]
+            if m == "total"
+            else (_PREFIX[table] + m if m.startswith("age_") else m)
+        )
+    )
+    keep = measure.notna()
+    if table != "stock":  # placement and provider labels only describe the stock
+        keep &= ~measure.fillna("").str.match(r"^(placement|provider)_")
+    values, suppressed = _numbers(frame, value_col, path)
+    rows = pd.DataFrame(
+        {
+            "la_code": codes.where(codes != "", names).to_numpy(),
+            "la_name": names.where(names != "", codes).to_numpy(),
+            "geographic_level": level.to_numpy(),
+            "year": years.astype(int).to_numpy(),
+            "measure": measure.to_numpy(),
+            "value": values,
+            "suppressed": suppressed,
+        }
+    )[keep.to_numpy()]
+    if rows.empty:
+        raise InputError(
+            "no recognised characteristics (e.g. 'Total', 'Foster placements', 'Under 1 year'); "
+            "pass labels= to map this file's own",
+            file=str(path),
+            column=char_col,
+        )
+    # Parts mapped to one measure add up; a suppressed part makes the sum unknown.
+    keys = ["la_code", "la_name", "geographic_level", "year", "measure"]
+    rows = rows.groupby(keys, as_index=False, sort=False).agg(
+        value=("value", lambda v: v.sum(min_count=len(v))), suppressed=("suppressed", "any")
+    )
+    rows["source"] = path.name
+    rows["published"] = int(rows["year"].max())
+    return rows
 
 
 def read_dfe(paths: str | Path | Sequence[str | Path]) -> pd.DataFrame:
@@ -286,8 +490,11 @@ class PublishedCounts:
     def frame(self) -> pd.DataFrame:
         """The series as a table, one row per year."""
         out = pd.DataFrame(
-            {"children_in_care": self.children_in_care, "starts": self.starts,
-             "ceases": self.ceases},
+            {
+                "children_in_care": self.children_in_care,
+                "starts": self.starts,
+                "ceases": self.ceases,
+            },
             index=pd.Index(self.years, name="year"),
         )
         for i, g in enumerate(PLACEMENT_GROUPS):

@@ -64,14 +64,19 @@ def _complete(values: np.ndarray, total: float, shares: np.ndarray) -> np.ndarra
 
 
 def published_stock(
-    counts: PublishedCounts, year: int, priors: AggregatePriors | None = None
+    counts: PublishedCounts,
+    year: int,
+    priors: AggregatePriors | None = None,
+    pattern: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """Children in care at 31 March ``year`` by placement and age band, from published margins.
 
-    Suppressed parts of a margin are filled from the total; the age bands and placement groups are
-    joined by iterative proportional fitting; fostering and residential / semi-independent are
-    split into the model's placements with ``priors.fostering_split`` and
-    ``priors.semi_independent_share_16_17``. Whole children, both margins kept.
+    Suppressed parts of a margin are filled from the total. Without ``pattern``, the age bands and
+    placement groups are joined by iterative proportional fitting and fostering and residential /
+    semi-independent are split into the model's placements with ``priors.fostering_split`` and
+    ``priors.semi_independent_share_16_17``. With ``pattern`` (placement, age band), e.g. a fitted
+    model's expected stock, that table is scaled to the published age bands and placement groups
+    instead. Whole children, margins kept (groups to within rounding).
 
     Raises
     ------
@@ -86,23 +91,38 @@ def published_stock(
     i = int(i[0])
     total = float(counts.children_in_care[i])
     bands = _complete(counts.stock_by_age_band[i], total, np.asarray(priors.entry_age_share))
-    group_share = _GROUP_AGE_PATTERN @ bands
-    groups = _complete(counts.stock_by_group[i], total, group_share / group_share.sum())
-    joint = ipf(_GROUP_AGE_PATTERN, groups, bands)
-    table = np.zeros((space.n_placements, space.n_bands))
-    names = list(PLACEMENT_GROUPS)
-    for g, members in enumerate(PLACEMENT_GROUPS.values()):
-        for placement in members:
-            p = space.index(placement)
-            if names[g] == "fostering":
-                share = np.full(space.n_bands, priors.fostering_split[members.index(placement)])
-            elif names[g] == "residential_semi_independent":
-                semi = (space.min_age_band[space.index("semi_independent")]
-                        <= np.arange(space.n_bands)) * priors.semi_independent_share_16_17
-                share = semi if placement == "semi_independent" else 1.0 - semi
-            else:
-                share = np.ones(space.n_bands)
-            table[p] = joint[g] * share
+    group_of = _structure(priors)["group"]
+    if pattern is not None:
+        pattern = np.asarray(pattern, dtype=float)
+        share = np.bincount(group_of, weights=pattern.sum(axis=1), minlength=3)
+        groups = _complete(counts.stock_by_group[i], total, share / share.sum())
+        allowed = np.arange(space.n_bands)[None, :] >= space.min_age_band[:, None]
+        table = pattern + 1e-9 * (pattern.sum() + 1.0) * allowed
+        for _ in range(200):  # IPF on (placement groups, age bands)
+            table *= (bands / table.sum(axis=0))[None, :]
+            by_group = np.bincount(group_of, weights=table.sum(axis=1), minlength=3)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                table *= np.nan_to_num(groups / by_group)[group_of][:, None]
+    else:
+        group_share = _GROUP_AGE_PATTERN @ bands
+        groups = _complete(counts.stock_by_group[i], total, group_share / group_share.sum())
+        joint = ipf(_GROUP_AGE_PATTERN, groups, bands)
+        table = np.zeros((space.n_placements, space.n_bands))
+        names = list(PLACEMENT_GROUPS)
+        for g, members in enumerate(PLACEMENT_GROUPS.values()):
+            for placement in members:
+                p = space.index(placement)
+                if names[g] == "fostering":
+                    split = np.full(space.n_bands, priors.fostering_split[members.index(placement)])
+                elif names[g] == "residential_semi_independent":
+                    semi = (
+                        space.min_age_band[space.index("semi_independent")]
+                        <= np.arange(space.n_bands)
+                    ) * priors.semi_independent_share_16_17
+                    split = semi if placement == "semi_independent" else 1.0 - semi
+                else:
+                    split = np.ones(space.n_bands)
+                table[p] = joint[g] * split
     rows = table.sum(axis=1)
     whole_rows = round_preserving(rows[None, :], np.array([round(total)]), _round_sum(rows))[0]
     whole = round_preserving(table, whole_rows, _round_sum(bands))
@@ -260,7 +280,9 @@ class AggregateModel:
                 dims="age_band",
             )
             exit_scale = pm.Normal(
-                "log_exit_scale", np.asarray(pr.log_exit_scale_mean), pr.log_exit_scale_sd,
+                "log_exit_scale",
+                np.asarray(pr.log_exit_scale_mean),
+                pr.log_exit_scale_sd,
                 dims="age_band",
             )
             entry_tilt = pm.Normal(
@@ -273,7 +295,8 @@ class AggregateModel:
             tilt_of_group = pt.concatenate([pt.zeros(1), entry_tilt])[into_group]  # (P,)
             weights = st["mix"] * pt.exp(tilt_of_group)[None, :]
             mix = pm.Deterministic(
-                "entry_placement_share", weights / weights.sum(axis=1, keepdims=True),
+                "entry_placement_share",
+                weights / weights.sum(axis=1, keepdims=True),
                 dims=("age_band", "placement"),
             )
             move = pm.Deterministic(
@@ -304,8 +327,13 @@ class AggregateModel:
             year_of_step = (steps - 1) // per_year + 1  # 0 = the year before the stock
             within = pt.exp(growth * np.arange(step) / MONTHS_PER_YEAR).sum()
             entering = (
-                pt.exp(log_e + growth * (steps - 1) * step / MONTHS_PER_YEAR
-                       + year_effect[year_of_step]) * within / MONTHS_PER_YEAR
+                pt.exp(
+                    log_e
+                    + growth * (steps - 1) * step / MONTHS_PER_YEAR
+                    + year_effect[year_of_step]
+                )
+                * within
+                / MONTHS_PER_YEAR
             )
             starts_t = pt.stack([entering[year_of_step == y].sum() for y in range(n_years + 1)])
 
@@ -326,6 +354,7 @@ class AggregateModel:
                     stock_groups.append(pt.dot(x.sum(axis=0), group_onehot))
                     ceases.append(left)
                     left = pt.zeros(())
+            pm.Deterministic("expected_stock_at_end", by_band.T, dims=("placement", "age_band"))
             stock_bands_t = pt.stack(stock_bands)  # (n_years, B), years first+1..last
             stock_groups_t = pt.stack(stock_groups)
             ceases_t = pt.stack(ceases)
@@ -378,9 +407,18 @@ class AggregateModel:
         return self
 
     def _diagnostics(self) -> pd.DataFrame:
-        names = ["log_entries_per_year", "entry_log_growth", "entry_year_sd", "entry_year_z",
-                 "entry_age_band_share", "log_exit_scale", "entry_tilt", "move_tilt",
-                 "count_cv", "share_concentration"]
+        names = [
+            "log_entries_per_year",
+            "entry_log_growth",
+            "entry_year_sd",
+            "entry_year_z",
+            "entry_age_band_share",
+            "log_exit_scale",
+            "entry_tilt",
+            "move_tilt",
+            "count_cv",
+            "share_concentration",
+        ]
         summary = az.summary(self.idata_, var_names=names, kind="diagnostics")
         divergences = int(self.idata_.sample_stats["diverging"].sum())
         worst = pd.DataFrame(
@@ -419,7 +457,11 @@ class AggregateModel:
         # Entry intensity one month after 31 March of the last year, with a fresh year effect
         # for the forecast years: the fitted year-to-year variation is part of the uncertainty.
         fresh = rng.standard_normal(growth.size) * draws("entry_year_sd")
-        level = np.exp(draws("log_entries_per_year") + growth * (self._meta["last"] - self._meta["first"]) + fresh)
+        level = np.exp(
+            draws("log_entries_per_year")
+            + growth * (self._meta["last"] - self._meta["first"])
+            + fresh
+        )
         return Rates.build(
             self.priors.structure.space,
             entries_per_year=level,
@@ -434,8 +476,11 @@ class AggregateModel:
         post = self.idata_.posterior
         first, last = self._meta["first"], self._meta["last"]
         frame = self.counts_.upto(last).since(first).frame()
-        mean = {k: post[k].mean(("chain", "draw")).values for k in post.data_vars
-                if k.startswith("expected_")}
+        mean = {
+            k: post[k].mean(("chain", "draw")).values
+            for k in post.data_vars
+            if k.startswith("expected_")
+        }
         frame["fitted_children_in_care"] = np.r_[np.nan, mean["expected_children_in_care"]]
         frame["fitted_starts"] = mean["expected_starts"]
         frame["fitted_ceases"] = np.r_[np.nan, mean["expected_ceases"]]
@@ -445,9 +490,19 @@ class AggregateModel:
 
     def initial_stock(self, year: int | None = None) -> InitialStock:
         """The published stock at 31 March ``year`` (default: the last fitted year), for the
-        engine."""
-        year = self._meta["last"] if year is None else year
-        table = published_stock(self.counts_, year, self.priors)
+        engine.
+
+        For the last fitted year the published margins are joined using the fitted model's
+        expected stock by placement and age band as the pattern, so the forecast starts from a
+        mix the fitted rates agree with (not only the margins).
+        """
+        last = self._meta["last"]
+        year = last if year is None else year
+        pattern = None
+        if year == last:
+            pattern = self.idata_.posterior["expected_stock_at_end"].mean(("chain", "draw"))
+            pattern = pattern.transpose("placement", "age_band").values
+        table = published_stock(self.counts_, year, self.priors, pattern=pattern)
         return InitialStock.from_band_table(self.priors.structure.space, table)
 
 
@@ -476,4 +531,3 @@ def _check_space(space: StateSpace) -> None:
             "AggregateModel needs the default state space (the published placement groups and "
             "DfE's five age bands)"
         )
-

@@ -105,14 +105,25 @@ class AggregatePriors:
         for name in ("entry_age_share", "log_exit_scale_mean"):
             if len(getattr(self, name)) != B:
                 raise ConfigError(f"AggregatePriors.{name}: expected {B} values (one per band)")
-        for name, parts in (("entry_age_share", self.entry_age_share),
-                            ("fostering_split", self.fostering_split)):
+        for name, parts in (
+            ("entry_age_share", self.entry_age_share),
+            ("fostering_split", self.fostering_split),
+        ):
             arr = np.asarray(parts, dtype=float)
             if (arr < 0).any() or abs(arr.sum() - 1.0) > 1e-6:
-                raise ConfigError(f"AggregatePriors.{name} must be shares summing to 1, got {parts}")
-        for name in ("entry_age_concentration", "log_exit_scale_sd", "entry_tilt_sd",
-                     "move_tilt_sd", "entry_growth_sd", "entry_year_sd", "count_cv",
-                     "share_concentration"):
+                raise ConfigError(
+                    f"AggregatePriors.{name} must be shares summing to 1, got {parts}"
+                )
+        for name in (
+            "entry_age_concentration",
+            "log_exit_scale_sd",
+            "entry_tilt_sd",
+            "move_tilt_sd",
+            "entry_growth_sd",
+            "entry_year_sd",
+            "count_cv",
+            "share_concentration",
+        ):
             if not getattr(self, name) > 0:
                 raise ConfigError(f"AggregatePriors.{name} must be > 0, got {getattr(self, name)}")
         if not 0 <= self.semi_independent_share_16_17 <= 1:
@@ -140,8 +151,11 @@ class AggregatePriors:
         from placecast.fit.aggregate import AggregateModel
 
         wide = cls(
-            log_exit_scale_sd=1.0, entry_tilt_sd=1.0, move_tilt_sd=1.0,
-            entry_age_concentration=2.0, **overrides,  # type: ignore[arg-type]
+            log_exit_scale_sd=1.0,
+            entry_tilt_sd=1.0,
+            move_tilt_sd=1.0,
+            entry_age_concentration=2.0,
+            **overrides,  # type: ignore[arg-type]
         )
         england = published_counts(tidy, "E92000001").upto(last_year)
         if first_year is not None:
@@ -160,6 +174,6 @@ class AggregatePriors:
             move_tilt_mean=float(mean["move_tilt"]),
             move_tilt_sd=cls.move_tilt_sd,
             entry_growth_mean=float(mean["entry_log_growth"]),
-            source=f"England's published series {int(england.years[0])}-{last_year} "
+            source=f"England's published series {model._meta['first']}-{last_year} "
             "(DfE, children looked after in England), fitted with wide priors",
         )
