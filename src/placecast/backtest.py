@@ -177,7 +177,7 @@ def forecast_published(
                     "year": last + h,
                     "mean": float(v.mean()),
                     **{
-                        f"q{int(round(p * 100)):02d}": float(x)
+                        f"q{round(p * 100):02d}": float(x)
                         for p, x in zip(QUANTILES, q, strict=True)
                     },
                 }

@@ -136,7 +136,7 @@ def published_stock(
 def _round_sum(values: np.ndarray) -> np.ndarray:
     """Whole numbers with the same (rounded) total, by largest remainder."""
     out = np.floor(values).astype(int)
-    short = int(round(values.sum())) - int(out.sum())
+    short = round(float(values.sum())) - int(out.sum())
     out[np.argsort(-(values - out), kind="stable")[:short]] += 1
     return out
 
