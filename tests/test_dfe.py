@@ -157,3 +157,10 @@ def test_malformed_tidy_files_name_file_row_and_column(tmp_path):
     unknown.write_text(src[0] + "\n" + src[1].replace("Total,Total", "Gender,Male") + "\n")
     with pytest.raises(pc.InputError, match="no recognised characteristics"):
         read_dfe(unknown)
+
+
+def test_recoded_councils_keep_one_series(dfe):
+    gateshead = published_counts(dfe, "Gateshead")
+    assert gateshead.la_code == "E08000037"
+    assert not np.isnan(gateshead.children_in_care[1:]).any()  # 2015-2019 in one series
+    assert published_counts(dfe, "E08000020").la_code == "E08000037"  # the old code finds it

@@ -69,6 +69,11 @@ YEAR_COLUMNS = {
     re.compile(r"^CLA_UASC(\d{4})$"): "stock_uasc",
 }
 ID_COLUMNS = ("New_geog_code", "geog_l", "geog_n")
+#: Councils whose ONS code changed without a real change of area (the 2013 Gateshead /
+#: Northumberland boundary tweak, recoded in the 2018 tables): old code -> new code, so each
+#: council keeps one series. Mergers (e.g. Bournemouth, Christchurch and Poole in 2019) are new
+#: councils and are not joined to their predecessors.
+RECODED = {"E08000020": "E08000037", "E06000048": "E06000057"}
 _LEVEL_OF_CODE = {
     "E92": "national",
     "E12": "region",
@@ -376,8 +381,9 @@ def read_dfe(paths: str | Path | Sequence[str | Path]) -> pd.DataFrame:
     """Read DfE CLA / ADM / CEA tables (a folder or files) into one tidy frame.
 
     Returns one row per (la_code, year, measure) with the value from the latest publication that
-    holds it (revised back-series win), plus ``la_name``, ``geographic_level`` (national, region,
-    la), ``suppressed`` and ``source``.
+    holds it (revised back-series win), plus ``la_name`` (the latest publication's),
+    ``geographic_level`` (national, region, la), ``suppressed`` and ``source``. Codes in
+    :data:`RECODED` are mapped to their current code.
 
     Examples
     --------
@@ -398,9 +404,12 @@ def read_dfe(paths: str | Path | Sequence[str | Path]) -> pd.DataFrame:
     if not files:
         raise InputError("no CSV files found", file=str(paths))
     tidy = pd.concat([read_dfe_table(f) for f in files], ignore_index=True)
+    tidy["la_code"] = tidy["la_code"].replace(RECODED)
     tidy = tidy.sort_values(["published", "source"]).drop_duplicates(
         ["la_code", "year", "measure"], keep="last"
     )
+    # One name per council: the latest publication's ("Bedford" became "Bedford Borough").
+    tidy["la_name"] = tidy["la_code"].map(tidy.groupby("la_code")["la_name"].last())
     return (
         tidy.drop(columns="published")
         .sort_values(["la_code", "measure", "year"])
@@ -413,12 +422,14 @@ def council_series(tidy: pd.DataFrame, council: str) -> pd.DataFrame:
 
     ``council`` is a local-authority name (case-insensitive) or code.
     """
-    key = council.strip().lower()
+    key = RECODED.get(council.strip().upper(), council.strip()).lower()
     rows = tidy[(tidy["la_name"].str.lower() == key) | (tidy["la_code"].str.lower() == key)]
     if rows.empty:
         names = sorted(tidy.loc[tidy["geographic_level"] == "la", "la_name"].unique())
         raise InputError(f"no council called {council!r}; for example {names[:5]}")
-    return rows.pivot_table(index="year", columns="measure", values="value", aggfunc="first")
+    table = rows.pivot_table(index="year", columns="measure", values="value", aggfunc="first")
+    table.attrs["rows"] = rows[["la_code", "la_name"]].head(1)
+    return table
 
 
 #: Published placement groups: DfE's placement types as the cohort model's categories. The
@@ -522,6 +533,7 @@ def published_counts(tidy: pd.DataFrame, council: str) -> PublishedCounts:
     [2014, 2015, 2016, 2017, 2018, 2019] [292.0, 81.0, 32.0]
     """
     table = council_series(tidy, council)
+    row = table.attrs["rows"]
     years = np.arange(int(table.index.min()), int(table.index.max()) + 1)
     table = table.reindex(years)
 
@@ -534,8 +546,6 @@ def published_counts(tidy: pd.DataFrame, council: str) -> PublishedCounts:
     groups = np.column_stack([col(_GROUP_MEASURES[g]) for g in list(PLACEMENT_GROUPS)[:2]])
     other = total - groups.sum(axis=1)
     other[other < 0] = np.nan  # inconsistent publication: do not invent a negative group
-    key = council.strip().lower()
-    row = tidy[(tidy["la_name"].str.lower() == key) | (tidy["la_code"].str.lower() == key)]
     return PublishedCounts(
         council=str(row["la_name"].iloc[0]),
         la_code=str(row["la_code"].iloc[0]),
