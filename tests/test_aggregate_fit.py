@@ -6,6 +6,7 @@ import warnings
 from dataclasses import replace
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import placecast as pc
@@ -13,6 +14,7 @@ from conftest import SHARED, no_capacity_limit
 from placecast.data.dfe import PLACEMENT_GROUPS, PublishedCounts, published_counts, read_dfe
 from placecast.fit.aggregate import AggregateModel, published_stock
 from placecast.fit.priors import AggregatePriors
+from placecast.results import load_inputs
 
 FOLDER = SHARED / "data" / "dfe_cla_la_2015_2019"
 
@@ -226,3 +228,71 @@ def replace_entries(rates: pc.Rates, entries: float) -> pc.Rates:
         move_rate_per_year=ds["move_rate_per_year"].values,
         exit_rate_per_year=ds["exit_rate_per_year"].values,
     )
+
+
+def test_fit_published_and_backtest_commands(tmp_path, capsys):
+    """Both commands end to end on one council (short runs: convergence warnings are fine)."""
+    from placecast.cli import main
+
+    out = tmp_path / "fit"
+    common = ["--data", str(FOLDER), "--draws", "100", "--tune", "150", "--default-priors"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        code = main(
+            [
+                "fit-published",
+                "--council",
+                "Hackney",
+                "--last-year",
+                "2018",
+                *common,
+                "--out",
+                str(out),
+            ]
+        )
+    assert code == 0
+    assert {p.name for p in out.iterdir()} >= {
+        "posterior.nc",
+        "parameters_summary.csv",
+        "diagnostics.csv",
+        "published_and_fitted.csv",
+        "stock_at_last_year.csv",
+        "inputs",
+    }
+    inputs = load_inputs(out / "inputs")
+    assert inputs.initial.total == 382 and inputs.start == "2018-03"  # Hackney, 31 March 2018
+    assert inputs.rates.n_draws == 200
+    # The fitted inputs drive a forecast like any other council's.
+    fc = pc.forecast(inputs, months=24, paths=50, seed=1)
+    assert fc.children_summary().shape[0] >= 2
+
+    bt = tmp_path / "bt"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        code = main(
+            [
+                "backtest",
+                "--council",
+                "Hackney",
+                "--last-fit-year",
+                "2017",
+                *common,
+                "--out",
+                str(bt),
+            ]
+        )
+    assert code == 0
+    rows = pd.read_csv(bt / "backtest_rows.csv")
+    assert set(rows["measure"]) == {
+        "children_in_care",
+        "fostering",
+        "residential_semi_independent",
+        "starts",
+        "ceases",
+    }
+    assert (
+        rows.loc[(rows["measure"] == "children_in_care") & (rows["year"] == 2019), "actual"].item()
+        == 405
+    )
+    assert (rows["q05"] <= rows["q50"]).all() and (rows["q50"] <= rows["q95"]).all()
+    assert "| children in care |" in capsys.readouterr().out

@@ -16,9 +16,11 @@ from typing import Any
 from placecast import __version__
 from placecast.data.hackney import hackney_2020
 from placecast.errors import PlacecastError
-from placecast.forecast import CouncilInputs
+from placecast.forecast import placeholder_inputs
+from placecast.rates import Rates
 from placecast.results import load_comparison, load_inputs, save_comparison, save_inputs
 from placecast.scenario import Comparison, Scenario, compare, load_scenarios
+from placecast.simulate import InitialStock
 
 
 def _add_run_options(parser: argparse.ArgumentParser, *, defaults: bool) -> None:
@@ -149,12 +151,67 @@ def _parser() -> argparse.ArgumentParser:
         default=Path("placecast-fit"),
         help="output folder (default ./placecast-fit)",
     )
+    pub = sub.add_parser(
+        "fit-published",
+        help="fit rates to a council's published DfE statistics",
+        description="Read DfE 'children looked after' tables (the 2015-2019 wide files or the "
+        "tidy files published since), take one council's stocks at 31 March, starts and ceases, "
+        "and fit the cohort model's rates with PyMC (priors from England's own series). Writes "
+        "the posterior, a parameter summary, diagnostics, published-vs-fitted values and an "
+        "inputs folder for 'placecast forecast --inputs'.",
+    )
+    pub.add_argument(
+        "--data", type=Path, nargs="+", required=True, help="DfE CSV files or a folder of them"
+    )
+    pub.add_argument("--council", required=True, help="council name or ONS code, e.g. Hackney")
+    pub.add_argument("--last-year", type=int, help="last year to fit (default: the latest)")
+    pub.add_argument(
+        "--default-priors",
+        action="store_true",
+        help="skip the England fit and use the documented default priors",
+    )
+    pub.add_argument("--draws", type=int, default=500, help="posterior draws per chain (500)")
+    pub.add_argument("--tune", type=int, default=500, help="tuning steps per chain (500)")
+    pub.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
+    pub.add_argument(
+        "--out",
+        type=Path,
+        default=Path("placecast-fit"),
+        help="output folder (default ./placecast-fit)",
+    )
+    bt = sub.add_parser(
+        "backtest",
+        help="fit published statistics up to a year, forecast the next ones, score them",
+        description="For every council (or those named), fit the published series up to "
+        "--last-fit-year, forecast --horizon years and compare with what was published and "
+        "with last-value and linear-trend forecasts (MASE, 50%% / 90%% interval coverage).",
+    )
+    bt.add_argument(
+        "--data", type=Path, nargs="+", required=True, help="DfE CSV files or a folder of them"
+    )
+    bt.add_argument("--council", nargs="*", help="names or codes (default: every council)")
+    bt.add_argument("--last-fit-year", type=int, default=2017, help="last year fitted (2017)")
+    bt.add_argument("--horizon", type=int, default=2, help="years forecast (2)")
+    bt.add_argument("--workers", type=int, default=1, help="councils in parallel (1)")
+    bt.add_argument("--draws", type=int, default=500, help="posterior draws per chain (500)")
+    bt.add_argument("--tune", type=int, default=500, help="tuning steps per chain (500)")
+    bt.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    bt.add_argument(
+        "--default-priors",
+        action="store_true",
+        help="skip the England fit and use the documented default priors",
+    )
+    bt.add_argument(
+        "--out",
+        type=Path,
+        default=Path("placecast-backtest"),
+        help="output folder (default ./placecast-backtest)",
+    )
     return parser
 
 
 def _fit(args: argparse.Namespace) -> int:
     import arviz as az
-    import numpy as np
     import pandas as pd
 
     from placecast.data.ssda903 import episode_flows, read_ssda903, stock_at
@@ -196,24 +253,13 @@ def _fit(args: argparse.Namespace) -> int:
     model.diagnostics_.to_csv(out / "diagnostics.csv", index=False)
     stock = stock_at(data, space, args.period_end)
     stock.by_band().to_csv(out / "stock_at_period_end.csv")
-    # Inputs ready for 'placecast forecast --inputs': fitted rates and stock; carer supply, unit
-    # costs and budget are the embedded default's, to be replaced in inputs.json.
-    default = hackney_2020()
-    thin = np.arange(0, model.rates_.n_draws, max(1, model.rates_.n_draws // 1000))
-    save_inputs(
-        CouncilInputs(
-            name="fitted from SSDA903 (carer supply, unit costs and budget are placeholders: "
-            "edit inputs.json)",
-            space=space,
-            initial=stock,
-            rates=model.rates_.select_draws(thin),
-            supply=default.supply,
-            costs=default.costs,
-            budget=default.budget,
-            start=str(pd.Period(args.period_end, freq="M")),
-            sources=("SSDA903 returns: " + ", ".join(str(p.name) for p in args.episodes),),
-        ),
-        out / "inputs",
+    _save_fitted_inputs(
+        "fitted from SSDA903",
+        stock,
+        model.rates_,
+        start=str(pd.Period(args.period_end, freq="M")),
+        sources=("SSDA903 returns: " + ", ".join(str(p.name) for p in args.episodes),),
+        out=out,
     )
     print("\nSampler diagnostics")
     print(model.diagnostics_.to_string(index=False))
@@ -221,6 +267,134 @@ def _fit(args: argparse.Namespace) -> int:
         f"\nWrote data_issues.csv, posterior.nc, rates_summary.csv, diagnostics.csv, "
         f"stock_at_period_end.csv and inputs/ to {out}/. Put your carer supply, unit costs and "
         f"budget in {out}/inputs/inputs.json, then: placecast forecast --inputs {out}/inputs",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def _save_fitted_inputs(
+    name: str,
+    stock: InitialStock,
+    rates: Rates,
+    *,
+    start: str,
+    sources: tuple[str, ...],
+    out: Path,
+) -> None:
+    """Inputs ready for 'placecast forecast --inputs': fitted rates and stock (up to 1,000
+    draws); carer supply, unit costs and budget are placeholders (see placeholder_inputs)."""
+    import numpy as np
+
+    thin = np.arange(0, rates.n_draws, max(1, rates.n_draws // 1000))
+    save_inputs(
+        placeholder_inputs(
+            f"{name} (carer supply, unit costs and budget are placeholders: edit inputs.json)",
+            stock,
+            rates.select_draws(thin),
+            start=start,
+            sources=sources,
+        ),
+        out / "inputs",
+    )
+
+
+def _fit_published(args: argparse.Namespace) -> int:
+    import arviz as az
+    import numpy as np
+
+    from placecast.data.dfe import published_counts, read_dfe
+    from placecast.fit.aggregate import AggregateModel
+    from placecast.fit.priors import AggregatePriors
+
+    tidy = read_dfe(args.data)
+    counts = published_counts(tidy, args.council)
+    last = int(args.last_year or counts.years[~np.isnan(counts.children_in_care)].max())
+    counts = counts.upto(last)
+    priors = AggregatePriors()
+    if not args.default_priors:
+        print(f"Priors from England's published series up to {last}...", file=sys.stderr)
+        priors = AggregatePriors.national(tidy, last, seed=args.seed)
+    print(f"Fitting {counts.council} ({counts.la_code}) to {last}...", file=sys.stderr)
+    model = AggregateModel(priors=priors, draws=args.draws, tune=args.tune).fit(
+        counts, seed=args.seed, progressbar=True
+    )
+    out: Path = args.out
+    out.mkdir(parents=True, exist_ok=True)
+    model.idata_.to_netcdf(str(out / "posterior.nc"))
+    az.summary(
+        model.idata_,
+        var_names=[
+            "log_entries_per_year",
+            "entry_log_growth",
+            "entry_year_sd",
+            "entry_age_band_share",
+            "log_exit_scale",
+            "entry_tilt",
+            "move_tilt",
+            "count_cv",
+        ],
+        hdi_prob=0.94,
+    ).to_csv(out / "parameters_summary.csv")
+    model.diagnostics_.to_csv(out / "diagnostics.csv", index=False)
+    model.fitted_.to_csv(out / "published_and_fitted.csv")
+    stock = model.initial_stock()
+    stock.by_band().to_csv(out / "stock_at_last_year.csv")
+    _save_fitted_inputs(
+        f"{counts.council}, fitted to DfE published statistics to 31 March {last}",
+        stock,
+        model.rates_,
+        start=f"{last}-03",
+        sources=(
+            f"DfE children looked after in England, {counts.council}; priors: {priors.source}",
+        ),
+        out=out,
+    )
+    print("\nPublished and fitted (posterior mean)")
+    print(
+        model.fitted_.filter(regex="^(fitted_)?(children_in_care|starts|ceases)$")
+        .round(0)
+        .to_string()
+    )
+    print("\nSampler diagnostics")
+    print(model.diagnostics_.to_string(index=False))
+    print(
+        f"\nWrote posterior.nc, parameters_summary.csv, diagnostics.csv, "
+        f"published_and_fitted.csv, stock_at_last_year.csv and inputs/ to {out}/. Put your carer "
+        f"supply, unit costs and budget in {out}/inputs/inputs.json, then: "
+        f"placecast forecast --inputs {out}/inputs",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def _backtest(args: argparse.Namespace) -> int:
+    from placecast.backtest import BacktestSettings, backtest
+    from placecast.data.dfe import read_dfe
+
+    tidy = read_dfe(args.data)
+    settings = BacktestSettings(
+        last_fit_year=args.last_fit_year,
+        horizon=args.horizon,
+        draws=args.draws,
+        tune=args.tune,
+        seed=args.seed,
+    )
+    from placecast.fit.priors import AggregatePriors
+
+    priors = AggregatePriors() if args.default_priors else None
+    result = backtest(
+        tidy, args.council or None, settings, priors, workers=args.workers, progress=True
+    )
+    out: Path = args.out
+    out.mkdir(parents=True, exist_ok=True)
+    result.rows.to_csv(out / "backtest_rows.csv", index=False)
+    result.summary().to_csv(out / "backtest_summary.csv")
+    if not result.skipped.empty:
+        result.skipped.to_csv(out / "backtest_skipped.csv", index=False)
+    print(result.markdown())
+    print(
+        f"\nPriors: {result.priors_source}. Wrote backtest_rows.csv and backtest_summary.csv "
+        f"to {out}/.",
         file=sys.stderr,
     )
     return 0
@@ -322,6 +496,10 @@ def main(argv: list[str] | None = None) -> int:
             return _compare(args)
         if args.command == "fit":
             return _fit(args)
+        if args.command == "fit-published":
+            return _fit_published(args)
+        if args.command == "backtest":
+            return _backtest(args)
         if args.command == "report":
             return _report(args)
     except PlacecastError as err:

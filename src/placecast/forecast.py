@@ -217,3 +217,56 @@ def forecast(
 
 
 __all__ = ["CouncilInputs", "Forecast", "forecast"]
+
+
+def placeholder_inputs(
+    name: str,
+    initial: InitialStock,
+    rates: Rates,
+    *,
+    start: str,
+    sources: tuple[str, ...] = (),
+    years: int = 6,
+) -> CouncilInputs:
+    """Inputs for a fitted council whose carer supply, unit costs and budget are not known yet.
+
+    Placeholders, to be replaced with the council's own figures (edit ``inputs.json``):
+
+    * carer supply sized to the starting in-house stock: as many households as the children in
+      in-house fostering need at the default places per household and unusable share, the
+      national 13% a year leaving and as many approvals as leave (a steady state);
+    * the default (Hackney 2019/20) unit costs and inflation;
+    * a budget equal to the starting stock's run-rate at those costs, rising with inflation
+      (a budget that keeps pace with prices, not with demand).
+    """
+    from placecast.data.hackney import COSTS, SUPPLY
+
+    space = initial.space
+    in_house = float(initial.by_band().loc[space.capacity_placement].sum())
+    usable = SUPPLY.places_per_household * (1.0 - SUPPLY.unusable_place_share)
+    households = max(in_house / usable, 1.0)
+    supply = CarerSupply(
+        households=households,
+        places_per_household=SUPPLY.places_per_household,
+        approvals_per_year=0.13 * households,
+        deregistration_rate_per_year=0.13,
+        unusable_place_share=SUPPLY.unusable_place_share,
+    )
+    first = pd.Period(start, freq="M") + 1  # first forecast month; financial years from April
+    first_fy = first.year if first.month >= 4 else first.year - 1
+    fys = np.arange(first_fy, first_fy + years)
+    weekly = COSTS.weekly_cost(space, fys)  # (financial_year, placement)
+    stock = initial.by_band().sum(axis=1).to_numpy(dtype=float)
+    run_rate = (weekly * stock[None, :]).sum("placement") * 365.25 / 7
+    budget = Budget({int(y): float(v) for y, v in zip(fys, run_rate.values, strict=True)})
+    return CouncilInputs(
+        name=name,
+        space=space,
+        initial=initial,
+        rates=rates,
+        supply=supply,
+        costs=COSTS,
+        budget=budget,
+        start=start,
+        sources=sources,
+    )

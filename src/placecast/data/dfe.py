@@ -378,7 +378,7 @@ def read_tidy_table(
 
 
 def read_dfe(paths: str | Path | Sequence[str | Path]) -> pd.DataFrame:
-    """Read DfE CLA / ADM / CEA tables (a folder or files) into one tidy frame.
+    """Read DfE CLA / ADM / CEA tables (files, folders of CSV files, or both) into one frame.
 
     Returns one row per (la_code, year, measure) with the value from the latest publication that
     holds it (revised back-series win), plus ``la_name`` (the latest publication's),
@@ -397,10 +397,8 @@ def read_dfe(paths: str | Path | Sequence[str | Path]) -> pd.DataFrame:
     ...     print(405)
     405
     """
-    if isinstance(paths, str | Path) and Path(paths).is_dir():
-        files = sorted(Path(paths).glob("*.csv"))
-    else:
-        files = [Path(paths)] if isinstance(paths, str | Path) else [Path(p) for p in paths]
+    given = [Path(paths)] if isinstance(paths, str | Path) else [Path(p) for p in paths]
+    files = [f for p in given for f in (sorted(p.glob("*.csv")) if p.is_dir() else [p])]
     if not files:
         raise InputError("no CSV files found", file=str(paths))
     tidy = pd.concat([read_dfe_table(f) for f in files], ignore_index=True)
