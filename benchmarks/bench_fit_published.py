@@ -1,0 +1,64 @@
+"""Aggregate-fit benchmark: one council's published series, wall time including compilation.
+
+Run: ``python benchmarks/bench_fit_published.py`` (about 4 minutes). Each fit runs in a fresh
+process with an empty PyTensor compile cache (as on a fresh machine), 2 chains on 2 cores, the
+default settings (500 tuning steps, 500 draws per chain), years 2015-2019. The England fit that
+makes the national priors is timed the same way.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+DATA = Path(__file__).parents[2] / "shared" / "data" / "dfe_cla_la_2015_2019"
+CHILD = r"""
+import json, time, warnings
+warnings.simplefilter("ignore")
+t0 = time.perf_counter()
+from placecast.data.dfe import read_dfe, published_counts
+from placecast.fit import AggregateModel, AggregatePriors
+tables = read_dfe("{data}")
+counts = published_counts(tables, "{council}")
+t1 = time.perf_counter()
+priors = AggregatePriors({wide})
+fit = AggregateModel(priors=priors).fit(counts, seed=1)
+t2 = time.perf_counter()
+d = fit.diagnostics_.iloc[0]
+print(json.dumps(dict(children=float(counts.children_in_care[-1]), read_s=t1 - t0,
+    fit_s=t2 - t1, r_hat=float(d["max_r_hat"]), ess_bulk=float(d["min_ess_bulk"]),
+    ess_tail=float(d["min_ess_tail"]), divergences=int(d["divergences"]))))
+"""
+
+
+def run(council: str, wide: str = "") -> dict:
+    with tempfile.TemporaryDirectory() as cache:
+        env = {**os.environ, "PYTENSOR_FLAGS": f"compiledir={cache}"}
+        t = time.perf_counter()
+        out = subprocess.run(
+            [sys.executable, "-c", CHILD.format(data=DATA, council=council, wide=wide)],
+            env=env, capture_output=True, text=True, check=True,
+        )
+        result = json.loads(out.stdout.strip().splitlines()[-1])
+        result["process_s"] = time.perf_counter() - t
+        return result
+
+
+if __name__ == "__main__":
+    print("| council | children (2019) | fit incl. compile (s) | whole process (s) | max R-hat "
+          "| min bulk ESS | min tail ESS | divergences |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+    cases = [("Rutland", ""), ("Hackney", ""), ("Kent", ""),
+             ("E92000001", "log_exit_scale_sd=1.0, entry_tilt_sd=1.0, move_tilt_sd=1.0, "
+                           "entry_age_concentration=2.0")]
+    for council, wide in cases:
+        r = run(council, wide)
+        name = "England (national priors)" if council == "E92000001" else council
+        print(f"| {name} | {r['children']:,.0f} | {r['fit_s']:.1f} | {r['process_s']:.1f} "
+              f"| {r['r_hat']:.3f} | {r['ess_bulk']:.0f} | {r['ess_tail']:.0f} "
+              f"| {r['divergences']} |", flush=True)
