@@ -135,7 +135,7 @@ def forecast_published(
     model's own randomness. Returns one row per (measure, year) with the forecast mean and the
     :data:`QUANTILES`.
     """
-    last = model._meta["last"]
+    last = model.last_year_
     space = model.priors.structure.space
     out = simulate(
         model.initial_stock(last),

@@ -85,10 +85,10 @@ def published_stock(
     """
     priors = AggregatePriors() if priors is None else priors
     space = priors.structure.space
-    i = np.flatnonzero(counts.years == year)
-    if i.size == 0 or np.isnan(counts.children_in_care[i[0]]):
+    where = np.flatnonzero(counts.years == year)
+    if where.size == 0 or np.isnan(counts.children_in_care[where[0]]):
         raise InputError(f"{counts.council}: no published children in care at 31 March {year}")
-    i = int(i[0])
+    i = int(where[0])
     total = float(counts.children_in_care[i])
     bands = _complete(counts.stock_by_age_band[i], total, np.asarray(priors.entry_age_share))
     group_of = _structure(priors)["group"]
@@ -192,6 +192,8 @@ class AggregateModel:
         Worst R-hat, smallest effective sample sizes, divergences.
     fitted_ : pandas.DataFrame
         Published values next to the model's posterior mean, by year.
+    first_year_, last_year_ : int
+        The fitted window: the starting stock's year and the last year observed.
     """
 
     priors: AggregatePriors = field(default_factory=AggregatePriors)
@@ -376,7 +378,7 @@ class AggregateModel:
             pm.Deterministic("expected_stock_by_group", stock_groups_t)
             pm.Deterministic("expected_starts", starts_t)
             pm.Deterministic("expected_ceases", ceases_t)
-        self._meta = {"first": first, "last": last, "counts": counts}
+        self.first_year_, self.last_year_ = first, last
         return model
 
     def fit(
@@ -459,7 +461,7 @@ class AggregateModel:
         fresh = rng.standard_normal(growth.size) * draws("entry_year_sd")
         level = np.exp(
             draws("log_entries_per_year")
-            + growth * (self._meta["last"] - self._meta["first"])
+            + growth * (self.last_year_ - self.first_year_)
             + fresh
         )
         return Rates.build(
@@ -474,8 +476,7 @@ class AggregateModel:
 
     def _fitted(self) -> pd.DataFrame:
         post = self.idata_.posterior
-        first, last = self._meta["first"], self._meta["last"]
-        frame = self.counts_.upto(last).since(first).frame()
+        frame = self.counts_.upto(self.last_year_).since(self.first_year_).frame()
         mean = {
             k: post[k].mean(("chain", "draw")).values
             for k in post.data_vars
@@ -496,10 +497,9 @@ class AggregateModel:
         expected stock by placement and age band as the pattern, so the forecast starts from a
         mix the fitted rates agree with (not only the margins).
         """
-        last = self._meta["last"]
-        year = last if year is None else year
+        year = self.last_year_ if year is None else year
         pattern = None
-        if year == last:
+        if year == self.last_year_:
             pattern = self.idata_.posterior["expected_stock_at_end"].mean(("chain", "draw"))
             pattern = pattern.transpose("placement", "age_band").values
         table = published_stock(self.counts_, year, self.priors, pattern=pattern)

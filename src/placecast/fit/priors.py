@@ -174,6 +174,6 @@ class AggregatePriors:
             move_tilt_mean=float(mean["move_tilt"]),
             move_tilt_sd=cls.move_tilt_sd,
             entry_growth_mean=float(mean["entry_log_growth"]),
-            source=f"England's published series {model._meta['first']}-{last_year} "
+            source=f"England's published series {model.first_year_}-{last_year} "
             "(DfE, children looked after in England), fitted with wide priors",
         )
