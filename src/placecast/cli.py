@@ -120,7 +120,7 @@ def _parser() -> argparse.ArgumentParser:
         description="Read and validate SSDA903 episodes and header files (one or more years), "
         "count entries, moves and exits and child-years at risk in a period, and fit the rates "
         "with PyMC. Writes the validation issues, the posterior (netCDF), a rate summary with "
-        "94%% intervals, sampler diagnostics and the stock at the end of the period.",
+        "94% intervals, sampler diagnostics and the stock at the end of the period.",
     )
     fit.add_argument(
         "--episodes", type=Path, nargs="+", required=True, help="SSDA903 episodes CSV file(s)"
@@ -142,15 +142,7 @@ def _parser() -> argparse.ArgumentParser:
         default="error",
         help="unknown PLACE/REC/RNE codes are errors (default) or warnings",
     )
-    fit.add_argument("--draws", type=int, default=1000, help="posterior draws per chain (1000)")
-    fit.add_argument("--tune", type=int, default=1000, help="tuning steps per chain (1000)")
-    fit.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
-    fit.add_argument(
-        "--out",
-        type=Path,
-        default=Path("placecast-fit"),
-        help="output folder (default ./placecast-fit)",
-    )
+    _sampler_arguments(fit, draws=1000, seed=1, out="placecast-fit")
     pub = sub.add_parser(
         "fit-published",
         help="fit rates to a council's published DfE statistics",
@@ -170,21 +162,13 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="skip the England fit and use the documented default priors",
     )
-    pub.add_argument("--draws", type=int, default=500, help="posterior draws per chain (500)")
-    pub.add_argument("--tune", type=int, default=500, help="tuning steps per chain (500)")
-    pub.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
-    pub.add_argument(
-        "--out",
-        type=Path,
-        default=Path("placecast-fit"),
-        help="output folder (default ./placecast-fit)",
-    )
+    _sampler_arguments(pub, draws=500, seed=1, out="placecast-fit")
     bt = sub.add_parser(
         "backtest",
         help="fit published statistics up to a year, forecast the next ones, score them",
         description="For every council (or those named), fit the published series up to "
         "--last-fit-year, forecast --horizon years and compare with what was published and "
-        "with last-value and linear-trend forecasts (MASE, 50%% / 90%% interval coverage).",
+        "with last-value and linear-trend forecasts (MASE, 50% / 90% interval coverage).",
     )
     bt.add_argument(
         "--data", type=Path, nargs="+", required=True, help="DfE CSV files or a folder of them"
@@ -193,21 +177,25 @@ def _parser() -> argparse.ArgumentParser:
     bt.add_argument("--last-fit-year", type=int, default=2017, help="last year fitted (2017)")
     bt.add_argument("--horizon", type=int, default=2, help="years forecast (2)")
     bt.add_argument("--workers", type=int, default=1, help="councils in parallel (1)")
-    bt.add_argument("--draws", type=int, default=500, help="posterior draws per chain (500)")
-    bt.add_argument("--tune", type=int, default=500, help="tuning steps per chain (500)")
-    bt.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    _sampler_arguments(bt, draws=500, seed=0, out="placecast-backtest")
     bt.add_argument(
         "--default-priors",
         action="store_true",
         help="skip the England fit and use the documented default priors",
     )
-    bt.add_argument(
-        "--out",
-        type=Path,
-        default=Path("placecast-backtest"),
-        help="output folder (default ./placecast-backtest)",
-    )
     return parser
+
+
+def _sampler_arguments(parser: argparse.ArgumentParser, *, draws: int, seed: int, out: str) -> None:
+    """--draws, --tune, --seed and --out, shared by the fitting commands."""
+    parser.add_argument(
+        "--draws", type=int, default=draws, help=f"posterior draws per chain ({draws})"
+    )
+    parser.add_argument("--tune", type=int, default=draws, help=f"tuning steps per chain ({draws})")
+    parser.add_argument("--seed", type=int, default=seed, help=f"random seed (default {seed})")
+    parser.add_argument(
+        "--out", type=Path, default=Path(out), help=f"output folder (default ./{out})"
+    )
 
 
 def _fit(args: argparse.Namespace) -> int:

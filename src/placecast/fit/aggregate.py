@@ -25,7 +25,6 @@ import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
-import arviz as az
 import numpy as np
 import pandas as pd
 import pymc as pm
@@ -34,6 +33,7 @@ import pytensor.tensor as pt
 from placecast.data.dfe import PLACEMENT_GROUPS, PublishedCounts
 from placecast.data.margins import ipf, round_preserving
 from placecast.errors import ConfigError, InputError
+from placecast.fit.diagnostics import sampler_diagnostics
 from placecast.fit.priors import AggregatePriors
 from placecast.rates import Rates
 from placecast.simulate import InitialStock
@@ -421,33 +421,9 @@ class AggregateModel:
             "count_cv",
             "share_concentration",
         ]
-        summary = az.summary(self.idata_, var_names=names, kind="diagnostics")
-        divergences = int(self.idata_.sample_stats["diverging"].sum())
-        worst = pd.DataFrame(
-            {
-                "max_r_hat": [float(summary["r_hat"].max())],
-                "min_ess_bulk": [float(summary["ess_bulk"].min())],
-                "min_ess_tail": [float(summary["ess_tail"].min())],
-                "divergences": [divergences],
-                "draws": [self.draws * self.chains],
-            }
+        return sampler_diagnostics(
+            self.idata_, names, chains=self.chains, label=f"AggregateModel ({self.counts_.council})"
         )
-        problems = []
-        if worst.loc[0, "max_r_hat"] > 1.01:
-            problems.append(f"R-hat up to {worst.loc[0, 'max_r_hat']:.3f} (> 1.01)")
-        if worst.loc[0, "min_ess_bulk"] < 100 * self.chains:
-            problems.append(f"bulk ESS down to {worst.loc[0, 'min_ess_bulk']:.0f}")
-        if divergences:
-            problems.append(f"{divergences} divergent transitions")
-        if problems:
-            warnings.warn(
-                f"AggregateModel ({self.counts_.council}): the sampler did not converge cleanly: "
-                + "; ".join(problems)
-                + ". Do not use these rates for a budget paper: sample longer (more tune/draws) "
-                "or raise target_accept.",
-                stacklevel=3,
-            )
-        return worst
 
     def _rates(self, rng: np.random.Generator) -> Rates:
         post = self.idata_.posterior.stack(sample=("chain", "draw"))
@@ -460,9 +436,7 @@ class AggregateModel:
         # for the forecast years: the fitted year-to-year variation is part of the uncertainty.
         fresh = rng.standard_normal(growth.size) * draws("entry_year_sd")
         level = np.exp(
-            draws("log_entries_per_year")
-            + growth * (self.last_year_ - self.first_year_)
-            + fresh
+            draws("log_entries_per_year") + growth * (self.last_year_ - self.first_year_) + fresh
         )
         return Rates.build(
             self.priors.structure.space,

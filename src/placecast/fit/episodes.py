@@ -16,17 +16,16 @@ drives the engine one draw per simulated path.
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
-import arviz as az
 import numpy as np
 import pandas as pd
 import pymc as pm
 
 from placecast.data.ssda903 import EpisodeFlows
 from placecast.errors import ConfigError
+from placecast.fit.diagnostics import sampler_diagnostics
 from placecast.rates import Rates
 from placecast.states import StateSpace
 
@@ -225,33 +224,7 @@ class EpisodeModel:
             "entry_log_growth",
             "entry_age_band_share",
         ]
-        summary = az.summary(self.idata_, var_names=names, kind="diagnostics")
-        divergences = int(self.idata_.sample_stats["diverging"].sum())
-        worst = pd.DataFrame(
-            {
-                "max_r_hat": [float(summary["r_hat"].max())],
-                "min_ess_bulk": [float(summary["ess_bulk"].min())],
-                "min_ess_tail": [float(summary["ess_tail"].min())],
-                "divergences": [divergences],
-                "draws": [self.draws * self.chains],
-            }
-        )
-        problems = []
-        if worst.loc[0, "max_r_hat"] > 1.01:
-            problems.append(f"R-hat up to {worst.loc[0, 'max_r_hat']:.3f} (> 1.01)")
-        if worst.loc[0, "min_ess_bulk"] < 100 * self.chains:
-            problems.append(f"bulk ESS down to {worst.loc[0, 'min_ess_bulk']:.0f}")
-        if divergences:
-            problems.append(f"{divergences} divergent transitions")
-        if problems:
-            warnings.warn(
-                "EpisodeModel: the sampler did not converge cleanly: "
-                + "; ".join(problems)
-                + ". Do not use these rates for a budget paper: sample longer (more tune/draws) "
-                "or raise target_accept.",
-                stacklevel=3,
-            )
-        return worst
+        return sampler_diagnostics(self.idata_, names, chains=self.chains, label="EpisodeModel")
 
     def _rates(self) -> Rates:
         space = self.space_
