@@ -251,6 +251,17 @@ def _end_year(value: str) -> int | None:
     return None
 
 
+def _reject_first(
+    bad: pd.Series, frame: pd.DataFrame, column: str, problem: str, path: Path
+) -> None:
+    """Raise for the first row flagged in ``bad``, naming file, line and column."""
+    if bad.any():
+        i = int(np.flatnonzero(bad.to_numpy())[0])
+        raise InputError(
+            f"{frame[column].iloc[i]!r} {problem}", file=str(path), row=i + 2, column=column
+        )
+
+
 def read_tidy_table(
     path: str | Path, frame: pd.DataFrame | None = None, labels: dict[str, str] | None = None
 ) -> pd.DataFrame:
@@ -294,23 +305,9 @@ def read_tidy_table(
         )
     assert value_col is not None and char_col is not None
     years = frame["time_period"].map(_end_year)
-    if years.isna().any():
-        line = int(np.flatnonzero(years.isna().to_numpy())[0]) + 2
-        raise InputError(
-            f"time_period {frame['time_period'].iloc[line - 2]!r} is not a year",
-            file=str(path),
-            row=line,
-            column="time_period",
-        )
+    _reject_first(years.isna(), frame, "time_period", "is not a year", path)
     level = frame["geographic_level"].str.strip().str.lower().map(_TIDY_LEVELS)
-    if level.isna().any():
-        line = int(np.flatnonzero(level.isna().to_numpy())[0]) + 2
-        raise InputError(
-            f"unknown geographic_level {frame['geographic_level'].iloc[line - 2]!r}",
-            file=str(path),
-            row=line,
-            column="geographic_level",
-        )
+    _reject_first(level.isna(), frame, "geographic_level", "is not a known level", path)
 
     def area(kind: str) -> pd.Series:
         cols = {
