@@ -142,7 +142,7 @@ def test_malformed_tidy_files_name_file_row_and_column(tmp_path):
     bad_level = tmp_path / "cla_level.csv"
     bad_level.write_text("\n".join([src[0], *src[1:3], src[3].replace("Local authority", "Ward")]))
     with pytest.raises(
-        pc.InputError, match=r"row 4, column 'geographic_level': 'Ward' is not a known level"
+        pc.InputError, match=r"row 4, column 'geographic_level': 'Ward' is not a known"
     ):
         read_dfe(bad_level)
     bad_number = tmp_path / "cla_number.csv"
