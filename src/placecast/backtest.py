@@ -329,7 +329,7 @@ class Backtest:
         ]
         for measure, r in t.iterrows():
             lines.append(
-                f"| {str(measure).replace('_', ' ')} | {r['councils']} "
+                f"| {str(measure).replace('_', ' ')} | {int(r['councils'])} "
                 f"| {r['median_mase_placecast']:.2f} | {r['median_mase_last_value']:.2f} "
                 f"| {r['median_mase_linear_trend']:.2f} | {r['beats_last_value']:.0%} "
                 f"| {r['beats_linear_trend']:.0%} | {r['coverage_50']:.0%} "

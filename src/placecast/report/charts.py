@@ -105,3 +105,56 @@ def spend_chart(forecasts: list[Forecast], *, ax: Axes | None = None) -> Axes:
     ax.grid(alpha=0.3, axis="y")
     ax.legend(loc="upper left", fontsize="small")
     return ax
+
+
+def backtest_chart(
+    rows: pd.DataFrame,
+    *,
+    measure: str = "children_in_care",
+    year: int | None = None,
+    ax: Axes | None = None,
+) -> Axes:
+    """Published value against the forecast, one point per council, with the 90% interval.
+
+    ``rows`` are :attr:`placecast.backtest.Backtest.rows` (or the CSV the backtest writes);
+    ``year`` defaults to the furthest forecast year. Points on the diagonal were forecast exactly;
+    a bar crossing it means the published value was inside the 90% interval. Log scales, so small
+    and large councils are equally visible.
+    """
+    ax = _axes(ax)
+    r = rows[(rows["measure"] == measure)].dropna(subset=["actual", "q50"])
+    year = int(r["year"].max()) if year is None else year
+    r = r[(r["year"] == year) & (r["actual"] > 0)]
+    inside = (r["actual"] >= r["q05"]) & (r["actual"] <= r["q95"])
+    for ok, colour, label in ((True, "#1f77b4", "inside"), (False, "#d62728", "outside")):
+        s = r[inside == ok]
+        ax.errorbar(
+            s["actual"],
+            s["q50"],
+            yerr=[s["q50"] - s["q05"], s["q95"] - s["q50"]],
+            fmt="o",
+            ms=3,
+            lw=0.8,
+            color=colour,
+            alpha=0.8,
+            label=f"published value {label} the 90% interval ({len(s)} councils)",
+        )
+    lo, hi = float(r[["actual", "q05"]].min().min()), float(r[["actual", "q95"]].max().max())
+    ax.plot([lo, hi], [lo, hi], color="grey", lw=0.8, ls="--", label="forecast = published")
+    from matplotlib.ticker import FuncFormatter
+
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    plain = FuncFormatter(lambda v, _: f"{v:,.0f}")
+    for axis in (ax.xaxis, ax.yaxis):
+        axis.set_major_formatter(plain)
+        axis.set_minor_formatter(plain)
+    ax.set_xlabel(
+        f"published, 31 March {year}"
+        if measure != "starts" and measure != "ceases"
+        else f"published, year to 31 March {year}"
+    )
+    ax.set_ylabel("forecast median and 90% interval")
+    ax.set_title(f"{measure.replace('_', ' ').capitalize()}: backtest forecasts, {year}")
+    ax.legend(loc="upper left", fontsize=8)
+    return ax

@@ -1,0 +1,103 @@
+"""Backtest scoring: naive forecasts, MASE and coverage on hand-made numbers."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from placecast.backtest import Backtest, BacktestSettings, naive_forecasts
+from placecast.data.dfe import PublishedCounts
+
+
+def _counts(total):
+    n = len(total)
+    nan = np.full(n, np.nan)
+    return PublishedCounts(
+        council="Testshire",
+        la_code="E0",
+        years=np.arange(2014, 2014 + n),
+        children_in_care=np.asarray(total, dtype=float),
+        stock_by_age_band=np.full((n, 5), np.nan),
+        stock_by_group=np.full((n, 3), np.nan),
+        starts=nan,
+        ceases=nan,
+        starts_by_age_band=np.full((n, 5), np.nan),
+    )
+
+
+def test_naive_forecasts_and_scale():
+    # 100, 110, 120, 130 to 2017: last value 130, trend 140 / 150, mean yearly change 10.
+    naive = naive_forecasts(_counts([100, 110, 120, 130, 0, 0]), 2017, 2)
+    cic = naive[naive["measure"] == "children_in_care"].set_index("year")
+    assert cic["last_value"].tolist() == [130, 130]
+    assert cic["linear_trend"].tolist() == pytest.approx([140, 150])
+    assert cic["scale"].tolist() == [10, 10]
+    assert set(naive["measure"]) == {"children_in_care"}  # measures with no data are left out
+
+
+def _rows(council, actual, q50, scale, last_value, trend, width):
+    return pd.DataFrame(
+        {
+            "council": council,
+            "measure": "children_in_care",
+            "year": [2018, 2019],
+            "actual": actual,
+            "q50": q50,
+            "mean": q50,
+            "q05": np.asarray(q50) - 2 * width,
+            "q25": np.asarray(q50) - width,
+            "q75": np.asarray(q50) + width,
+            "q95": np.asarray(q50) + 2 * width,
+            "last_value": last_value,
+            "linear_trend": trend,
+            "scale": scale,
+        }
+    )
+
+
+def test_mase_and_coverage_known_answer():
+    rows = pd.concat(
+        [
+            # A: errors 5 and 15 on scale 10 -> MASE 1.0; last value errors 10, 20 -> 1.5.
+            _rows("A", [110, 120], [105, 105], 10, 100, [110, 130], width=6),
+            # B: exact forecasts -> MASE 0; both inside the 50% interval.
+            _rows("B", [50, 60], [50, 60], 5, 40, [45, 50], width=1),
+        ]
+    )
+    bt = Backtest(rows, BacktestSettings())
+    mase = bt.council_mase().loc[("A", "children_in_care")]
+    assert mase["placecast"] == pytest.approx(1.0)
+    assert mase["last_value"] == pytest.approx(1.5)
+    assert mase["linear_trend"] == pytest.approx(0.5)  # errors 0 and 10
+    summary = bt.summary().loc["children_in_care"]
+    assert summary["median_mase_placecast"] == pytest.approx(0.5)  # median of 1.0 and 0
+    assert summary["beats_last_value"] == 1.0 and summary["beats_linear_trend"] == 0.5
+    # Inside 50%: A 2018 (|5| <= 6), B both; A 2019 (15 > 12) is outside even the 90% interval.
+    assert summary["coverage_50"] == pytest.approx(3 / 4)
+    assert summary["coverage_90"] == pytest.approx(3 / 4)
+    assert "| children in care | 2 | 0.50 |" in bt.markdown()
+
+
+def test_rows_without_actual_or_scale_are_not_scored():
+    rows = _rows("C", [np.nan, 10], [5, 5], 0.0, 5, [5, 5], width=1)
+    assert Backtest(rows, BacktestSettings()).scored().empty
+
+
+def test_backtest_chart_marks_values_outside_the_interval():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from placecast.report import backtest_chart
+
+    rows = pd.concat(
+        [
+            _rows("A", [110, 120], [105, 105], 10, 100, [110, 130], width=6),
+            _rows("B", [50, 60], [50, 60], 5, 40, [45, 50], width=1),
+        ]
+    )
+    ax = backtest_chart(rows)
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert any("inside the 90% interval (1 councils)" in t for t in labels)
+    assert any("outside the 90% interval (1 councils)" in t for t in labels)
+    assert "2019" in ax.get_title()
