@@ -312,7 +312,7 @@ class AggregateModel:
                 dims=("age_band", "placement", "exit_reason"),
             )
 
-            # Generator by band over placements + exit reasons; monthly probabilities (B, P, K).
+            # Generator by band over placements + exit reasons; per-step probabilities (B, P, K).
             q_top = pt.concatenate([move, exit_], axis=2)  # (B, P, P + R)
             leave = q_top.sum(axis=2)
             q_top = q_top - leave[:, :, None] * pt.eye(P, P + R)[None]
