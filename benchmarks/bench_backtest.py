@@ -67,6 +67,17 @@ def main() -> None:
     print()
     print(result.markdown())
 
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from placecast.report import backtest_chart
+
+    figure = HERE.parent / "docs" / "img" / f"backtest_children_in_care_{args.last_fit_year}.png"
+    figure.parent.mkdir(exist_ok=True)
+    ax = backtest_chart(result.rows, measure="children_in_care")
+    ax.figure.savefig(figure, dpi=110, bbox_inches="tight")
+    print(f"chart: {figure.relative_to(HERE.parent)}")
+
 
 if __name__ == "__main__":
     main()
