@@ -44,7 +44,10 @@ def main() -> None:
         last_fit_year=args.last_fit_year, horizon=args.horizon, draws=args.draws, tune=args.tune
     )
     t0 = time.perf_counter()
-    result = backtest(tidy, names, settings, workers=args.workers, progress=True)
+    checkpoint = HERE / f".backtest_{args.last_fit_year}_h{args.horizon}.partial.csv"
+    result = backtest(
+        tidy, names, settings, workers=args.workers, progress=True, checkpoint=checkpoint
+    )
     elapsed = time.perf_counter() - t0
     first = int(result.rows["year"].min()) - args.horizon if not result.rows.empty else 0
     out = HERE / f"backtest_{args.last_fit_year}_h{args.horizon}.csv"

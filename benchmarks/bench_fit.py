@@ -43,7 +43,10 @@ def run(chains: int, cores: int) -> dict:
         t = time.perf_counter()
         out = subprocess.run(
             [sys.executable, "-c", CHILD.format(folder=folder, chains=chains, cores=cores)],
-            env=env, capture_output=True, text=True, check=True,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
         )
         result = json.loads(out.stdout.strip().splitlines()[-1])
         result["process_s"] = time.perf_counter() - t
@@ -51,11 +54,15 @@ def run(chains: int, cores: int) -> dict:
 
 
 if __name__ == "__main__":
-    print("| chains x cores | episodes | children | read + flows (s) | fit incl. compile (s) "
-          "| whole process (s) | max R-hat | min bulk ESS | divergences |")
+    print(
+        "| chains x cores | episodes | children | read + flows (s) | fit incl. compile (s) "
+        "| whole process (s) | max R-hat | min bulk ESS | divergences |"
+    )
     print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for chains, cores in ((2, 2), (4, 2)):
         r = run(chains, cores)
-        print(f"| {chains} x {cores} | {r['episodes']} | {r['children']} | {r['read_s']:.1f} | "
-              f"{r['fit_s']:.1f} | {r['process_s']:.1f} | {r['r_hat']:.3f} | "
-              f"{r['ess_bulk']:.0f} | {r['divergences']} |")
+        print(
+            f"| {chains} x {cores} | {r['episodes']} | {r['children']} | {r['read_s']:.1f} | "
+            f"{r['fit_s']:.1f} | {r['process_s']:.1f} | {r['r_hat']:.3f} | "
+            f"{r['ess_bulk']:.0f} | {r['divergences']} |"
+        )

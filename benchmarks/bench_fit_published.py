@@ -42,7 +42,10 @@ def run(council: str, wide: str = "") -> dict:
         t = time.perf_counter()
         out = subprocess.run(
             [sys.executable, "-c", CHILD.format(data=DATA, council=council, wide=wide)],
-            env=env, capture_output=True, text=True, check=True,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
         )
         result = json.loads(out.stdout.strip().splitlines()[-1])
         result["process_s"] = time.perf_counter() - t
@@ -50,15 +53,27 @@ def run(council: str, wide: str = "") -> dict:
 
 
 if __name__ == "__main__":
-    print("| council | children (2019) | fit incl. compile (s) | whole process (s) | max R-hat "
-          "| min bulk ESS | min tail ESS | divergences |")
+    print(
+        "| council | children (2019) | fit incl. compile (s) | whole process (s) | max R-hat "
+        "| min bulk ESS | min tail ESS | divergences |"
+    )
     print("| --- | --- | --- | --- | --- | --- | --- | --- |")
-    cases = [("Rutland", ""), ("Hackney", ""), ("Kent", ""),
-             ("E92000001", "log_exit_scale_sd=1.0, entry_tilt_sd=1.0, move_tilt_sd=1.0, "
-                           "entry_age_concentration=2.0")]
+    cases = [
+        ("Rutland", ""),
+        ("Hackney", ""),
+        ("Kent", ""),
+        (
+            "E92000001",
+            "log_exit_scale_sd=1.0, entry_tilt_sd=1.0, move_tilt_sd=1.0, "
+            "entry_age_concentration=2.0",
+        ),
+    ]
     for council, wide in cases:
         r = run(council, wide)
         name = "England (national priors)" if council == "E92000001" else council
-        print(f"| {name} | {r['children']:,.0f} | {r['fit_s']:.1f} | {r['process_s']:.1f} "
-              f"| {r['r_hat']:.3f} | {r['ess_bulk']:.0f} | {r['ess_tail']:.0f} "
-              f"| {r['divergences']} |", flush=True)
+        print(
+            f"| {name} | {r['children']:,.0f} | {r['fit_s']:.1f} | {r['process_s']:.1f} "
+            f"| {r['r_hat']:.3f} | {r['ess_bulk']:.0f} | {r['ess_tail']:.0f} "
+            f"| {r['divergences']} |",
+            flush=True,
+        )

@@ -20,8 +20,9 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -37,6 +38,25 @@ from placecast.supply import CarerSupply
 #: Published measures the backtest scores.
 MEASURES = ("children_in_care", "fostering", "residential_semi_independent", "starts", "ceases")
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
+#: Columns of :attr:`Backtest.rows` (and of a checkpoint file, plus ``requested``).
+_COLUMNS = [
+    "council",
+    "la_code",
+    "measure",
+    "year",
+    "horizon",
+    "actual",
+    "mean",
+    *[f"q{round(q * 100):02d}" for q in QUANTILES],
+    "last_value",
+    "linear_trend",
+    "scale",
+    "max_r_hat",
+    "divergences",
+    "fit_seconds",
+    "error",
+    "requested",
+]
 #: No in-house capacity limit (see the module docstring).
 _UNLIMITED = CarerSupply(
     households=1e6,
@@ -241,6 +261,8 @@ def _one(args: tuple[pd.DataFrame, str, BacktestSettings, AggregatePriors]) -> p
         return backtest_council(published_counts(tidy, council), settings, priors)
     except InputError as err:  # reported, not dropped: the council appears with its reason
         return pd.DataFrame([{"council": council, "error": str(err)}])
+    except Exception as err:  # one council's failure must not lose the others' results
+        return pd.DataFrame([{"council": council, "error": f"{type(err).__name__}: {err}"}])
 
 
 @dataclass
@@ -351,6 +373,7 @@ def backtest(
     *,
     workers: int = 1,
     progress: bool = False,
+    checkpoint: str | Path | None = None,
 ) -> Backtest:
     """Backtest the aggregate fit for many councils (default: every local authority).
 
@@ -371,6 +394,9 @@ def backtest(
         its chains in turn (``cores=1``).
     progress
         Show a progress bar.
+    checkpoint
+        A CSV file each council's rows are appended to as it finishes; councils already in it
+        are not run again (resume a long run). A council that fails is kept with its ``error``.
     """
     from tqdm.auto import tqdm
 
@@ -379,16 +405,34 @@ def backtest(
             tidy, settings.last_fit_year, first_year=settings.first_fit_year, seed=settings.seed
         )
     names: Sequence[str] = list(councils) if councils is not None else la_councils(tidy)
+    parts: list[pd.DataFrame] = []
+    if checkpoint is not None and Path(checkpoint).exists():
+        done = pd.read_csv(checkpoint)
+        parts.append(done)
+        names = [c for c in names if c not in set(done["requested"])]
+    run = replace(settings, cores=1) if workers > 1 else settings
+    jobs = [(tidy, c, run, priors) for c in names]
+
+    def keep(
+        job: tuple[pd.DataFrame, str, BacktestSettings, AggregatePriors], part: pd.DataFrame
+    ) -> None:
+        part = part.assign(requested=job[1]).reindex(columns=_COLUMNS)
+        parts.append(part)
+        if checkpoint is not None:  # append as councils finish, so a long run can resume
+            header = not Path(checkpoint).exists()
+            part.to_csv(checkpoint, mode="a", header=header, index=False)
+
     if workers > 1:
-        jobs = [(tidy, c, replace(settings, cores=1), priors) for c in names]
         with ProcessPoolExecutor(workers) as pool:
-            parts = list(tqdm(pool.map(_one, jobs), total=len(jobs), disable=not progress))
+            futures = {pool.submit(_one, j): j for j in jobs}
+            for future in tqdm(as_completed(futures), total=len(jobs), disable=not progress):
+                keep(futures[future], future.result())
     else:
-        jobs = [(tidy, c, settings, priors) for c in names]
-        parts = [_one(j) for j in tqdm(jobs, disable=not progress)]
-    rows = pd.concat(parts, ignore_index=True)
-    skipped = rows[rows.get("error", pd.Series(index=rows.index, dtype=object)).notna()]
-    rows = rows.drop(index=skipped.index)
+        for job in tqdm(jobs, disable=not progress):
+            keep(job, _one(job))
+    rows = pd.concat(parts, ignore_index=True).drop(columns="requested")
+    failed = rows["error"].notna()
+    skipped, rows = rows[failed], rows[~failed].drop(columns="error")
     return Backtest(
         rows=rows,
         settings=settings,

@@ -98,10 +98,10 @@ def published_stock(
         groups = _complete(counts.stock_by_group[i], total, share / share.sum())
         allowed = np.arange(space.n_bands)[None, :] >= space.min_age_band[:, None]
         table = pattern + 1e-9 * (pattern.sum() + 1.0) * allowed
-        for _ in range(200):  # IPF on (placement groups, age bands)
-            table *= (bands / table.sum(axis=0))[None, :]
-            by_group = np.bincount(group_of, weights=table.sum(axis=1), minlength=3)
-            with np.errstate(invalid="ignore", divide="ignore"):
+        with np.errstate(invalid="ignore", divide="ignore"):  # empty bands or groups: 0 / 0
+            for _ in range(200):  # IPF on (placement groups, age bands)
+                table *= np.nan_to_num(bands / table.sum(axis=0))[None, :]
+                by_group = np.bincount(group_of, weights=table.sum(axis=1), minlength=3)
                 table *= np.nan_to_num(groups / by_group)[group_of][:, None]
     else:
         group_share = _GROUP_AGE_PATTERN @ bands
