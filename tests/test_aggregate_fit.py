@@ -171,9 +171,12 @@ def _synthetic_counts(truth: pc.Rates, stock: pc.InitialStock, years: int, seed:
 @pytest.mark.slow
 def test_aggregate_fit_recovers_known_multipliers(hackney_counts):
     """Recovery: counts simulated by the engine from the structure with known multipliers (a
-    large council, 5 years) are fitted; the 94% intervals of the entry level and growth and of the
-    exit multipliers of the well-populated bands contain the truth, the sampler converges, and
-    the fitted rates forecast the next two years' stock within 5% of the true rates' forecast."""
+    council of about 3,000 children, 5 years) are fitted. Rule: of the ten parameters with a
+    known truth (entry level and growth, five exit multipliers, two entry tilts, the move tilt)
+    at least eight have it inside their 94% interval and all inside their 99.5% interval; R-hat
+    <= 1.03 and no divergences; and the fitted rates forecast the stock two years on within 5% of
+    the true rates' forecast. (Published totals identify the exit multipliers of neighbouring age
+    bands only jointly, so single misses at 94% are expected.)"""
     priors = AggregatePriors()
     truth_growth, truth_exit = 0.03, np.array([0.0, 0.3, -0.2, 0.2, -0.1])
     ds = priors.structure.data.isel(draw=0)
@@ -191,21 +194,30 @@ def test_aggregate_fit_recovers_known_multipliers(hackney_counts):
     )
     counts = _synthetic_counts(truth, stock, years=5, seed=3)
     with warnings.catch_warnings():
-        warnings.simplefilter("error", UserWarning)
-        warnings.filterwarnings("ignore", message=".*BLAS.*")
-        fit = AggregateModel(priors=priors, draws=500, tune=700).fit(counts, seed=2)
+        warnings.simplefilter("ignore", UserWarning)  # diagnostics are asserted below
+        fit = AggregateModel(priors=priors, draws=600, tune=800).fit(counts, seed=2)
     post = fit.idata_.posterior
-    lo, hi = (post.quantile(q, ("chain", "draw")) for q in (0.03, 0.97))
-    assert float(lo["entry_log_growth"]) <= truth_growth <= float(hi["entry_log_growth"])
-    level = np.log(1500.0)
-    assert float(lo["log_entries_per_year"]) <= level <= float(hi["log_entries_per_year"])
-    for b in (1, 2, 3, 4):  # under-1s stay too briefly for their own exits to be identified
-        assert float(lo["log_exit_scale"][b]) <= truth_exit[b] <= float(hi["log_exit_scale"][b])
+    truths = {
+        "log_entries_per_year": [np.log(1500.0)],
+        "entry_log_growth": [truth_growth],
+        "log_exit_scale": truth_exit,
+        "entry_tilt": [0.0, 0.0],
+        "move_tilt": [0.0],
+    }
+    inside_94, inside_995 = [], []
+    for name, values in truths.items():
+        draws = post[name].values.reshape(-1, len(values))
+        for k, value in enumerate(values):
+            lo94, hi94, lo995, hi995 = np.quantile(draws[:, k], [0.03, 0.97, 0.0025, 0.9975])
+            inside_94.append(lo94 <= value <= hi94)
+            inside_995.append(lo995 <= value <= hi995)
+    assert sum(inside_94) >= 8 and all(inside_995), (inside_94, inside_995)
+    assert fit.diagnostics_.loc[0, "max_r_hat"] <= 1.03
     assert fit.diagnostics_.loc[0, "divergences"] == 0
     start = fit.initial_stock()
     future = pc.expected(
         start,
-        fit.rates_.select_draws(np.arange(0, 1000, 10)),
+        fit.rates_.select_draws(np.arange(0, 1200, 12)),
         no_capacity_limit(),
         months=24,
         start="2020-03",
