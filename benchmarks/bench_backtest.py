@@ -75,7 +75,7 @@ def main() -> None:
     matplotlib.use("Agg")
     from placecast.report import backtest_chart
 
-    figure = HERE.parent / "docs" / "img" / f"backtest_children_in_care_{args.last_fit_year}.png"
+    figure = HERE.parent / "docs" / "img" / "backtest_children_in_care.png"
     figure.parent.mkdir(exist_ok=True)
     ax = backtest_chart(result.rows, measure="children_in_care")
     ax.figure.savefig(figure, dpi=110, bbox_inches="tight")
