@@ -146,9 +146,11 @@ def backtest_chart(
     ax.set_xscale("log")
     ax.set_yscale("log")
     plain = FuncFormatter(lambda v, _: f"{v:,.0f}")
+    # Label minor ticks 2x and 5x only, so a wide range does not crowd the axis.
+    sparse = FuncFormatter(lambda v, _: f"{v:,.0f}" if f"{v:.0e}"[0] in "25" else "")
     for axis in (ax.xaxis, ax.yaxis):
         axis.set_major_formatter(plain)
-        axis.set_minor_formatter(plain)
+        axis.set_minor_formatter(sparse)
     ax.set_xlabel(
         f"published, 31 March {year}"
         if measure != "starts" and measure != "ceases"
