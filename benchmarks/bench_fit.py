@@ -37,20 +37,23 @@ print(json.dumps(dict(episodes=len(data.episodes), children=int(data.episodes["c
 """
 
 
-def run(chains: int, cores: int) -> dict:
-    with tempfile.TemporaryDirectory() as cache, tempfile.TemporaryDirectory() as folder:
+def in_fresh_process(code: str) -> dict:
+    """Run ``code`` in a new Python with an empty PyTensor compile cache; its last printed line
+    is JSON. Adds the whole process's wall time as ``process_s``."""
+    with tempfile.TemporaryDirectory() as cache:
         env = {**os.environ, "PYTENSOR_FLAGS": f"compiledir={cache}"}
         t = time.perf_counter()
         out = subprocess.run(
-            [sys.executable, "-c", CHILD.format(folder=folder, chains=chains, cores=cores)],
-            env=env,
-            capture_output=True,
-            text=True,
-            check=True,
+            [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
         )
         result = json.loads(out.stdout.strip().splitlines()[-1])
         result["process_s"] = time.perf_counter() - t
         return result
+
+
+def run(chains: int, cores: int) -> dict:
+    with tempfile.TemporaryDirectory() as folder:
+        return in_fresh_process(CHILD.format(folder=folder, chains=chains, cores=cores))
 
 
 if __name__ == "__main__":

@@ -8,13 +8,11 @@ makes the national priors is timed the same way.
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
 import sys
-import tempfile
-import time
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+from bench_fit import in_fresh_process  # noqa: E402
 
 DATA = Path(__file__).parents[2] / "shared" / "data" / "dfe_cla_la_2015_2019"
 CHILD = r"""
@@ -37,19 +35,7 @@ print(json.dumps(dict(children=float(counts.children_in_care[-1]), read_s=t1 - t
 
 
 def run(council: str, wide: str = "") -> dict:
-    with tempfile.TemporaryDirectory() as cache:
-        env = {**os.environ, "PYTENSOR_FLAGS": f"compiledir={cache}"}
-        t = time.perf_counter()
-        out = subprocess.run(
-            [sys.executable, "-c", CHILD.format(data=DATA, council=council, wide=wide)],
-            env=env,
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        result = json.loads(out.stdout.strip().splitlines()[-1])
-        result["process_s"] = time.perf_counter() - t
-        return result
+    return in_fresh_process(CHILD.format(data=DATA, council=council, wide=wide))
 
 
 if __name__ == "__main__":
