@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from bench_fit import in_fresh_process  # noqa: E402
+from bench_fit import in_fresh_process
 
 DATA = Path(__file__).parents[2] / "shared" / "data" / "dfe_cla_la_2015_2019"
 CHILD = r"""
