@@ -21,7 +21,6 @@ produced it.
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,7 +32,7 @@ import pytensor.tensor as pt
 from placecast.data.dfe import PLACEMENT_GROUPS, PublishedCounts
 from placecast.data.margins import ipf, round_preserving
 from placecast.errors import ConfigError, InputError
-from placecast.fit.diagnostics import sampler_diagnostics
+from placecast.fit.diagnostics import sample_posterior, sampler_diagnostics
 from placecast.fit.priors import AggregatePriors
 from placecast.rates import Rates
 from placecast.simulate import InitialStock
@@ -389,19 +388,16 @@ class AggregateModel:
         Warns (``UserWarning``) when R-hat > 1.01, the bulk ESS is under 100 per chain or any
         transition diverged.
         """
-        model = self.build(counts)
-        with model, warnings.catch_warnings():
-            warnings.filterwarnings("ignore", message=".*BLAS.*")
-            self.idata_ = pm.sample(
-                draws=self.draws,
-                tune=self.tune,
-                chains=self.chains,
-                cores=self.cores,
-                target_accept=self.target_accept,
-                random_seed=seed,
-                progressbar=progressbar,
-                compute_convergence_checks=False,
-            )
+        self.idata_ = sample_posterior(
+            self.build(counts),
+            draws=self.draws,
+            tune=self.tune,
+            chains=self.chains,
+            cores=self.cores,
+            target_accept=self.target_accept,
+            seed=seed,
+            progressbar=progressbar,
+        )
         self.counts_ = counts
         self.diagnostics_ = self._diagnostics()
         self.rates_ = self._rates(np.random.default_rng(seed))

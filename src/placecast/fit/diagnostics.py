@@ -1,12 +1,41 @@
-"""Sampler diagnostics shared by the fits: worst R-hat, smallest ESS, divergences, and a warning."""
+"""Sampling and sampler diagnostics shared by the fits (NUTS settings, R-hat, ESS, divergences)."""
 
 from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
+from typing import Any
 
 import arviz as az
 import pandas as pd
+import pymc as pm
+
+
+def sample_posterior(
+    model: pm.Model,
+    *,
+    draws: int,
+    tune: int,
+    chains: int,
+    cores: int,
+    target_accept: float,
+    seed: int,
+    progressbar: bool,
+) -> Any:  # arviz.InferenceData (groups are dynamic attributes)
+    """NUTS on ``model`` with the fits' settings; convergence is checked by
+    :func:`sampler_diagnostics`, not by PyMC's own summary."""
+    with model, warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*BLAS.*")  # PyTensor without a linked BLAS
+        return pm.sample(
+            draws=draws,
+            tune=tune,
+            chains=chains,
+            cores=cores,
+            target_accept=target_accept,
+            random_seed=seed,
+            progressbar=progressbar,
+            compute_convergence_checks=False,
+        )
 
 
 def sampler_diagnostics(

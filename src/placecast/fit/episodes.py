@@ -25,7 +25,7 @@ import pymc as pm
 
 from placecast.data.ssda903 import EpisodeFlows
 from placecast.errors import ConfigError
-from placecast.fit.diagnostics import sampler_diagnostics
+from placecast.fit.diagnostics import sample_posterior, sampler_diagnostics
 from placecast.rates import Rates
 from placecast.states import StateSpace
 
@@ -195,18 +195,16 @@ class EpisodeModel:
         Warns (``UserWarning``) when R-hat > 1.01, the bulk ESS is under 100 per chain or any
         transition diverged.
         """
-        model = self.build(flows, space)
-        with model:
-            self.idata_ = pm.sample(
-                draws=self.draws,
-                tune=self.tune,
-                chains=self.chains,
-                cores=self.cores,
-                target_accept=self.target_accept,
-                random_seed=seed,
-                progressbar=progressbar,
-                compute_convergence_checks=False,
-            )
+        self.idata_ = sample_posterior(
+            self.build(flows, space),
+            draws=self.draws,
+            tune=self.tune,
+            chains=self.chains,
+            cores=self.cores,
+            target_accept=self.target_accept,
+            seed=seed,
+            progressbar=progressbar,
+        )
         self.space_ = space
         self.diagnostics_ = self._diagnostics()
         self.rates_ = self._rates()
