@@ -123,7 +123,7 @@ def published_stock(
                     split = np.ones(space.n_bands)
                 table[p] = joint[g] * split
     rows = table.sum(axis=1)
-    whole_rows = round_preserving(rows[None, :], np.array([round(total)]), _round_sum(rows))[0]
+    whole_rows = _round_sum(rows)
     whole = round_preserving(table, whole_rows, _round_sum(bands))
     return pd.DataFrame(
         whole,
