@@ -18,6 +18,7 @@ forecast intervals.
 
 from __future__ import annotations
 
+import multiprocessing
 import warnings
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -423,7 +424,8 @@ def backtest(
             part.to_csv(checkpoint, mode="a", header=header, index=False)
 
     if workers > 1:
-        with ProcessPoolExecutor(workers) as pool:
+        # Fresh interpreters, not forks: JAX (used by the sampler) is multithreaded.
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
             futures = {pool.submit(_one, j): j for j in jobs}
             for future in tqdm(as_completed(futures), total=len(jobs), disable=not progress):
                 keep(futures[future], future.result())
