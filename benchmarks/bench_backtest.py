@@ -35,6 +35,7 @@ def main() -> None:
     parser.add_argument(
         "--councils", type=int, default=0, help="N councils spread evenly by code (0 = all)"
     )
+    parser.add_argument("--entry-model", default="random_walk", choices=["random_walk", "trend"])
     parser.add_argument("--tag", default="", help="added to the output names (a variant's run)")
     parser.add_argument("--draws", type=int, default=500)
     parser.add_argument("--tune", type=int, default=500)
@@ -46,7 +47,11 @@ def main() -> None:
     if args.councils:  # evenly spaced in code order, so every region is represented
         names = [names[i] for i in np.linspace(0, len(names) - 1, args.councils).astype(int)]
     settings = BacktestSettings(
-        last_fit_year=args.last_fit_year, horizon=args.horizon, draws=args.draws, tune=args.tune
+        last_fit_year=args.last_fit_year,
+        horizon=args.horizon,
+        draws=args.draws,
+        tune=args.tune,
+        entry_model=args.entry_model,
     )
     t0 = time.perf_counter()
     name = f"backtest_{args.last_fit_year}_h{args.horizon}{args.tag}"

@@ -130,8 +130,29 @@ def test_bad_inputs_get_clear_errors(hackney_counts):
         AggregateModel().build(no_ages)
     with pytest.raises(pc.ConfigError, match="step_months must divide 12"):
         AggregateModel(step_months=5)
+    with pytest.raises(pc.ConfigError, match="entry_model must be one of random_walk, trend"):
+        AggregateModel(entry_model="linear")
+    with pytest.raises(pc.ConfigError, match="sampler must be one of pymc, nutpie"):
+        AggregateModel(sampler="stan")
     with pytest.raises(pc.ConfigError, match="fostering_split must be shares summing to 1"):
         AggregatePriors(fostering_split=(0.5, 0.5, 0.5))
+
+
+def test_random_walk_forecast_starts_from_the_latest_level(hackney_counts):
+    """Entries jump by 40% in the last fitted year. A random walk carries the new level into the
+    forecast; a trend treats most of the jump as a one-year shock and returns towards the line."""
+    starts = hackney_counts.starts.copy()
+    starts[-1] = round(starts[-1] * 1.4)
+    counts = replace(hackney_counts, starts=starts)
+    level = {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # short chains; only the level matters
+        for entry_model in ("random_walk", "trend"):
+            fit = AggregateModel(draws=200, tune=300, entry_model=entry_model).fit(counts, seed=4)
+            level[entry_model] = float(np.median(fit.rates_.data["entries_per_year"].values))
+    last = starts[-1]
+    assert level["random_walk"] == pytest.approx(last, rel=0.12)
+    assert level["trend"] < level["random_walk"] - 0.1 * last
 
 
 def _synthetic_counts(truth: pc.Rates, stock: pc.InitialStock, years: int, seed: int):

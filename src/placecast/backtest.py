@@ -86,6 +86,8 @@ class BacktestSettings:
         as needed when councils run in parallel).
     seed
         Seed for the fit and the simulation.
+    entry_model
+        How entries move from year to year (``AggregateModel.entry_model``).
     """
 
     last_fit_year: int = 2017
@@ -97,6 +99,7 @@ class BacktestSettings:
     chains: int = 2
     cores: int = 2
     seed: int = 0
+    entry_model: str = "random_walk"
 
 
 def _measure_series(counts: PublishedCounts) -> dict[str, np.ndarray]:
@@ -229,6 +232,7 @@ def backtest_council(
         tune=settings.tune,
         chains=settings.chains,
         cores=settings.cores,
+        entry_model=settings.entry_model,
     )
     t0 = time.perf_counter()
     with warnings.catch_warnings():

@@ -41,6 +41,8 @@ from placecast.simulate import InitialStock
 from placecast.states import MONTHS_PER_YEAR, StateSpace
 
 _TAYLOR_TERMS = 8
+#: How entries move from year to year (see :class:`AggregateModel`).
+ENTRY_MODELS = ("random_walk", "trend")
 #: Relative propensity of each placement group by age band (under 1 ... 16-17), used only to join
 #: the two published margins of the stock; the shape of the Hackney calibration's joint table.
 _GROUP_AGE_PATTERN = np.array(
@@ -182,6 +184,10 @@ class AggregateModel:
         Time step and age resolution of the fitted model. ``1`` is the engine's monthly model
         exactly; the default ``3`` (quarters) is about 9 times cheaper and its stock stays within
         1.5% of the monthly model's over two years (tested), less than the counting noise.
+    entry_model
+        ``"random_walk"`` (default): the log of yearly entries is last year's plus a fitted
+        drift and a shock, so a forecast starts from the latest level; ``"trend"``: shocks
+        around a log-linear trend, so a forecast returns to the line.
     sampler
         ``"nutpie"`` (default: nutpie's NUTS on the model compiled with JAX; a five-year fit
         takes about 20 s) or ``"pymc"`` (PyMC's NUTS on the C backend; the first fit on a machine
@@ -209,8 +215,14 @@ class AggregateModel:
     target_accept: float = 0.9
     step_months: int = 3
     sampler: str = "nutpie"
+    entry_model: str = "random_walk"
 
     def __post_init__(self) -> None:
+        if self.entry_model not in ENTRY_MODELS:
+            raise ConfigError(
+                f"AggregateModel.entry_model must be one of {', '.join(ENTRY_MODELS)}; "
+                f"got {self.entry_model!r}"
+            )
         if self.sampler not in SAMPLERS:
             raise ConfigError(
                 f"AggregateModel.sampler must be one of {', '.join(SAMPLERS)}; got {self.sampler!r}"
@@ -274,6 +286,7 @@ class AggregateModel:
             "exit_reason": list(space.exit_reasons),
             "entry_group": ["residential_semi_independent", "other"],
             "year": [int(y) for y in years],
+            "later_year": [int(y) for y in years[1:]],
         }
         into_group = st["group"]
         move_tilted = (into_group[None, :] == 1) & (into_group[:, None] != 1)  # (from, to)
@@ -284,8 +297,14 @@ class AggregateModel:
             log_e = pm.Normal("log_entries_per_year", np.log(max(typical, 1.0)), 1.0)
             growth = pm.Normal("entry_log_growth", pr.entry_growth_mean, pr.entry_growth_sd)
             year_sd = pm.LogNormal("entry_year_sd", np.log(pr.entry_year_sd), 0.5)
-            year_z = pm.Normal("entry_year_z", 0.0, 1.0, dims="year")
-            year_effect = year_sd * year_z
+            if self.entry_model == "random_walk":
+                # Each year's level is the last one's plus the drift and a shock: shocks last.
+                year_z = pm.Normal("entry_year_z", 0.0, 1.0, dims="later_year")
+                year_effect = pt.concatenate([pt.zeros(1), pt.cumsum(year_sd * year_z)])
+            else:
+                # Shocks around a log-linear trend: each year returns to the trend.
+                year_z = pm.Normal("entry_year_z", 0.0, 1.0, dims="year")
+                year_effect = year_sd * year_z
             age_share = pm.Dirichlet(
                 "entry_age_band_share",
                 pr.entry_age_concentration * np.asarray(pr.entry_age_share),
@@ -447,11 +466,15 @@ class AggregateModel:
             return post[name].transpose("sample", ...).values
 
         growth = draws("entry_log_growth")
-        # Entry intensity one month after 31 March of the last year, with a fresh year effect
-        # for the forecast years: the fitted year-to-year variation is part of the uncertainty.
-        fresh = rng.standard_normal(growth.size) * draws("entry_year_sd")
+        year_sd = draws("entry_year_sd")
+        # Entry intensity one month after 31 March of the last year, with a fresh shock for the
+        # forecast years: the fitted year-to-year variation is part of the uncertainty. A random
+        # walk starts from the last year's level (the shocks so far), a trend from the line.
+        shock = rng.standard_normal(growth.size) * year_sd
+        if self.entry_model == "random_walk":
+            shock = shock + year_sd * draws("entry_year_z").sum(axis=1)
         level = np.exp(
-            draws("log_entries_per_year") + growth * (self.last_year_ - self.first_year_) + fresh
+            draws("log_entries_per_year") + growth * (self.last_year_ - self.first_year_) + shock
         )
         return Rates.build(
             self.priors.structure.space,
