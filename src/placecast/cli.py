@@ -152,16 +152,9 @@ def _parser() -> argparse.ArgumentParser:
         "the posterior, a parameter summary, diagnostics, published-vs-fitted values and an "
         "inputs folder for 'placecast forecast --inputs'.",
     )
-    pub.add_argument(
-        "--data", type=Path, nargs="+", required=True, help="DfE CSV files or a folder of them"
-    )
     pub.add_argument("--council", required=True, help="council name or ONS code, e.g. Hackney")
     pub.add_argument("--last-year", type=int, help="last year to fit (default: the latest)")
-    pub.add_argument(
-        "--default-priors",
-        action="store_true",
-        help="skip the England fit and use the documented default priors",
-    )
+    _published_arguments(pub)
     _sampler_arguments(pub, draws=500, seed=1, out="placecast-fit")
     bt = sub.add_parser(
         "backtest",
@@ -170,20 +163,31 @@ def _parser() -> argparse.ArgumentParser:
         "--last-fit-year, forecast --horizon years and compare with what was published and "
         "with last-value and linear-trend forecasts (MASE, 50% / 90% interval coverage).",
     )
-    bt.add_argument(
-        "--data", type=Path, nargs="+", required=True, help="DfE CSV files or a folder of them"
-    )
     bt.add_argument("--council", nargs="*", help="names or codes (default: every council)")
     bt.add_argument("--last-fit-year", type=int, default=2017, help="last year fitted (2017)")
     bt.add_argument("--horizon", type=int, default=2, help="years forecast (2)")
     bt.add_argument("--workers", type=int, default=1, help="councils in parallel (1)")
+    _published_arguments(bt)
     _sampler_arguments(bt, draws=500, seed=0, out="placecast-backtest")
-    bt.add_argument(
+    return parser
+
+
+def _published_arguments(parser: argparse.ArgumentParser) -> None:
+    """--data, --default-priors and --entry-model, shared by the published-statistics commands."""
+    parser.add_argument(
+        "--data", type=Path, nargs="+", required=True, help="DfE CSV files or a folder of them"
+    )
+    parser.add_argument(
         "--default-priors",
         action="store_true",
         help="skip the England fit and use the documented default priors",
     )
-    return parser
+    parser.add_argument(
+        "--entry-model",
+        choices=["random_walk", "trend"],  # AggregateModel.entry_model (not imported: PyMC is slow)
+        default="random_walk",
+        help="entries as a random walk with drift (default) or shocks around a trend",
+    )
 
 
 def _sampler_arguments(parser: argparse.ArgumentParser, *, draws: int, seed: int, out: str) -> None:
@@ -303,9 +307,9 @@ def _fit_published(args: argparse.Namespace) -> int:
         print(f"Priors from England's published series up to {last}...", file=sys.stderr)
         priors = AggregatePriors.national(tidy, last, seed=args.seed)
     print(f"Fitting {counts.council} ({counts.la_code}) to {last}...", file=sys.stderr)
-    model = AggregateModel(priors=priors, draws=args.draws, tune=args.tune).fit(
-        counts, seed=args.seed, progressbar=True
-    )
+    model = AggregateModel(
+        priors=priors, draws=args.draws, tune=args.tune, entry_model=args.entry_model
+    ).fit(counts, seed=args.seed, progressbar=True)
     out: Path = args.out
     out.mkdir(parents=True, exist_ok=True)
     model.idata_.to_netcdf(str(out / "posterior.nc"))
@@ -366,6 +370,7 @@ def _backtest(args: argparse.Namespace) -> int:
         draws=args.draws,
         tune=args.tune,
         seed=args.seed,
+        entry_model=args.entry_model,
     )
     from placecast.fit.priors import AggregatePriors
 

@@ -371,8 +371,8 @@ class AggregateModel:
             # One step: children move / leave, entries arrive, everyone ages one step (those
             # past the last step of age 17 leave at 18). A scan keeps the graph one step long, so
             # it compiles in seconds whatever the number of years.
-            def one_step(entering_k: Any, x: Any, probs_k: Any, pattern: Any) -> tuple[Any, Any]:
-                flows = x[:, :, None] * probs_k
+            def one_step(entering_k: Any, x: Any, probs_age: Any, pattern: Any) -> tuple[Any, Any]:
+                flows = x[:, :, None] * probs_age
                 new = flows[:, :, :P].sum(axis=1) + entering_k * pattern
                 left_k = flows[:, :, P:].sum() + new[-1].sum()  # exits + 18th birthdays
                 return pt.concatenate([pt.zeros((1, P)), new[:-1]], axis=0), left_k
@@ -390,9 +390,7 @@ class AggregateModel:
             band_onehot = np.eye(B)[band]  # (ages, B)
             group_onehot = np.eye(3)[into_group]  # (P, 3)
             by_band = pt.tensordot(at_year_end, band_onehot, axes=[[1], [0]])  # (years, P, B)
-            pm.Deterministic(
-                "expected_stock_at_end", by_band[-1], dims=("placement", "age_band")
-            )
+            pm.Deterministic("expected_stock_at_end", by_band[-1], dims=("placement", "age_band"))
             stock_bands_t = by_band.sum(axis=1)  # (n_years, B), years first+1..last
             stock_groups_t = pt.dot(at_year_end.sum(axis=1), group_onehot)
             ceases_t = left.reshape((n_years, per_year)).sum(axis=1)
