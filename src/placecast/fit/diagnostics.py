@@ -38,38 +38,39 @@ def sample_posterior(
     """
     if sampler not in SAMPLERS:
         raise ConfigError(f"sampler must be one of {', '.join(SAMPLERS)}; got {sampler!r}")
-    if sampler == "nutpie":
-        import nutpie
-
-        compiled = nutpie.compile_pymc_model(model, backend="jax", gradient_backend="jax")
-        idata = nutpie.sample(
-            compiled,
-            draws=draws,
-            tune=tune,
-            chains=chains,
-            cores=cores,
-            seed=seed,
-            target_accept=target_accept,
-            progress_bar=progressbar,
-            save_warmup=False,
-        )
-        # The model's own order (nutpie keeps another) and no unconstrained copies.
-        idata.posterior = idata.posterior[
-            [v.name for v in (*model.free_RVs, *model.deterministics)]
-        ]
-        return idata
-    with model, warnings.catch_warnings():
+    with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*BLAS.*")  # PyTensor without a linked BLAS
-        return pm.sample(
-            draws=draws,
-            tune=tune,
-            chains=chains,
-            cores=cores,
-            target_accept=target_accept,
-            random_seed=seed,
-            progressbar=progressbar,
-            compute_convergence_checks=False,
-        )
+        if sampler == "nutpie":
+            import nutpie
+
+            compiled = nutpie.compile_pymc_model(model, backend="jax", gradient_backend="jax")
+            idata = nutpie.sample(
+                compiled,
+                draws=draws,
+                tune=tune,
+                chains=chains,
+                cores=cores,
+                seed=seed,
+                target_accept=target_accept,
+                progress_bar=progressbar,
+                save_warmup=False,
+            )
+            # The model's own order (nutpie keeps another) and no unconstrained copies.
+            idata.posterior = idata.posterior[
+                [v.name for v in (*model.free_RVs, *model.deterministics)]
+            ]
+            return idata
+        with model:
+            return pm.sample(
+                draws=draws,
+                tune=tune,
+                chains=chains,
+                cores=cores,
+                target_accept=target_accept,
+                random_seed=seed,
+                progressbar=progressbar,
+                compute_convergence_checks=False,
+            )
 
 
 def sampler_diagnostics(
