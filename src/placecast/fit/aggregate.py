@@ -212,7 +212,7 @@ class AggregateModel:
     tune: int = 500
     chains: int = 2
     cores: int = 2
-    target_accept: float = 0.9
+    target_accept: float = 0.95
     step_months: int = 3
     sampler: str = "nutpie"
     entry_model: str = "random_walk"
