@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import warnings
 from collections.abc import Sequence
 from typing import Any
@@ -60,6 +61,9 @@ def sample_posterior(
                 [v.name for v in (*model.free_RVs, *model.deterministics)]
             ]
             return idata
+        # Chains in forked processes deadlock if JAX (a nutpie fit earlier in this session) has
+        # started its threads; then start them from a fresh server process instead.
+        context = "forkserver" if "jax" in sys.modules else None
         with model:
             return pm.sample(
                 draws=draws,
@@ -70,6 +74,7 @@ def sample_posterior(
                 random_seed=seed,
                 progressbar=progressbar,
                 compute_convergence_checks=False,
+                mp_ctx=context,
             )
 
 
