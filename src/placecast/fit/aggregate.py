@@ -190,8 +190,8 @@ class AggregateModel:
         around a log-linear trend, so a forecast returns to the line.
     sampler
         ``"nutpie"`` (default: nutpie's NUTS on the model compiled with JAX; a five-year fit
-        takes about 20 s) or ``"pymc"`` (PyMC's NUTS on the C backend; the first fit on a machine
-        spends minutes compiling).
+        took 14-35 s on 2 cores in a fresh process) or ``"pymc"`` (PyMC's NUTS on the C backend;
+        about 150 s on a fresh machine, mostly compiling).
 
     Attributes
     ----------
