@@ -21,6 +21,7 @@ import numpy as np
 
 from placecast.backtest import BacktestSettings, backtest, la_councils
 from placecast.data.dfe import read_dfe
+from placecast.fit.aggregate import ENTRY_MODELS
 
 HERE = Path(__file__).parent
 DATA = HERE.parent.parent / "shared" / "data" / "dfe_cla_la_2015_2019"
@@ -35,7 +36,7 @@ def main() -> None:
     parser.add_argument(
         "--councils", type=int, default=0, help="N councils spread evenly by code (0 = all)"
     )
-    parser.add_argument("--entry-model", default="random_walk", choices=["random_walk", "trend"])
+    parser.add_argument("--entry-model", default=ENTRY_MODELS[0], choices=list(ENTRY_MODELS))
     parser.add_argument("--tag", default="", help="added to the output names (a variant's run)")
     parser.add_argument("--draws", type=int, default=500)
     parser.add_argument("--tune", type=int, default=500)

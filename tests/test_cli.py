@@ -24,3 +24,15 @@ def test_bad_options_fail_clearly(tmp_path, capsys):
     assert "no complete financial year" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         main(["forecast", "--paths", "lots"])
+
+
+def test_entry_model_choices_are_the_models():
+    """The CLI lists the entry models by name (importing them would load PyMC at start-up);
+    the list must stay the one AggregateModel accepts."""
+    from placecast.cli import _parser
+    from placecast.fit.aggregate import ENTRY_MODELS
+
+    for command in ("fit-published", "backtest"):
+        sub = next(a for a in _parser()._actions if a.dest == "command").choices[command]
+        option = next(a for a in sub._actions if a.dest == "entry_model")
+        assert tuple(option.choices) == ENTRY_MODELS and option.default == ENTRY_MODELS[0]
