@@ -21,7 +21,7 @@ import numpy as np
 
 from placecast.backtest import BacktestSettings, backtest, la_councils
 from placecast.data.dfe import read_dfe
-from placecast.fit.aggregate import ENTRY_MODELS
+from placecast.fit.aggregate import ENTRY_MODELS, EXIT_MODELS
 
 HERE = Path(__file__).parent
 DATA = HERE.parent.parent / "shared" / "data" / "dfe_cla_la_2015_2019"
@@ -37,6 +37,7 @@ def main() -> None:
         "--councils", type=int, default=0, help="N councils spread evenly by code (0 = all)"
     )
     parser.add_argument("--entry-model", default=ENTRY_MODELS[0], choices=list(ENTRY_MODELS))
+    parser.add_argument("--exit-model", default=EXIT_MODELS[0], choices=list(EXIT_MODELS))
     parser.add_argument("--tag", default="", help="added to the output names (a variant's run)")
     parser.add_argument("--draws", type=int, default=500)
     parser.add_argument("--tune", type=int, default=500)
@@ -53,6 +54,7 @@ def main() -> None:
         draws=args.draws,
         tune=args.tune,
         entry_model=args.entry_model,
+        exit_model=args.exit_model,
     )
     t0 = time.perf_counter()
     name = f"backtest_{args.last_fit_year}_h{args.horizon}{args.tag}"

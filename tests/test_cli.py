@@ -26,13 +26,14 @@ def test_bad_options_fail_clearly(tmp_path, capsys):
         main(["forecast", "--paths", "lots"])
 
 
-def test_entry_model_choices_are_the_models():
-    """The CLI lists the entry models by name (importing them would load PyMC at start-up);
-    the list must stay the one AggregateModel accepts."""
+def test_entry_and_exit_model_choices_are_the_models():
+    """The CLI lists the entry and exit models by name (importing them would load PyMC at
+    start-up); the lists must stay the ones AggregateModel accepts, default first."""
     from placecast.cli import _parser
-    from placecast.fit.aggregate import ENTRY_MODELS
+    from placecast.fit.aggregate import ENTRY_MODELS, EXIT_MODELS
 
     for command in ("fit-published", "backtest"):
         sub = next(a for a in _parser()._actions if a.dest == "command").choices[command]
-        option = next(a for a in sub._actions if a.dest == "entry_model")
-        assert tuple(option.choices) == ENTRY_MODELS and option.default == ENTRY_MODELS[0]
+        for dest, models in (("entry_model", ENTRY_MODELS), ("exit_model", EXIT_MODELS)):
+            option = next(a for a in sub._actions if a.dest == dest)
+            assert tuple(option.choices) == models and option.default == models[0]

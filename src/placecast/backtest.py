@@ -88,6 +88,8 @@ class BacktestSettings:
         Seed for the fit and the simulation.
     entry_model
         How entries move from year to year (``AggregateModel.entry_model``).
+    exit_model
+        How the level of exit rates moves from year to year (``AggregateModel.exit_model``).
     """
 
     last_fit_year: int = 2017
@@ -100,6 +102,7 @@ class BacktestSettings:
     cores: int = 2
     seed: int = 0
     entry_model: str = "random_walk"
+    exit_model: str = "random_walk"
 
 
 def _measure_series(counts: PublishedCounts) -> dict[str, np.ndarray]:
@@ -233,6 +236,7 @@ def backtest_council(
         chains=settings.chains,
         cores=settings.cores,
         entry_model=settings.entry_model,
+        exit_model=settings.exit_model,
     )
     t0 = time.perf_counter()
     with warnings.catch_warnings():

@@ -173,7 +173,8 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _published_arguments(parser: argparse.ArgumentParser) -> None:
-    """--data, --default-priors and --entry-model, shared by the published-statistics commands."""
+    """--data, --default-priors, --entry-model and --exit-model, shared by the
+    published-statistics commands."""
     parser.add_argument(
         "--data", type=Path, nargs="+", required=True, help="DfE CSV files or a folder of them"
     )
@@ -187,6 +188,12 @@ def _published_arguments(parser: argparse.ArgumentParser) -> None:
         choices=["random_walk", "trend"],  # AggregateModel.entry_model (not imported: PyMC is slow)
         default="random_walk",
         help="entries as a random walk with drift (default) or shocks around a trend",
+    )
+    parser.add_argument(
+        "--exit-model",
+        choices=["random_walk", "fixed"],  # AggregateModel.exit_model
+        default="random_walk",
+        help="the level of exit rates as a random walk (default) or the same every year",
     )
 
 
@@ -308,7 +315,11 @@ def _fit_published(args: argparse.Namespace) -> int:
         priors = AggregatePriors.national(tidy, last, seed=args.seed)
     print(f"Fitting {counts.council} ({counts.la_code}) to {last}...", file=sys.stderr)
     model = AggregateModel(
-        priors=priors, draws=args.draws, tune=args.tune, entry_model=args.entry_model
+        priors=priors,
+        draws=args.draws,
+        tune=args.tune,
+        entry_model=args.entry_model,
+        exit_model=args.exit_model,
     ).fit(counts, seed=args.seed, progressbar=True)
     out: Path = args.out
     out.mkdir(parents=True, exist_ok=True)
@@ -321,6 +332,7 @@ def _fit_published(args: argparse.Namespace) -> int:
             "entry_year_sd",
             "entry_age_band_share",
             "log_exit_scale",
+            "log_exit_level",
             "entry_tilt",
             "move_tilt",
             "count_cv",
@@ -371,6 +383,7 @@ def _backtest(args: argparse.Namespace) -> int:
         tune=args.tune,
         seed=args.seed,
         entry_model=args.entry_model,
+        exit_model=args.exit_model,
     )
     from placecast.fit.priors import AggregatePriors
 

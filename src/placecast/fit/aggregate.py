@@ -43,6 +43,8 @@ from placecast.states import MONTHS_PER_YEAR, StateSpace
 _TAYLOR_TERMS = 8
 #: How entries move from year to year (see :class:`AggregateModel`).
 ENTRY_MODELS = ("random_walk", "trend")
+#: How the level of exit rates moves from year to year (see :class:`AggregateModel`).
+EXIT_MODELS = ("random_walk", "fixed")
 #: Relative propensity of each placement group by age band (under 1 ... 16-17), used only to join
 #: the two published margins of the stock; the shape of the Hackney calibration's joint table.
 _GROUP_AGE_PATTERN = np.array(
@@ -188,6 +190,11 @@ class AggregateModel:
         ``"random_walk"`` (default): the log of yearly entries is last year's plus a fitted
         drift and a shock, so a forecast starts from the latest level; ``"trend"``: shocks
         around a log-linear trend, so a forecast returns to the line.
+    exit_model
+        ``"random_walk"`` (default): one log multiplier on all exit rates (not on 18th
+        birthdays) moves from year to year as a random walk without drift, so a forecast starts
+        from the latest year's exit level and its uncertainty includes one more year's change;
+        ``"fixed"``: exit rates are the same in every year.
     sampler
         ``"nutpie"`` (default: nutpie's NUTS on the model compiled with JAX; a five-year fit
         took 14-35 s on 2 cores in a fresh process) or ``"pymc"`` (PyMC's NUTS on the C backend;
@@ -216,13 +223,15 @@ class AggregateModel:
     step_months: int = 3
     sampler: str = "nutpie"
     entry_model: str = "random_walk"
+    exit_model: str = "random_walk"
 
     def __post_init__(self) -> None:
-        if self.entry_model not in ENTRY_MODELS:
-            raise ConfigError(
-                f"AggregateModel.entry_model must be one of {', '.join(ENTRY_MODELS)}; "
-                f"got {self.entry_model!r}"
-            )
+        for name, allowed in (("entry_model", ENTRY_MODELS), ("exit_model", EXIT_MODELS)):
+            if getattr(self, name) not in allowed:
+                raise ConfigError(
+                    f"AggregateModel.{name} must be one of {', '.join(allowed)}; "
+                    f"got {getattr(self, name)!r}"
+                )
         if self.sampler not in SAMPLERS:
             raise ConfigError(
                 f"AggregateModel.sampler must be one of {', '.join(SAMPLERS)}; got {self.sampler!r}"
@@ -287,6 +296,8 @@ class AggregateModel:
             "entry_group": ["residential_semi_independent", "other"],
             "year": [int(y) for y in years],
             "later_year": [int(y) for y in years[1:]],
+            "flow_year": [int(y) for y in years[1:]],
+            "exit_shock_year": [int(y) for y in years[2:]],
         }
         into_group = st["group"]
         move_tilted = (into_group[None, :] == 1) & (into_group[:, None] != 1)  # (from, to)
@@ -340,15 +351,27 @@ class AggregateModel:
                 st["exit"] * pt.exp(exit_scale)[:, None, None],
                 dims=("age_band", "placement", "exit_reason"),
             )
+            # Exit level by year of flows (0 in the first): exit rates that year are exit_ times
+            # exp(level).
+            exit_level = pt.zeros(n_years)
+            if self.exit_model == "random_walk":
+                exit_sd = pm.LogNormal("exit_year_sd", np.log(pr.exit_year_sd), 0.5)
+                if n_years > 1:
+                    exit_z = pm.Normal("exit_year_z", 0.0, 1.0, dims="exit_shock_year")
+                    exit_level = pt.concatenate([pt.zeros(1), pt.cumsum(exit_sd * exit_z)])
+            pm.Deterministic("log_exit_level", exit_level, dims="flow_year")
 
-            # Generator by band over placements + exit reasons; per-step probabilities (B, P, K).
-            q_top = pt.concatenate([move, exit_], axis=2)  # (B, P, P + R)
-            leave = q_top.sum(axis=2)
-            q_top = q_top - leave[:, :, None] * pt.eye(P, P + R)[None]
-            q = pt.concatenate([q_top, pt.zeros((B, R, P + R))], axis=1)
+            # Generator by year and band over placements + exit reasons; per-step transition
+            # probabilities (years, B, P, K).
+            exit_by_year = exit_[None] * pt.exp(exit_level)[:, None, None, None]
+            move_by_year = pt.broadcast_to(move[None], (n_years, B, P, P))
+            q_top = pt.concatenate([move_by_year, exit_by_year], axis=3)  # (Y, B, P, P + R)
+            leave = q_top.sum(axis=3)
+            q_top = q_top - leave[..., None] * pt.eye(P, P + R)[None, None]
+            q = pt.concatenate([q_top, pt.zeros((n_years, B, R, P + R))], axis=2)
             per_year = MONTHS_PER_YEAR // step
-            probs = _expm(q / per_year)[:, :P, :]
-            probs_by_age = probs[band]  # (ages, P, K)
+            probs = _expm(q / per_year)[:, :, :P, :]
+            probs_by_age = probs[:, band]  # (Y, ages, P, K)
             entry_pattern = (age_share / width)[band][:, None] * mix[band]  # (ages, P)
 
             # Entries in step k (k = 1 is the first step after the starting stock; k <= 0 the
@@ -368,32 +391,35 @@ class AggregateModel:
             )
             starts_t = pt.stack([entering[year_of_step == y].sum() for y in range(n_years + 1)])
 
-            # One step: children move / leave, entries arrive, everyone ages one step (those
-            # past the last step of age 17 leave at 18). A scan keeps the graph one step long, so
-            # it compiles in seconds whatever the number of years.
-            def one_step(entering_k: Any, x: Any, probs_age: Any, pattern: Any) -> tuple[Any, Any]:
-                flows = x[:, :, None] * probs_age
-                new = flows[:, :, :P].sum(axis=1) + entering_k * pattern
-                left_k = flows[:, :, P:].sum() + new[-1].sum()  # exits + 18th birthdays
-                return pt.concatenate([pt.zeros((1, P)), new[:-1]], axis=0), left_k
+            # One year: in each step children move / leave, entries arrive and everyone ages
+            # one step (those past the last step of age 17 leave at 18). A scan over years keeps
+            # the graph one year long, so it compiles in seconds whatever the number of years.
+            def one_year(
+                entering_y: Any, probs_y: Any, x: Any, pattern: Any
+            ) -> tuple[Any, Any]:
+                left_y = pt.zeros(())
+                for k in range(per_year):
+                    flows = x[:, :, None] * probs_y
+                    new = flows[:, :, :P].sum(axis=1) + entering_y[k] * pattern
+                    left_y = left_y + flows[:, :, P:].sum() + new[-1].sum()  # exits + 18ths
+                    x = pt.concatenate([pt.zeros((1, P)), new[:-1]], axis=0)
+                return x, left_y
 
             first_step = int(np.flatnonzero(steps == 1)[0])
-            xs, left = pytensor.scan(
-                one_step,
-                sequences=[entering[first_step:]],
+            at_year_end, ceases_t = pytensor.scan(
+                one_year,
+                sequences=[entering[first_step:].reshape((n_years, per_year)), probs_by_age],
                 outputs_info=[pt.as_tensor_variable(x0), None],
-                non_sequences=[probs_by_age, entry_pattern],  # PyMC needs them passed in
+                non_sequences=[entry_pattern],  # PyMC needs it passed in
                 return_list=True,
                 return_updates=False,
-            )
-            at_year_end = xs[per_year - 1 :: per_year]  # (n_years, ages, P) at 31 March
+            )  # stock at 31 March (n_years, ages, P); leavers by year
             band_onehot = np.eye(B)[band]  # (ages, B)
             group_onehot = np.eye(3)[into_group]  # (P, 3)
             by_band = pt.tensordot(at_year_end, band_onehot, axes=[[1], [0]])  # (years, P, B)
             pm.Deterministic("expected_stock_at_end", by_band[-1], dims=("placement", "age_band"))
             stock_bands_t = by_band.sum(axis=1)  # (n_years, B), years first+1..last
             stock_groups_t = pt.dot(at_year_end.sum(axis=1), group_onehot)
-            ceases_t = left.reshape((n_years, per_year)).sum(axis=1)
 
             alpha = 1.0 / pt.sqr(count_cv)
             total_t = stock_bands_t.sum(axis=1)
@@ -452,7 +478,10 @@ class AggregateModel:
             "move_tilt",
             "count_cv",
             "share_concentration",
+            "exit_year_sd",
+            "exit_year_z",
         ]
+        names = [n for n in names if n in self.idata_.posterior]  # by entry and exit model
         return sampler_diagnostics(
             self.idata_, names, chains=self.chains, label=f"AggregateModel ({self.counts_.council})"
         )
@@ -474,6 +503,12 @@ class AggregateModel:
         level = np.exp(
             draws("log_entries_per_year") + growth * (self.last_year_ - self.first_year_) + shock
         )
+        # Exit rates at the last year's level, with a fresh year's change (random walk).
+        exit_rate = draws("exit_rate_per_year")
+        if self.exit_model == "random_walk":
+            exit_shock = rng.standard_normal(growth.size) * draws("exit_year_sd")
+            exit_level = draws("log_exit_level")[:, -1] + exit_shock
+            exit_rate = exit_rate * np.exp(exit_level)[:, None, None, None]
         return Rates.build(
             self.priors.structure.space,
             entries_per_year=level,
@@ -481,7 +516,7 @@ class AggregateModel:
             entry_age_band_share=draws("entry_age_band_share"),
             entry_placement_share=draws("entry_placement_share"),
             move_rate_per_year=draws("move_rate_per_year"),
-            exit_rate_per_year=draws("exit_rate_per_year"),
+            exit_rate_per_year=exit_rate,
         )
 
     def _fitted(self) -> pd.DataFrame:
