@@ -132,6 +132,8 @@ def test_bad_inputs_get_clear_errors(hackney_counts):
         AggregateModel(step_months=5)
     with pytest.raises(pc.ConfigError, match="entry_model must be one of random_walk, trend"):
         AggregateModel(entry_model="linear")
+    with pytest.raises(pc.ConfigError, match="exit_model must be one of random_walk, fixed"):
+        AggregateModel(exit_model="trend")
     with pytest.raises(pc.ConfigError, match="sampler must be one of pymc, nutpie"):
         AggregateModel(sampler="stan")
     with pytest.raises(pc.ConfigError, match="fostering_split must be shares summing to 1"):
@@ -153,6 +155,52 @@ def test_random_walk_forecast_starts_from_the_latest_level(hackney_counts):
     last = starts[-1]
     assert level["random_walk"] == pytest.approx(last, rel=0.15)  # 310 of 343 seen (shrunk)
     assert level["trend"] < level["random_walk"] - 0.05 * last  # 265-275 seen
+
+
+def test_exit_random_walk_at_zero_is_the_fixed_model(hackney_counts):
+    """With no year-to-year change (shocks at zero) the random-walk exit model's expectations
+    are the fixed model's, year by year."""
+    got = {}
+    for exit_model in ("random_walk", "fixed"):
+        model = AggregateModel(exit_model=exit_model).build(hackney_counts)
+        point = model.initial_point()
+        point["log_entries_per_year"] = np.log(180.0)
+        got[exit_model] = _expected_at(model, point)
+    assert "exit_year_z" in AggregateModel().build(hackney_counts).named_vars
+    for name, value in got["fixed"].items():
+        np.testing.assert_allclose(got["random_walk"][name], value, rtol=1e-12)
+
+
+def test_exit_level_changes_move_ceases_in_that_year_only(hackney_counts):
+    """A lower exit level in the second year lowers that year's ceases (by less than the
+    change: 18th birthdays do not move with it) and leaves the first year alone."""
+    model = AggregateModel().build(hackney_counts)
+    point = model.initial_point()
+    base = _expected_at(model, point)
+    point["exit_year_z"] = np.array([np.log(0.8) / 0.1])  # level log(0.8) at sd 0.1
+    point["exit_year_sd_log__"] = np.array(np.log(0.1))
+    low = _expected_at(model, point)
+    assert low["expected_ceases"][0] == pytest.approx(base["expected_ceases"][0], rel=1e-12)
+    ratio = low["expected_ceases"][1] / base["expected_ceases"][1]
+    assert 0.8 < ratio < 0.97
+    assert low["expected_children_in_care"][1] > base["expected_children_in_care"][1]
+
+
+def test_exit_random_walk_forecast_starts_from_the_latest_level(hackney_counts):
+    """Ceases fall by a third in the last fitted year while the stock holds. The random-walk exit
+    model carries the lower exit level into the forecast's rates; the fixed model averages it
+    over the years."""
+    ceases = hackney_counts.ceases.copy()
+    ceases[-1] = round(ceases[-1] * 0.67)
+    counts = replace(hackney_counts, ceases=ceases)
+    exit_rate = {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # short chains; only the level matters
+        for exit_model in ("random_walk", "fixed"):
+            fit = AggregateModel(draws=200, tune=300, exit_model=exit_model).fit(counts, seed=4)
+            rates = fit.rates_.data["exit_rate_per_year"].sum("exit_reason")
+            exit_rate[exit_model] = float(rates.median("draw").mean())
+    assert exit_rate["random_walk"] < 0.9 * exit_rate["fixed"]
 
 
 def _synthetic_counts(truth: pc.Rates, stock: pc.InitialStock, years: int, seed: int):
