@@ -11,8 +11,9 @@ are observed with count noise:
 
 The model starts from the published stock at 31 March of the first year (its age bands and
 placement groups joined by iterative proportional fitting) and runs in steps of a quarter (or a
-month, as the engine) to the last year, one step of a PyTensor ``scan``. Rates are a fixed
-structure times a few fitted multipliers (see :mod:`placecast.fit.priors`). Transition
+month, as the engine) to the last year, one year of steps per iteration of a PyTensor ``scan``.
+Rates are a fixed structure times a few fitted multipliers (see :mod:`placecast.fit.priors`),
+and by default the level of all exit rates may change from year to year. Transition
 probabilities over a step are ``expm(Q * step)`` as in the engine, here by a Taylor series (rates
 over one step are small, so 8 terms are exact to about 1e-10). The posterior becomes a
 :class:`~placecast.rates.Rates` with one set per draw, for forecasting from 31 March of the last
@@ -346,7 +347,7 @@ class AggregateModel:
                 st["move"] * pt.where(move_tilted, pt.exp(move_tilt), 1.0)[None],
                 dims=("age_band", "from_placement", "to_placement"),
             )
-            exit_ = pm.Deterministic(
+            exit_ = pm.Deterministic(  # in the first year of flows; later: log_exit_level
                 "exit_rate_per_year",
                 st["exit"] * pt.exp(exit_scale)[:, None, None],
                 dims=("age_band", "placement", "exit_reason"),
@@ -394,9 +395,7 @@ class AggregateModel:
             # One year: in each step children move / leave, entries arrive and everyone ages
             # one step (those past the last step of age 17 leave at 18). A scan over years keeps
             # the graph one year long, so it compiles in seconds whatever the number of years.
-            def one_year(
-                entering_y: Any, probs_y: Any, x: Any, pattern: Any
-            ) -> tuple[Any, Any]:
+            def one_year(entering_y: Any, probs_y: Any, x: Any, pattern: Any) -> tuple[Any, Any]:
                 left_y = pt.zeros(())
                 for k in range(per_year):
                     flows = x[:, :, None] * probs_y
