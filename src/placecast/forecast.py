@@ -147,7 +147,7 @@ class Forecast:
         frame = interval_summary(self.overspend, probability_above_zero=True)
         frame = frame.rename(columns={"probability_above_zero": "probability_of_overspend"})
         budget = self.inputs.budget.as_dataarray(frame.index.values).to_series()
-        frame.insert(0, "budget", budget.reindex(frame.index).values)
+        frame.insert(0, "budget", budget.reindex(frame.index).to_numpy())
         return frame
 
 
@@ -242,7 +242,7 @@ def placeholder_inputs(
     from placecast.data.hackney import COSTS, SUPPLY
 
     space = initial.space
-    in_house = float(initial.by_band().loc[space.capacity_placement].sum())
+    in_house = float(initial.by_band().loc[[space.capacity_placement]].to_numpy().sum())
     usable = SUPPLY.places_per_household * (1.0 - SUPPLY.unusable_place_share)
     households = max(in_house / usable, 1.0)
     supply = CarerSupply(

@@ -116,7 +116,8 @@ class SSDA903:
             {"item": "episodes merged across yearly returns", "count": self.merged_duplicates},
         ]
         if len(self.issues):
-            for (action, problem), n in self.issues.groupby(["action", "problem"]).size().items():
+            by_problem = self.issues.groupby(["action", "problem"]).size()
+            for (action, problem), n in zip(by_problem.index.tolist(), by_problem, strict=True):
                 rows.append({"item": f"{action}: {problem}", "count": int(n)})
         return pd.DataFrame(rows)
 
@@ -487,7 +488,7 @@ def episode_flows(
         shape = tuple(len(coords[d]) for d in dims)
         counts = np.zeros(shape)
         if len(keys):
-            idx = tuple(pd.Index(coords[d]).get_indexer(keys[d].to_numpy()) for d in dims)
+            idx = tuple(pd.Index(list(coords[d])).get_indexer(pd.Index(keys[d])) for d in dims)
             for d, i in zip(dims, idx, strict=True):
                 if (i < 0).any():  # never count an unknown label into another cell
                     unknown = sorted(set(keys[d].to_numpy()[i < 0].tolist()))
@@ -559,11 +560,12 @@ def episode_flows(
     )
     # Exposure: each episode's time in the window before the 18th birthday, split by age band
     # and financial year (loops over bands and years, vectorised over episodes).
-    lo = ep["start"].clip(lower=start)
-    hi = ep["end"].fillna(end).clip(upper=end)
+    # (pandas-stubs list no Timestamp bounds for Series.clip; pandas accepts them.)
+    lo = ep["start"].clip(lower=start)  # type: ignore[call-overload]
+    hi = ep["end"].fillna(end).clip(upper=end)  # type: ignore[call-overload]
     hi = hi.where(hi < eighteen, eighteen)
     exposure = np.zeros((len(years), len(bands), space.n_placements))
-    p_idx = pd.Index(space.placement_names).get_indexer(ep["placement"])
+    p_idx = pd.Index(space.placement_names).get_indexer(pd.Index(ep["placement"]))
     for b in range(len(bands)):
         band_lo, band_hi = birthdays[b], birthdays[b + 1]
         first = pd.concat([lo, band_lo], axis=1).max(axis=1)
@@ -623,7 +625,7 @@ def stock_at(data: SSDA903, space: StateSpace, date: str) -> InitialStock:
     np.add.at(
         counts,
         (
-            pd.Index(space.placement_names).get_indexer(ep["placement"]),
+            pd.Index(space.placement_names).get_indexer(pd.Index(ep["placement"])),
             np.clip(months.to_numpy(), 0, N_AGE_MONTHS - 1),
         ),
         1,

@@ -88,20 +88,22 @@ def sampler_diagnostics(
     """
     summary = az.summary(idata, var_names=list(var_names), kind="diagnostics")
     divergences = int(idata["sample_stats"]["diverging"].sum())
+    max_r_hat = float(summary["r_hat"].max())
+    min_ess_bulk = float(summary["ess_bulk"].min())
     worst = pd.DataFrame(
         {
-            "max_r_hat": [float(summary["r_hat"].max())],
-            "min_ess_bulk": [float(summary["ess_bulk"].min())],
+            "max_r_hat": [max_r_hat],
+            "min_ess_bulk": [min_ess_bulk],
             "min_ess_tail": [float(summary["ess_tail"].min())],
             "divergences": [divergences],
             "draws": [int(idata["posterior"].sizes["chain"] * idata["posterior"].sizes["draw"])],
         }
     )
     problems = []
-    if worst.loc[0, "max_r_hat"] > 1.01:
-        problems.append(f"R-hat up to {worst.loc[0, 'max_r_hat']:.3f} (> 1.01)")
-    if worst.loc[0, "min_ess_bulk"] < 100 * chains:
-        problems.append(f"bulk ESS down to {worst.loc[0, 'min_ess_bulk']:.0f}")
+    if max_r_hat > 1.01:
+        problems.append(f"R-hat up to {max_r_hat:.3f} (> 1.01)")
+    if min_ess_bulk < 100 * chains:
+        problems.append(f"bulk ESS down to {min_ess_bulk:.0f}")
     if divergences:
         problems.append(f"{divergences} divergent transitions")
     if problems:

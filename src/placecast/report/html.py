@@ -71,7 +71,8 @@ def write_html(cmp: Comparison, path: str | Path) -> Path:
     rows = []
     for fc in cmp.forecasts:
         over = fc.overspend_summary()
-        for fy, r in over.iterrows():
+        for year, r in over.iterrows():
+            fy = int(str(year))
             cost = fc.total_cost.sel(financial_year=fy)
             rows.append(
                 {

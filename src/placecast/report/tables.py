@@ -36,7 +36,8 @@ def comparison_text(cmp: Comparison) -> str:
     for fc in cmp.forecasts:
         over = fc.overspend_summary()
         cost = fc.total_cost
-        for fy, r in over.iterrows():
+        for year, r in over.iterrows():
+            fy = int(str(year))
             c = cost.sel(financial_year=fy)
             rows.append(
                 {
