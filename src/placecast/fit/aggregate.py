@@ -198,8 +198,9 @@ class AggregateModel:
         ``"fixed"``: exit rates are the same in every year.
     sampler
         ``"nutpie"`` (default: nutpie's NUTS on the model compiled with JAX; a five-year fit
-        took 14-35 s on 2 cores in a fresh process) or ``"pymc"`` (PyMC's NUTS on the C backend;
-        about 150 s on a fresh machine, mostly compiling).
+        took 14-35 s, or 34-94 s on a slower machine, on 2 cores in a fresh process) or
+        ``"pymc"`` (PyMC's NUTS on the C backend; about 150 s on a fresh machine, mostly
+        compiling).
 
     Attributes
     ----------
