@@ -399,9 +399,9 @@ class AggregateModel:
             def one_year(entering_y: Any, probs_y: Any, x: Any, pattern: Any) -> tuple[Any, Any]:
                 left_y = pt.zeros(())
                 for k in range(per_year):
-                    flows = x[:, :, None] * probs_y
-                    new = flows[:, :, :P].sum(axis=1) + entering_y[k] * pattern
-                    left_y = left_y + flows[:, :, P:].sum() + new[-1].sum()  # exits + 18ths
+                    after = pt.matmul(x[:, None, :], probs_y)[:, 0, :]  # (ages, K)
+                    new = after[:, :P] + entering_y[k] * pattern
+                    left_y = left_y + after[:, P:].sum() + new[-1].sum()  # exits + 18ths
                     x = pt.concatenate([pt.zeros((1, P)), new[:-1]], axis=0)
                 return x, left_y
 
