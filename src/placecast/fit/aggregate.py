@@ -198,7 +198,7 @@ class AggregateModel:
         ``"fixed"``: exit rates are the same in every year.
     sampler
         ``"nutpie"`` (default: nutpie's NUTS on the model compiled with JAX; a five-year fit
-        took 14-35 s, or 34-94 s on a slower machine, on 2 cores in a fresh process) or
+        took 14-35 s, or 32-78 s on a slower machine, on 2 cores in a fresh process) or
         ``"pymc"`` (PyMC's NUTS on the C backend; about 150 s on a fresh machine, mostly
         compiling).
 
