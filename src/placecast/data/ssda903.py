@@ -116,8 +116,8 @@ class SSDA903:
             {"item": "episodes merged across yearly returns", "count": self.merged_duplicates},
         ]
         if len(self.issues):
-            by_problem = self.issues.groupby(["action", "problem"]).size()
-            for (action, problem), n in zip(by_problem.index.tolist(), by_problem, strict=True):
+            by_problem = self.issues.groupby(["action", "problem"]).size().reset_index(name="n")
+            for action, problem, n in by_problem.itertuples(index=False):
                 rows.append({"item": f"{action}: {problem}", "count": int(n)})
         return pd.DataFrame(rows)
 

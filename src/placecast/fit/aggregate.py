@@ -228,16 +228,16 @@ class AggregateModel:
     exit_model: str = "random_walk"
 
     def __post_init__(self) -> None:
-        for name, allowed in (("entry_model", ENTRY_MODELS), ("exit_model", EXIT_MODELS)):
+        for name, allowed in (
+            ("entry_model", ENTRY_MODELS),
+            ("exit_model", EXIT_MODELS),
+            ("sampler", SAMPLERS),
+        ):
             if getattr(self, name) not in allowed:
                 raise ConfigError(
                     f"AggregateModel.{name} must be one of {', '.join(allowed)}; "
                     f"got {getattr(self, name)!r}"
                 )
-        if self.sampler not in SAMPLERS:
-            raise ConfigError(
-                f"AggregateModel.sampler must be one of {', '.join(SAMPLERS)}; got {self.sampler!r}"
-            )
         if self.step_months not in (1, 2, 3, 4, 6, 12):
             raise ConfigError("AggregateModel.step_months must divide 12 (1, 2, 3, 4, 6 or 12)")
 
