@@ -89,7 +89,10 @@ def test_fitted_model_is_the_engines_mean_field_model(hackney_counts, step, tole
         exits = float(ex["exits"].isel(path=0, month=slice(month - 11, month + 1)).sum())
         assert got["expected_ceases"][year] == pytest.approx(exits, rel=2 * tolerance)
         entries = float(ex["entries"].isel(path=0, month=slice(month - 11, month + 1)).sum())
-        assert got["expected_starts"][year + 1] == pytest.approx(entries, rel=1e-9)
+        # Published starts are the counted share of those who join (prior mean 0.98 here).
+        counted = float(point["starts_counted_share"])
+        assert counted == fitter.priors.starts_counted_share
+        assert got["expected_starts"][year + 1] == pytest.approx(counted * entries, rel=1e-9)
 
 
 def test_published_stock_keeps_the_margins(hackney_counts):
@@ -186,6 +189,25 @@ def test_exit_level_changes_move_ceases_in_that_year_only(hackney_counts):
     assert low["expected_children_in_care"][1] > base["expected_children_in_care"][1]
 
 
+def test_exit_drift_moves_every_later_year(hackney_counts):
+    """With a drift and no shocks the exit level falls by the drift each year of flows."""
+    model = AggregateModel().build(hackney_counts)
+    point = model.initial_point()
+    point["exit_drift"] = np.array(np.log(0.9))
+    level = model.compile_fn(
+        model.replace_rvs_by_values([model["log_exit_level"]])[0],
+        inputs=model.value_vars,
+        point_fn=True,
+        on_unused_input="ignore",
+    )(point)
+    n = len(model.coords["flow_year"])
+    np.testing.assert_allclose(level, np.log(0.9) * np.arange(n), rtol=1e-12)
+    ceases = _expected_at(model, point)["expected_ceases"]
+    base = _expected_at(model, model.initial_point())["expected_ceases"]
+    assert ceases[0] == pytest.approx(base[0], rel=1e-12)
+    assert np.all(np.diff(ceases[1:] / base[1:]) < 0)  # lower and lower against no drift
+
+
 def test_exit_random_walk_forecast_starts_from_the_latest_level(hackney_counts):
     """In the last fitted year 30% fewer children leave and stay in care instead. The
     random-walk exit model carries a lower exit level into the forecast's rates (shrunk by its
@@ -210,7 +232,15 @@ def test_exit_random_walk_forecast_starts_from_the_latest_level(hackney_counts):
             rates = fit.rates_.data["exit_rate_per_year"].sum("exit_reason")
             exit_rate[exit_model] = float(rates.median("draw").mean())
             if exit_model == "random_walk":
-                level = fit.idata_.posterior["log_exit_level"].mean(("chain", "draw")).values
+                post = fit.idata_.posterior
+                level = post["log_exit_level"].mean(("chain", "draw")).values
+                # Later forecast years follow each draw's drift.
+                np.testing.assert_allclose(
+                    fit.rates_.data["exit_change_per_year"].values,
+                    np.exp(post["exit_drift"].stack(s=("chain", "draw")).values) - 1,
+                )
+            else:
+                assert not fit.rates_.exits_change
     assert level[0] == 0.0 and level[-1] < -0.05  # -0.094 seen
     assert exit_rate["random_walk"] < 0.95 * exit_rate["fixed"]  # 0.50 against 0.56 seen
 

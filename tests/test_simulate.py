@@ -60,6 +60,38 @@ def test_pure_exits_match_exponential_decay(space):
     )
 
 
+def test_exit_rates_change_year_by_year(space):
+    # Exit rate 0.5 a year in the first forecast year, then 20% lower each year: known decay.
+    initial = stock(space, ("ifa", 60, 1000))
+    base = make_rates(space, exit_rate=0.5)
+    rates = pc.Rates.build(
+        space,
+        **{name: base.data[name] for name in pc.rates.RATE_DIMS if name != "exit_change_per_year"},
+        exit_change_per_year=-0.2,
+    )
+    e = pc.expected(initial, rates, no_capacity_limit(), months=30)
+    t = np.arange(31)
+    # Cumulative hazard: 0.5 per year in year 0, 0.4 in year 1, 0.32 in year 2.
+    hazard = np.select(
+        [t <= 12, t <= 24], [0.5 * t / 12, 0.5 + 0.4 * (t - 12) / 12], 0.9 + 0.32 * (t - 24) / 12
+    )
+    np.testing.assert_allclose(
+        e["children"].sum(("placement", "age_band")).values[0], 1000 * np.exp(-hazard), rtol=1e-10
+    )
+    # The simulated mean agrees, and no change at all is the constant model.
+    ds = pc.simulate(initial, rates, no_capacity_limit(), months=30, paths=400, seed=3)
+    total = ds["children"].sum(("placement", "age_band")).mean("path").values
+    p = np.exp(-hazard)
+    assert np.all(np.abs(total - 1000 * p) <= 4 * np.sqrt(1000 * p * (1 - p) / 400) + 1e-9)
+    assert rates.exits_change and not base.exits_change
+    with pytest.raises(pc.ConfigError, match="exit_change_per_year must be > -1"):
+        pc.Rates.build(
+            space,
+            **{n: base.data[n] for n in pc.rates.RATE_DIMS if n != "exit_change_per_year"},
+            exit_change_per_year=-1.0,
+        )
+
+
 def test_eighteenth_birthday_is_an_exact_exit(space):
     initial = stock(
         space,

@@ -156,7 +156,8 @@ def forecast_published(
 ) -> pd.DataFrame:
     """Simulate the published measures for ``horizon`` years after the model's last year.
 
-    Each path runs the engine on one posterior draw of the rates; its values are then multiplied by
+    Each path runs the engine on one posterior draw of the rates (its entries times the draw's
+    ``starts_counted_share`` are the published starts); its values are then multiplied by
     a gamma factor with mean 1 and the draw's ``count_cv`` (the fit's measure of how far published
     counts stray from the model), so intervals cover what will be *published*, not only the
     model's own randomness. Returns one row per (measure, year) with the forecast mean and the
@@ -173,8 +174,10 @@ def forecast_published(
         seed=seed,
         start=f"{last}-03",
     )
-    cv = model.idata_.posterior["count_cv"].stack(sample=("chain", "draw")).values
-    shape = 1.0 / np.square(cv[np.asarray(out["draw"])])
+    post = model.idata_.posterior.stack(sample=("chain", "draw"))
+    draw = np.asarray(out["draw"])
+    shape = 1.0 / np.square(post["count_cv"].values[draw])
+    counted = post["starts_counted_share"].values[draw]  # published starts per joiner
     rng = np.random.default_rng(seed)
     group_of = {p: g for g, members in PLACEMENT_GROUPS.items() for p in members}
     children = out["children"].sum("age_band")
@@ -191,7 +194,7 @@ def forecast_published(
             "residential_semi_independent": by_group.sel(
                 placement="residential_semi_independent"
             ).isel(month=end),
-            "starts": out["entries"].isel(month=months).sum(("month", "placement")),
+            "starts": out["entries"].isel(month=months).sum(("month", "placement")) * counted,
             "ceases": out["exits"].isel(month=months).sum(("month", "placement", "exit_reason")),
         }
         for measure, values in sims.items():

@@ -27,11 +27,16 @@ _SHARE_TOL = 1e-6
 RATE_DIMS: dict[str, tuple[str, ...]] = {
     "entries_per_year": (),
     "entry_growth_per_year": (),
+    "exit_change_per_year": (),
     "entry_age_band_share": ("age_band",),
     "entry_placement_share": ("age_band", "placement"),
     "move_rate_per_year": ("age_band", "from_placement", "to_placement"),
     "exit_rate_per_year": ("age_band", "placement", "exit_reason"),
 }
+
+
+#: Relative yearly changes: may be negative (but > -1).
+_CHANGES = ("entry_growth_per_year", "exit_change_per_year")
 
 
 def _coords(space: StateSpace) -> dict[str, tuple[str, ...]]:
@@ -98,8 +103,10 @@ class Rates:
     data
         ``xarray.Dataset`` with variables ``entries_per_year`` (draw),
         ``entry_growth_per_year`` (draw; relative change of the entry intensity per year),
-        ``entry_age_band_share`` (draw, age_band), ``entry_placement_share``
-        (draw, age_band, placement), ``move_rate_per_year``
+        ``exit_change_per_year`` (draw; relative change of all exit rates from one forecast year
+        to the next - the engine's year k from the stock date uses ``exit_rate_per_year`` times
+        ``(1 + exit_change_per_year) ** k``), ``entry_age_band_share`` (draw, age_band),
+        ``entry_placement_share`` (draw, age_band, placement), ``move_rate_per_year``
         (draw, age_band, from_placement, to_placement) and ``exit_rate_per_year``
         (draw, age_band, placement, exit_reason). Rates are events per child-year.
     """
@@ -118,6 +125,7 @@ class Rates:
         move_rate_per_year: Any,
         exit_rate_per_year: Any,
         entry_growth_per_year: Any = 0.0,
+        exit_change_per_year: Any = 0.0,
     ) -> Rates:
         """Validate array-likes (or DataArrays) and assemble a :class:`Rates`.
 
@@ -146,6 +154,7 @@ class Rates:
         raw = {
             "entries_per_year": entries_per_year,
             "entry_growth_per_year": entry_growth_per_year,
+            "exit_change_per_year": exit_change_per_year,
             "entry_age_band_share": entry_age_band_share,
             "entry_placement_share": entry_placement_share,
             "move_rate_per_year": move_rate_per_year,
@@ -171,16 +180,16 @@ class Rates:
             bad = ~np.isfinite(da.values)
             if bad.any():
                 raise ConfigError(f"Rates.{name}[{_where(da, bad)}] is not finite")
-            if name != "entry_growth_per_year":
+            if name not in _CHANGES:
                 bad = da.values < 0
                 if bad.any():
                     raise ConfigError(
                         f"Rates.{name}[{_where(da, bad)}] is negative; rates and shares must be"
                         " >= 0"
                     )
-        growth = ds["entry_growth_per_year"]
-        if (growth.values <= -1).any():
-            raise ConfigError("Rates.entry_growth_per_year must be > -1 (a fall of under 100%)")
+        for name in _CHANGES:
+            if (ds[name].values <= -1).any():
+                raise ConfigError(f"Rates.{name} must be > -1 (a fall of under 100%)")
         for name, dim in (
             ("entry_age_band_share", "age_band"),
             ("entry_placement_share", "placement"),
@@ -224,6 +233,19 @@ class Rates:
         """Rates restricted to some draws (renumbered 0..n-1)."""
         ds = self.data.isel(draw=np.asarray(draws))
         return Rates(self.space, ds.assign_coords(draw=np.arange(ds.sizes["draw"])))
+
+    def in_year(self, k: int) -> Rates:
+        """The rates of forecast year ``k`` (0 = the first year after the stock date): exit rates
+        times ``(1 + exit_change_per_year) ** k``; the entry intensity's growth is monthly and
+        stays in ``entry_growth_per_year``."""
+        factor = (1.0 + self.data["exit_change_per_year"]) ** k
+        ds = self.data.assign(exit_rate_per_year=self.data["exit_rate_per_year"] * factor)
+        return Rates(self.space, ds)
+
+    @property
+    def exits_change(self) -> bool:
+        """Whether exit rates change from one forecast year to the next in any draw."""
+        return bool((self.data["exit_change_per_year"].values != 0).any())
 
     def generator(self) -> np.ndarray:
         """Generator matrices, shape (draw, age_band, K, K) with K = placements + exit reasons.

@@ -112,7 +112,8 @@ def load_inputs(folder: str | Path) -> CouncilInputs:
             name=meta["name"],
             space=space,
             initial=InitialStock(space, np.asarray(ds["initial_counts"].values)),
-            rates=Rates.build(space, **{name: ds[name] for name in RATE_DIMS}),
+            # Inputs saved before exit_change_per_year existed: exit rates held constant.
+            rates=Rates.build(space, **{name: ds[name] for name in RATE_DIMS if name in ds}),
             supply=CarerSupply(**meta["supply"]),
             costs=UnitCosts(**meta["costs"]),
             budget=Budget({int(k): v for k, v in meta["budget"].items()}),

@@ -518,7 +518,7 @@ def _step_expected(
 
 def _run_batch(
     initial: InitialStock,
-    regimes: list[tuple[Rates, np.ndarray]],
+    regimes: list[list[tuple[Rates, np.ndarray]]],
     places: np.ndarray,
     drivers: Drivers,
     draw: np.ndarray,
@@ -526,12 +526,12 @@ def _run_batch(
 ) -> dict[str, np.ndarray]:
     """Simulate children for a batch of paths (the mean-field model when ``seed`` is None).
 
-    ``regimes`` holds (rates, monthly probabilities) for the council's rates and, if the drivers
-    have lever rates, for those (used from ``drivers.lever_from_month``). ``places`` holds the
-    usable in-house places of each path, shape (S, T + 1).
+    ``regimes`` holds (rates, monthly probabilities) by forecast year for the council's rates
+    and, if the drivers have lever rates, for those (used from ``drivers.lever_from_month``).
+    ``places`` holds the usable in-house places of each path, shape (S, T + 1).
     """
-    space = regimes[0][0].space
-    batches = [_Batch.gather(rates, probs, draw) for rates, probs in regimes]
+    space = regimes[0][0][0].space
+    batches = [[_Batch.gather(rates, probs, draw) for rates, probs in years] for years in regimes]
     S, P, B, T = draw.size, space.n_placements, space.n_bands, drivers.months
     count = np.int32 if seed is not None else float
     out = {
@@ -562,7 +562,8 @@ def _run_batch(
         rngs = None
     for t in range(1, T + 1):
         multiplier = float(drivers.entry_multiplier[t - 1])
-        batch = batches[-1] if t >= drivers.lever_from_month else batches[0]
+        by_year = batches[-1] if t >= drivers.lever_from_month else batches[0]
+        batch = by_year[min((t - 1) // MONTHS_PER_YEAR, len(by_year) - 1)]
         if rngs is not None:
             res = _step_sampled(n, places[:, t], batch, t, multiplier, *rngs)
         else:
@@ -654,15 +655,21 @@ def _to_dataset(
     return ds
 
 
-def _regimes(rates: Rates, drivers: Drivers) -> list[tuple[Rates, np.ndarray]]:
-    """The council's rates and any lever rates, each with its monthly probabilities."""
+def _regimes(rates: Rates, drivers: Drivers) -> list[list[tuple[Rates, np.ndarray]]]:
+    """The council's rates and any lever rates, each with its monthly probabilities by forecast
+    year (one year when exit rates do not change from year to year)."""
     sets = [rates] if drivers.lever_rates is None else [rates, drivers.lever_rates]
     for other in sets[1:]:
         if other.space != rates.space or other.n_draws != rates.n_draws:
             raise ConfigError(
                 "Drivers.lever_rates must share the state space and draws of the rates"
             )
-    return [(r, r.monthly_probabilities()) for r in sets]
+    years = -(-drivers.months // MONTHS_PER_YEAR)
+    out = []
+    for r in sets:
+        by_year = [r.in_year(k) for k in range(years if r.exits_change else 1)]
+        out.append([(y, y.monthly_probabilities()) for y in by_year])
+    return out
 
 
 def _check_inputs(initial: InitialStock, rates: Rates) -> None:

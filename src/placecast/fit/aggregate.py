@@ -193,9 +193,11 @@ class AggregateModel:
         around a log-linear trend, so a forecast returns to the line.
     exit_model
         ``"random_walk"`` (default): one log multiplier on all exit rates (not on 18th
-        birthdays) moves from year to year as a random walk without drift, so a forecast starts
-        from the latest year's exit level and its uncertainty includes one more year's change;
-        ``"fixed"``: exit rates are the same in every year.
+        birthdays) moves from year to year as a random walk with a drift (prior: England's, with
+        :meth:`AggregatePriors.national`), so a forecast starts from the latest year's exit level
+        plus a year's drift, its uncertainty includes one more year's change, and later forecast
+        years follow the drift (``Rates.exit_change_per_year``); ``"fixed"``: exit rates are the
+        same in every year.
     sampler
         ``"nutpie"`` (default: nutpie's NUTS on the model compiled with JAX; a five-year fit
         took 14-35 s, or 32-78 s on a slower machine, on 2 cores in a fresh process) or
@@ -334,6 +336,11 @@ class AggregateModel:
             )
             move_tilt = pm.Normal("move_tilt", pr.move_tilt_mean, pr.move_tilt_sd)
             count_cv = pm.LogNormal("count_cv", np.log(pr.count_cv), 0.7)
+            # Published starts are a share of the children who join the stock (DfE's stock
+            # grows by more than starts minus ceases; see AggregatePriors).
+            counted = pm.Normal(
+                "starts_counted_share", pr.starts_counted_share, pr.starts_counted_share_sd
+            )
             concentration = pm.LogNormal("share_concentration", np.log(pr.share_concentration), 1.0)
 
             tilt_of_group = pt.concatenate([pt.zeros(1), entry_tilt])[into_group]  # (P,)
@@ -358,9 +365,12 @@ class AggregateModel:
             exit_level = pt.zeros(n_years)
             if self.exit_model == "random_walk":
                 exit_sd = pm.LogNormal("exit_year_sd", np.log(pr.exit_year_sd), 0.5)
+                # With one year of flows the drift is its prior (e.g. England's) - which the
+                # forecast then follows.
+                drift = pm.Normal("exit_drift", pr.exit_drift_mean, pr.exit_drift_sd)
                 if n_years > 1:
                     exit_z = pm.Normal("exit_year_z", 0.0, 1.0, dims="exit_shock_year")
-                    exit_level = pt.concatenate([pt.zeros(1), pt.cumsum(exit_sd * exit_z)])
+                    exit_level = pt.concatenate([pt.zeros(1), pt.cumsum(drift + exit_sd * exit_z)])
             pm.Deterministic("log_exit_level", exit_level, dims="flow_year")
 
             # Generator by year and band over placements + exit reasons; per-step transition
@@ -391,7 +401,8 @@ class AggregateModel:
                 * within
                 / MONTHS_PER_YEAR
             )
-            starts_t = pt.stack([entering[year_of_step == y].sum() for y in range(n_years + 1)])
+            joined_t = pt.stack([entering[year_of_step == y].sum() for y in range(n_years + 1)])
+            starts_t = counted * joined_t
 
             # One year: in each step children move / leave, entries arrive and everyone ages
             # one step (those past the last step of age 17 leave at 18). A scan over years keeps
@@ -477,8 +488,10 @@ class AggregateModel:
             "entry_tilt",
             "move_tilt",
             "count_cv",
+            "starts_counted_share",
             "share_concentration",
             "exit_year_sd",
+            "exit_drift",
             "exit_year_z",
         ]
         names = [n for n in names if n in self.idata_.posterior]  # by entry and exit model
@@ -503,12 +516,16 @@ class AggregateModel:
         level = np.exp(
             draws("log_entries_per_year") + growth * (self.last_year_ - self.first_year_) + shock
         )
-        # Exit rates at the last year's level, with a fresh year's change (random walk).
+        # Exit rates in the first forecast year: the last year's level plus a year's drift and a
+        # fresh change (random walk); later years follow the drift.
         exit_rate = draws("exit_rate_per_year")
+        exit_change = np.zeros(growth.size)
         if self.exit_model == "random_walk":
+            drift = draws("exit_drift")
             exit_shock = rng.standard_normal(growth.size) * draws("exit_year_sd")
-            exit_level = draws("log_exit_level")[:, -1] + exit_shock
+            exit_level = draws("log_exit_level")[:, -1] + drift + exit_shock
             exit_rate = exit_rate * np.exp(exit_level)[:, None, None, None]
+            exit_change = np.exp(drift) - 1.0
         return Rates.build(
             self.priors.structure.space,
             entries_per_year=level,
@@ -517,6 +534,7 @@ class AggregateModel:
             entry_placement_share=draws("entry_placement_share"),
             move_rate_per_year=draws("move_rate_per_year"),
             exit_rate_per_year=exit_rate,
+            exit_change_per_year=exit_change,
         )
 
     def _fitted(self) -> pd.DataFrame:

@@ -7,7 +7,8 @@ children of each age are first placed - and estimates a handful of scale factors
 
 * the entry level, its yearly growth and year-to-year variation;
 * the age mix of entrants;
-* one exit-rate multiplier per age band, and (by default) a year-to-year change of all of them;
+* one exit-rate multiplier per age band, and (by default) a year-to-year change of all of them
+  with a drift;
 * two entry tilts (towards residential / semi-independent, towards "other" placements) and one
   move tilt (fostering or other into residential / semi-independent).
 
@@ -70,6 +71,19 @@ class AggregatePriors:
         councils the change in ceases per child in care from 2015/16 to 2016/17 varied with a
         variance of 0.023 on the log scale, of which about 0.013 is Poisson noise of the counts
         (DfE tables), leaving a sd of about 0.1; England's own changed by +0.5% and -3.7%.
+    exit_drift_mean, exit_drift_sd
+        Prior mean and sd of the yearly drift of that level (random-walk exit model): the
+        expected log change of all exit rates per year, carried into the forecast. Default
+        0 and 0.03; :meth:`national` centres it on England's own drift, so each council follows
+        the national direction unless its own series says otherwise. England's exit level fell
+        by 3.7% from 2015/16 to 2016/17 (DfE tables; ceases per child in care).
+    starts_counted_share, starts_counted_share_sd
+        Prior mean and sd (normal) of published starts as a share of the children who join the
+        stock in the model. DfE's stock at 31 March grows by more than the year's starts minus
+        ceases - in England by 654, 623 and 663 children in 2014/15, 2015/16 and 2016/17, 0.8% of
+        the stock at the median council (DfE tables read by :mod:`placecast.data.dfe`) - so
+        without this share a fit must bend its entry or exit levels to close the gap. 0.98 and
+        0.02: the gap is about 2% of starts in England and at the median council.
     count_cv
         Prior median of the extra (beyond Poisson) relative noise of published counts, i.e. the
         model's misfit (log-normal, sd 0.7).
@@ -100,6 +114,10 @@ class AggregatePriors:
     entry_growth_sd: float = 0.1
     entry_year_sd: float = 0.1
     exit_year_sd: float = 0.1
+    exit_drift_mean: float = 0.0
+    exit_drift_sd: float = 0.03
+    starts_counted_share: float = 0.98
+    starts_counted_share_sd: float = 0.02
     count_cv: float = 0.05
     share_concentration: float = 300.0
     fostering_split: tuple[float, float, float] = (0.48, 0.19, 0.33)
@@ -129,6 +147,9 @@ class AggregatePriors:
             "entry_growth_sd",
             "entry_year_sd",
             "exit_year_sd",
+            "exit_drift_sd",
+            "starts_counted_share",
+            "starts_counted_share_sd",
             "count_cv",
             "share_concentration",
         ):
@@ -152,19 +173,27 @@ class AggregatePriors:
         Fits :class:`~placecast.fit.aggregate.AggregateModel` to the England rows of ``tidy``
         (years up to ``last_year``, so a backtest never peeks ahead) with wide priors, and returns
         priors whose means are England's posterior means: the entry age mix, the exit multipliers
-        by band, the entry and move tilts and the entry growth. The spreads stay as documented,
-        so a council can differ from England.
+        by band, the entry and move tilts, the entry growth and the drift of the exit level. The
+        spreads stay as documented, so a council can differ from England.
+
+        England's own year-to-year change of the exit level is given a small prior sd (0.02, not
+        a council's 0.1): a national change averages some 150 councils' own changes, so what is
+        left is mostly the common drift.
         """
         from placecast.data.dfe import published_counts
         from placecast.fit.aggregate import AggregateModel
 
-        wide = cls(
-            log_exit_scale_sd=1.0,
-            entry_tilt_sd=1.0,
-            move_tilt_sd=1.0,
-            entry_age_concentration=2.0,
-            **overrides,  # type: ignore[arg-type]
-        )
+        wide_settings: dict[str, object] = {
+            "log_exit_scale_sd": 1.0,
+            "entry_tilt_sd": 1.0,
+            "move_tilt_sd": 1.0,
+            "entry_age_concentration": 2.0,
+            "exit_year_sd": 0.02,
+            "exit_drift_sd": 0.1,
+            "starts_counted_share_sd": 0.05,
+            **overrides,
+        }
+        wide = cls(**wide_settings)  # type: ignore[arg-type]
         england = published_counts(tidy, "E92000001").upto(last_year)
         if first_year is not None:
             england = england.since(first_year)
@@ -187,6 +216,13 @@ class AggregatePriors:
             move_tilt_mean=float(mean["move_tilt"]),
             move_tilt_sd=cls.move_tilt_sd,
             entry_growth_mean=float(mean["entry_log_growth"]),
+            exit_year_sd=cls.exit_year_sd,
+            exit_drift_mean=float(mean["exit_drift"]),
+            exit_drift_sd=cls.exit_drift_sd,
+            starts_counted_share=float(mean["starts_counted_share"]),
             source=f"England's published series {model.first_year_}-{last_year} "
-            "(DfE, children looked after in England), fitted with wide priors",
+            "(DfE, children looked after in England), fitted with wide priors: entry growth "
+            f"{np.expm1(mean['entry_log_growth']):+.1%} a year, exit level "
+            f"{np.expm1(mean['exit_drift']):+.1%} a year, "
+            f"{float(mean['starts_counted_share']):.1%} of joiners counted as starts",
         )
