@@ -386,6 +386,10 @@ def test_fit_published_and_backtest_commands(tmp_path, capsys):
     inputs = load_inputs(out / "inputs")
     assert inputs.initial.total == 382 and inputs.start == "2018-03"  # Hackney, 31 March 2018
     assert inputs.rates.n_draws == 200
+    # The exit level's drift is summarised and saved with the rates the forecast runs on.
+    summary = pd.read_csv(out / "parameters_summary.csv", index_col=0)
+    assert {"exit_drift", "starts_counted_share"} <= set(summary.index)
+    assert inputs.rates.exits_change
     # The fitted inputs drive a forecast like any other council's.
     fc = pc.forecast(inputs, months=24, paths=50, seed=1)
     assert fc.children_summary().shape[0] >= 2

@@ -324,19 +324,22 @@ def _fit_published(args: argparse.Namespace) -> int:
     out: Path = args.out
     out.mkdir(parents=True, exist_ok=True)
     model.idata_.to_netcdf(str(out / "posterior.nc"))
+    summarised = [
+        "log_entries_per_year",
+        "entry_log_growth",
+        "entry_year_sd",
+        "entry_age_band_share",
+        "log_exit_scale",
+        "log_exit_level",
+        "exit_drift",  # random-walk exit model only
+        "entry_tilt",
+        "move_tilt",
+        "starts_counted_share",
+        "count_cv",
+    ]
     az.summary(
         model.idata_,
-        var_names=[
-            "log_entries_per_year",
-            "entry_log_growth",
-            "entry_year_sd",
-            "entry_age_band_share",
-            "log_exit_scale",
-            "log_exit_level",
-            "entry_tilt",
-            "move_tilt",
-            "count_cv",
-        ],
+        var_names=[n for n in summarised if n in model.idata_.posterior],
         hdi_prob=0.94,
     ).to_csv(out / "parameters_summary.csv")
     model.diagnostics_.to_csv(out / "diagnostics.csv", index=False)

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from placecast.errors import ConfigError
 from placecast.rates import Rates
 
 DAYS_PER_YEAR = 365.25
@@ -77,6 +78,12 @@ def simulate_episodes(
     ``start`` is realistic; episodes that ended before ``start`` are left out of the return, as
     in a real one. Rates are constant in time except the entry trend.
 
+    Raises
+    ------
+    ConfigError
+        When the rates' exit rates change from year to year (``exit_change_per_year``), which
+        this simulator does not follow.
+
     Examples
     --------
     >>> import placecast as pc
@@ -87,6 +94,11 @@ def simulate_episodes(
     rng = np.random.default_rng(seed)
     space = rates.space
     ds = rates.data.isel(draw=draw)
+    if float(ds["exit_change_per_year"]) != 0:
+        raise ConfigError(
+            "simulate_episodes holds exit rates constant; these rates change them by "
+            f"{float(ds['exit_change_per_year']):+.1%} a year (exit_change_per_year)"
+        )
     P = space.n_placements
     t0 = pd.Timestamp(start) - pd.DateOffset(years=burn_in_years)
     t_end = pd.Timestamp(end)
