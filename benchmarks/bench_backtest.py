@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import time
 import warnings
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -22,6 +23,7 @@ import numpy as np
 from placecast.backtest import BacktestSettings, backtest, la_councils
 from placecast.data.dfe import read_dfe
 from placecast.fit.aggregate import ENTRY_MODELS, EXIT_MODELS
+from placecast.fit.priors import AggregatePriors
 
 HERE = Path(__file__).parent
 DATA = HERE.parent.parent / "shared" / "data" / "dfe_cla_la_2015_2019"
@@ -38,6 +40,12 @@ def main() -> None:
     )
     parser.add_argument("--entry-model", default=ENTRY_MODELS[0], choices=list(ENTRY_MODELS))
     parser.add_argument("--exit-model", default=EXIT_MODELS[0], choices=list(EXIT_MODELS))
+    parser.add_argument(
+        "--exit-drift-prior",
+        default="england",
+        choices=["england", "zero"],
+        help="centre each council's exit drift on England's fitted drift (default) or on zero",
+    )
     parser.add_argument("--tag", default="", help="added to the output names (a variant's run)")
     parser.add_argument("--draws", type=int, default=500)
     parser.add_argument("--tune", type=int, default=500)
@@ -59,8 +67,11 @@ def main() -> None:
     t0 = time.perf_counter()
     name = f"backtest_{args.last_fit_year}_h{args.horizon}{args.tag}"
     checkpoint = HERE / f".{name}.partial.csv"
+    priors = AggregatePriors.national(tidy, args.last_fit_year, seed=settings.seed)
+    if args.exit_drift_prior == "zero":
+        priors = replace(priors, exit_drift_mean=0.0, source=priors.source + "; exit drift prior 0")
     result = backtest(
-        tidy, names, settings, workers=args.workers, progress=True, checkpoint=checkpoint
+        tidy, names, settings, priors, workers=args.workers, progress=True, checkpoint=checkpoint
     )
     elapsed = time.perf_counter() - t0
     first = int(result.rows["year"].min()) - args.horizon if not result.rows.empty else 0

@@ -424,3 +424,20 @@ def test_fit_published_and_backtest_commands(tmp_path, capsys):
     )
     assert (rows["q05"] <= rows["q50"]).all() and (rows["q50"] <= rows["q95"]).all()
     assert "| children in care |" in capsys.readouterr().out
+
+
+@pytest.mark.slow
+def test_national_priors_follow_englands_own_series(dfe):
+    """England to 2017 (DfE tables): starts rose (31,350 in 2014/15 to 32,940 in 2016/17), ceases
+    per child in care fell (0.456 to 0.439 from 2015/16 to 2016/17) and the stock grew by ~2% of
+    starts more than starts minus ceases. National priors carry those directions to councils."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        priors = AggregatePriors.national(dfe, 2017)
+    assert priors.entry_growth_mean > 0
+    assert priors.exit_drift_mean < 0
+    assert 0.95 < priors.starts_counted_share < 1.0
+    # Council spreads are the documented ones, not the wide ones England was fitted with.
+    assert priors.exit_year_sd == AggregatePriors.exit_year_sd
+    assert priors.exit_drift_sd == AggregatePriors.exit_drift_sd
+    assert "2015-2017" in priors.source and "exit level" in priors.source
