@@ -46,6 +46,12 @@ def main() -> None:
         choices=["england", "zero"],
         help="centre each council's exit drift on England's fitted drift (default) or on zero",
     )
+    parser.add_argument(
+        "--stock-growth-prior",
+        default="england",
+        choices=["england", "none"],
+        help="pool the first forecast year's stock growth towards England's (default) or not",
+    )
     parser.add_argument("--tag", default="", help="added to the output names (a variant's run)")
     parser.add_argument("--draws", type=int, default=500)
     parser.add_argument("--tune", type=int, default=500)
@@ -70,6 +76,10 @@ def main() -> None:
     priors = AggregatePriors.national(tidy, args.last_fit_year, seed=settings.seed)
     if args.exit_drift_prior == "zero":
         priors = replace(priors, exit_drift_mean=0.0, source=priors.source + "; exit drift prior 0")
+    if args.stock_growth_prior == "none":
+        priors = replace(
+            priors, stock_growth_sd=None, source=priors.source + "; no stock-growth prior"
+        )
     result = backtest(
         tidy, names, settings, priors, workers=args.workers, progress=True, checkpoint=checkpoint
     )

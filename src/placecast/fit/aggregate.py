@@ -19,6 +19,12 @@ over one step are small, so 8 terms are exact to about 1e-10). The posterior bec
 :class:`~placecast.rates.Rates` with one set per draw, for forecasting from 31 March of the last
 year - the same object the episode fit returns, so the engine and scenarios do not care which fit
 produced it.
+
+With a prior on the stock growth of the first forecast year (``AggregatePriors.stock_growth_sd``,
+set by :meth:`~placecast.fit.priors.AggregatePriors.national`), the model runs one year past the
+data: that year's entry and exit shocks are sampled with the fit, and the change of children in
+care their flows imply is pulled towards England's, as councils' own past changes barely predict
+their next.
 """
 
 from __future__ import annotations
@@ -303,6 +309,11 @@ class AggregateModel:
             "flow_year": [int(y) for y in years[1:]],
             "exit_shock_year": [int(y) for y in years[2:]],
         }
+        # With a prior on the forecast year's stock growth, the model runs one year past the
+        # data: that year's entry and exit shocks are sampled with the fit, and the prior on the
+        # stock change its flows imply pools a council's growth towards England's.
+        pooled = pr.stock_growth_sd is not None
+        run_years = n_years + int(pooled)
         into_group = st["group"]
         move_tilted = (into_group[None, :] == 1) & (into_group[:, None] != 1)  # (from, to)
         with pm.Model(coords=coords) as model:
@@ -320,6 +331,10 @@ class AggregateModel:
                 # Shocks around a log-linear trend: each year returns to the trend.
                 year_z = pm.Normal("entry_year_z", 0.0, 1.0, dims="year")
                 year_effect = year_sd * year_z
+            if pooled:
+                next_z = pm.Normal("entry_next_year_z", 0.0, 1.0)
+                walk = year_effect[-1] if self.entry_model == "random_walk" else 0.0
+                year_effect = pt.concatenate([year_effect, (walk + year_sd * next_z)[None]])
             age_share = pm.Dirichlet(
                 "entry_age_band_share",
                 pr.entry_age_concentration * np.asarray(pr.entry_age_share),
@@ -372,15 +387,21 @@ class AggregateModel:
                     exit_z = pm.Normal("exit_year_z", 0.0, 1.0, dims="exit_shock_year")
                     exit_level = pt.concatenate([pt.zeros(1), pt.cumsum(drift + exit_sd * exit_z)])
             pm.Deterministic("log_exit_level", exit_level, dims="flow_year")
+            if pooled:
+                next_level = pt.zeros(())
+                if self.exit_model == "random_walk":
+                    next_exit_z = pm.Normal("exit_next_year_z", 0.0, 1.0)
+                    next_level = exit_level[-1] + drift + exit_sd * next_exit_z
+                exit_level = pt.concatenate([exit_level, next_level[None]])
 
             # Generator by year and band over placements + exit reasons; per-step transition
             # probabilities (years, B, P, K).
             exit_by_year = exit_[None] * pt.exp(exit_level)[:, None, None, None]
-            move_by_year = pt.broadcast_to(move[None], (n_years, B, P, P))
+            move_by_year = pt.broadcast_to(move[None], (run_years, B, P, P))
             q_top = pt.concatenate([move_by_year, exit_by_year], axis=3)  # (Y, B, P, P + R)
             leave = q_top.sum(axis=3)
             q_top = q_top - leave[..., None] * pt.eye(P, P + R)[None, None]
-            q = pt.concatenate([q_top, pt.zeros((n_years, B, R, P + R))], axis=2)
+            q = pt.concatenate([q_top, pt.zeros((run_years, B, R, P + R))], axis=2)
             per_year = MONTHS_PER_YEAR // step
             probs = _expm(q / per_year)[:, :, :P, :]
             probs_by_age = probs[:, band]  # (Y, ages, P, K)
@@ -389,7 +410,7 @@ class AggregateModel:
             # Entries in step k (k = 1 is the first step after the starting stock; k <= 0 the
             # year before): the monthly intensity exp(log_e + growth (t - 1) / 12 + year
             # effect) summed over the step's months t.
-            steps = np.arange(-(per_year - 1), n_years * per_year + 1)
+            steps = np.arange(-(per_year - 1), run_years * per_year + 1)
             year_of_step = (steps - 1) // per_year + 1  # 0 = the year before the stock
             within = pt.exp(growth * np.arange(step) / MONTHS_PER_YEAR).sum()
             entering = (
@@ -401,8 +422,8 @@ class AggregateModel:
                 * within
                 / MONTHS_PER_YEAR
             )
-            joined_t = pt.stack([entering[year_of_step == y].sum() for y in range(n_years + 1)])
-            starts_t = counted * joined_t
+            joined_t = pt.stack([entering[year_of_step == y].sum() for y in range(run_years + 1)])
+            starts_t = counted * joined_t[: n_years + 1]
 
             # One year: in each step children move / leave, entries arrive and everyone ages
             # one step (those past the last step of age 17 leave at 18). A scan over years keeps
@@ -417,14 +438,24 @@ class AggregateModel:
                 return x, left_y
 
             first_step = int(np.flatnonzero(steps == 1)[0])
-            at_year_end, ceases_t = pytensor.scan(
+            at_year_end, leavers_t = pytensor.scan(
                 one_year,
-                sequences=[entering[first_step:].reshape((n_years, per_year)), probs_by_age],
+                sequences=[entering[first_step:].reshape((run_years, per_year)), probs_by_age],
                 outputs_info=[pt.as_tensor_variable(x0), None],
                 non_sequences=[entry_pattern],  # PyMC needs it passed in
                 return_list=True,
                 return_updates=False,
-            )  # stock at 31 March (n_years, ages, P); leavers by year
+            )  # stock at 31 March (run_years, ages, P); leavers by year
+            if pooled:
+                # The forecast year's flows against the last year's stock (model scale).
+                growth_next = (joined_t[-1] - leavers_t[-1]) / at_year_end[n_years - 1].sum()
+                pm.Deterministic("expected_stock_growth_next_year", growth_next)
+                pm.Potential(
+                    "stock_growth_pooling",
+                    pm.logp(pm.Normal.dist(pr.stock_growth_mean, pr.stock_growth_sd), growth_next),
+                )
+                at_year_end = at_year_end[:n_years]
+            ceases_t = leavers_t[:n_years]
             band_onehot = np.eye(B)[band]  # (ages, B)
             group_onehot = np.eye(3)[into_group]  # (P, 3)
             by_band = pt.tensordot(at_year_end, band_onehot, axes=[[1], [0]])  # (years, P, B)
@@ -499,6 +530,13 @@ class AggregateModel:
             self.idata_, names, chains=self.chains, label=f"AggregateModel ({self.counts_.council})"
         )
 
+    @staticmethod
+    def _next_year_z(post: Any, name: str, rng: np.random.Generator) -> np.ndarray:
+        """The forecast year's standardised shock per draw: sampled (``name``) or fresh."""
+        if name in post:
+            return np.asarray(post[name].values)
+        return rng.standard_normal(post.sizes["sample"])
+
     def _rates(self, rng: np.random.Generator) -> Rates:
         post = self.idata_.posterior.stack(sample=("chain", "draw"))
 
@@ -507,10 +545,11 @@ class AggregateModel:
 
         growth = draws("entry_log_growth")
         year_sd = draws("entry_year_sd")
-        # Entry intensity one month after 31 March of the last year, with a fresh shock for the
-        # forecast years: the fitted year-to-year variation is part of the uncertainty. A random
-        # walk starts from the last year's level (the shocks so far), a trend from the line.
-        shock = rng.standard_normal(growth.size) * year_sd
+        # Entry intensity one month after 31 March of the last year, with the forecast year's
+        # shock: the fitted year-to-year variation is part of the uncertainty. A random walk
+        # starts from the last year's level (the shocks so far), a trend from the line. With a
+        # stock-growth prior the shock was sampled with the fit; otherwise it is drawn here.
+        shock = year_sd * self._next_year_z(post, "entry_next_year_z", rng)
         if self.entry_model == "random_walk":
             shock = shock + year_sd * draws("entry_year_z").sum(axis=1)
         level = np.exp(
@@ -522,7 +561,7 @@ class AggregateModel:
         exit_change = np.zeros(growth.size)
         if self.exit_model == "random_walk":
             drift = draws("exit_drift")
-            exit_shock = rng.standard_normal(growth.size) * draws("exit_year_sd")
+            exit_shock = draws("exit_year_sd") * self._next_year_z(post, "exit_next_year_z", rng)
             exit_level = draws("log_exit_level")[:, -1] + drift + exit_shock
             exit_rate = exit_rate * np.exp(exit_level)[:, None, None, None]
             exit_change = np.exp(drift) - 1.0

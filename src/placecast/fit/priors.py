@@ -84,6 +84,17 @@ class AggregatePriors:
         the stock at the median council (DfE tables read by :mod:`placecast.data.dfe`) - so
         without this share a fit must bend its entry or exit levels to close the gap. 0.98 and
         0.02: the gap is about 2% of starts in England and at the median council.
+    stock_growth_mean, stock_growth_sd
+        Prior (normal) on the relative change of children in care in the first forecast year
+        that the model's flows imply (joiners minus leavers over the stock at the last 31
+        March). Default sd ``None``: no such prior. :meth:`national` centres it on England's
+        own yearly growth over the fitted years with sd 0.025: across councils, a council's
+        own change in one year says little about its next (DfE tables to 2017: the covariance
+        of consecutive yearly log changes of children in care, around each year's median, was
+        0.00054 for 2014/15 -> 2015/16 and 0.00063 for 2015/16 -> 2016/17, i.e. a lasting
+        council-specific growth with sd 0.023-0.025, against a sd of 0.08 of single years).
+        Without it, the forecast year's flows follow the council's last fitted levels, whose
+        balance is a noisy difference of two large flows.
     count_cv
         Prior median of the extra (beyond Poisson) relative noise of published counts, i.e. the
         model's misfit (log-normal, sd 0.7).
@@ -118,6 +129,8 @@ class AggregatePriors:
     exit_drift_sd: float = 0.03
     starts_counted_share: float = 0.98
     starts_counted_share_sd: float = 0.02
+    stock_growth_mean: float = 0.0
+    stock_growth_sd: float | None = None
     count_cv: float = 0.05
     share_concentration: float = 300.0
     fostering_split: tuple[float, float, float] = (0.48, 0.19, 0.33)
@@ -155,6 +168,10 @@ class AggregatePriors:
         ):
             if not getattr(self, name) > 0:
                 raise ConfigError(f"AggregatePriors.{name} must be > 0, got {getattr(self, name)}")
+        if self.stock_growth_sd is not None and not self.stock_growth_sd > 0:
+            raise ConfigError(
+                f"AggregatePriors.stock_growth_sd must be > 0 or None, got {self.stock_growth_sd}"
+            )
         if not 0 <= self.semi_independent_share_16_17 <= 1:
             raise ConfigError("AggregatePriors.semi_independent_share_16_17 must be in [0, 1]")
 
@@ -205,6 +222,10 @@ class AggregatePriors:
         )
         post = model.idata_.posterior
         mean = {k: post[k].mean(("chain", "draw")).values for k in post.data_vars}
+        # England's published stock growth over the fitted years (geometric mean per year).
+        first, last = model.first_year_, model.last_year_
+        total = dict(zip(england.years.tolist(), england.children_in_care, strict=True))
+        stock_growth = float(np.log(total[last] / total[first]) / (last - first))
         return replace(
             wide,
             entry_age_share=tuple(float(v) for v in mean["entry_age_band_share"]),
@@ -220,9 +241,12 @@ class AggregatePriors:
             exit_drift_mean=float(mean["exit_drift"]),
             exit_drift_sd=cls.exit_drift_sd,
             starts_counted_share=float(mean["starts_counted_share"]),
+            stock_growth_mean=float(np.expm1(stock_growth)),
+            stock_growth_sd=0.025,
             source=f"England's published series {model.first_year_}-{last_year} "
             "(DfE, children looked after in England), fitted with wide priors: entry growth "
             f"{np.expm1(mean['entry_log_growth']):+.1%} a year, exit level "
             f"{np.expm1(mean['exit_drift']):+.1%} a year, "
-            f"{float(mean['starts_counted_share']):.1%} of joiners counted as starts",
+            f"{float(mean['starts_counted_share']):.1%} of joiners counted as starts, "
+            f"children in care {np.expm1(stock_growth):+.1%} a year",
         )
