@@ -139,6 +139,8 @@ def test_bad_inputs_get_clear_errors(hackney_counts):
         AggregateModel(exit_model="trend")
     with pytest.raises(pc.ConfigError, match="sampler must be one of pymc, nutpie"):
         AggregateModel(sampler="stan")
+    with pytest.raises(pc.ConfigError, match="stock_growth_sd must be > 0 or None, got 0"):
+        AggregatePriors(stock_growth_sd=0.0)
     with pytest.raises(pc.ConfigError, match="fostering_split must be shares summing to 1"):
         AggregatePriors(fostering_split=(0.5, 0.5, 0.5))
 
@@ -243,6 +245,75 @@ def test_exit_random_walk_forecast_starts_from_the_latest_level(hackney_counts):
                 assert not fit.rates_.exits_change
     assert level[0] == 0.0 and level[-1] < -0.05  # -0.094 seen
     assert exit_rate["random_walk"] < 0.95 * exit_rate["fixed"]  # 0.50 against 0.56 seen
+
+
+def test_stock_growth_prior_adds_a_year_the_engine_agrees_with(hackney_counts):
+    """Known answer: with a stock-growth prior the model runs one year past the data without
+    changing the fitted years, and the growth it implies for that year is the engine's expected
+    change of children in care in that year (monthly steps, structure rates, entries growing
+    10% a year, from the same 2015 stock)."""
+    pooled = AggregatePriors(stock_growth_mean=0.02, stock_growth_sd=0.025)
+    got = {}
+    for priors in (AggregatePriors(), pooled):
+        model = AggregateModel(priors=priors, step_months=1).build(hackney_counts)
+        point = model.initial_point()
+        point["log_entries_per_year"] = np.log(200.0)
+        point["entry_log_growth"] = np.array(0.1)
+        got[priors.stock_growth_sd] = (_expected_at(model, point), model, point)
+    (plain, _, _), (extra, model, point) = got[None], got[0.025]
+    for name, value in plain.items():
+        np.testing.assert_allclose(extra[name], value, rtol=1e-12)
+    assert {"entry_next_year_z", "exit_next_year_z"} <= set(model.named_vars)
+    growth = model.compile_fn(
+        model.replace_rvs_by_values([model["expected_stock_growth_next_year"]])[0],
+        inputs=model.value_vars,
+        point_fn=True,
+        on_unused_input="ignore",
+    )(point)
+
+    rates = _structure_rates(pooled, 200.0, 0.1)
+    stock = pc.InitialStock.from_band_table(
+        rates.space, published_stock(hackney_counts, 2015, pooled)
+    )
+    ex = pc.expected(stock, rates, no_capacity_limit(), months=36, start="2015-03")
+    total = ex["children"].isel(path=0).sum(("placement", "age_band"))
+    want = float(total.isel(month=36) / total.isel(month=24)) - 1.0
+    assert abs(want) > 0.02  # a real change to agree on
+    assert float(growth) == pytest.approx(want, abs=0.002)
+
+
+def test_stock_growth_prior_pools_the_forecast_year(hackney_counts):
+    """Hackney to 2017: its own flows imply children in care +12% in 2017/18 (0.124 seen;
+    382 were published). A stock-growth prior at 0 +- 0.01 pulls the forecast year's flows to
+    near no change, the forecast's rates use that year's sampled shocks, and the engine's
+    forecast from those rates follows."""
+    forecast, fits = {}, {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # short chains; only levels matter
+        for sd in (None, 0.01):
+            priors = AggregatePriors(stock_growth_mean=0.0, stock_growth_sd=sd)
+            fit = AggregateModel(priors=priors, draws=200, tune=300).fit(hackney_counts, seed=3)
+            ex = pc.expected(
+                fit.initial_stock(), fit.rates_, no_capacity_limit(), months=12, start="2017-03"
+            )
+            total = ex["children"].sum(("placement", "age_band")).median("path")  # over draws
+            forecast[sd] = float(total.isel(month=12) / total.isel(month=0)) - 1
+            fits[sd] = fit
+    assert forecast[None] > 0.08  # 0.12 seen
+    assert abs(forecast[0.01]) < 0.03  # 0.004 seen
+    post = fits[0.01].idata_.posterior.stack(sample=("chain", "draw"))
+    assert abs(float(post["expected_stock_growth_next_year"].mean())) < 0.02  # 0.002 seen
+    # The forecast's entries are the random walk's next step with the sampled shock.
+    level = np.exp(
+        post["log_entries_per_year"]
+        + post["entry_log_growth"] * 2
+        + post["entry_year_sd"]
+        * (post["entry_year_z"].sum("later_year") + post["entry_next_year_z"])
+    )
+    np.testing.assert_allclose(
+        fits[0.01].rates_.data["entries_per_year"].values, level.values, rtol=1e-10
+    )
+    assert "entry_next_year_z" not in fits[None].idata_.posterior
 
 
 def _synthetic_counts(truth: pc.Rates, stock: pc.InitialStock, years: int, seed: int):
@@ -441,3 +512,9 @@ def test_national_priors_follow_englands_own_series(dfe):
     assert priors.exit_year_sd == AggregatePriors.exit_year_sd
     assert priors.exit_drift_sd == AggregatePriors.exit_drift_sd
     assert "2015-2017" in priors.source and "exit level" in priors.source
+    # The forecast year's stock growth is pooled towards England's: 69,470 (2015) to 72,610 (2017).
+    england = published_counts(dfe, "E92000001").upto(2017)
+    assert priors.stock_growth_sd == 0.025
+    total = dict(zip(england.years.tolist(), england.children_in_care, strict=True))
+    assert priors.stock_growth_mean == pytest.approx(np.sqrt(total[2017] / total[2015]) - 1)
+    assert 0.01 < priors.stock_growth_mean < 0.03 and "children in care" in priors.source

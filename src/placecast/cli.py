@@ -336,6 +336,7 @@ def _fit_published(args: argparse.Namespace) -> int:
         "move_tilt",
         "starts_counted_share",
         "count_cv",
+        "expected_stock_growth_next_year",  # with a stock-growth prior only
     ]
     az.summary(
         model.idata_,

@@ -524,8 +524,10 @@ class AggregateModel:
             "exit_year_sd",
             "exit_drift",
             "exit_year_z",
+            "entry_next_year_z",
+            "exit_next_year_z",
         ]
-        names = [n for n in names if n in self.idata_.posterior]  # by entry and exit model
+        names = [n for n in names if n in self.idata_.posterior]  # by model and priors
         return sampler_diagnostics(
             self.idata_, names, chains=self.chains, label=f"AggregateModel ({self.counts_.council})"
         )
