@@ -263,7 +263,7 @@ def test_stock_growth_prior_adds_a_year_the_engine_agrees_with(hackney_counts):
     (plain, _, _), (extra, model, point) = got[None], got[0.025]
     for name, value in plain.items():
         np.testing.assert_allclose(extra[name], value, rtol=1e-12)
-    assert {"entry_next_year_z", "exit_next_year_z"} <= set(model.named_vars)
+    assert {"entry_forecast_adjust_z", "exit_forecast_adjust_z"} <= set(model.named_vars)
     growth = model.compile_fn(
         model.replace_rvs_by_values([model["expected_stock_growth_next_year"]])[0],
         inputs=model.value_vars,
@@ -303,17 +303,19 @@ def test_stock_growth_prior_pools_the_forecast_year(hackney_counts):
     assert abs(forecast[0.01]) < 0.03  # 0.004 seen
     post = fits[0.01].idata_.posterior.stack(sample=("chain", "draw"))
     assert abs(float(post["expected_stock_growth_next_year"].mean())) < 0.02  # 0.002 seen
-    # The forecast's entries are the random walk's next step with the sampled shock.
-    level = np.exp(
+    # The forecast's entries are the random walk's next step from the adjusted level, with a
+    # fresh year's shock on top: standard normal once the sampled parts are taken out.
+    adjusted = (
         post["log_entries_per_year"]
         + post["entry_log_growth"] * 2
         + post["entry_year_sd"]
-        * (post["entry_year_z"].sum("later_year") + post["entry_next_year_z"])
+        * (post["entry_year_z"].sum("later_year") + post["entry_forecast_adjust_z"])
     )
-    np.testing.assert_allclose(
-        fits[0.01].rates_.data["entries_per_year"].values, level.values, rtol=1e-10
-    )
-    assert "entry_next_year_z" not in fits[None].idata_.posterior
+    fresh = (np.log(fits[0.01].rates_.data["entries_per_year"].values) - adjusted.values) / post[
+        "entry_year_sd"
+    ].values
+    assert abs(fresh.mean()) < 0.2 and 0.8 < fresh.std() < 1.2
+    assert "entry_forecast_adjust_z" not in fits[None].idata_.posterior
 
 
 def _synthetic_counts(truth: pc.Rates, stock: pc.InitialStock, years: int, seed: int):

@@ -22,9 +22,10 @@ produced it.
 
 With a prior on the stock growth of the first forecast year (``AggregatePriors.stock_growth_sd``,
 set by :meth:`~placecast.fit.priors.AggregatePriors.national`), the model runs one year past the
-data: that year's entry and exit shocks are sampled with the fit, and the change of children in
-care their flows imply is pulled towards England's, as councils' own past changes barely predict
-their next.
+data: the entry and exit levels the forecast starts from may be adjusted (prior: one year's
+shock) and are sampled with the fit, and the change of children in care their flows imply is
+pulled towards England's, as councils' own past changes barely predict their next. The forecast
+year's own shocks are then drawn on top, as without the prior.
 """
 
 from __future__ import annotations
@@ -310,8 +311,9 @@ class AggregateModel:
             "exit_shock_year": [int(y) for y in years[2:]],
         }
         # With a prior on the forecast year's stock growth, the model runs one year past the
-        # data: that year's entry and exit shocks are sampled with the fit, and the prior on the
-        # stock change its flows imply pools a council's growth towards England's.
+        # data: the entry and exit levels the forecast starts from may be adjusted (by up to
+        # about a year's shock) and are sampled with the fit, and the prior on the stock change
+        # their flows imply pools a council's expected growth towards England's.
         pooled = pr.stock_growth_sd is not None
         run_years = n_years + int(pooled)
         into_group = st["group"]
@@ -332,7 +334,7 @@ class AggregateModel:
                 year_z = pm.Normal("entry_year_z", 0.0, 1.0, dims="year")
                 year_effect = year_sd * year_z
             if pooled:
-                next_z = pm.Normal("entry_next_year_z", 0.0, 1.0)
+                next_z = pm.Normal("entry_forecast_adjust_z", 0.0, 1.0)
                 walk = year_effect[-1] if self.entry_model == "random_walk" else 0.0
                 year_effect = pt.concatenate([year_effect, (walk + year_sd * next_z)[None]])
             age_share = pm.Dirichlet(
@@ -390,7 +392,7 @@ class AggregateModel:
             if pooled:
                 next_level = pt.zeros(())
                 if self.exit_model == "random_walk":
-                    next_exit_z = pm.Normal("exit_next_year_z", 0.0, 1.0)
+                    next_exit_z = pm.Normal("exit_forecast_adjust_z", 0.0, 1.0)
                     next_level = exit_level[-1] + drift + exit_sd * next_exit_z
                 exit_level = pt.concatenate([exit_level, next_level[None]])
 
@@ -524,8 +526,8 @@ class AggregateModel:
             "exit_year_sd",
             "exit_drift",
             "exit_year_z",
-            "entry_next_year_z",
-            "exit_next_year_z",
+            "entry_forecast_adjust_z",
+            "exit_forecast_adjust_z",
         ]
         names = [n for n in names if n in self.idata_.posterior]  # by model and priors
         return sampler_diagnostics(
@@ -533,11 +535,11 @@ class AggregateModel:
         )
 
     @staticmethod
-    def _next_year_z(post: Any, name: str, rng: np.random.Generator) -> np.ndarray:
-        """The forecast year's standardised shock per draw: sampled (``name``) or fresh."""
-        if name in post:
-            return np.asarray(post[name].values)
-        return rng.standard_normal(post.sizes["sample"])
+    def _forecast_year_z(post: Any, name: str, rng: np.random.Generator) -> np.ndarray:
+        """The forecast year's standardised change of a level per draw: a fresh shock, plus the
+        adjustment ``name`` sampled with the fit when there is a stock-growth prior."""
+        z = rng.standard_normal(post.sizes["sample"])
+        return z + np.asarray(post[name].values) if name in post else z
 
     def _rates(self, rng: np.random.Generator) -> Rates:
         post = self.idata_.posterior.stack(sample=("chain", "draw"))
@@ -547,11 +549,11 @@ class AggregateModel:
 
         growth = draws("entry_log_growth")
         year_sd = draws("entry_year_sd")
-        # Entry intensity one month after 31 March of the last year, with the forecast year's
-        # shock: the fitted year-to-year variation is part of the uncertainty. A random walk
-        # starts from the last year's level (the shocks so far), a trend from the line. With a
-        # stock-growth prior the shock was sampled with the fit; otherwise it is drawn here.
-        shock = year_sd * self._next_year_z(post, "entry_next_year_z", rng)
+        # Entry intensity one month after 31 March of the last year, with a fresh shock for the
+        # forecast years: the fitted year-to-year variation is part of the uncertainty. A random
+        # walk starts from the last year's level (the shocks so far), a trend from the line; with
+        # a stock-growth prior, plus the adjustment sampled with the fit.
+        shock = year_sd * self._forecast_year_z(post, "entry_forecast_adjust_z", rng)
         if self.entry_model == "random_walk":
             shock = shock + year_sd * draws("entry_year_z").sum(axis=1)
         level = np.exp(
@@ -563,7 +565,9 @@ class AggregateModel:
         exit_change = np.zeros(growth.size)
         if self.exit_model == "random_walk":
             drift = draws("exit_drift")
-            exit_shock = draws("exit_year_sd") * self._next_year_z(post, "exit_next_year_z", rng)
+            exit_shock = draws("exit_year_sd") * self._forecast_year_z(
+                post, "exit_forecast_adjust_z", rng
+            )
             exit_level = draws("log_exit_level")[:, -1] + drift + exit_shock
             exit_rate = exit_rate * np.exp(exit_level)[:, None, None, None]
             exit_change = np.exp(drift) - 1.0
