@@ -5,7 +5,9 @@ year-on-year changes of children in care, fostering, residential / semi-independ
 ceases; then, across councils, the least-squares slope and correlation of next year's change on
 this year's. A slope near 0 means a council's own last change says little about its next (the
 last value is hard to beat); a negative slope means changes partly reverse (a smoothed level
-beats the last value). Also the gap between the change of the stock and starts minus ceases.
+beats the last value). Then, for every last known year, how the last value does against the
+last value grown at England's own growth to that year. Also the gap between the change of the
+stock and starts minus ceases.
 Printed as tables; recorded in ``benchmarks/README.md``.
 """
 
@@ -54,8 +56,16 @@ def council_series(tidy: pd.DataFrame) -> pd.DataFrame:
 
 
 def persistence(series: pd.DataFrame) -> pd.DataFrame:
-    """Slope and correlation across councils of the relative change in year t+1 on year t's."""
+    """Slope and correlation across councils of the relative change in year t+1 on year t's.
+
+    Also the sd of a *lasting* council-specific change: the square root of the covariance across
+    councils of consecutive yearly log changes (each year's mean over councils taken out), the
+    part of one year's change that is still there the next (the prior sd of
+    ``AggregatePriors.national``'s stock-growth prior comes from the years up to 2017), and the
+    sd of single years' log changes.
+    """
     change = series.groupby(level="council").pct_change(fill_method=None)
+    log_change = np.log(series.where(series > 0)).groupby(level="council").diff()
     rows = []
     years = sorted(series.index.get_level_values("year").unique())
     for measure in series.columns:
@@ -65,6 +75,8 @@ def persistence(series: pd.DataFrame) -> pd.DataFrame:
             if len(pair) < 10:
                 continue
             slope = np.polyfit(pair[t], pair[t + 1], 1)[0]
+            logs = log_change[measure].unstack("year")[[t, t + 1]].dropna()
+            lasting = np.cov(logs[t], logs[t + 1])[0, 1]
             rows.append(
                 {
                     "measure": measure,
@@ -72,7 +84,49 @@ def persistence(series: pd.DataFrame) -> pd.DataFrame:
                     "councils": len(pair),
                     "slope": slope,
                     "correlation": pair[t].corr(pair[t + 1]),
+                    "lasting sd": np.sqrt(max(lasting, 0.0)),
+                    "single-year sd": logs[t + 1].std(),
                     "median change next year": pair[t + 1].median(),
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def national_growth_rule(series: pd.DataFrame, first_year: int = 2015) -> pd.DataFrame:
+    """Median MASE over councils of two naive forecasts, for every last known year T.
+
+    *Last value*: every later year equals T's. *Last value x England's growth*: T's value grown
+    by the yearly growth of the sum over councils from ``first_year`` to T (geometric mean),
+    which uses nothing after T. Errors are scaled as in the backtest (the council's mean absolute
+    year-on-year change up to T) and averaged over the years after T up to the last published.
+    """
+    years = sorted(series.index.get_level_values("year").unique())
+    rows = []
+    for measure in series.columns:
+        wide = series[measure].unstack("year")
+        total = wide.sum()
+        for t in years:
+            if t - first_year < 1 or t == years[-1]:
+                continue
+            known = wide[[y for y in years if y <= t]]
+            scale = known.diff(axis=1).abs().mean(axis=1)
+            growth = (total[t] / total[first_year]) ** (1 / (t - first_year))
+            ahead = [y for y in years if y > t]
+            last, grown = [], []
+            for y in ahead:
+                last.append((wide[t] - wide[y]).abs() / scale)
+                grown.append((wide[t] * growth ** (y - t) - wide[y]).abs() / scale)
+            ok = scale > 0
+            rows.append(
+                {
+                    "measure": measure,
+                    "last known year": t,
+                    "years ahead": len(ahead),
+                    "England's growth": growth - 1,
+                    "last value": pd.concat(last, axis=1)[ok].mean(axis=1).median(),
+                    "last value x England's growth": pd.concat(grown, axis=1)[ok]
+                    .mean(axis=1)
+                    .median(),
                 }
             )
     return pd.DataFrame(rows)
@@ -101,6 +155,8 @@ def main() -> None:
     warnings.simplefilter("ignore")
     series = council_series(read_dfe(args.data))
     print(persistence(series).to_string(index=False, float_format="{:.3f}".format))
+    print()
+    print(national_growth_rule(series).to_string(index=False, float_format="{:.3f}".format))
     print()
     print(stock_flow_gap(series).to_string(float_format="{:.3f}".format))
 

@@ -90,7 +90,7 @@ class AggregatePriors:
         March). Default sd ``None``: no such prior. :meth:`national` centres it on England's
         own yearly growth over the fitted years with sd 0.025: across councils, a council's
         own change in one year says little about its next (DfE tables to 2017: the covariance
-        of consecutive yearly log changes of children in care, around each year's median, was
+        of consecutive yearly log changes of children in care, each year's mean taken out, was
         0.00054 for 2014/15 -> 2015/16 and 0.00063 for 2015/16 -> 2016/17, i.e. a lasting
         council-specific growth with sd 0.023-0.025, against a sd of 0.08 of single years).
         Without it, the forecast year's flows follow the council's last fitted levels, whose
