@@ -443,6 +443,9 @@ def test_fit_published_and_backtest_commands(tmp_path, capsys):
                 "--last-year",
                 "2018",
                 *common,
+                "--stock-growth",
+                "0.02",
+                "0.025",
                 "--out",
                 str(out),
             ]
@@ -463,6 +466,10 @@ def test_fit_published_and_backtest_commands(tmp_path, capsys):
     summary = pd.read_csv(out / "parameters_summary.csv", index_col=0)
     assert {"exit_drift", "starts_counted_share"} <= set(summary.index)
     assert inputs.rates.exits_change
+    # --stock-growth pools the forecast year (default priors have no such prior) and says so.
+    growth = summary.loc["expected_stock_growth_next_year", "mean"]
+    assert -0.1 < growth < 0.1
+    assert any("+2.0% (sd 0.025), set by the user" in s for s in inputs.sources)
     # The fitted inputs drive a forecast like any other council's.
     fc = pc.forecast(inputs, months=24, paths=50, seed=1)
     assert fc.children_summary().shape[0] >= 2
@@ -497,6 +504,13 @@ def test_fit_published_and_backtest_commands(tmp_path, capsys):
     )
     assert (rows["q05"] <= rows["q50"]).all() and (rows["q50"] <= rows["q95"]).all()
     assert "| children in care |" in capsys.readouterr().out
+
+    # A stock-growth sd that is not positive is refused before any fit, naming the setting.
+    bad = ["fit-published", "--council", "Hackney", *common, "--stock-growth", "0.02", "0"]
+    assert main([*bad, "--out", str(tmp_path / "bad")]) == 2
+    assert "stock_growth_sd must be > 0" in capsys.readouterr().err
+    with pytest.raises(SystemExit):  # argparse: the two options exclude each other
+        main([*bad, "--no-stock-growth-prior"])
 
 
 @pytest.mark.slow

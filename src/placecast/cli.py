@@ -11,7 +11,7 @@ import time
 import warnings
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from placecast import __version__
 from placecast.data.hackney import hackney_2020
@@ -21,6 +21,9 @@ from placecast.rates import Rates
 from placecast.results import load_comparison, load_inputs, save_comparison, save_inputs
 from placecast.scenario import Comparison, Scenario, compare, load_scenarios
 from placecast.simulate import InitialStock
+
+if TYPE_CHECKING:  # importing the fit module at start-up would import PyMC
+    from placecast.fit.priors import AggregatePriors
 
 
 def _add_run_options(parser: argparse.ArgumentParser, *, defaults: bool) -> None:
@@ -195,6 +198,20 @@ def _published_arguments(parser: argparse.ArgumentParser) -> None:
         default="random_walk",
         help="the level of exit rates as a random walk (default) or the same every year",
     )
+    growth = parser.add_mutually_exclusive_group()
+    growth.add_argument(
+        "--stock-growth",
+        type=float,
+        nargs=2,
+        metavar=("MEAN", "SD"),
+        help="pool the first forecast year's change of children in care towards MEAN (e.g. "
+        "0.02 for +2%%) with this SD (national priors: England's growth, SD 0.025)",
+    )
+    growth.add_argument(
+        "--no-stock-growth-prior",
+        action="store_true",
+        help="do not pool the first forecast year (its flows follow the council's last year)",
+    )
 
 
 def _sampler_arguments(parser: argparse.ArgumentParser, *, draws: int, seed: int, out: str) -> None:
@@ -313,6 +330,7 @@ def _fit_published(args: argparse.Namespace) -> int:
     if not args.default_priors:
         print(f"Priors from England's published series up to {last}...", file=sys.stderr)
         priors = AggregatePriors.national(tidy, last, seed=args.seed)
+    priors = _with_stock_growth(priors, args)
     print(f"Fitting {counts.council} ({counts.la_code}) to {last}...", file=sys.stderr)
     model = AggregateModel(
         priors=priors,
@@ -375,6 +393,26 @@ def _fit_published(args: argparse.Namespace) -> int:
     return 0
 
 
+def _with_stock_growth(priors: AggregatePriors, args: argparse.Namespace) -> AggregatePriors:
+    """Apply --stock-growth / --no-stock-growth-prior to the priors, and say so in their source."""
+    from dataclasses import replace
+
+    if args.no_stock_growth_prior:
+        return replace(
+            priors, stock_growth_sd=None, source=f"{priors.source}; no stock-growth prior"
+        )
+    if args.stock_growth is not None:
+        mean, sd = args.stock_growth
+        return replace(
+            priors,
+            stock_growth_mean=mean,
+            stock_growth_sd=sd,
+            source=f"{priors.source}; stock growth of the first forecast year {mean:+.1%} "
+            f"(sd {sd:.3f}), set by the user",
+        )
+    return priors
+
+
 def _backtest(args: argparse.Namespace) -> int:
     from placecast.backtest import BacktestSettings, backtest
     from placecast.data.dfe import read_dfe
@@ -391,7 +429,16 @@ def _backtest(args: argparse.Namespace) -> int:
     )
     from placecast.fit.priors import AggregatePriors
 
-    priors = AggregatePriors() if args.default_priors else None
+    if args.default_priors:
+        priors = AggregatePriors()
+    else:
+        print(
+            f"Priors from England's published series up to {args.last_fit_year}...", file=sys.stderr
+        )
+        priors = AggregatePriors.national(
+            tidy, settings.last_fit_year, first_year=settings.first_fit_year, seed=settings.seed
+        )
+    priors = _with_stock_growth(priors, args)
     result = backtest(
         tidy, args.council or None, settings, priors, workers=args.workers, progress=True
     )
