@@ -12,7 +12,8 @@ import pytest
 
 import placecast as pc
 from placecast.cli import main
-from placecast.report import tidy_tables, write_excel, write_html
+from placecast.report import comparison_text, tidy_tables, write_excel, write_html
+from placecast.report.tables import cost_and_overspend, financial_year_label
 
 EXAMPLE = Path(__file__).parents[1] / "examples" / "hackney_scenarios.toml"
 
@@ -41,6 +42,27 @@ def test_tidy_tables_are_long_and_complete(comparison):
     home_costs = spend[(spend["scenario"] == "home") & (spend["placement"] == "scenario_costs")]
     assert (home_costs["mean"] > 0).all()
     assert len(tables["savings_by_financial_year"]) == 2 * 2
+
+
+def test_cost_and_overspend_agree_with_the_forecasts(comparison):
+    """The one money table the text and HTML reports format: cost minus budget is the
+    overspend (means), and cost is the spend table's total."""
+    money = cost_and_overspend(comparison)
+    assert money.index.names == ["scenario", "financial_year"]
+    assert set(money.index.get_level_values("scenario")) == {"baseline", "recruit", "home"}
+    np.testing.assert_allclose(
+        money["cost_mean"] - money["budget"], money["overspend_mean"], rtol=1e-9
+    )
+    assert (money["cost_p05"] <= money["cost_mean"]).all()
+    assert (money["cost_mean"] <= money["cost_p95"]).all()
+    spend = tidy_tables(comparison)["spend_by_financial_year"]
+    total = spend[spend["placement"] == "total"].set_index(["scenario", "financial_year"])
+    np.testing.assert_allclose(money["cost_mean"], total["mean"].reindex(money.index))
+    text = comparison_text(comparison)
+    first = int(money.index.get_level_values("financial_year")[0])
+    assert f"baseline {financial_year_label(first)}" in text
+    assert text.count(f"recruit  {financial_year_label(first)}") == 2  # cost and savings tables
+    assert financial_year_label(2024) == "2024/25" and financial_year_label(1999) == "1999/00"
 
 
 def test_excel_workbook_has_tidy_sheets_and_provenance(comparison, tmp_path):

@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from placecast.report.tables import financial_year_label
+
 if TYPE_CHECKING:
     import xarray as xr
     from matplotlib.axes import Axes
@@ -99,7 +101,7 @@ def spend_chart(forecasts: list[Forecast], *, ax: Axes | None = None) -> Axes:
         linestyle="--",
         label="placement budget",
     )
-    ax.set_xticks(x, [f"{y}/{str(y + 1)[-2:]}" for y in years])
+    ax.set_xticks(x, [financial_year_label(int(y)) for y in years])
     ax.set_ylabel("£ million")
     ax.set_title(f"{first.inputs.name}: placement cost by financial year (50% and 90% bands)")
     ax.grid(alpha=0.3, axis="y")

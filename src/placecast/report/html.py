@@ -10,7 +10,13 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from placecast.report.tables import inputs_tables, run_metadata
+from placecast.report.tables import (
+    cost_and_overspend,
+    financial_year_label,
+    gbp_m,
+    inputs_tables,
+    run_metadata,
+)
 from placecast.scenario import Comparison
 
 if TYPE_CHECKING:
@@ -24,10 +30,6 @@ th, td { border: 1px solid #ddd; padding: .25em .6em; text-align: right; white-s
 th { background: #f3f3f3; } td:first-child, th:first-child { text-align: left; }
 .note { color: #555; font-size: .9em; } img { max-width: 100%; }
 """
-
-
-def _money(x: float) -> str:
-    return f"{'-' if x < 0 else ''}£{abs(x) / 1e6:,.2f}m"
 
 
 def _png(fig: Figure) -> str:
@@ -68,25 +70,21 @@ def write_html(cmp: Comparison, path: str | Path) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     meta = run_metadata(cmp)
-    rows = []
-    for fc in cmp.forecasts:
-        over = fc.overspend_summary()
-        for year, r in over.iterrows():
-            fy = int(str(year))
-            cost = fc.total_cost.sel(financial_year=fy)
-            rows.append(
-                {
-                    "scenario": fc.name,
-                    "financial year": f"{fy}/{str(fy + 1)[-2:]}",
-                    "cost (mean)": _money(float(cost.mean())),
-                    "cost 90% interval": f"{_money(float(cost.quantile(0.05)))} to "
-                    f"{_money(float(cost.quantile(0.95)))}",
-                    "budget": _money(r["budget"]),
-                    "overspend (mean)": _money(r["mean"]),
-                    "P(overspend)": f"{r['probability_of_overspend']:.0%}",
-                }
-            )
-    results = pd.DataFrame(rows)
+    money = cost_and_overspend(cmp).reset_index()
+    results = pd.DataFrame(
+        {
+            "scenario": money["scenario"],
+            "financial year": money["financial_year"].map(financial_year_label),
+            "cost (mean)": money["cost_mean"].map(gbp_m),
+            "cost 90% interval": [
+                f"{gbp_m(lo)} to {gbp_m(hi)}"
+                for lo, hi in zip(money["cost_p05"], money["cost_p95"], strict=True)
+            ],
+            "budget": money["budget"].map(gbp_m),
+            "overspend (mean)": money["overspend_mean"].map(gbp_m),
+            "P(overspend)": money["probability_of_overspend"].map("{:.0%}".format),
+        }
+    )
     parts = [
         f"<h1>placecast forecast: {html.escape(meta['council'])}</h1>",
         "<p class='note'>Children in care by placement type and placement spend against budget, "
@@ -102,11 +100,10 @@ def write_html(cmp: Comparison, path: str | Path) -> Path:
         sav = pd.DataFrame(
             {
                 "scenario": sav["scenario"],
-                "financial year": [f"{y}/{str(y + 1)[-2:]}" for y in sav["financial_year"]],
-                "saving (mean)": sav["mean"].map(_money),
+                "financial year": sav["financial_year"].map(financial_year_label),
+                "saving (mean)": sav["mean"].map(gbp_m),
                 "saving 90% interval": [
-                    f"{_money(a)} to {_money(b)}"
-                    for a, b in zip(sav["p05"], sav["p95"], strict=True)
+                    f"{gbp_m(a)} to {gbp_m(b)}" for a, b in zip(sav["p05"], sav["p95"], strict=True)
                 ],
                 "P(saves money)": sav["probability_of_saving"].map("{:.0%}".format),
             }

@@ -7,12 +7,37 @@ from pathlib import Path
 
 import pandas as pd
 
+from placecast.costs import interval_summary
 from placecast.scenario import Comparison
 
 
-def _gbp_m(x: float) -> str:
+def gbp_m(x: float) -> str:
     """Millions of pounds, sign first: -640000 -> '-£0.64m'."""
     return f"{'-' if x < 0 else ''}£{abs(x) / 1e6:,.2f}m"
+
+
+def financial_year_label(year: int) -> str:
+    """The financial year starting in April of ``year``: 2024 -> '2024/25'."""
+    return f"{year}/{str(year + 1)[-2:]}"
+
+
+def cost_and_overspend(cmp: Comparison) -> pd.DataFrame:
+    """Total cost (placements and scenario costs), budget and overspend, by scenario and
+    financial year: mean, 90% interval and the probability of overspending, in pounds."""
+    frames = {}
+    for fc in cmp.forecasts:
+        cost = interval_summary(fc.total_cost.reset_coords(drop=True))
+        over = fc.overspend_summary()
+        frames[fc.name] = pd.concat(
+            [
+                cost[["mean", "p05", "p95"]].add_prefix("cost_"),
+                over[["budget"]],
+                over[["mean", "p05", "p95"]].add_prefix("overspend_"),
+                over[["probability_of_overspend"]],
+            ],
+            axis=1,
+        )
+    return pd.concat(frames, names=["scenario"])
 
 
 def comparison_text(cmp: Comparison) -> str:
@@ -32,38 +57,46 @@ def comparison_text(cmp: Comparison) -> str:
     wide.index = [pd.Timestamp(d).strftime("%Y") for d in wide.index]
     lines.append(wide.to_string())
     lines += ["", "Placement cost and overspend by financial year (mean; 90% interval)"]
-    rows = []
-    for fc in cmp.forecasts:
-        over = fc.overspend_summary()
-        cost = fc.total_cost
-        for year, r in over.iterrows():
-            fy = int(str(year))
-            c = cost.sel(financial_year=fy)
-            rows.append(
-                {
-                    "scenario": fc.name,
-                    "year": f"{fy}/{str(fy + 1)[-2:]}",
-                    "cost": f"{_gbp_m(float(c.mean()))} ({_gbp_m(float(c.quantile(0.05)))}–"
-                    f"{_gbp_m(float(c.quantile(0.95)))})",
-                    "budget": _gbp_m(r["budget"]),
-                    "overspend": f"{_gbp_m(r['mean'])} ({_gbp_m(r['p05'])}–{_gbp_m(r['p95'])})",
-                    "P(overspend)": f"{r['probability_of_overspend']:.0%}",
-                }
-            )
-    lines.append(pd.DataFrame(rows).set_index(["scenario", "year"]).to_string())
+    money = cost_and_overspend(cmp)
+    text = pd.DataFrame(
+        {
+            "cost": [
+                f"{gbp_m(m)} ({gbp_m(lo)}–{gbp_m(hi)})"
+                for m, lo, hi in money[["cost_mean", "cost_p05", "cost_p95"]].to_numpy()
+            ],
+            "budget": money["budget"].map(gbp_m).to_numpy(),
+            "overspend": [
+                f"{gbp_m(m)} ({gbp_m(lo)}–{gbp_m(hi)})"
+                for m, lo, hi in money[
+                    ["overspend_mean", "overspend_p05", "overspend_p95"]
+                ].to_numpy()
+            ],
+            "P(overspend)": money["probability_of_overspend"].map("{:.0%}".format).to_numpy(),
+        },
+        index=pd.MultiIndex.from_arrays(
+            [
+                money.index.get_level_values("scenario"),
+                money.index.get_level_values("financial_year").map(financial_year_label),
+            ],
+            names=["scenario", "year"],
+        ),
+    )
+    lines.append(text.to_string())
     if cmp.scenarios:
         lines += ["", "Saving against baseline, after scenario costs (same random numbers)"]
         sav = cmp.savings_summary()
         text = sav.apply(
             lambda r: pd.Series(
                 {
-                    "mean": _gbp_m(r["mean"]),
-                    "90% interval": f"{_gbp_m(r['p05'])} to {_gbp_m(r['p95'])}",
+                    "mean": gbp_m(r["mean"]),
+                    "90% interval": f"{gbp_m(r['p05'])} to {gbp_m(r['p95'])}",
                     "P(saves money)": f"{r['probability_of_saving']:.0%}",
                 }
             ),
             axis=1,
         )
+        text = text.rename(index=financial_year_label, level="financial_year")  # as above
+        text = text.rename_axis(index={"financial_year": "year"})
         lines.append(text.to_string())
     return "\n".join(lines)
 
