@@ -228,3 +228,27 @@ def test_mean_field_matches_the_simulated_mean_without_binding_capacity(hackney)
     sd = ds["children"].sum("age_band").std("path") / np.sqrt(1500)
     diff = np.abs(sim - e["children"].sum("age_band").isel(path=0))
     assert (diff <= 4 * sd + 0.05).all()
+
+
+def test_band_table_follows_an_age_profile_and_keeps_the_table(hackney, space):
+    table = hackney.initial.by_band()
+    profile = hackney.rates.steady_state_stock()
+    shaped = pc.InitialStock.from_band_table(space, table, age_profile=profile)
+    assert (shaped.by_band() == table).all().all()  # the published margins are untouched
+    semi = shaped.counts[space.index("semi_independent")]
+    even = hackney.initial.counts[space.index("semi_independent")]
+    # 57 children of 16-17: more of them 17 (months 204-215) than evenly spread.
+    assert semi[204:].sum() > even[204:].sum() >= 28
+    # Whole children placed by cumulative share: every month's running total within half a
+    # child of the profile's.
+    weight = profile.values[space.index("semi_independent"), 192:]
+    want = 57 * np.cumsum(weight) / weight.sum()
+    assert np.abs(np.cumsum(semi[192:]) - want).max() <= 0.5
+    # A band the profile leaves empty is spread evenly.
+    flat = np.ones((space.n_placements, N_AGE_MONTHS))
+    flat[:, :12] = 0.0
+    babies = pc.InitialStock.from_band_table(space, {"ifa": {"under_1": 12}}, age_profile=flat)
+    assert babies.counts[space.index("ifa"), :12].tolist() == [1] * 12
+    for bad in (np.ones((2, N_AGE_MONTHS)), -flat, flat * np.nan):
+        with pytest.raises(pc.ConfigError, match="age_profile"):
+            pc.InitialStock.from_band_table(space, table, age_profile=bad)

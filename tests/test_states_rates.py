@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import placecast as pc
-from conftest import make_rates
+from conftest import make_rates, no_capacity_limit
 from placecast.states import N_AGE_MONTHS
 
 
@@ -121,3 +121,39 @@ def test_draws_broadcast_and_select(space):
     assert rates.n_draws == 3
     assert rates.data["exit_rate_per_year"].sizes["draw"] == 3
     assert rates.select_draws([2]).data["entries_per_year"].values.tolist() == [30.0]
+
+
+@pytest.mark.parametrize("growth", [0.0, 0.1])
+def test_steady_state_stock_is_where_the_engine_ends_after_18_years(hackney, growth):
+    """Known answer: from an empty stock, after 216 months of unchanging rates every age month
+    has filled, so the mean-field stock is the steady state, scaled by the growth of entries
+    since the month the steady state's entries stand for (its newest entrants, month 216 - 1)."""
+    ds = hackney.rates.data
+    rates = pc.Rates.build(
+        hackney.space,
+        entries_per_year=ds["entries_per_year"],
+        entry_age_band_share=ds["entry_age_band_share"],
+        entry_placement_share=ds["entry_placement_share"],
+        move_rate_per_year=ds["move_rate_per_year"],
+        exit_rate_per_year=ds["exit_rate_per_year"],
+        entry_growth_per_year=growth,
+    )
+    steady = rates.steady_state_stock()
+    assert steady.dims == ("placement", "age_month")
+    assert float(steady.sel(age_month=0).sum()) == 0.0
+    empty = pc.InitialStock(hackney.space, np.zeros((hackney.space.n_placements, N_AGE_MONTHS)))
+    e = pc.expected(empty, rates, no_capacity_limit(), months=N_AGE_MONTHS)
+    engine = e["children"].isel(path=0, month=-1).transpose("placement", "age_band").values
+    band = hackney.space.band_of_age_month
+    by_band = np.stack([steady.values[:, band == b].sum(axis=1) for b in range(band.max() + 1)], 1)
+    scale = (1.0 + growth) ** ((N_AGE_MONTHS - 1) / 12)
+    np.testing.assert_allclose(engine, by_band * scale, rtol=1e-9, atol=1e-9)
+    assert 300 < by_band.sum() < 600  # Hackney-sized: a few hundred children in care
+
+
+def test_steady_state_has_more_children_near_18_in_semi_independent(hackney):
+    """Why the profile exists: semi-independent placements fill up through 16 and 17, so the
+    last months of the band hold more children than the first."""
+    semi = hackney.rates.steady_state_stock().sel(placement="semi_independent")
+    sixteen, seventeen = semi.sel(age_month=slice(192, 203)), semi.sel(age_month=slice(204, 215))
+    assert float(seventeen.sum()) > 1.3 * float(sixteen.sum())

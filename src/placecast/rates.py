@@ -19,7 +19,7 @@ import scipy.linalg
 import xarray as xr
 
 from placecast.errors import ConfigError
-from placecast.states import MONTHS_PER_YEAR, StateSpace
+from placecast.states import MONTHS_PER_YEAR, N_AGE_MONTHS, StateSpace
 
 _SHARE_TOL = 1e-6
 
@@ -274,6 +274,47 @@ class Rates:
         # expm is accurate to ~1e-15; clip the round-off so probabilities are valid.
         probs = np.clip(probs, 0.0, 1.0)
         return probs / probs.sum(axis=-1, keepdims=True)
+
+    def steady_state_stock(self) -> xr.DataArray:
+        """Children in care by placement and age month once these rates have held for 18 years.
+
+        The stock at 31 March of a council whose entries (growing at ``entry_growth_per_year``)
+        and move and exit rates never changed, as the engine's mean-field model would leave it
+        (age month 0 is empty at a month's end); mean over draws. Its use is the *shape* within
+        each age band: a council's published stock says how many children of 16-17 are in
+        semi-independent accommodation, not how many are about to turn 18, and spreading them
+        evenly over the band puts too few near 18 (see :meth:`InitialStock.from_band_table`).
+
+        Computed cohort by cohort: the children aged ``a + 1`` months are those aged ``a`` a
+        month earlier, after a month's moves and exits at age ``a``, plus the month's entrants
+        of age ``a + 1``; with entries growing, each older cohort entered when entries were
+        fewer (a pass over the 216 age months, vectorised over draws).
+        """
+        s = self.space
+        P = s.n_placements
+        band = s.band_of_age_month
+        ds = self.data
+        stay = self.monthly_probabilities()[..., :P]  # (draw, band, P, P)
+        per_month = ds["entries_per_year"].values / MONTHS_PER_YEAR  # (draw,)
+        age_share = ds["entry_age_band_share"].values / s.band_width_months  # (draw, band)
+        entering = (
+            per_month[:, None, None]
+            * (age_share[:, :, None] * ds["entry_placement_share"].values)[:, band, :]
+        )  # (draw, age month, P)
+        earlier = (1.0 + ds["entry_growth_per_year"].values) ** (-1.0 / MONTHS_PER_YEAR)
+        during = np.zeros_like(entering)  # stock during the month at each age, after moves
+        during[:, 0] = entering[:, 0]
+        for a in range(1, N_AGE_MONTHS):  # over ages, not children or paths
+            aged_in = np.einsum("dp,dpq->dq", during[:, a - 1], stay[:, band[a]])
+            during[:, a] = aged_in * earlier[:, None] + entering[:, a]
+        at_month_end = np.zeros_like(during)
+        at_month_end[:, 1:] = during[:, :-1]  # everyone ages a month; those of 18 leave
+        return xr.DataArray(
+            at_month_end.mean(axis=0).T,
+            dims=("placement", "age_month"),
+            coords={"placement": list(s.placement_names), "age_month": np.arange(N_AGE_MONTHS)},
+            name="children",
+        )
 
     def monthly_probabilities_da(self) -> xr.DataArray:
         """:meth:`monthly_probabilities` with named dimensions."""

@@ -91,12 +91,19 @@ class InitialStock:
         object.__setattr__(self, "counts", counts.astype(np.int64))
 
     @classmethod
-    def from_band_table(cls, space: StateSpace, table: Any) -> InitialStock:
-        """Spread counts by (placement, age band) evenly over the age months of each band.
+    def from_band_table(
+        cls, space: StateSpace, table: Any, *, age_profile: Any = None
+    ) -> InitialStock:
+        """Spread counts by (placement, age band) over the age months of each band.
 
         ``table`` is a DataFrame (index placement, columns age bands) or a nested mapping
-        ``{placement: {age_band: count}}``; missing entries are zero. Children are spread over the
-        months of a band as evenly as whole numbers allow (evenly spaced ages).
+        ``{placement: {age_band: count}}``; missing entries are zero. By default children are
+        spread over the months of a band as evenly as whole numbers allow (evenly spaced ages).
+        ``age_profile`` (placement, age month), e.g. :meth:`Rates.steady_state_stock`, instead
+        spreads each placement's count in a band in proportion to the profile's months of that
+        band (evenly where the profile has none there). It matters most at 16-17: under the
+        default rates, children in semi-independent accommodation are mostly 17, and spread
+        evenly too few of them turn 18 in the first year, so the first year's stock is too high.
         """
         frame = pd.DataFrame(table).T if isinstance(table, dict) else pd.DataFrame(table)
         frame = frame.fillna(0)
@@ -114,14 +121,33 @@ class InitialStock:
             raise ConfigError(
                 "InitialStock: counts by placement and age band must be whole numbers >= 0"
             )
+        profile = np.ones((space.n_placements, N_AGE_MONTHS))
+        if age_profile is not None:
+            if isinstance(age_profile, xr.DataArray) and set(age_profile.dims) == {
+                "placement",
+                "age_month",
+            }:
+                age_profile = age_profile.transpose("placement", "age_month")
+            profile = np.asarray(age_profile, dtype=float)
+            shape = (space.n_placements, N_AGE_MONTHS)
+            if profile.shape != shape or not np.isfinite(profile).all() or (profile < 0).any():
+                raise ConfigError(
+                    f"InitialStock: age_profile must be finite, >= 0 and of shape {shape} "
+                    f"(placement, age month), got shape {profile.shape}"
+                )
         counts = np.zeros((space.n_placements, N_AGE_MONTHS), dtype=np.int64)
         for b, (start, width) in enumerate(
             zip(space.band_start_months, space.band_width_months, strict=True)
         ):
-            # Evenly spaced over the band: child i of c sits at cumulative share (i + 0.5) / c.
-            # (Filling the youngest months first would make the 11 residential 16-17s of a
-            # small council all 16, and none would turn 18 in the first year.)
-            cum = np.floor(full[:, b, None] * np.arange(width + 1)[None, :] / width + 0.5)
+            weight = profile[:, start : start + width].copy()
+            empty = weight.sum(axis=1) <= 0
+            weight[empty] = 1.0  # nothing in the profile here: evenly
+            # Whole children by cumulative share: with even weights child i of c sits at
+            # (i + 0.5) / c of the band (filling the youngest months first would make a small
+            # council's residential 16-17s all 16, and none would turn 18 in the first year).
+            share = np.concatenate([np.zeros((weight.shape[0], 1)), weight.cumsum(axis=1)], axis=1)
+            share /= share[:, -1:]
+            cum = np.floor(full[:, b, None] * share + 0.5)
             counts[:, start : start + width] = np.diff(cum, axis=1).astype(np.int64)
         return cls(space, counts)
 

@@ -146,6 +146,28 @@ def published_stock(
     )
 
 
+def published_initial_stock(
+    counts: PublishedCounts,
+    year: int,
+    priors: AggregatePriors | None = None,
+    *,
+    pattern: np.ndarray | None = None,
+    rates: Rates | None = None,
+) -> InitialStock:
+    """The published stock at 31 March ``year`` as a starting stock for the engine.
+
+    :func:`published_stock` by placement and age band (``pattern`` as there), spread over the
+    age months of each band like the steady state of ``rates`` (default: the priors'
+    structure; :meth:`Rates.steady_state_stock`) rather than evenly: the tables do not say how
+    many of a council's 16-17s are about to turn 18, and evenly spread too few are, which made
+    the first forecast year's residential / semi-independent stock jump and the next fall back.
+    """
+    priors = AggregatePriors() if priors is None else priors
+    table = published_stock(counts, year, priors, pattern=pattern)
+    profile = (priors.structure if rates is None else rates).steady_state_stock()
+    return InitialStock.from_band_table(priors.structure.space, table, age_profile=profile)
+
+
 def _round_sum(values: np.ndarray) -> np.ndarray:
     """Whole numbers with the same (rounded) total, by largest remainder."""
     out = np.floor(values).astype(int)
@@ -279,11 +301,11 @@ class AggregateModel:
         st = _structure(pr)
         step = self.step_months
 
-        x0_table = published_stock(counts, first, pr).to_numpy(dtype=float)  # (P, B)
         # Ages and time in steps of `step` months (see the module docstring).
         band = space.band_of_age_month[::step]
         width = space.band_width_months.astype(float) / step
-        x0 = (x0_table / width[None, :])[:, band].T  # (ages, P)
+        x0 = published_initial_stock(counts, first, pr).counts.T  # (age months, P)
+        x0 = x0.reshape(-1, step, P).sum(axis=1).astype(float)  # (ages, P)
         sel = (counts.years >= first) & (counts.years <= last)
         years = counts.years[sel]
         obs = {
@@ -602,16 +624,18 @@ class AggregateModel:
         engine.
 
         For the last fitted year the published margins are joined using the fitted model's
-        expected stock by placement and age band as the pattern, so the forecast starts from a
-        mix the fitted rates agree with (not only the margins).
+        expected stock by placement and age band as the pattern, and spread within bands like
+        the fitted rates' steady state, so the forecast starts from a mix the fitted rates agree
+        with (not only the margins). See :func:`published_initial_stock`.
         """
         year = self.last_year_ if year is None else year
-        pattern = None
-        if year == self.last_year_:
-            pattern = self.idata_.posterior["expected_stock_at_end"].mean(("chain", "draw"))
-            pattern = pattern.transpose("placement", "age_band").values
-        table = published_stock(self.counts_, year, self.priors, pattern=pattern)
-        return InitialStock.from_band_table(self.priors.structure.space, table)
+        if year != self.last_year_:
+            return published_initial_stock(self.counts_, year, self.priors)
+        pattern = self.idata_.posterior["expected_stock_at_end"].mean(("chain", "draw"))
+        pattern = pattern.transpose("placement", "age_band").values
+        return published_initial_stock(
+            self.counts_, year, self.priors, pattern=pattern, rates=self.rates_
+        )
 
 
 def _observe_counts(name: str, expected: Any, observed: np.ndarray, alpha: Any) -> None:
