@@ -22,7 +22,7 @@ import numpy as np
 
 from placecast.backtest import BacktestSettings, backtest, la_councils
 from placecast.data.dfe import read_dfe
-from placecast.fit.aggregate import ENTRY_MODELS, EXIT_MODELS
+from placecast.fit.aggregate import ENTRY_MODELS, EXIT_MODELS, PLACEMENT_MODELS
 from placecast.fit.priors import AggregatePriors
 
 HERE = Path(__file__).parent
@@ -40,6 +40,9 @@ def main() -> None:
     )
     parser.add_argument("--entry-model", default=ENTRY_MODELS[0], choices=list(ENTRY_MODELS))
     parser.add_argument("--exit-model", default=EXIT_MODELS[0], choices=list(EXIT_MODELS))
+    parser.add_argument(
+        "--placement-model", default=PLACEMENT_MODELS[0], choices=list(PLACEMENT_MODELS)
+    )
     parser.add_argument(
         "--exit-drift-prior",
         default="england",
@@ -69,11 +72,14 @@ def main() -> None:
         tune=args.tune,
         entry_model=args.entry_model,
         exit_model=args.exit_model,
+        placement_model=args.placement_model,
     )
     t0 = time.perf_counter()
     name = f"backtest_{args.last_fit_year}_h{args.horizon}{args.tag}"
     checkpoint = HERE / f".{name}.partial.csv"
-    priors = AggregatePriors.national(tidy, args.last_fit_year, seed=settings.seed)
+    priors = AggregatePriors.national(
+        tidy, args.last_fit_year, seed=settings.seed, placement_model=settings.placement_model
+    )
     if args.exit_drift_prior == "zero":
         priors = replace(priors, exit_drift_mean=0.0, source=priors.source + "; exit drift prior 0")
     if args.stock_growth_prior == "none":

@@ -46,7 +46,7 @@ def _expected_at(model, point):
     return dict(zip(names, fn(point), strict=True))
 
 
-def _structure_rates(priors, entries, growth):
+def _structure_rates(priors, entries, growth, pull_change=0.0):
     ds = priors.structure.data.isel(draw=0)
     return pc.Rates.build(
         priors.structure.space,
@@ -56,6 +56,7 @@ def _structure_rates(priors, entries, growth):
         entry_placement_share=ds["entry_placement_share"].values,
         move_rate_per_year=ds["move_rate_per_year"].values,
         exit_rate_per_year=ds["exit_rate_per_year"].values,
+        pull_change_per_year=pull_change,
     )
 
 
@@ -92,6 +93,62 @@ def test_fitted_model_is_the_engines_mean_field_model(hackney_counts, step, tole
         counted = float(point["starts_counted_share"])
         assert counted == fitter.priors.starts_counted_share
         assert got["expected_starts"][year + 1] == pytest.approx(counted * entries, rel=1e-9)
+
+
+def test_residential_drift_is_the_engines_pull_change(hackney_counts):
+    """Known answer: a drift of the residential / semi-independent pull in the fitted model
+    (monthly steps) is the engine's ``pull_change_per_year`` on the same placements: same
+    stock by group, starts and ceases in both fitted years, and the group grows against no
+    drift from the second year on."""
+    fitter = AggregateModel(step_months=1, placement_model="drift")
+    model = fitter.build(hackney_counts)
+    point = model.initial_point()
+    point["log_entries_per_year"] = np.log(200.0)
+    point["entry_log_growth"] = np.array(0.1)
+    base = _expected_at(model, point)
+    point["residential_drift"] = np.array(0.4)
+    got = _expected_at(model, point)
+
+    space = fitter.priors.structure.space
+    group = PLACEMENT_GROUPS["residential_semi_independent"]
+    pull = np.where(np.isin(space.placement_names, group), np.expm1(0.4), 0.0)
+    rates = _structure_rates(fitter.priors, 200.0, 0.1, pull_change=pull)
+    stock = published_initial_stock(hackney_counts, 2015, fitter.priors)
+    ex = pc.expected(stock, rates, no_capacity_limit(), months=24, start="2015-03")
+    children = ex["children"].isel(path=0)
+    for year in (0, 1):
+        month = 12 * (year + 1)
+        for g, members in enumerate(PLACEMENT_GROUPS.values()):
+            want = float(children.isel(month=month).sel(placement=list(members)).sum())
+            assert got["expected_stock_by_group"][year, g] == pytest.approx(want, rel=1e-9)
+        exits = float(ex["exits"].isel(path=0, month=slice(month - 11, month + 1)).sum())
+        assert got["expected_ceases"][year] == pytest.approx(exits, rel=1e-9)
+    resid = list(PLACEMENT_GROUPS).index("residential_semi_independent")
+    ratio = got["expected_stock_by_group"][:, resid] / base["expected_stock_by_group"][:, resid]
+    assert ratio[0] == pytest.approx(1.0, rel=1e-12)  # the first year of flows is the origin
+    assert ratio[1] > 1.05
+
+
+def test_residential_drift_carries_into_the_forecast_rates(hackney_counts):
+    """The forecast's rates start from the pull of the first forecast year (two years of drift
+    past the fitted tilts, which are the first year's) and change by the drift each year."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # short chains; only consistency matters
+        fit = AggregateModel(draws=100, tune=200, placement_model="drift").fit(
+            hackney_counts, seed=2
+        )
+    post = fit.idata_.posterior.stack(s=("chain", "draw"))
+    drift = post["residential_drift"].values
+    ds = fit.rates_.data
+    group = np.isin(ds["placement"].values, PLACEMENT_GROUPS["residential_semi_independent"])
+    pull = ds["pull_change_per_year"].values
+    np.testing.assert_allclose(pull[:, group], np.repeat(np.expm1(drift)[:, None], 2, axis=1))
+    assert (pull[:, ~group] == 0).all() and np.ptp(drift) > 0  # a posterior, not a constant
+    fitted = post["move_rate_per_year"].transpose("s", ...).values
+    into = ds["move_rate_per_year"].values
+    r, f = fit.priors.structure.space.index("residential"), fit.priors.structure.space.index("ifa")
+    np.testing.assert_allclose(into[:, :, f, r], fitted[:, :, f, r] * np.exp(2 * drift)[:, None])
+    np.testing.assert_allclose(into[:, :, r, f], fitted[:, :, r, f] * np.exp(-2 * drift)[:, None])
 
 
 def test_published_stock_keeps_the_margins(hackney_counts):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import scipy.linalg
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -89,6 +90,53 @@ def test_exit_rates_change_year_by_year(space):
             space,
             **{n: base.data[n] for n in pc.rates.RATE_DIMS if n != "exit_change_per_year"},
             exit_change_per_year=-1.0,
+        )
+
+
+def test_pull_of_a_placement_changes_year_by_year(space):
+    """Known answer for ``pull_change_per_year``: residential's pull grows 50% a year, so moves
+    from IFA into it are 1.5 times as frequent each year and moves out of it 1.5 times rarer;
+    the entry mix shifts towards it the same way."""
+    initial = stock(space, ("ifa", 120, 1000))  # aged 10: 30 months stay in one age band
+    base = make_rates(space, move={("ifa", "residential"): 0.3, ("residential", "ifa"): 0.2})
+    pull = np.where(np.array(space.placement_names) == "residential", 0.5, 0.0)
+    rates = pc.Rates.build(
+        space,
+        **{n: base.data[n] for n in pc.rates.RATE_DIMS if n != "pull_change_per_year"},
+        pull_change_per_year=pull,
+    )
+    assert rates.changes_by_year and not rates.exits_change and not base.changes_by_year
+    e = pc.expected(initial, rates, no_capacity_limit(), months=30)
+    resid = e["children"].isel(path=0).sel(placement="residential").sum("age_band").values
+    x, want = np.array([1000.0, 0.0]), [0.0]
+    for t in range(1, 31):
+        f = 1.5 ** ((t - 1) // 12)
+        q = np.array([[-0.3 * f, 0.3 * f], [0.2 / f, -0.2 / f]])
+        x = x @ scipy.linalg.expm(q / 12)
+        want.append(x[1])
+    np.testing.assert_allclose(resid, want, rtol=1e-9)
+    # The entry mix: half in-house, half IFA; IFA's pull doubles each year.
+    ds = base.data
+    mix = np.zeros_like(ds["entry_placement_share"].values[0])
+    mix[:, [space.index("in_house_fostering"), space.index("ifa")]] = 0.5
+    doubling = np.where(np.array(space.placement_names) == "ifa", 1.0, 0.0)
+    shifted = pc.Rates.build(
+        space,
+        **{
+            n: ds[n]
+            for n in pc.rates.RATE_DIMS
+            if n not in ("pull_change_per_year", "entry_placement_share")
+        },
+        entry_placement_share=mix,
+        pull_change_per_year=doubling,
+    ).in_year(2)
+    share = shifted.data["entry_placement_share"].isel(draw=0, age_band=0)
+    assert float(share.sel(placement="ifa")) == pytest.approx(0.8)  # 4 : 1
+    with pytest.raises(pc.ConfigError, match="pull_change_per_year must be > -1"):
+        pc.Rates.build(
+            space,
+            **{n: ds[n] for n in pc.rates.RATE_DIMS if n != "pull_change_per_year"},
+            pull_change_per_year=-1.0,
         )
 
 

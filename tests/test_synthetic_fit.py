@@ -38,7 +38,7 @@ def test_synthetic_returns_pass_validation_and_match_the_rates(synthetic, hackne
     assert 400 < float(flows.exposure_years.sum() / 5) < 560
 
 
-def test_synthetic_returns_refuse_changing_exit_rates(hackney):
+def test_synthetic_returns_refuse_changing_rates(hackney):
     ds = hackney.rates.data
     changing = pc.Rates.build(
         hackney.space,
@@ -47,6 +47,13 @@ def test_synthetic_returns_refuse_changing_exit_rates(hackney):
     )
     with pytest.raises(pc.ConfigError, match=r"exit_change_per_year"):
         simulate_episodes(changing, seed=1)
+    pulled = pc.Rates.build(
+        hackney.space,
+        **{str(k): ds[k] for k in ds.data_vars if k != "pull_change_per_year"},
+        pull_change_per_year=0.05,
+    )
+    with pytest.raises(pc.ConfigError, match=r"pull_change_per_year"):
+        simulate_episodes(pulled, seed=1)
 
 
 def test_synthetic_codes_read_back_as_the_same_categories(synthetic, hackney):

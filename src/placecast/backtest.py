@@ -90,6 +90,9 @@ class BacktestSettings:
         How entries move from year to year (``AggregateModel.entry_model``).
     exit_model
         How the level of exit rates moves from year to year (``AggregateModel.exit_model``).
+    placement_model
+        Whether the pull of residential / semi-independent placements drifts
+        (``AggregateModel.placement_model``).
     """
 
     last_fit_year: int = 2017
@@ -103,6 +106,7 @@ class BacktestSettings:
     seed: int = 0
     entry_model: str = "random_walk"
     exit_model: str = "random_walk"
+    placement_model: str = "fixed"
 
 
 def _measure_series(counts: PublishedCounts) -> dict[str, np.ndarray]:
@@ -240,6 +244,7 @@ def backtest_council(
         cores=settings.cores,
         entry_model=settings.entry_model,
         exit_model=settings.exit_model,
+        placement_model=settings.placement_model,
     )
     t0 = time.perf_counter()
     with warnings.catch_warnings():
@@ -414,7 +419,11 @@ def backtest(
 
     if priors is None:
         priors = AggregatePriors.national(
-            tidy, settings.last_fit_year, first_year=settings.first_fit_year, seed=settings.seed
+            tidy,
+            settings.last_fit_year,
+            first_year=settings.first_fit_year,
+            seed=settings.seed,
+            placement_model=settings.placement_model,
         )
     names: Sequence[str] = list(councils) if councils is not None else la_councils(tidy)
     parts: list[pd.DataFrame] = []

@@ -176,7 +176,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _published_arguments(parser: argparse.ArgumentParser) -> None:
-    """--data, --default-priors, --entry-model and --exit-model, shared by the
+    """--data, --default-priors and the --entry-, --exit- and --placement-model, shared by the
     published-statistics commands."""
     parser.add_argument(
         "--data", type=Path, nargs="+", required=True, help="DfE CSV files or a folder of them"
@@ -197,6 +197,13 @@ def _published_arguments(parser: argparse.ArgumentParser) -> None:
         choices=["random_walk", "fixed"],  # AggregateModel.exit_model
         default="random_walk",
         help="the level of exit rates as a random walk (default) or the same every year",
+    )
+    parser.add_argument(
+        "--placement-model",
+        choices=["fixed", "drift"],  # AggregateModel.placement_model
+        default="fixed",
+        help="the pull of residential / semi-independent placements fixed (default) or drifting"
+        " by a fitted amount each year",
     )
     growth = parser.add_mutually_exclusive_group()
     growth.add_argument(
@@ -329,7 +336,9 @@ def _fit_published(args: argparse.Namespace) -> int:
     priors = AggregatePriors()
     if not args.default_priors:
         print(f"Priors from England's published series up to {last}...", file=sys.stderr)
-        priors = AggregatePriors.national(tidy, last, seed=args.seed)
+        priors = AggregatePriors.national(
+            tidy, last, seed=args.seed, placement_model=args.placement_model
+        )
     priors = _with_stock_growth(priors, args)
     print(f"Fitting {counts.council} ({counts.la_code}) to {last}...", file=sys.stderr)
     model = AggregateModel(
@@ -338,6 +347,7 @@ def _fit_published(args: argparse.Namespace) -> int:
         tune=args.tune,
         entry_model=args.entry_model,
         exit_model=args.exit_model,
+        placement_model=args.placement_model,
     ).fit(counts, seed=args.seed, progressbar=True)
     out: Path = args.out
     out.mkdir(parents=True, exist_ok=True)
@@ -352,6 +362,7 @@ def _fit_published(args: argparse.Namespace) -> int:
         "exit_drift",  # random-walk exit model only
         "entry_tilt",
         "move_tilt",
+        "residential_drift",  # placement_model="drift" only
         "starts_counted_share",
         "count_cv",
         "expected_stock_growth_next_year",  # with a stock-growth prior only
@@ -426,6 +437,7 @@ def _backtest(args: argparse.Namespace) -> int:
         seed=args.seed,
         entry_model=args.entry_model,
         exit_model=args.exit_model,
+        placement_model=args.placement_model,
     )
     from placecast.fit.priors import AggregatePriors
 
@@ -436,7 +448,11 @@ def _backtest(args: argparse.Namespace) -> int:
             f"Priors from England's published series up to {args.last_fit_year}...", file=sys.stderr
         )
         priors = AggregatePriors.national(
-            tidy, settings.last_fit_year, first_year=settings.first_fit_year, seed=settings.seed
+            tidy,
+            settings.last_fit_year,
+            first_year=settings.first_fit_year,
+            seed=settings.seed,
+            placement_model=settings.placement_model,
         )
     priors = _with_stock_growth(priors, args)
     result = backtest(

@@ -28,6 +28,7 @@ RATE_DIMS: dict[str, tuple[str, ...]] = {
     "entries_per_year": (),
     "entry_growth_per_year": (),
     "exit_change_per_year": (),
+    "pull_change_per_year": ("placement",),
     "entry_age_band_share": ("age_band",),
     "entry_placement_share": ("age_band", "placement"),
     "move_rate_per_year": ("age_band", "from_placement", "to_placement"),
@@ -36,7 +37,7 @@ RATE_DIMS: dict[str, tuple[str, ...]] = {
 
 
 #: Relative yearly changes: may be negative (but > -1).
-_CHANGES = ("entry_growth_per_year", "exit_change_per_year")
+_CHANGES = ("entry_growth_per_year", "exit_change_per_year", "pull_change_per_year")
 
 
 def _coords(space: StateSpace) -> dict[str, tuple[str, ...]]:
@@ -105,7 +106,10 @@ class Rates:
         ``entry_growth_per_year`` (draw; relative change of the entry intensity per year),
         ``exit_change_per_year`` (draw; relative change of all exit rates from one forecast year
         to the next - the engine's year k from the stock date uses ``exit_rate_per_year`` times
-        ``(1 + exit_change_per_year) ** k``), ``entry_age_band_share`` (draw, age_band),
+        ``(1 + exit_change_per_year) ** k``), ``pull_change_per_year`` (draw, placement;
+        relative change per year of the pull of each placement: in year k its weight in the
+        entry mix is times ``(1 + c) ** k``, the mix renormalised, and moves from p to q are
+        times ``((1 + c_q) / (1 + c_p)) ** k``), ``entry_age_band_share`` (draw, age_band),
         ``entry_placement_share`` (draw, age_band, placement), ``move_rate_per_year``
         (draw, age_band, from_placement, to_placement) and ``exit_rate_per_year``
         (draw, age_band, placement, exit_reason). Rates are events per child-year.
@@ -126,6 +130,7 @@ class Rates:
         exit_rate_per_year: Any,
         entry_growth_per_year: Any = 0.0,
         exit_change_per_year: Any = 0.0,
+        pull_change_per_year: Any = 0.0,
     ) -> Rates:
         """Validate array-likes (or DataArrays) and assemble a :class:`Rates`.
 
@@ -151,10 +156,16 @@ class Rates:
         >>> r.n_draws
         1
         """
+        if (
+            not isinstance(pull_change_per_year, xr.DataArray)
+            and np.ndim(pull_change_per_year) == 0
+        ):
+            pull_change_per_year = np.full(space.n_placements, float(pull_change_per_year))
         raw = {
             "entries_per_year": entries_per_year,
             "entry_growth_per_year": entry_growth_per_year,
             "exit_change_per_year": exit_change_per_year,
+            "pull_change_per_year": pull_change_per_year,
             "entry_age_band_share": entry_age_band_share,
             "entry_placement_share": entry_placement_share,
             "move_rate_per_year": move_rate_per_year,
@@ -236,16 +247,32 @@ class Rates:
 
     def in_year(self, k: int) -> Rates:
         """The rates of forecast year ``k`` (0 = the first year after the stock date): exit rates
-        times ``(1 + exit_change_per_year) ** k``; the entry intensity's growth is monthly and
-        stays in ``entry_growth_per_year``."""
-        factor = (1.0 + self.data["exit_change_per_year"]) ** k
-        ds = self.data.assign(exit_rate_per_year=self.data["exit_rate_per_year"] * factor)
+        times ``(1 + exit_change_per_year) ** k``; each placement's weight in the entry mix
+        times its ``(1 + pull_change_per_year) ** k`` and moves from p to q times q's factor over
+        p's. The entry intensity's growth is monthly and stays in ``entry_growth_per_year``."""
+        ds = self.data
+        exit_factor = (1.0 + ds["exit_change_per_year"]) ** k
+        pull = (1.0 + ds["pull_change_per_year"]) ** k  # (draw, placement)
+        weights = ds["entry_placement_share"] * pull
+        ds = ds.assign(
+            exit_rate_per_year=ds["exit_rate_per_year"] * exit_factor,
+            move_rate_per_year=ds["move_rate_per_year"]
+            * pull.rename(placement="to_placement")
+            / pull.rename(placement="from_placement"),
+            entry_placement_share=weights / weights.sum("placement"),
+        )
         return Rates(self.space, ds)
 
     @property
     def exits_change(self) -> bool:
         """Whether exit rates change from one forecast year to the next in any draw."""
         return bool((self.data["exit_change_per_year"].values != 0).any())
+
+    @property
+    def changes_by_year(self) -> bool:
+        """Whether any rate changes from one forecast year to the next in any draw (exit rates,
+        or the pull of a placement); the entry intensity's growth is separate."""
+        return self.exits_change or bool((self.data["pull_change_per_year"].values != 0).any())
 
     def generator(self) -> np.ndarray:
         """Generator matrices, shape (draw, age_band, K, K) with K = placements + exit reasons.
@@ -280,10 +307,12 @@ class Rates:
 
         The stock at 31 March of a council whose entries (growing at ``entry_growth_per_year``)
         and move and exit rates never changed, as the engine's mean-field model would leave it
-        (age month 0 is empty at a month's end); mean over draws. Its use is the *shape* within
-        each age band: a council's published stock says how many children of 16-17 are in
-        semi-independent accommodation, not how many are about to turn 18, and spreading them
-        evenly over the band puts too few near 18 (see :meth:`InitialStock.from_band_table`).
+        (age month 0 is empty at a month's end); mean over draws. ``exit_change_per_year`` and
+        ``pull_change_per_year`` are not applied: this is the stock of the rates as they stand
+        in the first forecast year. Its use is the *shape* within each age band: a council's
+        published stock says how many children of 16-17 are in semi-independent accommodation,
+        not how many are about to turn 18, and spreading them evenly over the band puts too few
+        near 18 (see :meth:`InitialStock.from_band_table`).
 
         Computed cohort by cohort: the children aged ``a + 1`` months are those aged ``a`` a
         month earlier, after a month's moves and exits at age ``a``, plus the month's entrants

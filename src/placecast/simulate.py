@@ -683,7 +683,7 @@ def _to_dataset(
 
 def _regimes(rates: Rates, drivers: Drivers) -> list[list[tuple[Rates, np.ndarray]]]:
     """The council's rates and any lever rates, each with its monthly probabilities by forecast
-    year (one year when exit rates do not change from year to year)."""
+    year (one year when no rate changes from year to year)."""
     sets = [rates] if drivers.lever_rates is None else [rates, drivers.lever_rates]
     for other in sets[1:]:
         if other.space != rates.space or other.n_draws != rates.n_draws:
@@ -693,7 +693,7 @@ def _regimes(rates: Rates, drivers: Drivers) -> list[list[tuple[Rates, np.ndarra
     years = -(-drivers.months // MONTHS_PER_YEAR)
     out = []
     for r in sets:
-        by_year = [r.in_year(k) for k in range(years if r.exits_change else 1)]
+        by_year = [r.in_year(k) for k in range(years if r.changes_by_year else 1)]
         out.append([(y, y.monthly_probabilities()) for y in by_year])
     return out
 

@@ -81,8 +81,9 @@ def simulate_episodes(
     Raises
     ------
     ConfigError
-        When the rates' exit rates change from year to year (``exit_change_per_year``), which
-        this simulator does not follow.
+        When the rates' exit rates or placements' pull change from year to year
+        (``exit_change_per_year``, ``pull_change_per_year``), which this simulator does not
+        follow.
 
     Examples
     --------
@@ -98,6 +99,11 @@ def simulate_episodes(
         raise ConfigError(
             "simulate_episodes holds exit rates constant; these rates change them by "
             f"{float(ds['exit_change_per_year']):+.1%} a year (exit_change_per_year)"
+        )
+    if (ds["pull_change_per_year"].values != 0).any():
+        raise ConfigError(
+            "simulate_episodes holds move rates and the entry mix constant; these rates change "
+            "them from year to year (pull_change_per_year)"
         )
     P = space.n_placements
     t0 = pd.Timestamp(start) - pd.DateOffset(years=burn_in_years)

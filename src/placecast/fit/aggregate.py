@@ -53,6 +53,8 @@ _TAYLOR_TERMS = 8
 ENTRY_MODELS = ("random_walk", "trend")
 #: How the level of exit rates moves from year to year (see :class:`AggregateModel`).
 EXIT_MODELS = ("random_walk", "fixed")
+#: How the pull of residential / semi-independent placements moves from year to year.
+PLACEMENT_MODELS = ("fixed", "drift")
 #: Relative propensity of each placement group by age band (under 1 ... 16-17), used only to join
 #: the two published margins of the stock; the shape of the Hackney calibration's joint table.
 _GROUP_AGE_PATTERN = np.array(
@@ -227,6 +229,14 @@ class AggregateModel:
         plus a year's drift, its uncertainty includes one more year's change, and later forecast
         years follow the drift (``Rates.exit_change_per_year``); ``"fixed"``: exit rates are the
         same in every year.
+    placement_model
+        ``"fixed"`` (default): the entry tilt and the move multiplier towards residential /
+        semi-independent placements are the same in every year; ``"drift"``: both change by
+        one fitted log drift per year (prior ``AggregatePriors.residential_drift_mean`` and
+        ``_sd``; England's with :meth:`AggregatePriors.national`), so the share of children in
+        those placements can keep rising (in England it rose from 9.5% of children in care in
+        2015 to 12.2% in 2019), and forecast years follow the drift
+        (``Rates.pull_change_per_year``).
     sampler
         ``"nutpie"`` (default: nutpie's NUTS on the model compiled with JAX; a five-year fit
         took 14-35 s, or 32-78 s on a slower machine, on 2 cores in a fresh process) or
@@ -257,11 +267,13 @@ class AggregateModel:
     sampler: str = "nutpie"
     entry_model: str = "random_walk"
     exit_model: str = "random_walk"
+    placement_model: str = "fixed"
 
     def __post_init__(self) -> None:
         for name, allowed in (
             ("entry_model", ENTRY_MODELS),
             ("exit_model", EXIT_MODELS),
+            ("placement_model", PLACEMENT_MODELS),
             ("sampler", SAMPLERS),
         ):
             if getattr(self, name) not in allowed:
@@ -374,6 +386,14 @@ class AggregateModel:
                 "entry_tilt", np.asarray(pr.entry_tilt_mean), pr.entry_tilt_sd, dims="entry_group"
             )
             move_tilt = pm.Normal("move_tilt", pr.move_tilt_mean, pr.move_tilt_sd)
+            # Log pull of residential / semi-independent placements by year of flows, relative
+            # to the first (entry tilt and move multiplier move together).
+            pull = pt.zeros(run_years)
+            if self.placement_model == "drift":
+                resid_drift = pm.Normal(
+                    "residential_drift", pr.residential_drift_mean, pr.residential_drift_sd
+                )
+                pull = resid_drift * np.arange(run_years)
             count_cv = pm.LogNormal("count_cv", np.log(pr.count_cv), 0.7)
             # Published starts are a share of the children who join the stock (DfE's stock
             # grows by more than starts minus ceases; see AggregatePriors).
@@ -384,7 +404,7 @@ class AggregateModel:
 
             tilt_of_group = pt.concatenate([pt.zeros(1), entry_tilt])[into_group]  # (P,)
             weights = st["mix"] * pt.exp(tilt_of_group)[None, :]
-            mix = pm.Deterministic(
+            pm.Deterministic(  # in the first year of flows; later: the pull's drift
                 "entry_placement_share",
                 weights / weights.sum(axis=1, keepdims=True),
                 dims=("age_band", "placement"),
@@ -421,7 +441,10 @@ class AggregateModel:
             # Generator by year and band over placements + exit reasons; per-step transition
             # probabilities (years, B, P, K).
             exit_by_year = exit_[None] * pt.exp(exit_level)[:, None, None, None]
-            move_by_year = pt.broadcast_to(move[None], (run_years, B, P, P))
+            # Moves from p to q scale with q's pull over p's: into the group up, out of it down.
+            in_group = (into_group == 1).astype(float)
+            towards = in_group[None, :] - in_group[:, None]  # (from, to): +1 in, -1 out, else 0
+            move_by_year = move[None] * pt.exp(pull[:, None, None, None] * towards[None, None])
             q_top = pt.concatenate([move_by_year, exit_by_year], axis=3)  # (Y, B, P, P + R)
             leave = q_top.sum(axis=3)
             q_top = q_top - leave[..., None] * pt.eye(P, P + R)[None, None]
@@ -429,7 +452,9 @@ class AggregateModel:
             per_year = MONTHS_PER_YEAR // step
             probs = _expm(q / per_year)[:, :, :P, :]
             probs_by_age = probs[:, band]  # (Y, ages, P, K)
-            entry_pattern = (age_share / width)[band][:, None] * mix[band]  # (ages, P)
+            pulled = weights[None] * pt.exp(pull[:, None, None] * in_group[None, None])
+            mix_by_year = pulled / pulled.sum(axis=2, keepdims=True)  # (Y, B, P)
+            entry_pattern = (age_share / width)[band][None, :, None] * mix_by_year[:, band]
 
             # Entries in step k (k = 1 is the first step after the starting stock; k <= 0 the
             # year before): the monthly intensity exp(log_e + growth (t - 1) / 12 + year
@@ -452,7 +477,7 @@ class AggregateModel:
             # One year: in each step children move / leave, entries arrive and everyone ages
             # one step (those past the last step of age 17 leave at 18). A scan over years keeps
             # the graph one year long, so it compiles in seconds whatever the number of years.
-            def one_year(entering_y: Any, probs_y: Any, x: Any, pattern: Any) -> tuple[Any, Any]:
+            def one_year(entering_y: Any, probs_y: Any, pattern: Any, x: Any) -> tuple[Any, Any]:
                 left_y = pt.zeros(())
                 for k in range(per_year):
                     after = pt.matmul(x[:, None, :], probs_y)[:, 0, :]  # (ages, K)
@@ -464,9 +489,12 @@ class AggregateModel:
             first_step = int(np.flatnonzero(steps == 1)[0])
             at_year_end, leavers_t = pytensor.scan(
                 one_year,
-                sequences=[entering[first_step:].reshape((run_years, per_year)), probs_by_age],
+                sequences=[
+                    entering[first_step:].reshape((run_years, per_year)),
+                    probs_by_age,
+                    entry_pattern,
+                ],
                 outputs_info=[pt.as_tensor_variable(x0), None],
-                non_sequences=[entry_pattern],  # PyMC needs it passed in
                 return_list=True,
                 return_updates=False,
             )  # stock at 31 March (run_years, ages, P); leavers by year
@@ -548,6 +576,7 @@ class AggregateModel:
             "exit_year_sd",
             "exit_drift",
             "exit_year_z",
+            "residential_drift",
             "entry_forecast_adjust_z",
             "exit_forecast_adjust_z",
         ]
@@ -593,15 +622,30 @@ class AggregateModel:
             exit_level = draws("log_exit_level")[:, -1] + drift + exit_shock
             exit_rate = exit_rate * np.exp(exit_level)[:, None, None, None]
             exit_change = np.exp(drift) - 1.0
+        # The pull of residential / semi-independent placements in the first forecast year
+        # (the fitted tilts are those of the first year of flows), then a year's drift a year.
+        mix = draws("entry_placement_share")
+        move = draws("move_rate_per_year")
+        pull_change = np.zeros((growth.size, mix.shape[-1]))
+        if self.placement_model == "drift":
+            resid_drift = draws("residential_drift")
+            in_group = (_structure(self.priors)["group"] == 1).astype(float)  # (P,)
+            pull = resid_drift * (self.last_year_ - self.first_year_)  # (draw,)
+            weights = mix * np.exp(pull[:, None, None] * in_group)
+            mix = weights / weights.sum(axis=-1, keepdims=True)
+            towards = in_group[None, :] - in_group[:, None]  # as in the fit
+            move = move * np.exp(pull[:, None, None] * towards)[:, None]  # (draw, B, P, P)
+            pull_change[:, in_group == 1] = np.expm1(resid_drift)[:, None]
         return Rates.build(
             self.priors.structure.space,
             entries_per_year=level,
             entry_growth_per_year=np.exp(growth) - 1.0,
             entry_age_band_share=draws("entry_age_band_share"),
-            entry_placement_share=draws("entry_placement_share"),
-            move_rate_per_year=draws("move_rate_per_year"),
+            entry_placement_share=mix,
+            move_rate_per_year=move,
             exit_rate_per_year=exit_rate,
             exit_change_per_year=exit_change,
+            pull_change_per_year=pull_change,
         )
 
     def _fitted(self) -> pd.DataFrame:

@@ -77,6 +77,12 @@ class AggregatePriors:
         0 and 0.03; :meth:`national` centres it on England's own drift, so each council follows
         the national direction unless its own series says otherwise. England's exit level fell
         by 3.7% from 2015/16 to 2016/17 (DfE tables; ceases per child in care).
+    residential_drift_mean, residential_drift_sd
+        Prior mean and sd of the yearly log drift of the pull of residential /
+        semi-independent placements (``AggregateModel(placement_model="drift")`` only). Default
+        0 and 0.05; :meth:`national` centres it on England's. England's children in those
+        placements were 9.5%, 10.8%, 10.9%, 11.3% and 12.2% of its children in care at 31 March
+        2015-2019 (DfE tables).
     starts_counted_share, starts_counted_share_sd
         Prior mean and sd (normal) of published starts as a share of the children who join the
         stock in the model. DfE's stock at 31 March grows by more than the year's starts minus
@@ -127,6 +133,8 @@ class AggregatePriors:
     exit_year_sd: float = 0.1
     exit_drift_mean: float = 0.0
     exit_drift_sd: float = 0.03
+    residential_drift_mean: float = 0.0
+    residential_drift_sd: float = 0.05
     starts_counted_share: float = 0.98
     starts_counted_share_sd: float = 0.02
     stock_growth_mean: float = 0.0
@@ -161,6 +169,7 @@ class AggregatePriors:
             "entry_year_sd",
             "exit_year_sd",
             "exit_drift_sd",
+            "residential_drift_sd",
             "starts_counted_share",
             "starts_counted_share_sd",
             "count_cv",
@@ -183,6 +192,7 @@ class AggregatePriors:
         *,
         first_year: int | None = None,
         seed: int = 0,
+        placement_model: str = "fixed",
         **overrides: object,
     ) -> AggregatePriors:
         """Priors centred on what England's published series imply.
@@ -195,7 +205,9 @@ class AggregatePriors:
 
         England's own year-to-year change of the exit level is given a small prior sd (0.02, not
         a council's 0.1): a national change averages some 150 councils' own changes, so what is
-        left is mostly the common drift.
+        left is mostly the common drift. ``placement_model="drift"`` fits England with a drift
+        of the residential / semi-independent pull too and centres that prior on it (use it for
+        councils fitted with the same model).
         """
         from placecast.data.dfe import published_counts
         from placecast.fit.aggregate import AggregateModel
@@ -207,6 +219,7 @@ class AggregatePriors:
             "entry_age_concentration": 2.0,
             "exit_year_sd": 0.02,
             "exit_drift_sd": 0.1,
+            "residential_drift_sd": 0.2,
             "starts_counted_share_sd": 0.05,
             **overrides,
         }
@@ -217,17 +230,20 @@ class AggregatePriors:
         # England's counts are so large that the misfit noise and the exit multipliers of
         # neighbouring age bands form a narrow funnel; PyMC's NUTS (C backend, slower to start)
         # explores it better than nutpie does here (R-hat 1.07-1.24 with nutpie).
-        model = AggregateModel(priors=wide, draws=300, tune=500, sampler="pymc").fit(
-            england, seed=seed
-        )
+        model = AggregateModel(
+            priors=wide, draws=300, tune=500, sampler="pymc", placement_model=placement_model
+        ).fit(england, seed=seed)
         post = model.idata_.posterior
         mean = {k: post[k].mean(("chain", "draw")).values for k in post.data_vars}
         # England's published stock growth over the fitted years (geometric mean per year).
         first, last = model.first_year_, model.last_year_
         total = dict(zip(england.years.tolist(), england.children_in_care, strict=True))
         stock_growth = float(np.log(total[last] / total[first]) / (last - first))
+        drift = float(mean.get("residential_drift", 0.0))
         return replace(
             wide,
+            residential_drift_mean=drift,
+            residential_drift_sd=cls.residential_drift_sd,
             entry_age_share=tuple(float(v) for v in mean["entry_age_band_share"]),
             entry_age_concentration=cls.entry_age_concentration,
             log_exit_scale_mean=tuple(float(v) for v in mean["log_exit_scale"]),
@@ -248,5 +264,10 @@ class AggregatePriors:
             f"{np.expm1(mean['entry_log_growth']):+.1%} a year, exit level "
             f"{np.expm1(mean['exit_drift']):+.1%} a year, "
             f"{float(mean['starts_counted_share']):.1%} of joiners counted as starts, "
-            f"children in care {np.expm1(stock_growth):+.1%} a year",
+            + (
+                f"pull of residential / semi-independent {np.expm1(drift):+.1%} a year, "
+                if "residential_drift" in mean
+                else ""
+            )
+            + f"children in care {np.expm1(stock_growth):+.1%} a year",
         )
