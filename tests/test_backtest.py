@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from placecast.backtest import Backtest, BacktestSettings, naive_forecasts
+from placecast.backtest import Backtest, BacktestSettings, naive_forecasts, published_shares
 from placecast.data.dfe import PublishedCounts
 
 
@@ -101,3 +101,27 @@ def test_backtest_chart_marks_values_outside_the_interval():
     assert any("inside the 90% interval (1 councils)" in t for t in labels)
     assert any("outside the 90% interval (1 councils)" in t for t in labels)
     assert "2019" in ax.get_title()
+
+
+def test_published_shares_are_dirichlet_around_each_paths_shares():
+    rng = np.random.default_rng(3)
+    n = 40_000
+    stock = np.tile([[70.0, 20.0, 10.0]], (n, 1))
+    stock[n // 2 :] = [0.0, 30.0, 10.0]  # a second kind of path, with an empty group
+    concentration = np.where(np.arange(n) < n // 2, 50.0, 400.0)
+    shares = published_shares(stock, concentration, rng)
+    assert shares.shape == stock.shape
+    np.testing.assert_allclose(shares.sum(axis=1), 1.0)
+    for rows, p, a in (
+        (slice(0, n // 2), [0.7, 0.2, 0.1], 50.0),
+        (slice(n // 2, n), [0, 0.75, 0.25], 400.0),
+    ):
+        got = shares[rows]
+        p = np.asarray(p)
+        np.testing.assert_allclose(got.mean(axis=0), p, atol=0.003)
+        # Dirichlet variance p (1 - p) / (1 + concentration).
+        np.testing.assert_allclose(got.var(axis=0), p * (1 - p) / (1 + a), rtol=0.05, atol=1e-9)
+    assert (shares[n // 2 :, 0] < 1e-6).all()
+    # A path with no children publishes no shares.
+    empty = published_shares(np.zeros((2, 3)), np.array([50.0, 50.0]), rng)
+    assert (empty == 0).all()

@@ -161,11 +161,14 @@ def forecast_published(
     """Simulate the published measures for ``horizon`` years after the model's last year.
 
     Each path runs the engine on one posterior draw of the rates (its entries times the draw's
-    ``starts_counted_share`` are the published starts); its values are then multiplied by
-    a gamma factor with mean 1 and the draw's ``count_cv`` (the fit's measure of how far published
-    counts stray from the model), so intervals cover what will be *published*, not only the
-    model's own randomness. Returns one row per (measure, year) with the forecast mean and the
-    :data:`QUANTILES`.
+    ``starts_counted_share`` are the published starts). Published values then stray from the
+    path as the fit says they stray from the model, so intervals cover what will be *published*,
+    not only the model's own randomness: children in care, starts and ceases are multiplied by a
+    gamma factor with mean 1 and the draw's ``count_cv``; the placement groups split the published
+    total in shares drawn from a Dirichlet around the path's shares with the draw's
+    ``share_concentration`` (the fit's Dirichlet-multinomial less its multinomial part, which the
+    engine's own randomness stands for). Returns one row per (measure, year) with the forecast
+    mean and the :data:`QUANTILES`.
     """
     last = model.last_year_
     space = model.priors.structure.space
@@ -181,29 +184,49 @@ def forecast_published(
     post = model.idata_.posterior.stack(sample=("chain", "draw"))
     draw = np.asarray(out["draw"])
     shape = 1.0 / np.square(post["count_cv"].values[draw])
+    concentration = post["share_concentration"].values[draw]
     counted = post["starts_counted_share"].values[draw]  # published starts per joiner
     rng = np.random.default_rng(seed)
+
+    def misfit() -> np.ndarray:
+        return rng.gamma(shape, 1.0 / shape)
+
     group_of = {p: g for g, members in PLACEMENT_GROUPS.items() for p in members}
     children = out["children"].sum("age_band")
-    by_group = children.groupby(
-        children["placement"].copy(data=[group_of[p] for p in space.placement_names])
-    ).sum()
+    by_group = (
+        children.groupby(
+            children["placement"].copy(data=[group_of[p] for p in space.placement_names])
+        )
+        .sum()
+        .rename(placement="group")
+        .transpose("path", "group", "month")
+    )
+    groups = list(by_group["group"].values)
     rows = []
     for h in range(1, horizon + 1):
         end = MONTHS_PER_YEAR * h
         months = slice(end - MONTHS_PER_YEAR + 1, end)
+        stock = by_group.isel(month=end).values.astype(float)  # (path, group)
+        total = stock.sum(axis=1)
+        published_total = total * misfit()
+        shares = published_shares(stock, concentration, rng)
         sims = {
-            "children_in_care": children.isel(month=end).sum("placement"),
-            "fostering": by_group.sel(placement="fostering").isel(month=end),
-            "residential_semi_independent": by_group.sel(
-                placement="residential_semi_independent"
-            ).isel(month=end),
-            "starts": out["entries"].isel(month=months).sum(("month", "placement")) * counted,
-            "ceases": out["exits"].isel(month=months).sum(("month", "placement", "exit_reason")),
+            "children_in_care": published_total,
+            **{
+                g: published_total * shares[:, groups.index(g)]
+                for g in ("fostering", "residential_semi_independent")
+            },
+            "starts": out["entries"].isel(month=months).sum(("month", "placement")).values
+            * counted
+            * misfit(),
+            "ceases": out["exits"]
+            .isel(month=months)
+            .sum(("month", "placement", "exit_reason"))
+            .values
+            * misfit(),
         }
         for measure, values in sims.items():
-            # Published = model x misfit: the fit's relative noise (count_cv) around each path.
-            v = np.asarray(values, dtype=float) * rng.gamma(shape, 1.0 / shape)
+            v = np.asarray(values, dtype=float)
             q = np.quantile(v, QUANTILES)
             rows.append(
                 {
@@ -217,6 +240,34 @@ def forecast_published(
                 }
             )
     return pd.DataFrame(rows)
+
+
+def published_shares(
+    stock: np.ndarray, concentration: np.ndarray, rng: np.random.Generator
+) -> np.ndarray:
+    """Published shares of the placement groups around each path's own shares.
+
+    Parameters
+    ----------
+    stock
+        Children by path and group, shape (path, group).
+    concentration
+        Dirichlet concentration of each path's posterior draw, shape (path,).
+    rng
+        Random generator.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shares, shape (path, group), each row summing to 1 (all 0 on a path with no children):
+        Dirichlet with mean the path's shares and concentration ``concentration``, drawn as
+        normalised gamma variates so that each path has its own parameters.
+    """
+    total = stock.sum(axis=1, keepdims=True)
+    share = np.divide(stock, total, out=np.zeros_like(stock, dtype=float), where=total > 0)
+    gammas = rng.gamma(concentration[:, None] * share + 1e-12)
+    sums = gammas.sum(axis=1, keepdims=True)
+    return np.divide(gammas, sums, out=np.zeros_like(gammas), where=sums > 0)
 
 
 def backtest_council(
