@@ -267,7 +267,8 @@ def published_shares(
     share = np.divide(stock, total, out=np.zeros_like(stock, dtype=float), where=total > 0)
     gammas = rng.gamma(concentration[:, None] * share + 1e-12)
     sums = gammas.sum(axis=1, keepdims=True)
-    return np.divide(gammas, sums, out=np.zeros_like(gammas), where=sums > 0)
+    # An empty path's gammas are ~0 by underflow only: its zero shares are set, not left to that.
+    return np.divide(gammas, sums, out=np.zeros_like(gammas), where=(sums > 0) & (total > 0))
 
 
 def backtest_council(
