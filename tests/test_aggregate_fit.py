@@ -151,6 +151,59 @@ def test_residential_drift_carries_into_the_forecast_rates(hackney_counts):
     np.testing.assert_allclose(into[:, :, r, f], fitted[:, :, r, f] * np.exp(-2 * drift)[:, None])
 
 
+def test_residential_random_walk_with_equal_shocks_is_the_drift(hackney_counts):
+    """Known answer: a random walk of the pull whose yearly shocks all equal d is the drift
+    model with drift d (same expected stocks, starts and ceases), and without shocks it is the
+    fixed model."""
+    expected = {}
+    for placement_model, values in (
+        ("fixed", {}),
+        ("drift", {"residential_drift": np.array(0.3)}),
+        ("random_walk", {"pull_year_z": None}),
+        ("random_walk_zero", {"pull_year_z": 0.0}),
+    ):
+        model = AggregateModel(placement_model=placement_model.removesuffix("_zero")).build(
+            hackney_counts
+        )
+        point = model.initial_point()
+        point["log_entries_per_year"] = np.log(200.0)
+        if "pull_year_z" in values:
+            sd = float(np.exp(point["pull_year_sd_log__"]))
+            z = 0.3 / sd if values["pull_year_z"] is None else values["pull_year_z"]
+            point["pull_year_z"] = np.full_like(point["pull_year_z"], z)
+        else:
+            point.update(values)
+        expected[placement_model] = _expected_at(model, point)
+    for name, value in expected["drift"].items():
+        np.testing.assert_allclose(expected["random_walk"][name], value, rtol=1e-10)
+        np.testing.assert_allclose(expected["random_walk_zero"][name], expected["fixed"][name])
+    resid = list(PLACEMENT_GROUPS).index("residential_semi_independent")
+    moved = expected["random_walk"]["expected_stock_by_group"][:, resid]
+    assert moved[-1] > 1.05 * expected["fixed"]["expected_stock_by_group"][-1, resid]
+
+
+def test_residential_random_walk_forecast_starts_from_the_last_pull_plus_a_shock(hackney_counts):
+    """The forecast's pull is each draw's fitted pull of the last year plus a fresh shock with
+    the draw's fitted sd (standard normal once standardised), and it does not drift."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # short chains; only consistency matters
+        fit = AggregateModel(draws=200, tune=200, placement_model="random_walk").fit(
+            hackney_counts, seed=3
+        )
+    post = fit.idata_.posterior.stack(s=("chain", "draw"))
+    last = post["log_residential_pull"].isel(flow_year=-1).values
+    sd = post["pull_year_sd"].values
+    ds = fit.rates_.data
+    assert (ds["pull_change_per_year"].values == 0).all()
+    fitted = post["move_rate_per_year"].transpose("s", ...).values
+    into = ds["move_rate_per_year"].values
+    r, f = fit.priors.structure.space.index("residential"), fit.priors.structure.space.index("ifa")
+    pull = np.log(into[:, -1, f, r] / fitted[:, -1, f, r])
+    np.testing.assert_allclose(into[:, :, r, f], fitted[:, :, r, f] * np.exp(-pull)[:, None])
+    z = (pull - last) / sd
+    assert abs(z.mean()) < 0.25 and 0.8 < z.std() < 1.2  # 400 draws
+    assert np.ptp(last) > 0  # the fitted pull is a posterior, not the tilts'
+
 def test_published_stock_keeps_the_margins(hackney_counts):
     table = published_stock(hackney_counts, 2017)
     frame = hackney_counts.frame().loc[2017]

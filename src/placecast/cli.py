@@ -200,10 +200,10 @@ def _published_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--placement-model",
-        choices=["fixed", "drift"],  # AggregateModel.placement_model
+        choices=["fixed", "drift", "random_walk"],  # AggregateModel.placement_model
         default="fixed",
-        help="the pull of residential / semi-independent placements fixed (default) or drifting"
-        " by a fitted amount each year",
+        help="the pull of residential / semi-independent placements fixed (default), drifting"
+        " by a fitted amount each year, or a random walk (yearly shocks that last)",
     )
     growth = parser.add_mutually_exclusive_group()
     growth.add_argument(
@@ -363,6 +363,8 @@ def _fit_published(args: argparse.Namespace) -> int:
         "entry_tilt",
         "move_tilt",
         "residential_drift",  # placement_model="drift" only
+        "pull_year_sd",  # placement_model="random_walk" only
+        "log_residential_pull",  # placement_model="random_walk" only
         "starts_counted_share",
         "count_cv",
         "expected_stock_growth_next_year",  # with a stock-growth prior only

@@ -54,7 +54,7 @@ ENTRY_MODELS = ("random_walk", "trend")
 #: How the level of exit rates moves from year to year (see :class:`AggregateModel`).
 EXIT_MODELS = ("random_walk", "fixed")
 #: How the pull of residential / semi-independent placements moves from year to year.
-PLACEMENT_MODELS = ("fixed", "drift")
+PLACEMENT_MODELS = ("fixed", "drift", "random_walk")
 #: Relative propensity of each placement group by age band (under 1 ... 16-17), used only to join
 #: the two published margins of the stock; the shape of the Hackney calibration's joint table.
 _GROUP_AGE_PATTERN = np.array(
@@ -236,7 +236,11 @@ class AggregateModel:
         ``_sd``; England's with :meth:`AggregatePriors.national`), so the share of children in
         those placements can keep rising (in England it rose from 9.5% of children in care in
         2015 to 12.2% in 2019), and forecast years follow the drift
-        (``Rates.pull_change_per_year``).
+        (``Rates.pull_change_per_year``); ``"random_walk"``: that log pull moves from year to
+        year as a random walk without drift (fitted year-to-year sd, prior median
+        ``AggregatePriors.pull_year_sd``), so a forecast starts from the latest year's pull
+        plus a fresh shock, and the intervals of the placement groups include a change of the
+        mix as well as counting noise (as for entries, one shock for all forecast years).
     sampler
         ``"nutpie"`` (default: nutpie's NUTS on the model compiled with JAX; a five-year fit
         took 14-35 s, or 32-78 s on a slower machine, on 2 cores in a fresh process) or
@@ -343,6 +347,7 @@ class AggregateModel:
             "later_year": [int(y) for y in years[1:]],
             "flow_year": [int(y) for y in years[1:]],
             "exit_shock_year": [int(y) for y in years[2:]],
+            "pull_shock_year": [int(y) for y in years[2:]],
         }
         # With a prior on the forecast year's stock growth, the model runs one year past the
         # data: the entry and exit levels the forecast starts from may be adjusted (by up to
@@ -394,6 +399,16 @@ class AggregateModel:
                     "residential_drift", pr.residential_drift_mean, pr.residential_drift_sd
                 )
                 pull = resid_drift * np.arange(run_years)
+            elif self.placement_model == "random_walk":
+                # Shocks last; the pull of the first year of flows is the tilts' (0).
+                pull_sd = pm.LogNormal("pull_year_sd", np.log(pr.pull_year_sd), 0.5)
+                pull = pt.zeros(n_years)
+                if n_years > 1:
+                    pull_z = pm.Normal("pull_year_z", 0.0, 1.0, dims="pull_shock_year")
+                    pull = pt.concatenate([pt.zeros(1), pt.cumsum(pull_sd * pull_z)])
+                pm.Deterministic("log_residential_pull", pull, dims="flow_year")
+                if pooled:  # the forecast year's own shock is drawn with the forecast
+                    pull = pt.concatenate([pull, pull[-1:]])
             count_cv = pm.LogNormal("count_cv", np.log(pr.count_cv), 0.7)
             # Published starts are a share of the children who join the stock (DfE's stock
             # grows by more than starts minus ceases; see AggregatePriors).
@@ -577,6 +592,8 @@ class AggregateModel:
             "exit_drift",
             "exit_year_z",
             "residential_drift",
+            "pull_year_sd",
+            "pull_year_z",
             "entry_forecast_adjust_z",
             "exit_forecast_adjust_z",
         ]
@@ -623,19 +640,24 @@ class AggregateModel:
             exit_rate = exit_rate * np.exp(exit_level)[:, None, None, None]
             exit_change = np.exp(drift) - 1.0
         # The pull of residential / semi-independent placements in the first forecast year
-        # (the fitted tilts are those of the first year of flows), then a year's drift a year.
+        # (the fitted tilts are those of the first year of flows): with a drift, a year's drift
+        # a year; as a random walk, the last year's pull plus a fresh shock, then unchanged.
         mix = draws("entry_placement_share")
         move = draws("move_rate_per_year")
         pull_change = np.zeros((growth.size, mix.shape[-1]))
-        if self.placement_model == "drift":
-            resid_drift = draws("residential_drift")
+        if self.placement_model != "fixed":
             in_group = (_structure(self.priors)["group"] == 1).astype(float)  # (P,)
-            pull = resid_drift * (self.last_year_ - self.first_year_)  # (draw,)
+            if self.placement_model == "drift":
+                resid_drift = draws("residential_drift")
+                pull = resid_drift * (self.last_year_ - self.first_year_)  # (draw,)
+                pull_change[:, in_group == 1] = np.expm1(resid_drift)[:, None]
+            else:
+                fresh = draws("pull_year_sd") * rng.standard_normal(growth.size)
+                pull = draws("log_residential_pull")[:, -1] + fresh
             weights = mix * np.exp(pull[:, None, None] * in_group)
             mix = weights / weights.sum(axis=-1, keepdims=True)
             towards = in_group[None, :] - in_group[:, None]  # as in the fit
             move = move * np.exp(pull[:, None, None] * towards)[:, None]  # (draw, B, P, P)
-            pull_change[:, in_group == 1] = np.expm1(resid_drift)[:, None]
         return Rates.build(
             self.priors.structure.space,
             entries_per_year=level,

@@ -83,6 +83,13 @@ class AggregatePriors:
         0 and 0.05; :meth:`national` centres it on England's. England's children in those
         placements were 9.5%, 10.8%, 10.9%, 11.3% and 12.2% of its children in care at 31 March
         2015-2019 (DfE tables).
+    pull_year_sd
+        Prior median of the year-to-year change of that log pull
+        (``AggregateModel(placement_model="random_walk")`` only; log-normal prior with sd 0.5).
+        0.15: across English councils the lasting part of the yearly log change of the share in
+        those placements - the variance of the 2016/17 change (0.036) plus twice its covariance
+        with the 2015/16 change (-0.0067), which removes the counting noise that reverses - has
+        a sd of 0.15 (DfE tables to 2017, councils with both changes).
     starts_counted_share, starts_counted_share_sd
         Prior mean and sd (normal) of published starts as a share of the children who join the
         stock in the model. DfE's stock at 31 March grows by more than the year's starts minus
@@ -135,6 +142,7 @@ class AggregatePriors:
     exit_drift_sd: float = 0.03
     residential_drift_mean: float = 0.0
     residential_drift_sd: float = 0.05
+    pull_year_sd: float = 0.15
     starts_counted_share: float = 0.98
     starts_counted_share_sd: float = 0.02
     stock_growth_mean: float = 0.0
@@ -170,6 +178,7 @@ class AggregatePriors:
             "exit_year_sd",
             "exit_drift_sd",
             "residential_drift_sd",
+            "pull_year_sd",
             "starts_counted_share",
             "starts_counted_share_sd",
             "count_cv",
