@@ -204,6 +204,7 @@ def test_residential_random_walk_forecast_starts_from_the_last_pull_plus_a_shock
     assert abs(z.mean()) < 0.25 and 0.8 < z.std() < 1.2  # 400 draws
     assert np.ptp(last) > 0  # the fitted pull is a posterior, not the tilts'
 
+
 def test_published_stock_keeps_the_margins(hackney_counts):
     table = published_stock(hackney_counts, 2017)
     frame = hackney_counts.frame().loc[2017]
