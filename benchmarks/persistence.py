@@ -5,9 +5,10 @@ year-on-year changes of children in care, fostering, residential / semi-independ
 ceases; then, across councils, the least-squares slope and correlation of next year's change on
 this year's. A slope near 0 means a council's own last change says little about its next (the
 last value is hard to beat); a negative slope means changes partly reverse (a smoothed level
-beats the last value). Then, for every last known year, how the last value does against the
-last value grown at England's own growth to that year. Also the gap between the change of the
-stock and starts minus ceases.
+beats the last value). Then how much of the residential / semi-independent share's yearly
+change lasts (a random walk under counting noise). Then, for every last known year, how the
+last value does against the last value grown at England's own growth to that year. Also the
+gap between the change of the stock and starts minus ceases.
 Printed as tables; recorded in ``benchmarks/README.md``.
 """
 
@@ -92,6 +93,36 @@ def persistence(series: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def share_walk_sd(series: pd.DataFrame) -> pd.DataFrame:
+    """How much the share of children in residential / semi-independent placements moves for good.
+
+    If a council's log share is a random walk (sd ``w`` a year) observed with independent
+    noise (sd ``e``), consecutive yearly log changes have variance ``w**2 + 2 e**2`` and
+    covariance ``-e**2`` (the noise reverses), so ``w**2`` = variance of the later change plus
+    twice the covariance; across councils, each year's mean change taken out. The source of
+    ``AggregatePriors.pull_year_sd`` (the pair to 2016/17 only, so a backtest from 2017 does not
+    peek).
+    """
+    share = series["residential_semi_independent"] / series["children_in_care"]
+    change = np.log(share.where(share > 0)).groupby(level="council").diff().unstack("year")
+    rows = []
+    for t in sorted(change.columns)[:-1]:
+        pair = change[[t, t + 1]].dropna()
+        if len(pair) < 10:
+            continue
+        cov = np.cov(pair[t], pair[t + 1])
+        rows.append(
+            {
+                "changes in": f"{t - 1}/{str(t)[2:]}, {t}/{str(t + 1)[2:]}",
+                "councils": len(pair),
+                "variance of the later": cov[1, 1],
+                "covariance": cov[0, 1],
+                "random-walk sd": np.sqrt(max(cov[1, 1] + 2 * cov[0, 1], 0.0)),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
 def national_growth_rule(series: pd.DataFrame, first_year: int = 2015) -> pd.DataFrame:
     """Median MASE over councils of two naive forecasts, for every last known year T.
 
@@ -155,6 +186,8 @@ def main() -> None:
     warnings.simplefilter("ignore")
     series = council_series(read_dfe(args.data))
     print(persistence(series).to_string(index=False, float_format="{:.3f}".format))
+    print()
+    print(share_walk_sd(series).to_string(index=False, float_format="{:.4f}".format))
     print()
     print(national_growth_rule(series).to_string(index=False, float_format="{:.3f}".format))
     print()

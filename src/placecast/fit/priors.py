@@ -89,7 +89,8 @@ class AggregatePriors:
         0.15: across English councils the lasting part of the yearly log change of the share in
         those placements - the variance of the 2016/17 change (0.036) plus twice its covariance
         with the 2015/16 change (-0.0067), which removes the counting noise that reverses - has
-        a sd of 0.15 (DfE tables to 2017, councils with both changes).
+        a sd of 0.15 (DfE tables to 2017, 140 councils; ``benchmarks/persistence.py``; the
+        later pairs, which a backtest from 2017 must not see, give 0.20 and 0.27).
     starts_counted_share, starts_counted_share_sd
         Prior mean and sd (normal) of published starts as a share of the children who join the
         stock in the model. DfE's stock at 31 March grows by more than the year's starts minus
