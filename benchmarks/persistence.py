@@ -64,6 +64,14 @@ def persistence(series: pd.DataFrame) -> pd.DataFrame:
     part of one year's change that is still there the next (the prior sd of
     ``AggregatePriors.national``'s stock-growth prior comes from the years up to 2017), and the
     sd of single years' log changes.
+
+    And the sd of a *random walk* under counting noise: if a log series is a random walk (sd
+    ``w`` a year) observed with independent noise (sd ``e``), consecutive yearly log changes
+    have variance ``w**2 + 2 e**2`` and covariance ``-e**2`` (the noise reverses), so ``w**2``
+    is the variance of the later change plus twice the covariance. For the residential /
+    semi-independent share (:func:`residential_share`) this is the source of
+    ``AggregatePriors.pull_year_sd`` (the pair to 2016/17 only, so a backtest from 2017 does
+    not peek).
     """
     change = series.groupby(level="council").pct_change(fill_method=None)
     log_change = np.log(series.where(series > 0)).groupby(level="council").diff()
@@ -77,7 +85,8 @@ def persistence(series: pd.DataFrame) -> pd.DataFrame:
                 continue
             slope = np.polyfit(pair[t], pair[t + 1], 1)[0]
             logs = log_change[measure].unstack("year")[[t, t + 1]].dropna()
-            lasting = np.cov(logs[t], logs[t + 1])[0, 1]
+            cov = np.cov(logs[t], logs[t + 1])
+            lasting = cov[0, 1]
             rows.append(
                 {
                     "measure": measure,
@@ -86,6 +95,7 @@ def persistence(series: pd.DataFrame) -> pd.DataFrame:
                     "slope": slope,
                     "correlation": pair[t].corr(pair[t + 1]),
                     "lasting sd": np.sqrt(max(lasting, 0.0)),
+                    "random-walk sd": np.sqrt(max(cov[1, 1] + 2 * lasting, 0.0)),
                     "single-year sd": logs[t + 1].std(),
                     "median change next year": pair[t + 1].median(),
                 }
@@ -93,34 +103,11 @@ def persistence(series: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def share_walk_sd(series: pd.DataFrame) -> pd.DataFrame:
-    """How much the share of children in residential / semi-independent placements moves for good.
-
-    If a council's log share is a random walk (sd ``w`` a year) observed with independent
-    noise (sd ``e``), consecutive yearly log changes have variance ``w**2 + 2 e**2`` and
-    covariance ``-e**2`` (the noise reverses), so ``w**2`` = variance of the later change plus
-    twice the covariance; across councils, each year's mean change taken out. The source of
-    ``AggregatePriors.pull_year_sd`` (the pair to 2016/17 only, so a backtest from 2017 does not
-    peek).
-    """
+def residential_share(series: pd.DataFrame) -> pd.DataFrame:
+    """The share of children in care in residential / semi-independent placements, as a series
+    :func:`persistence` takes."""
     share = series["residential_semi_independent"] / series["children_in_care"]
-    change = np.log(share.where(share > 0)).groupby(level="council").diff().unstack("year")
-    rows = []
-    for t in sorted(change.columns)[:-1]:
-        pair = change[[t, t + 1]].dropna()
-        if len(pair) < 10:
-            continue
-        cov = np.cov(pair[t], pair[t + 1])
-        rows.append(
-            {
-                "changes in": f"{t - 1}/{str(t)[2:]}, {t}/{str(t + 1)[2:]}",
-                "councils": len(pair),
-                "variance of the later": cov[1, 1],
-                "covariance": cov[0, 1],
-                "random-walk sd": np.sqrt(max(cov[1, 1] + 2 * cov[0, 1], 0.0)),
-            }
-        )
-    return pd.DataFrame(rows)
+    return share.to_frame("residential / semi-independent share")
 
 
 def national_growth_rule(series: pd.DataFrame, first_year: int = 2015) -> pd.DataFrame:
@@ -187,7 +174,8 @@ def main() -> None:
     series = council_series(read_dfe(args.data))
     print(persistence(series).to_string(index=False, float_format="{:.3f}".format))
     print()
-    print(share_walk_sd(series).to_string(index=False, float_format="{:.4f}".format))
+    share = persistence(residential_share(series))[["change in", "councils", "random-walk sd"]]
+    print(share.to_string(index=False, float_format="{:.4f}".format))
     print()
     print(national_growth_rule(series).to_string(index=False, float_format="{:.3f}".format))
     print()

@@ -155,31 +155,27 @@ def test_residential_random_walk_with_equal_shocks_is_the_drift(hackney_counts):
     """Known answer: a random walk of the pull whose yearly shocks all equal d is the drift
     model with drift d (same expected stocks, starts and ceases), and without shocks it is the
     fixed model."""
-    expected = {}
-    for placement_model, values in (
-        ("fixed", {}),
-        ("drift", {"residential_drift": np.array(0.3)}),
-        ("random_walk", {"pull_year_z": None}),
-        ("random_walk_zero", {"pull_year_z": 0.0}),
-    ):
-        model = AggregateModel(placement_model=placement_model.removesuffix("_zero")).build(
-            hackney_counts
-        )
+
+    def expected_with(placement_model, **values):
+        model = AggregateModel(placement_model=placement_model).build(hackney_counts)
         point = model.initial_point()
         point["log_entries_per_year"] = np.log(200.0)
-        if "pull_year_z" in values:
-            sd = float(np.exp(point["pull_year_sd_log__"]))
-            z = 0.3 / sd if values["pull_year_z"] is None else values["pull_year_z"]
-            point["pull_year_z"] = np.full_like(point["pull_year_z"], z)
-        else:
-            point.update(values)
-        expected[placement_model] = _expected_at(model, point)
-    for name, value in expected["drift"].items():
-        np.testing.assert_allclose(expected["random_walk"][name], value, rtol=1e-10)
-        np.testing.assert_allclose(expected["random_walk_zero"][name], expected["fixed"][name])
+        point.update(values)
+        return _expected_at(model, point)
+
+    fixed = expected_with("fixed")
+    drift = expected_with("drift", residential_drift=np.array(0.3))
+    # Fitted to 2017 from 2015: one shock, in the second year of flows; 0.15 * 2 = 0.3.
+    walk = expected_with(
+        "random_walk", pull_year_sd_log__=np.log(0.15), pull_year_z=np.array([2.0])
+    )
+    still = expected_with("random_walk", pull_year_z=np.array([0.0]))
+    for name, value in drift.items():
+        np.testing.assert_allclose(walk[name], value, rtol=1e-10)
+        np.testing.assert_allclose(still[name], fixed[name])
     resid = list(PLACEMENT_GROUPS).index("residential_semi_independent")
-    moved = expected["random_walk"]["expected_stock_by_group"][:, resid]
-    assert moved[-1] > 1.05 * expected["fixed"]["expected_stock_by_group"][-1, resid]
+    moved = walk["expected_stock_by_group"][:, resid]
+    assert moved[-1] > 1.05 * fixed["expected_stock_by_group"][-1, resid]
 
 
 def test_residential_random_walk_forecast_starts_from_the_last_pull_plus_a_shock(hackney_counts):
