@@ -217,7 +217,10 @@ class AggregatePriors:
         a council's 0.1): a national change averages some 150 councils' own changes, so what is
         left is mostly the common drift. ``placement_model="drift"`` fits England with a drift
         of the residential / semi-independent pull too and centres that prior on it (use it for
-        councils fitted with the same model).
+        councils fitted with the same model). ``placement_model="random_walk"`` takes no centre
+        from England (its prior is the persistence of councils' shares), so England is fitted with
+        the fixed pull: the same priors as the default, which keeps the two models' backtests a
+        paired comparison.
         """
         from placecast.data.dfe import published_counts
         from placecast.fit.aggregate import AggregateModel
@@ -240,8 +243,9 @@ class AggregatePriors:
         # England's counts are so large that the misfit noise and the exit multipliers of
         # neighbouring age bands form a narrow funnel; PyMC's NUTS (C backend, slower to start)
         # explores it better than nutpie does here (R-hat 1.07-1.24 with nutpie).
+        england_model = "fixed" if placement_model == "random_walk" else placement_model
         model = AggregateModel(
-            priors=wide, draws=300, tune=500, sampler="pymc", placement_model=placement_model
+            priors=wide, draws=300, tune=500, sampler="pymc", placement_model=england_model
         ).fit(england, seed=seed)
         post = model.idata_.posterior
         mean = {k: post[k].mean(("chain", "draw")).values for k in post.data_vars}
