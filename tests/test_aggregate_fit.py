@@ -638,3 +638,28 @@ def test_national_priors_follow_englands_own_series(dfe):
     total = dict(zip(england.years.tolist(), england.children_in_care, strict=True))
     assert priors.stock_growth_mean == pytest.approx(np.sqrt(total[2017] / total[2015]) - 1)
     assert 0.01 < priors.stock_growth_mean < 0.03 and "children in care" in priors.source
+
+
+@pytest.mark.parametrize(
+    ("councils_model", "englands_model"),
+    [("fixed", "fixed"), ("drift", "drift"), ("random_walk", "fixed")],
+)
+def test_national_priors_fit_england_with_the_model_they_centre(
+    dfe, monkeypatch, councils_model, englands_model
+):
+    """The random-walk pull takes no centre from England, so England is fitted as for the default
+    and both models' backtests start from the same national priors (a paired comparison)."""
+    fitted: list[str] = []
+
+    class Stop(Exception):
+        pass
+
+    def record(self, counts, *, seed=0, progressbar=False):
+        fitted.append(self.placement_model)
+        assert counts.la_code == "E92000001" and counts.years.max() == 2017
+        raise Stop
+
+    monkeypatch.setattr(AggregateModel, "fit", record)
+    with pytest.raises(Stop):
+        AggregatePriors.national(dfe, 2017, placement_model=councils_model)
+    assert fitted == [englands_model]
