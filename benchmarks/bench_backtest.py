@@ -83,9 +83,7 @@ def main() -> None:
     if args.exit_drift_prior == "zero":
         priors = replace(priors, exit_drift_mean=0.0, source=priors.source + "; exit drift prior 0")
     if args.stock_growth_prior == "none":
-        priors = replace(
-            priors, stock_growth_sd=None, source=priors.source + "; no stock-growth prior"
-        )
+        priors = priors.with_stock_growth(None, None)
     result = backtest(
         tidy, names, settings, priors, workers=args.workers, progress=True, checkpoint=checkpoint
     )

@@ -663,3 +663,16 @@ def test_national_priors_fit_england_with_the_model_they_centre(
     with pytest.raises(Stop):
         AggregatePriors.national(dfe, 2017, placement_model=councils_model)
     assert fitted == [englands_model]
+
+
+def test_stock_growth_prior_set_or_removed_by_the_user_says_so():
+    pooled = AggregatePriors(stock_growth_mean=0.02, stock_growth_sd=0.025, source="England")
+    removed = pooled.with_stock_growth(None, None)
+    assert removed.stock_growth_sd is None and removed.source == "England; no stock-growth prior"
+    set_ = AggregatePriors(source="Hackney").with_stock_growth(-0.01, 0.05)
+    assert (set_.stock_growth_mean, set_.stock_growth_sd) == (-0.01, 0.05)
+    assert set_.source.endswith("-1.0% (sd 0.050), set by the user")
+    with pytest.raises(pc.ConfigError, match="give a mean with the sd"):
+        pooled.with_stock_growth(None, 0.05)
+    with pytest.raises(pc.ConfigError, match="stock_growth_sd must be > 0 or None, got -0.05"):
+        pooled.with_stock_growth(0.0, -0.05)

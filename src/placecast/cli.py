@@ -407,22 +407,11 @@ def _fit_published(args: argparse.Namespace) -> int:
 
 
 def _with_stock_growth(priors: AggregatePriors, args: argparse.Namespace) -> AggregatePriors:
-    """Apply --stock-growth / --no-stock-growth-prior to the priors, and say so in their source."""
-    from dataclasses import replace
-
+    """Apply --stock-growth / --no-stock-growth-prior to the priors."""
     if args.no_stock_growth_prior:
-        return replace(
-            priors, stock_growth_sd=None, source=f"{priors.source}; no stock-growth prior"
-        )
+        return priors.with_stock_growth(None, None)
     if args.stock_growth is not None:
-        mean, sd = args.stock_growth
-        return replace(
-            priors,
-            stock_growth_mean=mean,
-            stock_growth_sd=sd,
-            source=f"{priors.source}; stock growth of the first forecast year {mean:+.1%} "
-            f"(sd {sd:.3f}), set by the user",
-        )
+        return priors.with_stock_growth(*args.stock_growth)
     return priors
 
 

@@ -285,3 +285,23 @@ class AggregatePriors:
             )
             + f"children in care {np.expm1(stock_growth):+.1%} a year",
         )
+
+    def with_stock_growth(self, mean: float | None, sd: float | None) -> AggregatePriors:
+        """The same priors with the first forecast year's stock-growth prior set by the user.
+
+        ``sd=None`` removes that prior (``mean`` is then ignored). The change is appended to
+        :attr:`source`, so reports citing the priors say what was set.
+        """
+        if sd is None:
+            return replace(
+                self, stock_growth_sd=None, source=f"{self.source}; no stock-growth prior"
+            )
+        if mean is None:
+            raise ConfigError("AggregatePriors.with_stock_growth: give a mean with the sd")
+        return replace(
+            self,
+            stock_growth_mean=mean,
+            stock_growth_sd=sd,
+            source=f"{self.source}; stock growth of the first forecast year {mean:+.1%} "
+            f"(sd {sd:.3f}), set by the user",
+        )
