@@ -1,10 +1,10 @@
 """Backtest every council in England: fit on published years up to T, forecast T+1..T+k.
 
 Run: ``python benchmarks/bench_backtest.py [--last-fit-year 2017] [--horizon 2] [--workers 2]``
-(about an hour on 2 cores for all ~150 councils). Writes, next to this file,
-``backtest_<first>_<T>_h<k>.csv`` (one row per council, measure and year: forecast quantiles, the
-two naive forecasts, the published value) and prints the summary table recorded in
-``benchmarks/README.md``.
+(about two hours on this project's 2-core machine for all ~150 councils). Writes, next to this
+file, ``backtest_<T>_h<k><tag>.csv`` (one row per council, measure and year: forecast quantiles,
+the two naive forecasts, the published value) and prints the summary table recorded in
+``benchmarks/README.md``. ``compare_backtests.py`` compares two such files council by council.
 
 The priors come from England's own published series up to T (``AggregatePriors.national``), so
 nothing after T is seen by the fit.

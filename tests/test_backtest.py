@@ -8,6 +8,7 @@ import pytest
 
 from placecast.backtest import Backtest, BacktestSettings, naive_forecasts, published_shares
 from placecast.data.dfe import PublishedCounts
+from placecast.errors import InputError
 
 
 def _counts(total):
@@ -77,6 +78,40 @@ def test_mase_and_coverage_known_answer():
     assert summary["coverage_50"] == pytest.approx(3 / 4)
     assert summary["coverage_90"] == pytest.approx(3 / 4)
     assert "| children in care | 2 | 0.50 |" in bt.markdown()
+
+
+def _run(errors, measure="children_in_care"):
+    """A run whose MASE per council is the given error (actual 100, scale 10, both years)."""
+    rows = [
+        _rows(f"C{k}", [100, 100], [100 + 10 * e, 100 + 10 * e], 10, 100, [100, 100], width=1)
+        for k, e in enumerate(errors)
+    ]
+    return Backtest(pd.concat(rows).assign(measure=measure), BacktestSettings())
+
+
+def test_paired_comparison_known_answer():
+    # Council by council this run is 0.5 better: the difference is exact under any resampling.
+    errors = np.linspace(0.5, 3.0, 12)
+    cmp = _run(errors - 0.5).compare(_run(errors), resamples=200)
+    row = cmp.loc["children_in_care"]
+    assert row["councils"] == 12 and row["lower_share"] == 1.0
+    assert row["median_mase"] == pytest.approx(np.median(errors) - 0.5)
+    assert row["median_mase_baseline"] == pytest.approx(np.median(errors))
+    assert row[["difference", "difference_q05", "difference_q95"]].tolist() == pytest.approx(
+        [-0.5, -0.5, -0.5]
+    )
+    # Noise without a shift: the interval straddles 0; only common councils are compared.
+    rng = np.random.default_rng(1)
+    noisy = _run(errors + rng.normal(0, 0.3, errors.size)).compare(_run(errors[:10]))
+    row = noisy.loc["all"]
+    assert row["councils"] == 10 and row["difference_q05"] < 0 < row["difference_q95"]
+    assert row["difference_q05"] <= row["difference"] <= row["difference_q95"]
+
+
+def test_paired_comparison_needs_common_councils():
+    elsewhere = Backtest(_run([1.0]).rows.assign(council="Elsewhere"), BacktestSettings())
+    with pytest.raises(InputError, match="no scored council in common"):
+        _run([1.0]).compare(elsewhere)
 
 
 def test_rows_without_actual_or_scale_are_not_scored():
