@@ -26,14 +26,22 @@ def test_bad_options_fail_clearly(tmp_path, capsys):
         main(["forecast", "--paths", "lots"])
 
 
-def test_entry_and_exit_model_choices_are_the_models():
-    """The CLI lists the entry and exit models by name (importing them would load PyMC at
-    start-up); the lists must stay the ones AggregateModel accepts, default first."""
+def test_model_choices_and_defaults_are_the_libraries():
+    """The CLI lists the entry, exit and placement models by name (importing them would load
+    PyMC at start-up); the lists must stay the ones AggregateModel accepts, default first."""
+    from placecast.backtest import BacktestSettings
     from placecast.cli import _parser
-    from placecast.fit.aggregate import ENTRY_MODELS, EXIT_MODELS
+    from placecast.fit.aggregate import ENTRY_MODELS, EXIT_MODELS, PLACEMENT_MODELS, AggregateModel
 
     for command in ("fit-published", "backtest"):
         sub = next(a for a in _parser()._actions if a.dest == "command").choices[command]
-        for dest, models in (("entry_model", ENTRY_MODELS), ("exit_model", EXIT_MODELS)):
+        for dest, models in (
+            ("entry_model", ENTRY_MODELS),
+            ("exit_model", EXIT_MODELS),
+            ("placement_model", PLACEMENT_MODELS),
+        ):
+            # The library's defaults are the CLI's.
+            assert getattr(AggregateModel(), dest) == models[0]
+            assert getattr(BacktestSettings(), dest) == models[0]
             option = next(a for a in sub._actions if a.dest == dest)
             assert tuple(option.choices) == models and option.default == models[0]

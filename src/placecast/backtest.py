@@ -91,7 +91,7 @@ class BacktestSettings:
     exit_model
         How the level of exit rates moves from year to year (``AggregateModel.exit_model``).
     placement_model
-        Whether the pull of residential / semi-independent placements drifts
+        How the pull of residential / semi-independent placements moves from year to year
         (``AggregateModel.placement_model``).
     """
 
@@ -106,7 +106,7 @@ class BacktestSettings:
     seed: int = 0
     entry_model: str = "random_walk"
     exit_model: str = "random_walk"
-    placement_model: str = "fixed"
+    placement_model: str = "random_walk"
 
 
 def _measure_series(counts: PublishedCounts) -> dict[str, np.ndarray]:

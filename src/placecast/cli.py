@@ -200,10 +200,10 @@ def _published_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--placement-model",
-        choices=["fixed", "drift", "random_walk"],  # AggregateModel.placement_model
-        default="fixed",
-        help="the pull of residential / semi-independent placements fixed (default), drifting"
-        " by a fitted amount each year, or a random walk (yearly shocks that last)",
+        choices=["random_walk", "fixed", "drift"],  # AggregateModel.placement_model
+        default="random_walk",
+        help="the pull of residential / semi-independent placements a random walk (default:"
+        " yearly shocks that last), fixed, or drifting by a fitted amount each year",
     )
     growth = parser.add_mutually_exclusive_group()
     growth.add_argument(

@@ -202,7 +202,7 @@ class AggregatePriors:
         *,
         first_year: int | None = None,
         seed: int = 0,
-        placement_model: str = "fixed",
+        placement_model: str = "random_walk",
         **overrides: object,
     ) -> AggregatePriors:
         """Priors centred on what England's published series imply.
