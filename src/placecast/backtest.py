@@ -431,12 +431,13 @@ class Backtest:
     def compare(self, baseline: Backtest, *, resamples: int = 2000, seed: int = 0) -> pd.DataFrame:
         """Paired comparison with another run (other settings or priors) on the same councils.
 
-        Differences of medians over a few dozen councils move by a few hundredths from noise
-        alone, so two models are compared council by council: per measure (and all together),
-        the median MASE of each run on the councils both scored, the difference (this run minus
-        ``baseline``) with a 90% bootstrap interval that resamples councils (all of a council's
-        measures together), and the share of councils (for all measures: of council-measure
-        pairs, as in :meth:`summary`) where this run's MASE is the lower.
+        A median MASE over some 150 councils moves by several hundredths from noise alone
+        (which councils sit near the median, the sampler's draws), so two models are compared
+        council by council. Per measure (and all together): the number of councils both runs
+        scored, each run's median MASE on them, the difference (this run minus ``baseline``)
+        with a 90% bootstrap interval that resamples councils (all of a council's measures
+        together), and the share of councils (for all measures: of council-measure pairs, as
+        in :meth:`summary`) where this run's MASE is the lower.
 
         Parameters
         ----------
@@ -459,7 +460,7 @@ class Backtest:
         councils = ours.index.intersection(theirs.index)
         if councils.empty:
             raise InputError("Backtest.compare: the two runs have no scored council in common")
-        measures = [m for m in [*MEASURES] if m in ours.columns and m in theirs.columns]
+        measures = [m for m in MEASURES if m in ours.columns and m in theirs.columns]
         a = ours.loc[councils, measures].to_numpy()
         b = theirs.loc[councils, measures].to_numpy()
         rng = np.random.default_rng(seed)
@@ -487,7 +488,7 @@ class Backtest:
             out.append(
                 {
                     "measure": name,
-                    "councils": len(councils),
+                    "councils": int(both.any(axis=1).sum()),
                     "median_mase": float(np.nanmedian(a_m)),
                     "median_mase_baseline": float(np.nanmedian(b_m)),
                     "difference": float(np.nanmedian(a_m) - np.nanmedian(b_m)),

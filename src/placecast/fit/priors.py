@@ -219,8 +219,8 @@ class AggregatePriors:
         of the residential / semi-independent pull too and centres that prior on it (use it for
         councils fitted with the same model). ``placement_model="random_walk"`` takes no centre
         from England (its prior is the persistence of councils' shares), so England is fitted with
-        the fixed pull: the same priors as the default, which keeps the two models' backtests a
-        paired comparison.
+        the fixed pull: the same priors as for ``"fixed"``, which keeps the two models' backtests
+        a paired comparison.
         """
         from placecast.data.dfe import published_counts
         from placecast.fit.aggregate import AggregateModel
