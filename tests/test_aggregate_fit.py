@@ -647,7 +647,7 @@ def test_national_priors_follow_englands_own_series(dfe):
 def test_national_priors_fit_england_with_the_model_they_centre(
     dfe, monkeypatch, councils_model, englands_model
 ):
-    """The random-walk pull takes no centre from England, so England is fitted as for the default
+    """The random-walk pull takes no centre from England, so England is fitted with the fixed pull
     and both models' backtests start from the same national priors (a paired comparison)."""
     fitted: list[str] = []
 
