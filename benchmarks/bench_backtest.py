@@ -56,8 +56,8 @@ def main() -> None:
         help="pool the first forecast year's stock growth towards England's (default) or not",
     )
     parser.add_argument("--tag", default="", help="added to the output names (a variant's run)")
-    parser.add_argument("--draws", type=int, default=500)
-    parser.add_argument("--tune", type=int, default=500)
+    parser.add_argument("--draws", type=int, default=BacktestSettings().draws)
+    parser.add_argument("--tune", type=int, default=BacktestSettings().tune)
     args = parser.parse_args()
 
     warnings.simplefilter("ignore")

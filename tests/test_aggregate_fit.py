@@ -245,6 +245,10 @@ def test_bad_inputs_get_clear_errors(hackney_counts):
         AggregateModel(exit_model="trend")
     with pytest.raises(pc.ConfigError, match="sampler must be one of pymc, nutpie"):
         AggregateModel(sampler="stan")
+    with pytest.raises(pc.ConfigError, match="mass_matrix must be one of low_rank, diagonal"):
+        AggregateModel(mass_matrix="dense")
+    with pytest.raises(pc.ConfigError, match="'low_rank' needs sampler='nutpie'"):
+        AggregateModel(sampler="pymc", mass_matrix="low_rank")
     with pytest.raises(pc.ConfigError, match="stock_growth_sd must be > 0 or None, got 0"):
         AggregatePriors(stock_growth_sd=0.0)
     with pytest.raises(pc.ConfigError, match="fostering_split must be shares summing to 1"):

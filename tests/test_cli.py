@@ -45,3 +45,7 @@ def test_model_choices_and_defaults_are_the_libraries():
             assert getattr(BacktestSettings(), dest) == models[0]
             option = next(a for a in sub._actions if a.dest == dest)
             assert tuple(option.choices) == models and option.default == models[0]
+        for dest in ("draws", "tune"):  # NUTS settings, so the CLI's fit is the library's
+            option = next(a for a in sub._actions if a.dest == dest)
+            assert option.default == getattr(AggregateModel(), dest)
+            assert option.default == getattr(BacktestSettings(), dest)

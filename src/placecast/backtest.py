@@ -100,7 +100,7 @@ class BacktestSettings:
     first_fit_year: int | None = None
     paths: int = 1000
     draws: int = 500
-    tune: int = 500
+    tune: int = 300
     chains: int = 2
     cores: int = 2
     seed: int = 0

@@ -158,7 +158,7 @@ def _parser() -> argparse.ArgumentParser:
     pub.add_argument("--council", required=True, help="council name or ONS code, e.g. Hackney")
     pub.add_argument("--last-year", type=int, help="last year to fit (default: the latest)")
     _published_arguments(pub)
-    _sampler_arguments(pub, draws=500, seed=1, out="placecast-fit")
+    _sampler_arguments(pub, draws=500, tune=300, seed=1, out="placecast-fit")
     bt = sub.add_parser(
         "backtest",
         help="fit published statistics up to a year, forecast the next ones, score them",
@@ -171,7 +171,7 @@ def _parser() -> argparse.ArgumentParser:
     bt.add_argument("--horizon", type=int, default=2, help="years forecast (2)")
     bt.add_argument("--workers", type=int, default=1, help="councils in parallel (1)")
     _published_arguments(bt)
-    _sampler_arguments(bt, draws=500, seed=0, out="placecast-backtest")
+    _sampler_arguments(bt, draws=500, tune=300, seed=0, out="placecast-backtest")
     return parser
 
 
@@ -221,12 +221,16 @@ def _published_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _sampler_arguments(parser: argparse.ArgumentParser, *, draws: int, seed: int, out: str) -> None:
-    """--draws, --tune, --seed and --out, shared by the fitting commands."""
+def _sampler_arguments(
+    parser: argparse.ArgumentParser, *, draws: int, seed: int, out: str, tune: int | None = None
+) -> None:
+    """--draws, --tune (default: as many as draws), --seed and --out, shared by the fitting
+    commands."""
+    tune = draws if tune is None else tune
     parser.add_argument(
         "--draws", type=int, default=draws, help=f"posterior draws per chain ({draws})"
     )
-    parser.add_argument("--tune", type=int, default=draws, help=f"tuning steps per chain ({draws})")
+    parser.add_argument("--tune", type=int, default=tune, help=f"tuning steps per chain ({tune})")
     parser.add_argument("--seed", type=int, default=seed, help=f"random seed (default {seed})")
     parser.add_argument(
         "--out", type=Path, default=Path(out), help=f"output folder (default ./{out})"
