@@ -13,6 +13,7 @@ import placecast as pc
 from conftest import SHARED, no_capacity_limit
 from placecast.data.dfe import PLACEMENT_GROUPS, PublishedCounts, published_counts, read_dfe
 from placecast.fit.aggregate import AggregateModel, published_initial_stock, published_stock
+from placecast.fit.diagnostics import sample_posterior
 from placecast.fit.priors import AggregatePriors
 from placecast.results import load_inputs
 
@@ -249,10 +250,46 @@ def test_bad_inputs_get_clear_errors(hackney_counts):
         AggregateModel(mass_matrix="dense")
     with pytest.raises(pc.ConfigError, match="'low_rank' needs sampler='nutpie'"):
         AggregateModel(sampler="pymc", mass_matrix="low_rank")
+    with pytest.raises(pc.ConfigError, match="low-rank mass matrix needs the nutpie sampler"):
+        sample_posterior(
+            None,
+            draws=1,
+            tune=1,
+            chains=1,
+            cores=1,
+            target_accept=0.9,
+            seed=0,
+            progressbar=False,
+            sampler="pymc",
+            low_rank_mass_matrix=True,
+        )
     with pytest.raises(pc.ConfigError, match="stock_growth_sd must be > 0 or None, got 0"):
         AggregatePriors(stock_growth_sd=0.0)
     with pytest.raises(pc.ConfigError, match="fostering_split must be shares summing to 1"):
         AggregatePriors(fostering_split=(0.5, 0.5, 0.5))
+
+
+@pytest.mark.parametrize(
+    ("sampler", "mass_matrix", "low_rank"),
+    [("nutpie", None, True), ("nutpie", "diagonal", False), ("pymc", None, False)],
+)
+def test_mass_matrix_reaches_the_sampler(
+    hackney_counts, monkeypatch, sampler, mass_matrix, low_rank
+):
+    """The default adapts nutpie's low-rank mass matrix; "diagonal" and PyMC's sampler do not."""
+    import placecast.fit.aggregate as aggregate
+
+    seen = {}
+
+    def sample_posterior(model, **settings):
+        seen.update(settings)
+        raise RuntimeError("stop before sampling")
+
+    monkeypatch.setattr(aggregate, "sample_posterior", sample_posterior)
+    model = AggregateModel(sampler=sampler, mass_matrix=mass_matrix)
+    with pytest.raises(RuntimeError, match="stop before sampling"):
+        model.fit(hackney_counts)
+    assert seen["low_rank_mass_matrix"] is low_rank and seen["sampler"] == sampler
 
 
 def test_random_walk_forecast_starts_from_the_latest_level(hackney_counts):
