@@ -215,15 +215,17 @@ class AggregateModel:
         Priors and fixed structure (:class:`~placecast.fit.priors.AggregatePriors`; use
         :meth:`AggregatePriors.national` for priors from England's series).
     draws, tune, chains, cores, target_accept
-        NUTS settings. 300 tuning steps suffice with nutpie's adaptation (its default; the
-        backtest on every council checks convergence, ``docs/published-statistics.md``).
+        NUTS settings. 300 tuning steps is nutpie's default; in the backtest on every council
+        R-hat was at most 1.02 with them, but 1.02 (which warns) in 25 of 151 councils against
+        11 with 500 steps, at the same forecast accuracy (``docs/published-statistics.md``).
+        For a one-off budget fit, ``tune=500`` costs a few seconds more.
     mass_matrix
         How NUTS adapts its mass matrix: ``"low_rank"`` (a diagonal plus a low-rank part fitted
         to the gradients; nutpie only) or ``"diagonal"``; ``None`` (default): ``"low_rank"``
         with nutpie, ``"diagonal"`` with PyMC's sampler. The posterior of a large council is
         strongly correlated (its counts pin down combinations of rates, not each rate), and
-        the low-rank part follows that: for Kent it cut the leapfrog steps per draw from 60 to
-        25 at the same effective sample size.
+        the low-rank part follows that: for Kent it cut the leapfrog steps per draw from 54 to
+        24 and the fit from 86 s to 53 s, with a better R-hat and effective sample size.
     step_months
         Time step and age resolution of the fitted model. ``1`` is the engine's monthly model
         exactly; the default ``3`` (quarters) is about 9 times cheaper and its stock stays within
@@ -257,7 +259,8 @@ class AggregateModel:
         (``Rates.pull_change_per_year``).
     sampler
         ``"nutpie"`` (default: nutpie's NUTS on the model compiled with JAX; a five-year fit
-        took 14-35 s, or 32-78 s on a slower machine, on 2 cores in a fresh process) or
+        took 33 s for Rutland, 51 s for Hackney and 53 s for Kent on 2 cores in a fresh
+        process, compiling included, ``benchmarks/README.md``) or
         ``"pymc"`` (PyMC's NUTS on the C backend; about 150 s on a fresh machine, mostly
         compiling).
 
