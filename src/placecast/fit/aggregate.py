@@ -218,7 +218,7 @@ class AggregateModel:
         NUTS settings. 300 tuning steps is nutpie's default; in the backtest on every council
         R-hat was at most 1.02 with them, but 1.02 (which warns) in 25 of 151 councils against
         11 with 500 steps, at the same forecast accuracy (``docs/published-statistics.md``).
-        For a one-off budget fit, ``tune=500`` costs a few seconds more.
+        For a one-off budget fit, ``tune=500`` costs about 7 s more for Kent.
     mass_matrix
         How NUTS adapts its mass matrix: ``"low_rank"`` (a diagonal plus a low-rank part fitted
         to the gradients; nutpie only) or ``"diagonal"``; ``None`` (default): ``"low_rank"``
