@@ -216,8 +216,10 @@ class AggregateModel:
         :meth:`AggregatePriors.national` for priors from England's series).
     draws, tune, chains, cores, target_accept
         NUTS settings. 300 tuning steps is nutpie's default; in the backtest on every council
-        R-hat was at most 1.02 with them, but 1.02 (which warns) in 25 of 151 councils against
-        11 with 500 steps, at the same forecast accuracy (``docs/published-statistics.md``).
+        R-hat was at most 1.02 with them and the low-rank mass matrix, but 1.02 (which warns)
+        in 25 of 151 councils against 11 with 500 steps and a diagonal one, at the same forecast
+        accuracy (``docs/published-statistics.md``; which change the extra warnings come from
+        was not measured).
         For a one-off budget fit, ``tune=500`` costs about 7 s more for Kent.
     mass_matrix
         How NUTS adapts its mass matrix: ``"low_rank"`` (a diagonal plus a low-rank part fitted
