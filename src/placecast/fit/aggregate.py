@@ -598,8 +598,8 @@ class AggregateModel:
             seed=seed,
             progressbar=progressbar,
             sampler=self.sampler,
-            low_rank_mass_matrix=self.mass_matrix == "low_rank"
-            or (self.mass_matrix is None and self.sampler == "nutpie"),
+            # nutpie unless a diagonal one is asked for (low rank with PyMC is refused above)
+            low_rank_mass_matrix=self.sampler == "nutpie" and self.mass_matrix != "diagonal",
         )
         self.counts_ = counts
         self.diagnostics_ = self._diagnostics()
