@@ -1,18 +1,23 @@
 """Backtest every council in England: fit on published years up to T, forecast T+1..T+k.
 
 Run: ``python benchmarks/bench_backtest.py [--last-fit-year 2017] [--horizon 2] [--workers 2]``
-(about two hours on this project's 2-core machine for all ~150 councils). Writes, next to this
-file, ``backtest_<T>_h<k><tag>.csv`` (one row per council, measure and year: forecast quantiles,
-the two naive forecasts, the published value) and prints the summary table recorded in
-``benchmarks/README.md``. ``compare_backtests.py`` compares two such files council by council.
+(about 90 minutes on this project's 2-core machine for all ~150 councils). Writes the run to
+``benchmarks/runs/backtest_<T>_h<k><tag>/``: ``rows.csv`` (one row per council, measure and
+year: forecast quantiles, the two naive forecasts, the published value) and ``settings.json``
+(the command, every setting, the priors, the data, the commit, the time taken), and prints the
+summary table. ``tables.py`` regenerates the README's tables from the stored runs, and
+``compare_backtests.py`` compares two runs council by council.
 
-The priors come from England's own published series up to T (``AggregatePriors.national``), so
+The priors come from England's own published series up to T (``national_priors``), so
 nothing after T is seen by the fit.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import subprocess
+import sys
 import time
 import warnings
 from dataclasses import replace
@@ -20,10 +25,10 @@ from pathlib import Path
 
 import numpy as np
 
-from placecast.backtest import BacktestSettings, backtest, la_councils
 from placecast.data.dfe import read_dfe
+from placecast.evaluation import BacktestSettings, backtest, la_councils
 from placecast.fit.aggregate import ENTRY_MODELS, EXIT_MODELS, PLACEMENT_MODELS
-from placecast.fit.priors import AggregatePriors
+from placecast.fit.national import national_priors
 
 HERE = Path(__file__).parent
 DATA = HERE.parent.parent / "shared" / "data" / "dfe_cla_la_2015_2019"
@@ -55,7 +60,8 @@ def main() -> None:
         choices=["england", "none"],
         help="pool the first forecast year's stock growth towards England's (default) or not",
     )
-    parser.add_argument("--tag", default="", help="added to the output names (a variant's run)")
+    parser.add_argument("--tag", default="", help="added to the run's name (a variant's run)")
+    parser.add_argument("--description", default="", help="one line for the runs table")
     parser.add_argument("--draws", type=int, default=BacktestSettings().draws)
     parser.add_argument("--tune", type=int, default=BacktestSettings().tune)
     args = parser.parse_args()
@@ -77,7 +83,7 @@ def main() -> None:
     t0 = time.perf_counter()
     name = f"backtest_{args.last_fit_year}_h{args.horizon}{args.tag}"
     checkpoint = HERE / f".{name}.partial.csv"
-    priors = AggregatePriors.national(
+    priors = national_priors(
         tidy, args.last_fit_year, seed=settings.seed, placement_model=settings.placement_model
     )
     if args.exit_drift_prior == "zero":
@@ -89,12 +95,31 @@ def main() -> None:
     )
     elapsed = time.perf_counter() - t0
     first = int(result.rows["year"].min()) - args.horizon if not result.rows.empty else 0
-    out = HERE / f"{name}.csv"
+    folder = HERE / "runs" / name
+    folder.mkdir(parents=True, exist_ok=True)
+    out = folder / "rows.csv"
     result.rows.to_csv(out, index=False)
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=HERE
+    ).stdout.strip()
+    record = {
+        "name": name,
+        "description": args.description or name,
+        "command": "python benchmarks/bench_backtest.py " + " ".join(sys.argv[1:]),
+        "settings": settings.to_dict(),
+        "councils": args.councils or "all",
+        "priors": result.priors_source,
+        "data": str(args.data),
+        "commit": commit,
+        "minutes": round(elapsed / 60, 1),
+        "workers": args.workers,
+        "recorded": time.strftime("%Y-%m-%d"),
+    }
+    (folder / "settings.json").write_text(json.dumps(record, indent=2))
     fits = result.rows.drop_duplicates("council")
     print(
         f"{len(fits)} councils in {elapsed / 60:.1f} min ({args.workers} workers); "
-        f"rows written to {out.name}; first forecast year {first + args.horizon}"
+        f"rows written to {out.relative_to(HERE)}; first forecast year {first + args.horizon}"
     )
     print(f"priors: {result.priors_source}")
     print(

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 import placecast as pc
-from placecast.simulate import InitialStock
+from placecast.stock import InitialStock
 from placecast.supply import simulate_supply
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))

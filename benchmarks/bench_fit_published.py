@@ -70,14 +70,14 @@ if __name__ == "__main__":
         ("Hackney", "", "nutpie", "diagonal", rw),
         ("Kent", "", "nutpie", "diagonal", rw),
         ("Hackney", "", "pymc", None, rw),
-        # The national priors' fit: wide priors, PyMC's sampler (see AggregatePriors.national).
+        # The national priors' fit: wide priors, PyMC's sampler (see national_priors).
         (
             "E92000001",
             "log_exit_scale_sd=1.0, entry_tilt_sd=1.0, move_tilt_sd=1.0, "
             "entry_age_concentration=2.0",
             "pymc",
             None,
-            "fixed",  # as AggregatePriors.national fits England for the default
+            "fixed",  # as national_priors fits England for the default
         ),
     ]
     for council, wide, sampler, mass_matrix, placement_model in cases:

@@ -1,9 +1,10 @@
 """Compare two backtest runs council by council (``Backtest.compare``).
 
-Run: ``python benchmarks/compare_backtests.py RUN.csv BASELINE.csv`` with two files written by
-``bench_backtest.py``. Prints, per measure, the median MASE of each run on the councils both
-scored, the difference with a 90% bootstrap interval (councils resampled) and the share of
-councils where RUN's error is the lower; then each run's interval coverage on those councils.
+Run: ``python benchmarks/compare_backtests.py RUN BASELINE`` with two stored runs (names of
+folders in ``benchmarks/runs/``, or rows CSV files). Prints, per measure, the median MASE of
+each run on the councils both scored, the difference with a 90% bootstrap interval (councils
+resampled) and the share of councils where RUN's error is the lower; then each run's interval
+coverage on those councils.
 """
 
 from __future__ import annotations
@@ -13,10 +14,14 @@ from pathlib import Path
 
 import pandas as pd
 
-from placecast.backtest import Backtest, BacktestSettings
+from placecast.evaluation import Backtest, BacktestSettings
+
+RUNS = Path(__file__).parent / "runs"
 
 
 def _load(path: Path) -> Backtest:
+    if not path.suffix and (RUNS / path / "rows.csv").exists():
+        path = RUNS / path / "rows.csv"
     rows = pd.read_csv(path)
     failed = rows["error"].notna() if "error" in rows else pd.Series(False, index=rows.index)
     if failed.any():

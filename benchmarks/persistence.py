@@ -21,9 +21,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from placecast.backtest import la_councils
 from placecast.data.dfe import PLACEMENT_GROUPS, published_counts, read_dfe
 from placecast.errors import InputError
+from placecast.evaluation import la_councils
 
 HERE = Path(__file__).parent
 DATA = HERE.parent.parent / "shared" / "data" / "dfe_cla_la_2015_2019"
@@ -62,7 +62,7 @@ def persistence(series: pd.DataFrame) -> pd.DataFrame:
     Also the sd of a *lasting* council-specific change: the square root of the covariance across
     councils of consecutive yearly log changes (each year's mean over councils taken out), the
     part of one year's change that is still there the next (the prior sd of
-    ``AggregatePriors.national``'s stock-growth prior comes from the years up to 2017), and the
+    ``national_priors``'s stock-growth prior comes from the years up to 2017), and the
     sd of single years' log changes.
 
     And the sd of a *random walk* under counting noise: if a log series is a random walk (sd

@@ -1,7 +1,7 @@
 """A per-child reference simulator: the model written the slow, obvious way.
 
 Used only by tests (to check the vectorised engine's distribution) and benchmarks (to measure
-the speed-up). It follows the same monthly order as :mod:`placecast.simulate`: moves and exits,
+the speed-up). It follows the same monthly order as :mod:`placecast.engine`: moves and exits,
 entries, in-house capacity (stayers first, then arrivals youngest first, entrants before movers
 of the same age, movers by placement order), ageing with exits at 18.
 """
@@ -11,8 +11,8 @@ from __future__ import annotations
 import numpy as np
 
 from placecast.rates import Rates
-from placecast.simulate import InitialStock
 from placecast.states import MONTHS_PER_YEAR, N_AGE_MONTHS
+from placecast.stock import InitialStock
 
 
 def simulate_reference(

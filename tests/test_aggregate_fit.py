@@ -13,8 +13,9 @@ import placecast as pc
 from conftest import SHARED, no_capacity_limit
 from placecast.data.dfe import PLACEMENT_GROUPS, PublishedCounts, published_counts, read_dfe
 from placecast.fit.aggregate import AggregateModel, published_initial_stock, published_stock
-from placecast.fit.diagnostics import sample_posterior
+from placecast.fit.national import national_priors
 from placecast.fit.priors import AggregatePriors
+from placecast.fit.sampling import sample_posterior
 from placecast.results import load_inputs
 
 FOLDER = SHARED / "data" / "dfe_cla_la_2015_2019"
@@ -665,7 +666,7 @@ def test_national_priors_follow_englands_own_series(dfe):
     starts more than starts minus ceases. National priors carry those directions to councils."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
-        priors = AggregatePriors.national(dfe, 2017)
+        priors = national_priors(dfe, 2017)
     assert priors.entry_growth_mean > 0
     assert priors.exit_drift_mean < 0
     assert 0.95 < priors.starts_counted_share < 1.0
@@ -702,7 +703,7 @@ def test_national_priors_fit_england_with_the_model_they_centre(
 
     monkeypatch.setattr(AggregateModel, "fit", record)
     with pytest.raises(Stop):
-        AggregatePriors.national(dfe, 2017, placement_model=councils_model)
+        national_priors(dfe, 2017, placement_model=councils_model)
     assert fitted == [englands_model]
 
 

@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from placecast.backtest import Backtest, BacktestSettings, naive_forecasts, published_shares
 from placecast.data.dfe import PublishedCounts
 from placecast.errors import InputError
+from placecast.evaluation import Backtest, BacktestSettings, naive_forecasts, published_shares
 
 
 def _counts(total):

@@ -27,14 +27,21 @@ def test_bad_options_fail_clearly(tmp_path, capsys):
 
 
 def test_model_choices_and_defaults_are_the_libraries():
-    """The CLI lists the entry, exit and placement models by name (importing them would load
-    PyMC at start-up); the lists must stay the ones AggregateModel accepts, default first."""
-    from placecast.backtest import BacktestSettings
-    from placecast.cli import _parser
-    from placecast.fit.aggregate import ENTRY_MODELS, EXIT_MODELS, PLACEMENT_MODELS, AggregateModel
+    """The fit's options are generated from AggregateSettings (and the backtest's from
+    BacktestSettings): every field is an option with the library's default and choices."""
+    from dataclasses import fields
 
-    for command in ("fit-published", "backtest"):
-        sub = next(a for a in _parser()._actions if a.dest == "command").choices[command]
+    from placecast.cli import app
+    from placecast.evaluation.settings import BacktestSettings
+    from placecast.fit.aggregate import ENTRY_MODELS, EXIT_MODELS, PLACEMENT_MODELS, AggregateModel
+    from placecast.fit.settings import AggregateSettings
+
+    for command, settings in (("fit-published", AggregateSettings), ("backtest", BacktestSettings)):
+        params = {p.name: p for p in app.commands[command].params}
+        for f in fields(settings):
+            if f.name == "seed" and command == "fit-published":
+                continue
+            assert params[f.name].default == getattr(settings(), f.name), (command, f.name)
         for dest, models in (
             ("entry_model", ENTRY_MODELS),
             ("exit_model", EXIT_MODELS),
@@ -43,9 +50,20 @@ def test_model_choices_and_defaults_are_the_libraries():
             # The library's defaults are the CLI's.
             assert getattr(AggregateModel(), dest) == models[0]
             assert getattr(BacktestSettings(), dest) == models[0]
-            option = next(a for a in sub._actions if a.dest == dest)
-            assert tuple(option.choices) == models and option.default == models[0]
+            assert tuple(params[dest].type.choices) == models and params[dest].default == models[0]
         for dest in ("draws", "tune"):  # NUTS settings, so the CLI's fit is the library's
-            option = next(a for a in sub._actions if a.dest == dest)
-            assert option.default == getattr(AggregateModel(), dest)
-            assert option.default == getattr(BacktestSettings(), dest)
+            assert params[dest].default == getattr(AggregateModel(), dest)
+
+
+def test_misspelt_commands_and_bad_values_are_refused_with_a_suggestion(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["forcast"])
+    assert exit_.value.code == 2 and "Did you mean 'forecast'?" in capsys.readouterr().err
+    for bad in (
+        ["forecast", "--paths", "0"],
+        ["forecast", "--seed", "-1"],
+        ["forecast", "--recruit", "-10"],
+    ):
+        with pytest.raises(SystemExit):
+            main(bad)
+        assert "Invalid value" in capsys.readouterr().err

@@ -7,8 +7,9 @@ import pytest
 
 import placecast as pc
 from conftest import make_rates, no_capacity_limit, stock
-from placecast.costs import child_weeks, interval_summary, placement_spend
+from placecast.costs import child_weeks, placement_spend
 from placecast.states import N_AGE_MONTHS
+from placecast.summary import interval_summary
 from placecast.supply import simulate_supply
 
 COSTS = {

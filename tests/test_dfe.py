@@ -10,8 +10,8 @@ import pytest
 
 import placecast as pc
 from conftest import SHARED
-from placecast.backtest import naive_forecasts
 from placecast.data.dfe import council_series, published_counts, read_dfe, read_dfe_table
+from placecast.evaluation import naive_forecasts
 
 FOLDER = SHARED / "data" / "dfe_cla_la_2015_2019"
 

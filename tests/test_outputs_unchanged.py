@@ -9,8 +9,8 @@ import json
 from pathlib import Path
 
 import pytest
-
 from output_check import differences, summarise
+
 from placecast.cli import main
 
 GOLDEN = Path(__file__).parent / "data" / "golden"
@@ -41,4 +41,6 @@ def test_the_check_sees_a_changed_number(tmp_path):
     changed = json.loads(json.dumps(golden))
     column = changed["csv"]["scenario_table.csv"]["cost_mean_gbp"]
     column[0] = column[0] * (1 + 1e-9)
-    assert differences(changed, golden) == ["/csv/scenario_table.csv/cost_mean_gbp: 1 values differ"]
+    assert differences(changed, golden) == [
+        "/csv/scenario_table.csv/cost_mean_gbp: 1 values differ"
+    ]

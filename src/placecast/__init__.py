@@ -8,19 +8,23 @@ The handful of objects a finance officer needs::
     fc.overspend_summary()
     cmp = pc.compare(inputs, [pc.Scenario("recruit 10 more a year", extra_approvals_per_year=10)])
     cmp.savings_summary()
+
+The modules follow the pipeline, each importing only those below it: see the architecture page
+of the documentation.
 """
 
+from placecast._version import __version__
 from placecast.costs import Budget, UnitCosts
 from placecast.data.hackney import hackney_2020
+from placecast.engine import Drivers, expected, simulate
 from placecast.errors import ConfigError, InputError, PlacecastError
-from placecast.forecast import CouncilInputs, Forecast, forecast
+from placecast.forecasting import Forecast, ScenarioEffects, forecast
+from placecast.inputs import CouncilInputs, load_inputs, save_inputs
 from placecast.rates import Rates
 from placecast.scenario import Comparison, Scenario, ScenarioFile, compare, load_scenarios
-from placecast.simulate import Drivers, InitialStock, expected, simulate
 from placecast.states import Placement, StateSpace
+from placecast.stock import InitialStock
 from placecast.supply import CarerSupply
-
-__version__ = "0.1.0"
 
 __all__ = [
     "Budget",
@@ -36,6 +40,7 @@ __all__ = [
     "Placement",
     "Rates",
     "Scenario",
+    "ScenarioEffects",
     "ScenarioFile",
     "StateSpace",
     "UnitCosts",
@@ -44,6 +49,8 @@ __all__ = [
     "expected",
     "forecast",
     "hackney_2020",
+    "load_inputs",
     "load_scenarios",
+    "save_inputs",
     "simulate",
 ]

@@ -168,14 +168,13 @@ def placement_spend(
     seed: int | np.random.SeedSequence | None = None,
     complete_years_only: bool = True,
     own_home_beds: np.ndarray | None = None,
-    residential: str = "residential",
 ) -> xr.DataArray:
     """Spend on placements by (path, financial_year, placement), in GBP.
 
     Parameters
     ----------
     ds
-        Output of :func:`placecast.simulate.simulate`.
+        Output of :func:`placecast.simulate`.
     costs
         Unit costs.
     space
@@ -189,12 +188,10 @@ def placement_spend(
         Beds in the council's own children's home by month (length ``months + 1``). Children
         in residential care fill them first and cost no external fee there (the home's running
         cost is a scenario cost, see :class:`placecast.Scenario`).
-    residential
-        The placement category the own home's beds serve.
     """
     weeks = child_weeks(ds)
     if own_home_beds is not None:
-        i = space.index(residential)
+        i = space.index("residential")
         days = pd.DatetimeIndex(ds["date"].values).days_in_month.to_numpy()
         res = weeks.isel(placement=i)
         at_home = np.minimum(res, xr.DataArray(own_home_beds * days / DAYS_PER_WEEK, dims="month"))
@@ -238,26 +235,3 @@ def placement_spend(
     spend = spend.rename("placement_spend_gbp")
     spend.attrs = {"units": "GBP", "description": "placement spend by financial year"}
     return spend
-
-
-def overspend(spend: xr.DataArray, budget: Budget) -> xr.DataArray:
-    """Total placement spend minus budget, by (path, financial_year)."""
-    total = spend.sum("placement")
-    return (total - budget.as_dataarray(total["financial_year"].values)).rename("overspend_gbp")
-
-
-def interval_summary(
-    da: xr.DataArray, dim: str = "path", *, probability_above_zero: bool = False
-) -> pd.DataFrame:
-    """Mean, median and 50% / 90% intervals over ``dim``, as a tidy DataFrame.
-
-    With ``probability_above_zero``, adds the share of paths above zero (e.g. the probability of
-    overspending).
-    """
-    q = da.quantile([0.05, 0.25, 0.5, 0.75, 0.95], dim=dim)
-    frame = q.to_dataframe(name="value")["value"].unstack("quantile")
-    frame.columns = ["p05", "p25", "median", "p75", "p95"]
-    frame.insert(0, "mean", da.mean(dim).to_series().reindex(frame.index))
-    if probability_above_zero:
-        frame["probability_above_zero"] = (da > 0).mean(dim).to_series().reindex(frame.index)
-    return frame

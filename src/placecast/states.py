@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -204,3 +205,25 @@ class StateSpace:
     def to_bands(self, by_age_month: np.ndarray) -> np.ndarray:
         """Sum an array whose last axis is age in months into age bands."""
         return np.add.reduceat(by_age_month, self.band_start_months, axis=-1)
+
+
+def space_to_dict(space: StateSpace) -> dict[str, Any]:
+    """The state space as plain values (for JSON files and netCDF attributes)."""
+    return {
+        "placements": [[p.name, p.label, p.min_age_years] for p in space.placements],
+        "age_band_edges_years": list(space.age_band_edges_years),
+        "exit_reasons": list(space.exit_reasons),
+        "capacity_placement": space.capacity_placement,
+        "overflow_placement": space.overflow_placement,
+    }
+
+
+def space_from_dict(values: dict[str, Any]) -> StateSpace:
+    """The state space written by :func:`space_to_dict`."""
+    return StateSpace(
+        placements=tuple(Placement(n, label, age) for n, label, age in values["placements"]),
+        age_band_edges_years=tuple(values["age_band_edges_years"]),
+        exit_reasons=tuple(values["exit_reasons"]),
+        capacity_placement=values["capacity_placement"],
+        overflow_placement=values["overflow_placement"],
+    )

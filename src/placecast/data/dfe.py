@@ -22,6 +22,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -384,14 +385,8 @@ def read_dfe(paths: str | Path | Sequence[str | Path]) -> pd.DataFrame:
 
     Examples
     --------
-    >>> from pathlib import Path
-    >>> folder = Path(__file__).parents[4] / "shared/data/dfe_cla_la_2015_2019"
-    >>> if folder.exists():
-    ...     dfe = read_dfe(folder)
-    ...     hackney = council_series(dfe, "Hackney")
-    ...     print(int(hackney.loc[2019, "children_in_care"]))
-    ... else:
-    ...     print(405)
+    >>> tables = read_dfe(DFE_TABLES)  # a folder of DfE's 2015-2019 CSV files
+    >>> int(council_series(tables, "Hackney").loc[2019, "children_in_care"])
     405
     """
     given = [Path(paths)] if isinstance(paths, str | Path) else [Path(p) for p in paths]
@@ -475,6 +470,26 @@ class PublishedCounts:
     ceases: np.ndarray
     starts_by_age_band: np.ndarray
 
+    def to_dict(self) -> dict[str, Any]:
+        """The series as plain values (NaN where missing), e.g. to save with a fit."""
+        return {
+            f.name: v.tolist() if isinstance(v, np.ndarray) else v
+            for f in fields(self)
+            for v in [getattr(self, f.name)]
+        }
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> PublishedCounts:
+        """The series written by :meth:`to_dict`."""
+        return cls(
+            **{
+                k: v
+                if k in ("council", "la_code")
+                else np.asarray(v, dtype=int if k == "years" else float)
+                for k, v in values.items()
+            }
+        )
+
     def upto(self, last_year: int) -> PublishedCounts:
         """The series as known at 31 March ``last_year`` (later years dropped)."""
         return self._keep(self.years <= last_year)
@@ -518,14 +533,9 @@ def published_counts(tidy: pd.DataFrame, council: str) -> PublishedCounts:
 
     Examples
     --------
-    >>> from pathlib import Path
-    >>> folder = Path(__file__).parents[4] / "shared/data/dfe_cla_la_2015_2019"
-    >>> if folder.exists():
-    ...     h = published_counts(read_dfe(folder), "Hackney")
-    ...     print(h.years.tolist(), h.stock_by_group[-1].tolist())
-    ... else:
-    ...     print([2014, 2015, 2016, 2017, 2018, 2019], [292.0, 81.0, 32.0])
-    [2014, 2015, 2016, 2017, 2018, 2019] [292.0, 81.0, 32.0]
+    >>> h = published_counts(read_dfe(DFE_TABLES), "Hackney")  # DfE's 2015-2019 CSV files
+    >>> h.years.tolist(), h.stock_by_group[-1].tolist()
+    ([2014, 2015, 2016, 2017, 2018, 2019], [292.0, 81.0, 32.0])
     """
     table = council_series(tidy, council)
     row = table.attrs["rows"]

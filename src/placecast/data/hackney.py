@@ -17,10 +17,10 @@ import numpy as np
 
 from placecast.costs import Budget, UnitCosts
 from placecast.data.margins import ipf, round_preserving
-from placecast.forecast import CouncilInputs
+from placecast.inputs import CouncilInputs
 from placecast.rates import Rates
-from placecast.simulate import InitialStock
 from placecast.states import StateSpace
+from placecast.stock import InitialStock
 from placecast.supply import CarerSupply
 
 PLACEMENTS = (

@@ -27,9 +27,10 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from placecast.calendar import financial_year_of
 from placecast.errors import InputError
-from placecast.simulate import InitialStock
 from placecast.states import LEAVING_AGE_YEARS, N_AGE_MONTHS, StateSpace
+from placecast.stock import InitialStock
 
 EPISODE_COLUMNS = ("CHILD", "DECOM", "RNE", "LS", "PLACE", "PLACE_PROVIDER", "DEC", "REC")
 HEADER_COLUMNS = ("CHILD", "SEX", "DOB")
@@ -211,17 +212,6 @@ def parse_dates(values: pd.Series) -> pd.Series:
     iso = pd.to_datetime(values, format="%Y-%m-%d", errors="coerce")
     uk = pd.to_datetime(values, format="%d/%m/%Y", errors="coerce")
     return iso.fillna(uk)
-
-
-def placement_category(place: pd.Series, provider: pd.Series) -> pd.Series:
-    """Map PLACE (+ PLACE_PROVIDER for unconnected fostering) to a placement category.
-
-    Unknown codes (and unconnected fostering without a PR1-PR5 provider) give ``None``.
-    """
-    category = place.map(PLACEMENT_CODES)
-    fostering = place.isin(FOSTERING_OTHER)
-    category[fostering] = provider[fostering].map(FOSTER_PROVIDERS)
-    return category.where(category.notna(), None)
 
 
 def read_ssda903(
@@ -421,11 +411,6 @@ class EpisodeFlows:
         return xr.Dataset({"move_rate_per_year": move, "exit_rate_per_year": exit_})
 
 
-def _financial_year(dates: pd.Series | pd.DatetimeIndex) -> np.ndarray:
-    d = pd.DatetimeIndex(dates)
-    return np.where(d.month >= 4, d.year, d.year - 1)
-
-
 def episode_flows(
     data: SSDA903,
     space: StateSpace,
@@ -464,8 +449,8 @@ def episode_flows(
             f"episodes use placement categories {sorted(unknown)} that the state space lacks"
         )
     years = np.arange(
-        _financial_year(pd.DatetimeIndex([start]))[0],
-        _financial_year(pd.DatetimeIndex([end - pd.Timedelta(days=1)]))[0] + 1,
+        financial_year_of(pd.DatetimeIndex([start]))[0],
+        financial_year_of(pd.DatetimeIndex([end - pd.Timedelta(days=1)]))[0] + 1,
     )
     edges = np.asarray(space.age_band_edges_years)
     bands = space.age_band_labels
@@ -511,7 +496,7 @@ def episode_flows(
         coords,
         pd.DataFrame(
             {
-                "financial_year": _financial_year(e["start"]),
+                "financial_year": financial_year_of(e["start"]),
                 "age_band": np.asarray(bands)[band_at(e["start"])],
                 "placement": e["placement"],
             }
@@ -525,7 +510,7 @@ def episode_flows(
         coords,
         pd.DataFrame(
             {
-                "financial_year": _financial_year(m["start"]),
+                "financial_year": financial_year_of(m["start"]),
                 "age_band": np.asarray(bands)[band_at(m["start"])],
                 "from_placement": prev_place[m.index],
                 "to_placement": m["placement"],
@@ -538,7 +523,7 @@ def episode_flows(
     at_18 = x["end"] >= eighteen[x.index] - pd.Timedelta(days=1)
     aged = x.loc[at_18]
     aged_18 = xr.DataArray(
-        pd.Series(_financial_year(aged["end"]))
+        pd.Series(financial_year_of(aged["end"]))
         .value_counts()
         .reindex(years, fill_value=0)
         .to_numpy(),
@@ -551,7 +536,7 @@ def episode_flows(
         coords,
         pd.DataFrame(
             {
-                "financial_year": _financial_year(x["end"]),
+                "financial_year": financial_year_of(x["end"]),
                 "age_band": np.asarray(bands)[band_at(x["end"])],
                 "placement": x["placement"],
                 "exit_reason": x["exit_reason"],

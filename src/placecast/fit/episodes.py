@@ -16,18 +16,22 @@ drives the engine one draw per simulated path.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import warnings
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 
+import arviz as az
 import numpy as np
 import pandas as pd
 import pymc as pm
 
 from placecast.data.ssda903 import EpisodeFlows
 from placecast.errors import ConfigError
-from placecast.fit.diagnostics import sample_posterior, sampler_diagnostics
+from placecast.fit.sampling import sample_posterior, sampler_diagnostics
+from placecast.fit.store import read_fit, write_fit
 from placecast.rates import Rates
-from placecast.states import StateSpace
+from placecast.states import StateSpace, space_from_dict, space_to_dict
 
 
 @dataclass(frozen=True)
@@ -178,23 +182,23 @@ class EpisodeModel:
                     p=share,
                     observed=mix_counts[b, ok],
                 )
-        self._meta = {
-            "allowed_to": allowed_to,
-            "centre": centre,
-            "last_year": years.max(),
-            "move_ok": move_ok,
-            "exposure": exposure,
-        }
         return model
 
     def fit(
-        self, flows: EpisodeFlows, space: StateSpace, *, seed: int = 0, progressbar: bool = False
+        self,
+        flows: EpisodeFlows,
+        space: StateSpace | None = None,
+        *,
+        seed: int = 0,
+        progressbar: bool = False,
     ) -> EpisodeModel:
         """Sample the posterior; sets ``idata_``, ``rates_`` and ``diagnostics_``.
 
+        ``space`` is the state space the flows were counted on (default: the standard one).
         Warns (``UserWarning``) when R-hat > 1.01, the bulk ESS is under 100 per chain or any
         transition diverged.
         """
+        space = StateSpace() if space is None else space
         self.idata_ = sample_posterior(
             self.build(flows, space),
             draws=self.draws,
@@ -205,10 +209,63 @@ class EpisodeModel:
             seed=seed,
             progressbar=progressbar,
         )
-        self.space_ = space
+        years = flows.entries["financial_year"].values.astype(float)
+        return self._learn(space, float(years.mean()), float(years.max()), seed)
+
+    def _learn(self, space: StateSpace, centre: float, last_year: float, seed: int) -> EpisodeModel:
+        """What follows from the posterior (``idata_`` set): diagnostics and rates."""
+        self.space_, self.seed_ = space, seed
+        self.entry_years_ = {"centre": centre, "last_year": last_year}
         self.diagnostics_ = self._diagnostics()
         self.rates_ = self._rates()
         return self
+
+    def summary(self, hdi_prob: float = 0.94) -> pd.DataFrame:
+        """The fitted rates (:func:`arviz.summary`: means, intervals, R-hat, ESS)."""
+        with warnings.catch_warnings():  # rates fixed at zero (forbidden moves) have no R-hat
+            warnings.simplefilter("ignore", RuntimeWarning)
+            return az.summary(
+                self.idata_,
+                var_names=[
+                    "move_rate_per_year",
+                    "exit_rate_per_year",
+                    "log_entries_per_year",
+                    "entry_log_growth",
+                ],
+                hdi_prob=hdi_prob,
+            )
+
+    def save(self, path: str | Path) -> Path:
+        """Write the fit to one netCDF file (posterior; priors and settings in its attributes)."""
+        if "idata_" not in self.__dict__:
+            raise ConfigError("EpisodeModel.save: fit the model first")
+        config = {
+            "priors": asdict(self.priors),
+            "settings": {
+                k: getattr(self, k) for k in ("draws", "tune", "chains", "cores", "target_accept")
+            },
+            "space": space_to_dict(self.space_),
+            "entry_years": self.entry_years_,
+            "seed": int(self.seed_),
+        }
+        return write_fit(self.idata_, path, kind="EpisodeModel", config=config)
+
+    @classmethod
+    def load(cls, path: str | Path) -> EpisodeModel:
+        """A fit written by :meth:`save`, with the same rates and diagnostics.
+
+        Raises
+        ------
+        InputError
+            The file is missing, or was written by another model or file layout.
+        """
+        idata, config = read_fit(path, "EpisodeModel")
+        model = cls(priors=EpisodePriors(**config["priors"]), **config["settings"])
+        model.idata_ = idata
+        years = config["entry_years"]
+        return model._learn(
+            space_from_dict(config["space"]), years["centre"], years["last_year"], config["seed"]
+        )
 
     def _diagnostics(self) -> pd.DataFrame:
         names = [
@@ -234,9 +291,10 @@ class EpisodeModel:
         # Entry intensity at the start of the forecast: one year after the last fitted year.
         level = np.exp(
             post["log_entries_per_year"].values
-            + post["entry_log_growth"].values * (self._meta["last_year"] + 1 - self._meta["centre"])
+            + post["entry_log_growth"].values
+            * (self.entry_years_["last_year"] + 1 - self.entry_years_["centre"])
         )
-        allowed_to = self._meta["allowed_to"]
+        allowed_to = np.arange(space.n_bands)[:, None] >= space.min_age_band[None, :]
         mix = np.zeros((n, space.n_bands, space.n_placements))
         for b in range(space.n_bands):
             mix[:, b, np.flatnonzero(allowed_to[b])] = (

@@ -1,16 +1,23 @@
-"""Reports: summary tables, CSV, Excel and HTML output, and fan charts."""
+"""Reports: summary tables, text, CSV, Excel and HTML output, and charts.
 
-from placecast.report.charts import backtest_chart, fan_chart, spend_chart
+:func:`~placecast.report.outputs.write_all` decides which files a run writes.
+"""
+
+from placecast.report.charts import backtest_chart, comparison_charts, fan_chart, spend_chart
 from placecast.report.excel import write_excel
 from placecast.report.html import write_html
-from placecast.report.tables import comparison_text, tidy_tables, write_comparison
+from placecast.report.outputs import write_all
+from placecast.report.tables import tidy_tables, write_comparison
+from placecast.report.text import comparison_text
 
 __all__ = [
     "backtest_chart",
+    "comparison_charts",
     "comparison_text",
     "fan_chart",
     "spend_chart",
     "tidy_tables",
+    "write_all",
     "write_comparison",
     "write_excel",
     "write_html",

@@ -7,19 +7,20 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from placecast.report.tables import financial_year_label
+from placecast.calendar import financial_year_label
+from placecast.summary import QUANTILES
 
 if TYPE_CHECKING:
     import xarray as xr
     from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
-    from placecast.forecast import Forecast
-
-QUANTILES = [0.05, 0.25, 0.5, 0.75, 0.95]
+    from placecast.forecasting import Forecast
+    from placecast.scenario.comparison import Comparison
 
 
 def _fan(ax: Axes, x: Any, da: xr.DataArray, colour: str, label: str) -> None:
-    q = da.quantile(QUANTILES, dim="path").values
+    q = da.quantile(list(QUANTILES), dim="path").values
     ax.fill_between(x, q[0], q[4], color=colour, alpha=0.15, linewidth=0)
     ax.fill_between(x, q[1], q[3], color=colour, alpha=0.3, linewidth=0)
     ax.plot(x, q[2], color=colour, label=f"{label} (median, 50% and 90% bands)")
@@ -34,9 +35,9 @@ def _axes(ax: Axes | None) -> Axes:
 
 
 def _colours() -> list[str]:
-    import matplotlib.pyplot as plt
+    import matplotlib
 
-    return list(plt.rcParams["axes.prop_cycle"].by_key()["color"])
+    return list(matplotlib.rcParams["axes.prop_cycle"].by_key()["color"])
 
 
 def fan_chart(
@@ -86,7 +87,7 @@ def spend_chart(forecasts: list[Forecast], *, ax: Axes | None = None) -> Axes:
     x = np.arange(len(years))
     width = 0.8 / len(forecasts)
     for i, fc in enumerate(forecasts):
-        q = fc.total_cost.quantile(QUANTILES, dim="path").values / 1e6
+        q = fc.total_cost.quantile(list(QUANTILES), dim="path").values / 1e6
         pos = x - 0.4 + width * (i + 0.5)
         c = colours[i % len(colours)]
         ax.vlines(pos, q[0], q[4], color=c, alpha=0.35, linewidth=6)
@@ -107,6 +108,29 @@ def spend_chart(forecasts: list[Forecast], *, ax: Axes | None = None) -> Axes:
     ax.grid(alpha=0.3, axis="y")
     ax.legend(loc="upper left", fontsize="small")
     return ax
+
+
+def comparison_charts(cmp: Comparison) -> list[tuple[str, Figure]]:
+    """The charts of a comparison's reports, drawn once: (file stem, figure) pairs.
+
+    Figures are made without pyplot, so the library never chooses a matplotlib backend; the
+    caller saves them (see :func:`placecast.report.outputs.write_all`).
+    """
+    from matplotlib.figure import Figure
+
+    space = cmp.baseline.inputs.space
+    drawn: list[tuple[str, Figure]] = []
+    for stem, draw, options in (
+        ("spend", spend_chart, {}),
+        *(
+            (f"fan_{placement or 'all_children'}", fan_chart, {"placement": placement})
+            for placement in (None, space.capacity_placement, space.overflow_placement)
+        ),
+    ):
+        fig = Figure(figsize=(9, 5))
+        draw(cmp.forecasts, ax=fig.subplots(), **options)  # type: ignore[operator]
+        drawn.append((stem, fig))
+    return drawn
 
 
 def backtest_chart(

@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 
 from placecast.report.tables import inputs_tables, run_metadata, tidy_tables
-from placecast.scenario import Comparison
+from placecast.scenario.comparison import Comparison
 
 
 def write_excel(cmp: Comparison, path: str | Path) -> Path:

@@ -10,14 +10,11 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from placecast.report.tables import (
-    cost_and_overspend,
-    financial_year_label,
-    gbp_m,
-    inputs_tables,
-    run_metadata,
-)
-from placecast.scenario import Comparison
+from placecast.calendar import financial_year_label
+from placecast.report.charts import comparison_charts
+from placecast.report.tables import cost_and_overspend, inputs_tables, run_metadata
+from placecast.report.text import gbp_m
+from placecast.scenario.comparison import Comparison
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -33,40 +30,34 @@ th { background: #f3f3f3; } td:first-child, th:first-child { text-align: left; }
 
 
 def _png(fig: Figure) -> str:
-    import matplotlib.pyplot as plt
-
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
-    plt.close(fig)
     return base64.b64encode(buf.getvalue()).decode("ascii")
 
 
-def _charts(cmp: Comparison) -> list[tuple[str, str]]:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from placecast.report.charts import fan_chart, spend_chart
-
-    space = cmp.baseline.inputs.space
-    out = []
-    fig, ax = plt.subplots(figsize=(9, 4.5))
-    spend_chart(cmp.forecasts, ax=ax)
-    out.append(("Placement cost against budget", _png(fig)))
-    for placement in (None, space.capacity_placement, space.overflow_placement):
-        fig, ax = plt.subplots(figsize=(9, 4.5))
-        fan_chart(cmp.forecasts, placement=placement, ax=ax)
-        out.append((ax.get_title(), _png(fig)))
-    return out
+def _titled(charts: list[tuple[str, Figure]]) -> list[tuple[str, str]]:
+    """(heading, embedded PNG) per chart; the spend chart gets a shorter heading."""
+    return [
+        (
+            "Placement cost against budget" if stem == "spend" else fig.axes[0].get_title(),
+            _png(fig),
+        )
+        for stem, fig in charts
+    ]
 
 
 def _table(frame: pd.DataFrame) -> str:
     return frame.to_html(index=False, border=0, escape=True)
 
 
-def write_html(cmp: Comparison, path: str | Path) -> Path:
-    """Write a self-contained HTML report of ``cmp`` (charts embedded). Returns the path."""
+def write_html(
+    cmp: Comparison, path: str | Path, charts: list[tuple[str, Figure]] | None = None
+) -> Path:
+    """Write a self-contained HTML report of ``cmp`` (charts embedded). Returns the path.
+
+    ``charts`` are :func:`~placecast.report.charts.comparison_charts` already drawn (so a run
+    that also writes them as files draws them once); by default they are drawn here.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     meta = run_metadata(cmp)
@@ -123,7 +114,7 @@ def write_html(cmp: Comparison, path: str | Path) -> Path:
     parts += [
         f"<h3>{html.escape(title)}</h3><img alt='{html.escape(title)}' "
         f"src='data:image/png;base64,{png}'>"
-        for title, png in _charts(cmp)
+        for title, png in _titled(comparison_charts(cmp) if charts is None else charts)
     ]
     parts += ["<h2>Children in care at 31 March (baseline)</h2>", _table(children)]
     parts += ["<h2>Inputs and assumptions</h2>"]

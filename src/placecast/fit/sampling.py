@@ -12,11 +12,7 @@ import pandas as pd
 import pymc as pm
 
 from placecast.errors import ConfigError
-
-#: Samplers :func:`sample_posterior` knows: PyMC's own NUTS (C backend, compiled code cached on
-#: disk) and nutpie's NUTS on a JAX-compiled model (compiles in seconds, samples several times
-#: faster; used for the aggregate fit, whose graph takes minutes to compile to C).
-SAMPLERS = ("pymc", "nutpie")
+from placecast.fit.settings import SAMPLERS
 
 
 def sample_posterior(

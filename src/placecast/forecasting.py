@@ -1,64 +1,90 @@
-"""One council's inputs and the forecast built from them.
+"""The forecast of one council: the engine run on its inputs, priced against its budget.
 
-``CouncilInputs`` bundles what the model needs (stock, rates, carer supply, unit costs, budget);
 :func:`forecast` runs the engine and prices the result; :class:`Forecast` holds the simulated
-numbers and answers the questions a finance officer asks of them.
+numbers and answers the questions a finance officer asks of them. A scenario reaches a forecast
+as one :class:`ScenarioEffects` (what :meth:`placecast.Scenario.apply` returns): the drivers and
+rate changes the engine takes, the cost and budget overrides and own-home beds pricing takes, and
+the scenario's own costs. This module does not know what a scenario is made of.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 import pandas as pd
 import xarray as xr
 
-from placecast.costs import Budget, UnitCosts, interval_summary, placement_spend
+from placecast.calendar import financial_year_of, month_end_dates
+from placecast.costs import placement_spend
+from placecast.engine import Drivers, simulate
 from placecast.errors import ConfigError
-from placecast.rates import Rates
-from placecast.simulate import Drivers, InitialStock, simulate
-from placecast.states import StateSpace
-from placecast.supply import CarerSupply
+from placecast.inputs import CouncilInputs
+from placecast.summary import interval_summary
 
-if TYPE_CHECKING:
-    from placecast.scenario import Scenario
+__all__ = ["Forecast", "ScenarioEffects", "SupportsApply", "forecast"]
 
 
 @dataclass(frozen=True)
-class CouncilInputs:
-    """Everything placecast needs about one council.
+class ScenarioEffects:
+    """Everything one run takes from a scenario, computed once for a horizon.
 
-    Parameters
+    Attributes
     ----------
     name
-        Council (and calibration) name, shown in reports.
-    space, initial, rates, supply, costs, budget
-        State space, starting stock, rates, foster-carer supply, unit costs and budget.
-    start
-        Month of the starting stock (``"2020-03"`` = 31 March 2020).
-    sources
-        Where the numbers came from, cited in reports.
+        The scenario's label (``"baseline"`` for none).
+    inputs
+        The council's inputs with the scenario's unit-cost inflation and budget overrides: what
+        the forecast is priced on.
+    drivers
+        Month-by-month drivers of the engine, including any rate changes (``lever_rates``) and
+        the month they start.
+    own_home_beds
+        Beds in a council-run children's home by month 0..months, or ``None``.
+    extra_cost_gbp
+        Scenario costs outside placement fees (recruitment, running an own home) by financial
+        year, for every financial year the horizon touches, GBP.
     """
 
     name: str
-    space: StateSpace
-    initial: InitialStock
-    rates: Rates
-    supply: CarerSupply
-    costs: UnitCosts
-    budget: Budget
-    start: str = "2020-03"
-    sources: tuple[str, ...] = field(default_factory=tuple)
+    inputs: CouncilInputs
+    drivers: Drivers
+    own_home_beds: np.ndarray | None
+    extra_cost_gbp: xr.DataArray
 
-    def __post_init__(self) -> None:
-        if self.initial.space != self.space or self.rates.space != self.space:
-            raise ConfigError("CouncilInputs: stock, rates and space must share one StateSpace")
-        self.costs.validate(self.space)
+    @classmethod
+    def baseline(cls, inputs: CouncilInputs, months: int) -> ScenarioEffects:
+        """No levers: constant drivers, no own home, no scenario costs."""
+        drivers = Drivers.constant(inputs.supply, months)
+        return cls(
+            name="baseline",
+            inputs=inputs,
+            drivers=drivers,
+            own_home_beds=None,
+            extra_cost_gbp=extra_cost_by_year(np.zeros(months), inputs.start),
+        )
 
-    def with_rates(self, rates: Rates) -> CouncilInputs:
-        """The same inputs with other rates (e.g. posterior draws from a fit)."""
-        return replace(self, rates=rates)
+
+class SupportsApply(Protocol):
+    """What :func:`forecast` needs of a scenario: a name and ``apply``."""
+
+    name: str
+
+    def apply(self, inputs: CouncilInputs, months: int) -> ScenarioEffects: ...
+
+
+def extra_cost_by_year(monthly_gbp: np.ndarray, start: str) -> xr.DataArray:
+    """Scenario costs by forecast month 1..months summed by financial year, GBP."""
+    dates = month_end_dates(start, len(monthly_gbp))
+    fy = financial_year_of(dates)[1:]
+    cost = pd.Series(np.asarray(monthly_gbp, dtype=float)).groupby(fy).sum()
+    return xr.DataArray(
+        cost.to_numpy(),
+        dims="financial_year",
+        coords={"financial_year": cost.index.to_numpy()},
+        name="extra_cost_gbp",
+    )
 
 
 @dataclass
@@ -73,32 +99,28 @@ class Forecast:
     scenario
         The scenario applied (``None`` = baseline).
     data
-        The engine's output (see :func:`placecast.simulate.simulate`).
+        The engine's output (see :func:`placecast.simulate`).
     spend
         Placement spend by (path, financial_year, placement), GBP, complete financial years only.
+    effects
+        What the scenario changed in this run (see :class:`ScenarioEffects`).
     """
 
     inputs: CouncilInputs
-    scenario: Scenario | None
+    scenario: SupportsApply | None
     data: xr.Dataset
     spend: xr.DataArray
+    effects: ScenarioEffects
 
     @property
     def name(self) -> str:
-        return "baseline" if self.scenario is None else self.scenario.name
+        return self.effects.name
 
     @property
     def extra_cost(self) -> xr.DataArray:
         """Scenario costs outside placements (e.g. recruitment), by financial year, GBP."""
         years = self.spend["financial_year"].values
-        if self.scenario is None:
-            return xr.DataArray(
-                np.zeros(len(years)),
-                dims="financial_year",
-                coords={"financial_year": years},
-                name="extra_cost_gbp",
-            )
-        return self.scenario.extra_cost_by_year(self.inputs, self.data, years)
+        return self.effects.extra_cost_gbp.reindex(financial_year=years, fill_value=0.0)
 
     @property
     def total_cost(self) -> xr.DataArray:
@@ -157,7 +179,7 @@ def forecast(
     months: int = 60,
     paths: int = 2000,
     seed: int = 0,
-    scenario: Scenario | None = None,
+    scenario: SupportsApply | None = None,
     batch_paths: int = 500,
     workers: int | None = None,
 ) -> Forecast:
@@ -176,7 +198,7 @@ def forecast(
     scenario
         Levers to apply; ``None`` for the baseline.
     batch_paths, workers
-        See :func:`placecast.simulate.simulate`.
+        See :func:`placecast.simulate`.
 
     Examples
     --------
@@ -185,12 +207,13 @@ def forecast(
     >>> list(fc.overspend_summary().index)
     [2020, 2021]
     """
+    if months < 1:
+        raise ConfigError(f"months must be >= 1, got {months}")
     if scenario is None:
-        drivers, beds = Drivers.constant(inputs.supply, months), None
+        effects = ScenarioEffects.baseline(inputs, months)
     else:
-        drivers = scenario.drivers(inputs, months)
-        beds = scenario.own_home_beds_by_month(inputs, months)
-        inputs = scenario.priced_inputs(inputs)
+        effects = scenario.apply(inputs, months)
+    inputs = effects.inputs
     # One seed feeds the engine and (separately) the per-child cost draws, so that scenarios run
     # on the same seed share both sets of random numbers.
     engine_seed, cost_seed = np.random.SeedSequence(seed).spawn(2)
@@ -202,71 +225,17 @@ def forecast(
         paths=paths,
         seed=engine_seed,
         start=inputs.start,
-        drivers=drivers,
+        drivers=effects.drivers,
         batch_paths=batch_paths,
         workers=workers,
     )
     data.attrs["seed"] = seed
-    spend = placement_spend(data, inputs.costs, inputs.space, seed=cost_seed, own_home_beds=beds)
+    spend = placement_spend(
+        data, inputs.costs, inputs.space, seed=cost_seed, own_home_beds=effects.own_home_beds
+    )
     if spend.sizes["financial_year"] == 0:
         raise ConfigError(
             f"the forecast covers no complete financial year (start {inputs.start}, "
             f"{months} months); use a longer horizon"
         )
-    return Forecast(inputs=inputs, scenario=scenario, data=data, spend=spend)
-
-
-__all__ = ["CouncilInputs", "Forecast", "forecast"]
-
-
-def placeholder_inputs(
-    name: str,
-    initial: InitialStock,
-    rates: Rates,
-    *,
-    start: str,
-    sources: tuple[str, ...] = (),
-    years: int = 6,
-) -> CouncilInputs:
-    """Inputs for a fitted council whose carer supply, unit costs and budget are not known yet.
-
-    Placeholders, to be replaced with the council's own figures (edit ``inputs.json``):
-
-    * carer supply sized to the starting in-house stock: as many households as the children in
-      in-house fostering need at the default places per household and unusable share, the
-      national 13% a year leaving and as many approvals as leave (a steady state);
-    * the default (Hackney 2019/20) unit costs and inflation;
-    * a budget equal to the starting stock's run-rate at those costs, rising with inflation
-      (a budget that keeps pace with prices, not with demand).
-    """
-    from placecast.data.hackney import COSTS, SUPPLY
-
-    space = initial.space
-    in_house = float(initial.by_band().loc[[space.capacity_placement]].to_numpy().sum())
-    usable = SUPPLY.places_per_household * (1.0 - SUPPLY.unusable_place_share)
-    households = max(in_house / usable, 1.0)
-    supply = CarerSupply(
-        households=households,
-        places_per_household=SUPPLY.places_per_household,
-        approvals_per_year=0.13 * households,
-        deregistration_rate_per_year=0.13,
-        unusable_place_share=SUPPLY.unusable_place_share,
-    )
-    first = pd.Period(start, freq="M") + 1  # first forecast month; financial years from April
-    first_fy = first.year if first.month >= 4 else first.year - 1
-    fys = np.arange(first_fy, first_fy + years)
-    weekly = COSTS.weekly_cost(space, fys)  # (financial_year, placement)
-    stock = initial.by_band().sum(axis=1).to_numpy(dtype=float)
-    run_rate = (weekly * stock[None, :]).sum("placement") * 365.25 / 7
-    budget = Budget({int(y): float(v) for y, v in zip(fys, run_rate.values, strict=True)})
-    return CouncilInputs(
-        name=name,
-        space=space,
-        initial=initial,
-        rates=rates,
-        supply=supply,
-        costs=COSTS,
-        budget=budget,
-        start=start,
-        sources=sources,
-    )
+    return Forecast(inputs=inputs, scenario=scenario, data=data, spend=spend, effects=effects)

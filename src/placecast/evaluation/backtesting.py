@@ -22,23 +22,36 @@ import multiprocessing
 import warnings
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from placecast.data.dfe import PLACEMENT_GROUPS, PublishedCounts, published_counts
+from placecast.engine import simulate
 from placecast.errors import InputError
+from placecast.evaluation.scoring import Backtest, measure_series, naive_forecasts
+from placecast.evaluation.settings import BacktestSettings
 from placecast.fit.aggregate import AggregateModel
+from placecast.fit.national import national_priors
 from placecast.fit.priors import AggregatePriors
-from placecast.simulate import simulate
 from placecast.states import MONTHS_PER_YEAR
+from placecast.summary import QUANTILES
 from placecast.supply import CarerSupply
 
-#: Published measures the backtest scores.
-MEASURES = ("children_in_care", "fostering", "residential_semi_independent", "starts", "ceases")
-QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
+__all__ = [
+    "Backtest",
+    "BacktestSettings",
+    "backtest",
+    "backtest_council",
+    "backtest_priors",
+    "forecast_published",
+    "la_councils",
+    "naive_forecasts",
+    "published_shares",
+]
+
 #: Columns of :attr:`Backtest.rows` (and of a checkpoint file, plus ``requested``).
 _COLUMNS = [
     "council",
@@ -65,94 +78,6 @@ _UNLIMITED = CarerSupply(
     approvals_per_year=0.0,
     deregistration_rate_per_year=0.0,
 )
-
-
-@dataclass(frozen=True)
-class BacktestSettings:
-    """What to fit and forecast.
-
-    Parameters
-    ----------
-    last_fit_year
-        Last year (ending 31 March) the model sees.
-    horizon
-        Years forecast after it.
-    first_fit_year
-        First year used (the starting stock); default: the first with a published breakdown.
-    paths
-        Simulated paths per council.
-    draws, tune, chains, cores
-        NUTS settings per council (``cores`` processes sample the chains; 1 runs them in turn,
-        as needed when councils run in parallel).
-    seed
-        Seed for the fit and the simulation.
-    entry_model
-        How entries move from year to year (``AggregateModel.entry_model``).
-    exit_model
-        How the level of exit rates moves from year to year (``AggregateModel.exit_model``).
-    placement_model
-        How the pull of residential / semi-independent placements moves from year to year
-        (``AggregateModel.placement_model``).
-    """
-
-    last_fit_year: int = 2017
-    horizon: int = 2
-    first_fit_year: int | None = None
-    paths: int = 1000
-    draws: int = 500
-    tune: int = 300
-    chains: int = 2
-    cores: int = 2
-    seed: int = 0
-    entry_model: str = "random_walk"
-    exit_model: str = "random_walk"
-    placement_model: str = "random_walk"
-
-
-def _measure_series(counts: PublishedCounts) -> dict[str, np.ndarray]:
-    groups = list(PLACEMENT_GROUPS)
-    return {
-        "children_in_care": counts.children_in_care,
-        "fostering": counts.stock_by_group[:, groups.index("fostering")],
-        "residential_semi_independent": counts.stock_by_group[
-            :, groups.index("residential_semi_independent")
-        ],
-        "starts": counts.starts,
-        "ceases": counts.ceases,
-    }
-
-
-def naive_forecasts(counts: PublishedCounts, last_fit_year: int, horizon: int) -> pd.DataFrame:
-    """Last-value and linear-trend forecasts, and the in-sample MASE scale, per measure.
-
-    Returns one row per (measure, year) with ``last_value``, ``linear_trend`` and ``scale`` (mean
-    absolute year-on-year change over the fitted years; NaN with fewer than two years).
-    """
-    rows = []
-    known = counts.years <= last_fit_year
-    for measure, series in _measure_series(counts).items():
-        ok = known & ~np.isnan(series)
-        years, values = counts.years[ok], series[ok]
-        if values.size == 0:
-            continue
-        steps = np.abs(np.diff(values))[np.diff(years) == 1]
-        scale = float(steps.mean()) if steps.size else np.nan
-        if values.size >= 2:
-            slope, intercept = np.polyfit(years, values, 1)
-        else:
-            slope, intercept = 0.0, float(values[-1])
-        for h in range(1, horizon + 1):
-            year = last_fit_year + h
-            rows.append(
-                {
-                    "measure": measure,
-                    "year": year,
-                    "last_value": float(values[-1]),
-                    "linear_trend": float(max(intercept + slope * year, 0.0)),
-                    "scale": scale,
-                }
-            )
-    return pd.DataFrame(rows)
 
 
 def forecast_published(
@@ -288,16 +213,7 @@ def backtest_council(
     known = counts.upto(settings.last_fit_year)
     if settings.first_fit_year is not None:
         known = known.since(settings.first_fit_year)
-    model = AggregateModel(
-        priors=priors,
-        draws=settings.draws,
-        tune=settings.tune,
-        chains=settings.chains,
-        cores=settings.cores,
-        entry_model=settings.entry_model,
-        exit_model=settings.exit_model,
-        placement_model=settings.placement_model,
-    )
+    model = AggregateModel(priors, settings)
     t0 = time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # diagnostics are reported in the table
@@ -309,7 +225,7 @@ def backtest_council(
     actual = pd.DataFrame(
         [
             {"measure": m, "year": int(y), "actual": float(v)}
-            for m, series in _measure_series(counts).items()
+            for m, series in measure_series(counts).items()
             for y, v in zip(counts.years, series, strict=True)
         ]
     )
@@ -334,170 +250,15 @@ def _one(args: tuple[pd.DataFrame, str, BacktestSettings, AggregatePriors]) -> p
         return pd.DataFrame([{"council": council, "error": f"{type(err).__name__}: {err}"}])
 
 
-@dataclass
-class Backtest:
-    """Backtest results for many councils.
-
-    Attributes
-    ----------
-    rows
-        One row per (council, measure, year): forecasts, naive forecasts and actuals (see
-        :func:`backtest_council`); councils that could not be run have an ``error``.
-    settings
-        What was fitted and forecast.
-    priors_source
-        Where the priors came from.
-    """
-
-    rows: pd.DataFrame
-    settings: BacktestSettings
-    priors_source: str = ""
-    skipped: pd.DataFrame = field(default_factory=pd.DataFrame)
-
-    def scored(self) -> pd.DataFrame:
-        """Rows with a published actual and a usable scale, plus absolute errors and coverage."""
-        r = self.rows.dropna(subset=["actual", "mean"]).copy()
-        r = r[r["scale"] > 0]
-        r["abs_error"] = (r["q50"] - r["actual"]).abs()
-        r["abs_error_last_value"] = (r["last_value"] - r["actual"]).abs()
-        r["abs_error_linear_trend"] = (r["linear_trend"] - r["actual"]).abs()
-        r["in_50"] = (r["actual"] >= r["q25"]) & (r["actual"] <= r["q75"])
-        r["in_90"] = (r["actual"] >= r["q05"]) & (r["actual"] <= r["q95"])
-        return r
-
-    def council_mase(self) -> pd.DataFrame:
-        """MASE per (council, measure) over the forecast years, for placecast and both baselines."""
-        r = self.scored()
-        for col in ("abs_error", "abs_error_last_value", "abs_error_linear_trend"):
-            r[col] = r[col] / r["scale"]
-        return (
-            r.groupby(["council", "measure"])[
-                ["abs_error", "abs_error_last_value", "abs_error_linear_trend"]
-            ]
-            .mean()
-            .rename(
-                columns={
-                    "abs_error": "placecast",
-                    "abs_error_last_value": "last_value",
-                    "abs_error_linear_trend": "linear_trend",
-                }
-            )
-        )
-
-    def summary(self) -> pd.DataFrame:
-        """One row per measure (and all measures): median MASE of placecast and the baselines,
-        share of councils where placecast beats each, and 50% / 90% interval coverage."""
-        mase = self.council_mase().reset_index()
-        scored = self.scored()
-        out = []
-        for measure in [*MEASURES, "all"]:
-            m = mase if measure == "all" else mase[mase["measure"] == measure]
-            s = scored if measure == "all" else scored[scored["measure"] == measure]
-            if m.empty:
-                continue
-            out.append(
-                {
-                    "measure": measure,
-                    "councils": m["council"].nunique(),
-                    "median_mase_placecast": m["placecast"].median(),
-                    "median_mase_last_value": m["last_value"].median(),
-                    "median_mase_linear_trend": m["linear_trend"].median(),
-                    "beats_last_value": (m["placecast"] < m["last_value"]).mean(),
-                    "beats_linear_trend": (m["placecast"] < m["linear_trend"]).mean(),
-                    "coverage_50": s["in_50"].mean(),
-                    "coverage_90": s["in_90"].mean(),
-                }
-            )
-        return pd.DataFrame(out).set_index("measure")
-
-    def markdown(self) -> str:
-        """The summary as a Markdown table (for benchmarks/README.md and the docs)."""
-        t = self.summary()
-        lines = [
-            "| measure | councils | median MASE placecast | last value | linear trend "
-            "| beats last value | beats trend | 50% coverage | 90% coverage |",
-            "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
-        ]
-        for measure, r in t.iterrows():
-            lines.append(
-                f"| {str(measure).replace('_', ' ')} | {int(r['councils'])} "
-                f"| {r['median_mase_placecast']:.2f} | {r['median_mase_last_value']:.2f} "
-                f"| {r['median_mase_linear_trend']:.2f} | {r['beats_last_value']:.0%} "
-                f"| {r['beats_linear_trend']:.0%} | {r['coverage_50']:.0%} "
-                f"| {r['coverage_90']:.0%} |"
-            )
-        return "\n".join(lines)
-
-    def compare(self, baseline: Backtest, *, resamples: int = 2000, seed: int = 0) -> pd.DataFrame:
-        """Paired comparison with another run (other settings or priors) on the same councils.
-
-        A median MASE over some 150 councils moves by several hundredths from noise alone
-        (which councils sit near the median, the sampler's draws), so two models are compared
-        council by council. Per measure (and all together): the number of councils both runs
-        scored, each run's median MASE on them, the difference (this run minus ``baseline``)
-        with a 90% bootstrap interval that resamples councils (all of a council's measures
-        together), and the share of councils (for all measures: of council-measure pairs, as
-        in :meth:`summary`) where this run's MASE is the lower.
-
-        Parameters
-        ----------
-        baseline
-            The run to compare against.
-        resamples
-            Bootstrap resamples (:func:`scipy.stats.bootstrap`, percentile interval).
-        seed
-            Seed of the resampling.
-
-        Raises
-        ------
-        InputError
-            If the two runs have no scored council in common.
-        """
-        from scipy.stats import bootstrap
-
-        ours = self.council_mase()["placecast"].unstack("measure")
-        theirs = baseline.council_mase()["placecast"].unstack("measure")
-        councils = ours.index.intersection(theirs.index)
-        if councils.empty:
-            raise InputError("Backtest.compare: the two runs have no scored council in common")
-        measures = [m for m in MEASURES if m in ours.columns and m in theirs.columns]
-        a = ours.loc[councils, measures].to_numpy()
-        b = theirs.loc[councils, measures].to_numpy()
-        rng = np.random.default_rng(seed)
-        out = []
-        for name, cols in [*((m, [k]) for k, m in enumerate(measures)), ("all", None)]:
-            a_m = a if cols is None else a[:, cols]
-            b_m = b if cols is None else b[:, cols]
-
-            def difference(
-                index: np.ndarray, a_m: np.ndarray = a_m, b_m: np.ndarray = b_m
-            ) -> float:
-                rows = index.astype(int)  # resampled councils, each with all its measures
-                return float(np.nanmedian(a_m[rows]) - np.nanmedian(b_m[rows]))
-
-            ci = bootstrap(
-                (np.arange(len(councils), dtype=float),),
-                difference,
-                n_resamples=resamples,
-                confidence_level=0.9,
-                method="percentile",
-                vectorized=False,
-                random_state=rng,
-            ).confidence_interval
-            both = ~(np.isnan(a_m) | np.isnan(b_m))
-            out.append(
-                {
-                    "measure": name,
-                    "councils": int(both.any(axis=1).sum()),
-                    "median_mase": float(np.nanmedian(a_m)),
-                    "median_mase_baseline": float(np.nanmedian(b_m)),
-                    "difference": float(np.nanmedian(a_m) - np.nanmedian(b_m)),
-                    "difference_q05": float(ci.low),
-                    "difference_q95": float(ci.high),
-                    "lower_share": float((a_m[both] < b_m[both]).mean()),
-                }
-            )
-        return pd.DataFrame(out).set_index("measure")
+def backtest_priors(tidy: pd.DataFrame, settings: BacktestSettings) -> AggregatePriors:
+    """National priors for a backtest: England's series over the fitted years only."""
+    return national_priors(
+        tidy,
+        settings.last_fit_year,
+        first_year=settings.first_fit_year,
+        seed=settings.seed,
+        placement_model=settings.placement_model,
+    )
 
 
 def la_councils(tidy: pd.DataFrame) -> list[str]:
@@ -527,7 +288,7 @@ def backtest(
     settings
         Fit and forecast years, sampler settings, seed.
     priors
-        Default: :meth:`AggregatePriors.national` fitted to England's series up to the last fit
+        Default: ``national_priors`` fitted to England's series up to the last fit
         year.
     workers
         Councils run in this many processes at once; with ``workers > 1`` each council samples
@@ -541,13 +302,7 @@ def backtest(
     from tqdm.auto import tqdm
 
     if priors is None:
-        priors = AggregatePriors.national(
-            tidy,
-            settings.last_fit_year,
-            first_year=settings.first_fit_year,
-            seed=settings.seed,
-            placement_model=settings.placement_model,
-        )
+        priors = backtest_priors(tidy, settings)
     names: Sequence[str] = list(councils) if councils is not None else la_councils(tidy)
     parts: list[pd.DataFrame] = []
     if checkpoint is not None and Path(checkpoint).exists():

@@ -1,0 +1,127 @@
+"""``placecast fit``: rates from SSDA903 returns; the fitted inputs folder both fits write."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from placecast.cli.options import POSITIVE, out_option, seed_option
+from placecast.data.placeholders import placeholder_inputs
+from placecast.inputs import save_inputs
+from placecast.rates import Rates
+from placecast.stock import InitialStock
+
+_FILE = click.Path(path_type=Path, exists=True, dir_okay=False)
+
+
+def save_fitted_inputs(
+    name: str,
+    stock: InitialStock,
+    rates: Rates,
+    *,
+    start: str,
+    sources: tuple[str, ...],
+    out: Path,
+) -> None:
+    """Inputs ready for 'placecast forecast --inputs': fitted rates (up to 1,000 draws) and
+    stock; carer supply, unit costs and budget are placeholders (see placeholder_inputs)."""
+    save_inputs(
+        placeholder_inputs(
+            f"{name} (carer supply, unit costs and budget are placeholders: edit inputs.json)",
+            stock,
+            rates,
+            start=start,
+            sources=sources,
+        ),
+        out / "inputs",
+    )
+
+
+@click.command(
+    "fit",
+    help="Read and validate SSDA903 episodes and header files (one or more years: repeat "
+    "--episodes and --header), count entries, moves and exits and child-years at risk in a "
+    "period, and fit the rates with PyMC. Writes the validation issues, the fit "
+    "(posterior.nc, which EpisodeModel.load reads), a rate summary with 94% intervals, "
+    "sampler diagnostics, the stock at the end of the period and an inputs folder.",
+    short_help="fit entry, move and exit rates to SSDA903 returns",
+)
+@click.option("--episodes", type=_FILE, multiple=True, required=True, help="episodes CSV file")
+@click.option("--header", type=_FILE, multiple=True, required=True, help="header CSV file")
+@click.option("--period-start", required=True, help="first day observed, e.g. 2015-04-01")
+@click.option("--period-end", required=True, help="last day observed, e.g. 2020-03-31")
+@click.option(
+    "--on-error",
+    type=click.Choice(["raise", "exclude"]),
+    default="raise",
+    show_default=True,
+    help="stop at the first bad row or exclude bad rows and list them",
+)
+@click.option(
+    "--on-unknown-code",
+    type=click.Choice(["error", "warn"]),
+    default="error",
+    show_default=True,
+    help="unknown PLACE/REC/RNE codes are errors or warnings",
+)
+@click.option("--draws", type=POSITIVE, default=1000, show_default=True, help="draws per chain")
+@click.option("--tune", type=POSITIVE, default=1000, show_default=True, help="tuning steps")
+@seed_option(1)
+@out_option("placecast-fit")
+def fit(
+    episodes: tuple[Path, ...],
+    header: tuple[Path, ...],
+    period_start: str,
+    period_end: str,
+    on_error: str,
+    on_unknown_code: str,
+    draws: int,
+    tune: int,
+    seed: int,
+    out: Path,
+) -> int:
+    import pandas as pd
+
+    from placecast.data.ssda903 import episode_flows, read_ssda903, stock_at
+    from placecast.fit.episodes import EpisodeModel
+    from placecast.states import StateSpace
+
+    space = StateSpace()
+    data = read_ssda903(
+        list(episodes), list(header), on_error=on_error, on_unknown_code=on_unknown_code
+    )
+    print(data.summary().to_string(index=False))
+    flows = episode_flows(data, space, period_start=period_start, period_end=period_end)
+    print(
+        f"\nFitting {int(flows.moves.sum())} moves, {int(flows.exits.sum())} exits and "
+        f"{int(flows.entries.sum())} entries over {float(flows.exposure_years.sum()):,.0f} "
+        "child-years...",
+        file=sys.stderr,
+    )
+    model = EpisodeModel(draws=draws, tune=tune).fit(flows, space, seed=seed, progressbar=True)
+    out.mkdir(parents=True, exist_ok=True)
+    data.issues.to_csv(out / "data_issues.csv", index=False)
+    model.save(out / "posterior.nc")
+    model.summary().to_csv(out / "rates_summary.csv")
+    model.diagnostics_.to_csv(out / "diagnostics.csv", index=False)
+    stock = stock_at(data, space, period_end)
+    stock.by_band().to_csv(out / "stock_at_period_end.csv")
+    save_fitted_inputs(
+        "fitted from SSDA903",
+        stock,
+        model.rates_,
+        start=str(pd.Period(period_end, freq="M")),
+        sources=("SSDA903 returns: " + ", ".join(p.name for p in episodes),),
+        out=out,
+    )
+    print("\nSampler diagnostics")
+    print(model.diagnostics_.to_string(index=False))
+    print(
+        f"\nWrote data_issues.csv, posterior.nc, rates_summary.csv, diagnostics.csv, "
+        f"stock_at_period_end.csv and inputs/ to {out}/. Put your carer supply, unit costs and "
+        f"budget in {out}/inputs/inputs.json, then: placecast forecast --inputs {out}/inputs",
+        file=sys.stderr,
+    )
+    return 0

@@ -1,0 +1,115 @@
+"""``placecast fit-published``: rates from a council's published DfE statistics."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from placecast.cli.fit import save_fitted_inputs
+from placecast.cli.options import (
+    out_option,
+    seed_option,
+    settings_from_options,
+    settings_options,
+    stock_growth_options,
+    with_stock_growth,
+)
+from placecast.fit.settings import AggregateSettings
+
+#: --data: DfE CSV files or folders of them (repeat the option for several).
+DATA = click.option(
+    "--data",
+    type=click.Path(path_type=Path, exists=True),
+    multiple=True,
+    required=True,
+    help="DfE CSV files or a folder of them (repeat for several)",
+)
+DEFAULT_PRIORS = click.option(
+    "--default-priors",
+    is_flag=True,
+    help="skip the England fit and use the documented default priors",
+)
+
+
+@click.command(
+    "fit-published",
+    help="Read DfE 'children looked after' tables (the 2015-2019 wide files or the tidy files "
+    "published since), take one council's stocks at 31 March, starts and ceases, and fit the "
+    "cohort model's rates with PyMC (priors from England's own series). Writes the fit "
+    "(posterior.nc, which AggregateModel.load reads), a parameter summary, diagnostics, "
+    "published-vs-fitted values and an inputs folder for 'placecast forecast --inputs'.",
+    short_help="fit rates to a council's published DfE statistics",
+)
+@click.option("--council", required=True, help="council name or ONS code, e.g. Hackney")
+@click.option("--last-year", type=int, default=None, help="last year to fit (default: the latest)")
+@DATA
+@DEFAULT_PRIORS
+@stock_growth_options
+@settings_options(AggregateSettings)
+@seed_option(1)
+@out_option("placecast-fit")
+def fit_published(
+    council: str,
+    last_year: int | None,
+    data: tuple[Path, ...],
+    default_priors: bool,
+    stock_growth: tuple[float, float] | None,
+    no_stock_growth_prior: bool,
+    seed: int,
+    out: Path,
+    **options: Any,
+) -> int:
+    import numpy as np
+
+    from placecast.data.dfe import published_counts, read_dfe
+    from placecast.fit.aggregate import AggregateModel
+    from placecast.fit.national import national_priors
+    from placecast.fit.priors import AggregatePriors
+
+    settings = settings_from_options(AggregateSettings, options)
+    tidy = read_dfe(list(data))
+    counts = published_counts(tidy, council)
+    last = int(last_year or counts.years[~np.isnan(counts.children_in_care)].max())
+    counts = counts.upto(last)
+    priors = AggregatePriors()
+    if not default_priors:
+        print(f"Priors from England's published series up to {last}...", file=sys.stderr)
+        priors = national_priors(tidy, last, seed=seed, placement_model=settings.placement_model)
+    priors = with_stock_growth(priors, stock_growth, no_stock_growth_prior)
+    print(f"Fitting {counts.council} ({counts.la_code}) to {last}...", file=sys.stderr)
+    model = AggregateModel(priors, settings).fit(counts, seed=seed, progressbar=True)
+    out.mkdir(parents=True, exist_ok=True)
+    model.save(out / "posterior.nc")
+    model.summary().to_csv(out / "parameters_summary.csv")
+    model.diagnostics_.to_csv(out / "diagnostics.csv", index=False)
+    model.fitted_.to_csv(out / "published_and_fitted.csv")
+    stock = model.initial_stock()
+    stock.by_band().to_csv(out / "stock_at_last_year.csv")
+    save_fitted_inputs(
+        f"{counts.council}, fitted to DfE published statistics to 31 March {last}",
+        stock,
+        model.rates_,
+        start=f"{last}-03",
+        sources=(
+            f"DfE children looked after in England, {counts.council}; priors: {priors.source}",
+        ),
+        out=out,
+    )
+    print("\nPublished and fitted (posterior mean)")
+    print(
+        model.fitted_.filter(regex="^(fitted_)?(children_in_care|starts|ceases)$")
+        .round(0)
+        .to_string()
+    )
+    print("\nSampler diagnostics")
+    print(model.diagnostics_.to_string(index=False))
+    print(
+        f"\nWrote posterior.nc, parameters_summary.csv, diagnostics.csv, published_and_fitted.csv, "
+        f"stock_at_last_year.csv and inputs/ to {out}/. Put your carer supply, unit costs and "
+        f"budget in {out}/inputs/inputs.json, then: placecast forecast --inputs {out}/inputs",
+        file=sys.stderr,
+    )
+    return 0

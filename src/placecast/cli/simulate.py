@@ -1,0 +1,124 @@
+"""``placecast forecast``, ``compare`` and ``report``: simulate scenarios, write the outputs."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from placecast.cli.options import run_options
+from placecast.data.hackney import hackney_2020
+from placecast.inputs import load_inputs
+from placecast.report.outputs import write_all
+from placecast.report.text import comparison_text
+from placecast.results import load_comparison
+from placecast.scenario import Scenario, compare, load_scenarios
+
+#: What the commands use where neither an option nor a scenario file's [run] table says.
+RUN_DEFAULTS = {"months": 60, "paths": 2000, "seed": 1}
+
+
+def _run(
+    scenarios: list[Scenario],
+    *,
+    months: int,
+    paths: int,
+    seed: int,
+    out: Path,
+    no_charts: bool,
+    inputs: Path | None,
+) -> int:
+    started = time.perf_counter()
+    council = hackney_2020() if inputs is None else load_inputs(inputs)
+    cmp = compare(council, scenarios, months=months, paths=paths, seed=seed, progress=True)
+    print(comparison_text(cmp))
+    written = write_all(cmp, out, charts=not no_charts)
+    print(
+        f"\nWrote {len(written)} files to {out}/ in {time.perf_counter() - started:.1f} s",
+        file=sys.stderr,
+    )
+    return 0
+
+
+@click.command(
+    "forecast",
+    help="Forecast children in care and placement spend on the embedded default (Hackney, 31 "
+    "March 2020) or your --inputs, comparing the baseline with recruiting more in-house "
+    "foster-carer households. Prints a summary and writes CSV tables, charts, an Excel workbook "
+    "and an HTML report.",
+    short_help="forecast a council, baseline vs extra carer recruitment",
+)
+@click.option(
+    "--recruit",
+    type=click.FloatRange(0, 10_000),
+    default=10.0,
+    show_default=True,
+    help="extra carer households approved per year in the scenario (0 = baseline only)",
+)
+@click.option(
+    "--recruit-cost",
+    type=click.FloatRange(0, 1e7),
+    default=10_000.0,
+    show_default=True,
+    help="one-off cost of recruiting one extra household, GBP (an illustrative assumption, "
+    "use your own)",
+)
+@run_options(defaults=True)
+def forecast(recruit: float, recruit_cost: float, **run: object) -> int:
+    scenarios = []
+    if recruit > 0:
+        scenarios.append(
+            Scenario(
+                f"recruit {recruit:g} more households a year",
+                extra_approvals_per_year=recruit,
+                cost_per_recruited_household_gbp=recruit_cost,
+            )
+        )
+    return _run(scenarios, **run)  # type: ignore[arg-type]
+
+
+@click.command(
+    "compare",
+    help="Forecast the baseline and every scenario in a TOML file on common random numbers "
+    "(see examples/hackney_scenarios.toml and the scenario cookbook). Options given here "
+    "override the file's [run] table.",
+    short_help="compare the scenarios in a TOML file with the baseline",
+)
+@click.argument("scenarios", type=click.Path(path_type=Path, dir_okay=False))
+@run_options(defaults=False)
+def compare_file(
+    scenarios: Path, months: int | None, paths: int | None, seed: int | None, **run: object
+) -> int:
+    spec = load_scenarios(scenarios)
+    given = {"months": months, "paths": paths, "seed": seed}
+    from_file = {"months": spec.months, "paths": spec.paths, "seed": spec.seed}
+    chosen = {
+        k: given[k] if given[k] is not None else from_file[k] if from_file[k] is not None else d
+        for k, d in RUN_DEFAULTS.items()
+    }
+    return _run(spec.scenarios, **chosen, **run)  # type: ignore[arg-type]
+
+
+@click.command(
+    "report",
+    help="Re-make the reports of a comparison saved by 'placecast forecast' or 'placecast "
+    "compare' (the results/ folder in their output), without simulating again.",
+    short_help="write the reports of a saved comparison",
+)
+@click.argument("results", type=click.Path(path_type=Path, file_okay=False))
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("placecast-report"),
+    show_default=True,
+    help="folder for the reports",
+)
+@click.option("--no-charts", is_flag=True, help="skip the PNG/SVG charts and the HTML report")
+def report(results: Path, out: Path, no_charts: bool) -> int:
+    cmp = load_comparison(results)
+    print(comparison_text(cmp))
+    written = write_all(cmp, out, charts=not no_charts, results=False)
+    print(f"\nWrote {len(written)} files to {out}/", file=sys.stderr)
+    return 0

@@ -1,0 +1,77 @@
+"""Placeholder carer supply, unit costs and budget for a council fitted from its data.
+
+A fit gives rates and a starting stock; the rest of a council's inputs are its own figures. Until
+they are entered, :func:`placeholder_inputs` fills them with documented defaults, named as
+placeholders in the inputs' name.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from placecast.calendar import first_financial_year
+from placecast.costs import Budget
+from placecast.data.hackney import COSTS, SUPPLY
+from placecast.inputs import CouncilInputs
+from placecast.rates import Rates
+from placecast.stock import InitialStock
+from placecast.supply import CarerSupply
+
+__all__ = ["placeholder_inputs"]
+
+
+def placeholder_inputs(
+    name: str,
+    initial: InitialStock,
+    rates: Rates,
+    *,
+    start: str,
+    sources: tuple[str, ...] = (),
+    years: int = 6,
+    max_draws: int | None = 1000,
+) -> CouncilInputs:
+    """Inputs for a fitted council whose carer supply, unit costs and budget are not known yet.
+
+    Placeholders, to be replaced with the council's own figures (edit ``inputs.json``):
+
+    * carer supply sized to the starting in-house stock: as many households as the children in
+      in-house fostering need at the default places per household and unusable share, the
+      national 13% a year leaving and as many approvals as leave (a steady state);
+    * the default (Hackney 2019/20) unit costs and inflation;
+    * a budget equal to the starting stock's run-rate at those costs, rising with inflation
+      (a budget that keeps pace with prices, not with demand).
+
+    Rates with more than ``max_draws`` posterior draws keep that many, evenly spaced (``None``
+    keeps all).
+    """
+    if max_draws is not None and rates.n_draws > max_draws:
+        # Evenly spaced draws: enough for a forecast's intervals, a smaller inputs folder.
+        rates = rates.select_draws(np.arange(0, rates.n_draws, rates.n_draws // max_draws))
+    space = initial.space
+    in_house = float(initial.by_band().loc[[space.capacity_placement]].to_numpy().sum())
+    usable = SUPPLY.places_per_household * (1.0 - SUPPLY.unusable_place_share)
+    households = max(in_house / usable, 1.0)
+    supply = CarerSupply(
+        households=households,
+        places_per_household=SUPPLY.places_per_household,
+        approvals_per_year=0.13 * households,
+        deregistration_rate_per_year=0.13,
+        unusable_place_share=SUPPLY.unusable_place_share,
+    )
+    first_fy = first_financial_year(start)
+    fys = np.arange(first_fy, first_fy + years)
+    weekly = COSTS.weekly_cost(space, fys)  # (financial_year, placement)
+    stock = initial.by_band().sum(axis=1).to_numpy(dtype=float)
+    run_rate = (weekly * stock[None, :]).sum("placement") * 365.25 / 7
+    budget = Budget({int(y): float(v) for y, v in zip(fys, run_rate.values, strict=True)})
+    return CouncilInputs(
+        name=name,
+        space=space,
+        initial=initial,
+        rates=rates,
+        supply=supply,
+        costs=COSTS,
+        budget=budget,
+        start=start,
+        sources=sources,
+    )

@@ -1,0 +1,304 @@
+"""Run the engine over a horizon: :func:`simulate` (stochastic paths) and :func:`expected`
+(the mean-field cohort model), with results as an ``xarray.Dataset`` with named dimensions."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from placecast.calendar import financial_year_of, month_end_dates
+from placecast.engine.drivers import Drivers
+from placecast.engine.step import Batch, step_expected, step_sampled
+from placecast.errors import ConfigError
+from placecast.rates import Rates
+from placecast.states import MONTHS_PER_YEAR, N_AGE_MONTHS, StateSpace
+from placecast.stock import InitialStock
+from placecast.supply import CarerSupply, SupplyPaths, simulate_supply
+
+__all__ = ["expected", "simulate"]
+
+
+def _run_batch(
+    initial: InitialStock,
+    regimes: list[list[tuple[Rates, np.ndarray]]],
+    places: np.ndarray,
+    drivers: Drivers,
+    draw: np.ndarray,
+    seed: np.random.SeedSequence | None,
+) -> dict[str, np.ndarray]:
+    """Simulate children for a batch of paths (the mean-field model when ``seed`` is None).
+
+    ``regimes`` holds (rates, monthly probabilities) by forecast year for the council's rates
+    and, if the drivers have lever rates, for those (used from ``drivers.lever_from_month``).
+    ``places`` holds the usable in-house places of each path, shape (S, T + 1).
+    """
+    space = regimes[0][0][0].space
+    batches = [[Batch.gather(rates, probs, draw) for rates, probs in years] for years in regimes]
+    S, P, B, T = draw.size, space.n_placements, space.n_bands, drivers.months
+    count = np.int32 if seed is not None else float
+    out = {
+        "children": np.zeros((S, T + 1, P, B), dtype=count),
+        "entries": np.zeros((S, T + 1, P), dtype=count),
+        "exits": np.zeros((S, T + 1, P, len(space.all_exit_reasons)), dtype=count),
+        "moves": np.zeros((S, T + 1, P, P), dtype=count),
+        "redirected_to_overflow": np.zeros((S, T + 1), dtype=count),
+        "displaced_to_overflow": np.zeros((S, T + 1), dtype=count),
+    }
+    # int32 counts halve the memory traffic of the monthly copies (2^31 children per cell).
+    n = np.broadcast_to(initial.counts, (S, P, N_AGE_MONTHS)).astype(
+        np.int32 if seed is not None else float
+    )
+    out["children"][:, 0] = space.to_bands(n)
+    # Three streams: one uniform per cell (fixed consumption, the common random numbers), the
+    # rare extra leavers of a cell, and entries. Keeping them apart stops a difference in one
+    # from shifting the others.
+    if seed is not None:
+        moves_seed, extra_seed, entries_seed = seed.spawn(3)
+        # Entries get a stream per month, so a month with more entrants leaves later months alone.
+        rngs = (
+            np.random.default_rng(moves_seed),
+            np.random.default_rng(extra_seed),
+            entries_seed.spawn(T),
+        )
+    else:
+        rngs = None
+    for t in range(1, T + 1):
+        multiplier = float(drivers.entry_multiplier[t - 1])
+        by_year = batches[-1] if t >= drivers.lever_from_month else batches[0]
+        batch = by_year[min((t - 1) // MONTHS_PER_YEAR, len(by_year) - 1)]
+        if rngs is not None:
+            res = step_sampled(n, places[:, t], batch, t, multiplier, *rngs)
+        else:
+            res = step_expected(n, places[:, t], batch, t, multiplier)
+        n = res.children
+        out["children"][:, t] = space.to_bands(n)
+        out["entries"][:, t] = res.entries
+        out["exits"][:, t] = res.exits
+        out["moves"][:, t] = res.moves
+        out["redirected_to_overflow"][:, t] = res.redirected
+        out["displaced_to_overflow"][:, t] = res.displaced
+    return out
+
+
+def _supply_vars(supply: SupplyPaths) -> dict[str, np.ndarray]:
+    return {
+        "carer_households": supply.households,
+        "carer_approvals": supply.approvals,
+        "carer_deregistrations": supply.deregistrations,
+        "in_house_places": supply.places,
+    }
+
+
+def _to_dataset(
+    out: dict[str, np.ndarray],
+    space: StateSpace,
+    draw: np.ndarray,
+    start: str | pd.Period,
+    attrs: dict[str, Any],
+) -> xr.Dataset:
+    T = out["children"].shape[1] - 1
+    dates = month_end_dates(start, T)
+    dims = {
+        "children": ("path", "month", "placement", "age_band"),
+        "entries": ("path", "month", "placement"),
+        "exits": ("path", "month", "placement", "exit_reason"),
+        "moves": ("path", "month", "from_placement", "to_placement"),
+    }
+    data_vars = {name: (dims.get(name, ("path", "month")), values) for name, values in out.items()}
+    ds = xr.Dataset(
+        data_vars,
+        coords={
+            "path": np.arange(draw.size),
+            "month": np.arange(T + 1),
+            "placement": list(space.placement_names),
+            "from_placement": list(space.placement_names),
+            "to_placement": list(space.placement_names),
+            "age_band": list(space.age_band_labels),
+            "exit_reason": list(space.all_exit_reasons),
+            "date": ("month", dates),
+            "financial_year": ("month", financial_year_of(dates)),
+            "draw": ("path", draw),
+        },
+        attrs=attrs,
+    )
+    ds["children"].attrs["description"] = (
+        "children in care at the end of the month (month 0 = start)"
+    )
+    ds["entries"].attrs["description"] = (
+        "children entering care during the month, by first placement"
+    )
+    ds["exits"].attrs["description"] = "children leaving care during the month, by last placement"
+    ds["moves"].attrs["description"] = "moves between placement categories during the month"
+    ds["redirected_to_overflow"].attrs["description"] = (
+        f"children who needed a {space.capacity_placement} place but went to "
+        f"{space.overflow_placement} because none was free"
+    )
+    ds["displaced_to_overflow"].attrs["description"] = (
+        f"children moved from {space.capacity_placement} to {space.overflow_placement} because "
+        "capacity fell below the children placed"
+    )
+    return ds
+
+
+def _regimes(rates: Rates, drivers: Drivers) -> list[list[tuple[Rates, np.ndarray]]]:
+    """The council's rates and any lever rates, each with its monthly probabilities by forecast
+    year (one year when no rate changes from year to year)."""
+    sets = [rates] if drivers.lever_rates is None else [rates, drivers.lever_rates]
+    for other in sets[1:]:
+        if other.space != rates.space or other.n_draws != rates.n_draws:
+            raise ConfigError(
+                "Drivers.lever_rates must share the state space and draws of the rates"
+            )
+    years = -(-drivers.months // MONTHS_PER_YEAR)
+    out = []
+    for r in sets:
+        by_year = [r.in_year(k) for k in range(years if r.changes_by_year else 1)]
+        out.append([(y, y.monthly_probabilities()) for y in by_year])
+    return out
+
+
+def _check_inputs(initial: InitialStock, rates: Rates) -> None:
+    if initial.space != rates.space:
+        raise ConfigError("InitialStock and Rates were built on different state spaces")
+
+
+def simulate(
+    initial: InitialStock,
+    rates: Rates,
+    supply: CarerSupply,
+    *,
+    months: int = 60,
+    paths: int = 1000,
+    seed: int | np.random.SeedSequence = 0,
+    start: str | pd.Period = "2020-03",
+    drivers: Drivers | None = None,
+    batch_paths: int = 500,
+    workers: int | None = None,
+) -> xr.Dataset:
+    """Simulate children in care, month by month, on many paths.
+
+    Parameters
+    ----------
+    initial
+        Children in care at the start (the stock date is ``start``).
+    rates
+        Entry, move and exit rates; path ``i`` uses rate draw ``i % rates.n_draws``.
+    supply
+        Mainstream in-house foster-carer supply (capacity).
+    months
+        Forecast horizon in months.
+    paths
+        Number of simulated paths.
+    seed
+        Seed for all random numbers; the same seed gives the same result.
+    start
+        Month of the starting stock, e.g. ``"2020-03"`` for 31 March 2020.
+    drivers
+        Month-by-month drivers (scenarios); default holds everything constant.
+    batch_paths
+        Paths simulated together in one vectorised batch (affects memory, and which random
+        numbers each path gets).
+    workers
+        Threads running batches in parallel (default: number of CPUs, at most 4).
+
+    Returns
+    -------
+    xarray.Dataset
+        Dimensions ``path``, ``month`` (0 = start), ``placement``, ``age_band``, ``exit_reason``,
+        ``from_placement``, ``to_placement``; variables ``children``, ``entries``, ``exits``,
+        ``moves``, ``redirected_to_overflow``, ``displaced_to_overflow``, ``carer_households``,
+        ``carer_approvals``, ``carer_deregistrations``, ``in_house_places``. Coordinates ``date``
+        (month end) and ``financial_year`` along ``month``; ``draw`` along ``path``.
+
+    Examples
+    --------
+    >>> import placecast as pc
+    >>> inputs = pc.hackney_2020()
+    >>> ds = simulate(inputs.initial, inputs.rates, inputs.supply, months=12, paths=20, seed=1)
+    >>> int(ds["children"].isel(month=0).sum(("placement", "age_band"))[0])
+    432
+    """
+    drivers = Drivers.constant(supply, months) if drivers is None else drivers
+    if drivers.months != months:
+        raise ConfigError(f"drivers cover {drivers.months} months but months={months}")
+    if paths < 1 or batch_paths < 1:
+        raise ConfigError(f"paths and batch_paths must be >= 1, got {paths}, {batch_paths}")
+    _check_inputs(initial, rates)
+    month_end_dates(start, months)  # validates ``start`` before any work
+    draw = np.arange(paths) % rates.n_draws
+    batches = [draw[i : i + batch_paths] for i in range(0, paths, batch_paths)]
+    root = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
+    supply_seed, children_seed = root.spawn(2)
+    seeds = children_seed.spawn(len(batches))
+    carers = simulate_supply(
+        supply,
+        approvals_per_year=drivers.approvals_per_year,
+        deregistration_rate_per_year=drivers.deregistration_rate_per_year,
+        places_per_household=drivers.places_per_household,
+        paths=paths,
+        rng=np.random.default_rng(supply_seed),
+    )
+    workers = workers or min(4, os.cpu_count() or 1)
+    regimes = _regimes(rates, drivers)  # transition probabilities once for all batches
+
+    def run(i: int) -> dict[str, np.ndarray]:
+        rows = slice(i * batch_paths, i * batch_paths + batches[i].size)
+        return _run_batch(initial, regimes, carers.places[rows], drivers, batches[i], seeds[i])
+
+    # numpy releases the GIL in its array kernels, so threads give real parallelism here.
+    if workers > 1 and len(batches) > 1:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            parts = list(pool.map(run, range(len(batches))))
+    else:
+        parts = [run(i) for i in range(len(batches))]
+    out = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+    out.update(_supply_vars(carers))
+    attrs = {
+        "seed": str(root.entropy),
+        "batch_paths": batch_paths,
+        "model": "stochastic",
+        "start": str(pd.Period(start, freq="M")),
+    }
+    return _to_dataset(out, rates.space, draw, start, attrs)
+
+
+def expected(
+    initial: InitialStock,
+    rates: Rates,
+    supply: CarerSupply,
+    *,
+    months: int = 60,
+    start: str | pd.Period = "2020-03",
+    drivers: Drivers | None = None,
+    draws: Sequence[int] | None = None,
+) -> xr.Dataset:
+    """The mean-field cohort model: the engine's step applied to expected values.
+
+    Same output layout as :func:`simulate`, with one "path" per rate draw and fractional counts.
+    Flows and stocks are expectations conditional on the capacity rule being applied to expected
+    numbers (capacity makes the true expectation slightly different; see the methodology page).
+    """
+    drivers = Drivers.constant(supply, months) if drivers is None else drivers
+    if drivers.months != months:
+        raise ConfigError(f"drivers cover {drivers.months} months but months={months}")
+    _check_inputs(initial, rates)
+    month_end_dates(start, months)
+    draw = np.arange(rates.n_draws) if draws is None else np.asarray(draws)
+    carers = simulate_supply(
+        supply,
+        approvals_per_year=drivers.approvals_per_year,
+        deregistration_rate_per_year=drivers.deregistration_rate_per_year,
+        places_per_household=drivers.places_per_household,
+        paths=draw.size,
+        rng=None,
+    )
+    out = _run_batch(initial, _regimes(rates, drivers), carers.places, drivers, draw, None)
+    out.update(_supply_vars(carers))
+    attrs = {"model": "mean_field", "start": str(pd.Period(start, freq="M"))}
+    return _to_dataset(out, rates.space, draw, start, attrs)

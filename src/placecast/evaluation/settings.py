@@ -1,0 +1,40 @@
+"""What a backtest fits and forecasts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from placecast.fit.settings import AggregateSettings, setting
+
+__all__ = ["BacktestSettings"]
+
+
+@dataclass(frozen=True)
+class BacktestSettings(AggregateSettings):
+    """What to fit and forecast: the fit's settings (inherited from
+    :class:`~placecast.fit.settings.AggregateSettings`, where they are typed once) and the
+    backtest's own.
+
+    Parameters
+    ----------
+    last_fit_year
+        Last year (ending 31 March) the model sees.
+    horizon
+        Years forecast after it.
+    first_fit_year
+        First year used (the starting stock); default: the first with a published breakdown.
+    paths
+        Simulated paths per council.
+    seed
+        Seed for the fit and the simulation.
+    draws, tune, chains, cores, entry_model, exit_model, placement_model, ...
+        The fit's settings per council, as in :class:`~placecast.fit.settings.AggregateSettings`
+        (``cores`` processes sample the chains; 1 runs them in turn, as needed when councils
+        run in parallel).
+    """
+
+    last_fit_year: int = setting(2017, "last year (to 31 March) the model sees")
+    horizon: int = setting(2, "years forecast after it")
+    first_fit_year: int | None = setting(None, "first year used (default: first with a breakdown)")
+    paths: int = setting(1000, "simulated paths per council")
+    seed: int = setting(0, "seed for the fit and the simulation", minimum=0)

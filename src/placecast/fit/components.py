@@ -1,0 +1,462 @@
+"""The PyMC graph of the published-statistics fit, one function per component.
+
+:func:`build_model` calls, in this order (the order in which PyMC meets the free variables, which
+the sampler's start depends on): the entry level (:data:`ENTRY_LEVELS`, by ``entry_model``),
+the age mix, exit multipliers and tilts, the pull of residential / semi-independent placements
+(:data:`PULLS`, by ``placement_model``), the noise, the rates of the first year of flows, the exit
+level (:data:`EXIT_LEVELS`, by ``exit_model``), the cohort dynamics (a PyTensor ``scan`` over
+years) and the likelihood. A new model variant is a new function in one of the three mappings.
+See :mod:`placecast.fit.aggregate` for the model in words.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pymc as pm
+import pytensor
+import pytensor.tensor as pt
+
+from placecast.data.dfe import PLACEMENT_GROUPS, PublishedCounts
+from placecast.errors import ConfigError, InputError
+from placecast.fit.priors import AggregatePriors, structure_arrays
+from placecast.fit.settings import AggregateSettings
+from placecast.fit.starting_stock import published_initial_stock
+from placecast.states import MONTHS_PER_YEAR, StateSpace
+
+__all__ = ["ENTRY_LEVELS", "EXIT_LEVELS", "PULLS", "build_model", "fit_window"]
+
+_TAYLOR_TERMS = 8
+
+
+@dataclass(frozen=True)
+class _Frame:
+    """What every component needs: priors, structure, the window and the time grid."""
+
+    pr: AggregatePriors
+    space: StateSpace
+    st: dict[str, np.ndarray]
+    obs: dict[str, np.ndarray]
+    n_years: int
+    run_years: int  # one more than n_years with a stock-growth prior
+    pooled: bool
+    step: int
+    per_year: int
+    band: np.ndarray  # band of each age step
+    width: np.ndarray  # band widths in steps
+
+
+def fit_window(counts: PublishedCounts) -> tuple[int, int]:
+    """First year with a usable starting stock, and the last year with a total."""
+    has_total = ~np.isnan(counts.children_in_care)
+    has_breakdown = (~np.isnan(counts.stock_by_age_band)).sum(axis=1) >= 3
+    start = np.flatnonzero(has_total & has_breakdown)
+    if start.size == 0:
+        raise InputError(
+            f"{counts.council}: no year with children in care by age band to start from"
+        )
+    first = int(counts.years[start[0]])
+    last = int(counts.years[np.flatnonzero(has_total)[-1]])
+    if last <= first:
+        raise InputError(
+            f"{counts.council}: need published totals for at least two years from {first}; "
+            f"the last is {last}"
+        )
+    return first, last
+
+
+def build_model(
+    counts: PublishedCounts, priors: AggregatePriors, settings: AggregateSettings
+) -> pm.Model:
+    """The PyMC model of ``counts`` (not yet sampled)."""
+    space = priors.structure.space
+    _check_space(space)
+    first, last = fit_window(counts)
+    step = settings.step_months
+    sel = (counts.years >= first) & (counts.years <= last)
+    years = counts.years[sel]
+    obs = {
+        "total": counts.children_in_care[sel],
+        "bands": counts.stock_by_age_band[sel],
+        "groups": counts.stock_by_group[sel],
+        "starts": counts.starts[sel],
+        "starts_bands": counts.starts_by_age_band[sel],
+        "ceases": counts.ceases[sel],
+    }
+    if years[~np.isnan(obs["starts"])].size == 0:
+        raise InputError(f"{counts.council}: no published starts between {first} and {last}")
+    # With a prior on the forecast year's stock growth, the model runs one year past the data:
+    # the entry and exit levels the forecast starts from may be adjusted (by up to about a
+    # year's shock) and are sampled with the fit, and the prior on the stock change their flows
+    # imply pools a council's expected growth towards England's.
+    pooled = priors.stock_growth_sd is not None
+    frame = _Frame(
+        pr=priors,
+        space=space,
+        st=structure_arrays(priors),
+        obs=obs,
+        n_years=last - first,
+        run_years=last - first + int(pooled),
+        pooled=pooled,
+        step=step,
+        per_year=MONTHS_PER_YEAR // step,
+        band=space.band_of_age_month[::step],
+        width=space.band_width_months.astype(float) / step,
+    )
+    x0 = published_initial_stock(counts, first, priors).counts.T  # (age months, P)
+    x0 = x0.reshape(-1, step, space.n_placements).sum(axis=1).astype(float)  # (ages, P)
+    with pm.Model(coords=_coords(space, years)) as model:
+        entry = ENTRY_LEVELS[settings.entry_model](frame)
+        mix = _mix_priors(frame)
+        pull = PULLS[settings.placement_model](frame)
+        noise = _noise(frame)
+        first_rates = _first_year_rates(frame, mix)
+        exit_level = EXIT_LEVELS[settings.exit_model](frame)
+        expected = _dynamics(frame, x0, entry, mix, pull, first_rates, exit_level, noise)
+        _likelihood(frame, expected, mix, noise)
+    return model
+
+
+def _coords(space: StateSpace, years: np.ndarray) -> dict[str, list[Any]]:
+    return {
+        "age_band": list(space.age_band_labels),
+        "placement": list(space.placement_names),
+        "from_placement": list(space.placement_names),
+        "to_placement": list(space.placement_names),
+        "exit_reason": list(space.exit_reasons),
+        "entry_group": ["residential_semi_independent", "other"],
+        "year": [int(y) for y in years],
+        "later_year": [int(y) for y in years[1:]],
+        "flow_year": [int(y) for y in years[1:]],
+        "exit_shock_year": [int(y) for y in years[2:]],
+        "pull_shock_year": [int(y) for y in years[2:]],
+    }
+
+
+# -- entries ---------------------------------------------------------------------------------
+def _entry_base(f: _Frame) -> tuple[Any, Any, Any]:
+    """Monthly intensity exp(log_e + growth * (t - 1) / 12 + year effect), t = 1 the first
+    month after 31 March of the first year: the level, growth and year-to-year sd."""
+    typical = float(np.nanmean(f.obs["starts"]))
+    log_e = pm.Normal("log_entries_per_year", np.log(max(typical, 1.0)), 1.0)
+    growth = pm.Normal("entry_log_growth", f.pr.entry_growth_mean, f.pr.entry_growth_sd)
+    year_sd = pm.LogNormal("entry_year_sd", np.log(f.pr.entry_year_sd), 0.5)
+    return log_e, growth, year_sd
+
+
+def _entries_random_walk(f: _Frame) -> tuple[Any, Any, Any]:
+    """Each year's level is the last one's plus the drift and a shock: shocks last."""
+    log_e, growth, year_sd = _entry_base(f)
+    year_z = pm.Normal("entry_year_z", 0.0, 1.0, dims="later_year")
+    year_effect = pt.concatenate([pt.zeros(1), pt.cumsum(year_sd * year_z)])
+    if f.pooled:
+        next_z = pm.Normal("entry_forecast_adjust_z", 0.0, 1.0)
+        year_effect = pt.concatenate([year_effect, (year_effect[-1] + year_sd * next_z)[None]])
+    return log_e, growth, year_effect
+
+
+def _entries_trend(f: _Frame) -> tuple[Any, Any, Any]:
+    """Shocks around a log-linear trend: each year returns to the trend."""
+    log_e, growth, year_sd = _entry_base(f)
+    year_effect = year_sd * pm.Normal("entry_year_z", 0.0, 1.0, dims="year")
+    if f.pooled:
+        next_z = pm.Normal("entry_forecast_adjust_z", 0.0, 1.0)
+        year_effect = pt.concatenate([year_effect, (0.0 + year_sd * next_z)[None]])
+    return log_e, growth, year_effect
+
+
+#: Entry levels by ``entry_model``: (log level, log growth, year effect by run year).
+ENTRY_LEVELS: dict[str, Callable[[_Frame], tuple[Any, Any, Any]]] = {
+    "random_walk": _entries_random_walk,
+    "trend": _entries_trend,
+}
+
+
+# -- mix, pull, noise ------------------------------------------------------------------------
+def _mix_priors(f: _Frame) -> dict[str, Any]:
+    """Age mix of entrants, exit multipliers by band, entry tilts and the move tilt."""
+    pr = f.pr
+    return {
+        "age_share": pm.Dirichlet(
+            "entry_age_band_share",
+            pr.entry_age_concentration * np.asarray(pr.entry_age_share),
+            dims="age_band",
+        ),
+        "exit_scale": pm.Normal(
+            "log_exit_scale",
+            np.asarray(pr.log_exit_scale_mean),
+            pr.log_exit_scale_sd,
+            dims="age_band",
+        ),
+        "entry_tilt": pm.Normal(
+            "entry_tilt", np.asarray(pr.entry_tilt_mean), pr.entry_tilt_sd, dims="entry_group"
+        ),
+        "move_tilt": pm.Normal("move_tilt", pr.move_tilt_mean, pr.move_tilt_sd),
+    }
+
+
+def _pull_fixed(f: _Frame) -> Any:
+    """The entry tilt and the move multiplier are the same in every year."""
+    return pt.zeros(f.run_years)
+
+
+def _pull_drift(f: _Frame) -> Any:
+    """Both change by one fitted log drift per year."""
+    drift = pm.Normal("residential_drift", f.pr.residential_drift_mean, f.pr.residential_drift_sd)
+    return drift * np.arange(f.run_years)
+
+
+def _pull_random_walk(f: _Frame) -> Any:
+    """Shocks that last; the pull of the first year of flows is the tilts' (0)."""
+    pull_sd = pm.LogNormal("pull_year_sd", np.log(f.pr.pull_year_sd), 0.5)
+    pull = pt.zeros(f.n_years)
+    if f.n_years > 1:
+        pull_z = pm.Normal("pull_year_z", 0.0, 1.0, dims="pull_shock_year")
+        pull = pt.concatenate([pt.zeros(1), pt.cumsum(pull_sd * pull_z)])
+    pm.Deterministic("log_residential_pull", pull, dims="flow_year")
+    if f.pooled:  # the forecast year's own shock is drawn with the forecast
+        pull = pt.concatenate([pull, pull[-1:]])
+    return pull
+
+
+#: Log pull of residential / semi-independent placements by year of flows, relative to the
+#: first, by ``placement_model`` (entry tilt and move multiplier move together).
+PULLS: dict[str, Callable[[_Frame], Any]] = {
+    "fixed": _pull_fixed,
+    "drift": _pull_drift,
+    "random_walk": _pull_random_walk,
+}
+
+
+def _noise(f: _Frame) -> dict[str, Any]:
+    """Count noise, the share of joiners counted as starts, and the mix concentration."""
+    pr = f.pr
+    return {
+        "count_cv": pm.LogNormal("count_cv", np.log(pr.count_cv), 0.7),
+        # Published starts are a share of the children who join the stock (DfE's stock grows
+        # by more than starts minus ceases; see AggregatePriors).
+        "counted": pm.Normal(
+            "starts_counted_share", pr.starts_counted_share, pr.starts_counted_share_sd
+        ),
+        "concentration": pm.LogNormal("share_concentration", np.log(pr.share_concentration), 1.0),
+    }
+
+
+# -- rates and exit level ----------------------------------------------------------------------
+def _first_year_rates(f: _Frame, mix: dict[str, Any]) -> dict[str, Any]:
+    """Entry mix weights, move and exit rates in the first year of flows."""
+    into_group = f.st["group"]
+    move_tilted = (into_group[None, :] == 1) & (into_group[:, None] != 1)  # (from, to)
+    tilt_of_group = pt.concatenate([pt.zeros(1), mix["entry_tilt"]])[into_group]  # (P,)
+    weights = f.st["mix"] * pt.exp(tilt_of_group)[None, :]
+    pm.Deterministic(  # in the first year of flows; later: the pull's drift
+        "entry_placement_share",
+        weights / weights.sum(axis=1, keepdims=True),
+        dims=("age_band", "placement"),
+    )
+    move = pm.Deterministic(
+        "move_rate_per_year",
+        f.st["move"] * pt.where(move_tilted, pt.exp(mix["move_tilt"]), 1.0)[None],
+        dims=("age_band", "from_placement", "to_placement"),
+    )
+    exit_ = pm.Deterministic(  # in the first year of flows; later: log_exit_level
+        "exit_rate_per_year",
+        f.st["exit"] * pt.exp(mix["exit_scale"])[:, None, None],
+        dims=("age_band", "placement", "exit_reason"),
+    )
+    return {"weights": weights, "move": move, "exit": exit_}
+
+
+def _exit_level_fixed(f: _Frame) -> Any:
+    """Exit rates are the same in every year."""
+    level = pt.zeros(f.n_years)
+    pm.Deterministic("log_exit_level", level, dims="flow_year")
+    return pt.concatenate([level, pt.zeros(())[None]]) if f.pooled else level
+
+
+def _exit_level_random_walk(f: _Frame) -> Any:
+    """One log multiplier on all exit rates moves as a random walk with a drift."""
+    exit_sd = pm.LogNormal("exit_year_sd", np.log(f.pr.exit_year_sd), 0.5)
+    # With one year of flows the drift is its prior (e.g. England's) - which the forecast then
+    # follows.
+    drift = pm.Normal("exit_drift", f.pr.exit_drift_mean, f.pr.exit_drift_sd)
+    level = pt.zeros(f.n_years)
+    if f.n_years > 1:
+        exit_z = pm.Normal("exit_year_z", 0.0, 1.0, dims="exit_shock_year")
+        level = pt.concatenate([pt.zeros(1), pt.cumsum(drift + exit_sd * exit_z)])
+    pm.Deterministic("log_exit_level", level, dims="flow_year")
+    if f.pooled:
+        next_exit_z = pm.Normal("exit_forecast_adjust_z", 0.0, 1.0)
+        level = pt.concatenate([level, (level[-1] + drift + exit_sd * next_exit_z)[None]])
+    return level
+
+
+#: Log exit level by year of flows (0 in the first), by ``exit_model``: exit rates that year
+#: are the first year's times exp(level).
+EXIT_LEVELS: dict[str, Callable[[_Frame], Any]] = {
+    "random_walk": _exit_level_random_walk,
+    "fixed": _exit_level_fixed,
+}
+
+
+# -- dynamics and likelihood -----------------------------------------------------------------
+def _expm(a: Any) -> Any:
+    """exp(a) for a stack of small generator matrices (B, K, K), by a Taylor series."""
+    eye = pt.eye(a.shape[-1])[None]
+    term, total = eye, eye
+    for k in range(1, _TAYLOR_TERMS + 1):
+        term = pt.matmul(term, a) / k
+        total = total + term
+    return total
+
+
+def _transitions(f: _Frame, rates: dict[str, Any], pull: Any, exit_level: Any) -> Any:
+    """Per-step transition probabilities by run year and age step (Y, ages, P, P + R)."""
+    P, B, R = f.space.n_placements, f.space.n_bands, len(f.space.exit_reasons)
+    exit_by_year = rates["exit"][None] * pt.exp(exit_level)[:, None, None, None]
+    # Moves from p to q scale with q's pull over p's: into the group up, out of it down.
+    in_group = (f.st["group"] == 1).astype(float)
+    towards = in_group[None, :] - in_group[:, None]  # (from, to): +1 in, -1 out, else 0
+    move_by_year = rates["move"][None] * pt.exp(pull[:, None, None, None] * towards[None, None])
+    q_top = pt.concatenate([move_by_year, exit_by_year], axis=3)  # (Y, B, P, P + R)
+    leave = q_top.sum(axis=3)
+    q_top = q_top - leave[..., None] * pt.eye(P, P + R)[None, None]
+    q = pt.concatenate([q_top, pt.zeros((f.run_years, B, R, P + R))], axis=2)
+    probs = _expm(q / f.per_year)[:, :, :P, :]
+    return probs[:, f.band]
+
+
+def _entering(f: _Frame, entry: tuple[Any, Any, Any]) -> tuple[Any, np.ndarray]:
+    """Entries in step k (k = 1 is the first step after the starting stock; k <= 0 the year
+    before): the monthly intensity summed over the step's months. Returns them and the steps."""
+    log_e, growth, year_effect = entry
+    steps = np.arange(-(f.per_year - 1), f.run_years * f.per_year + 1)
+    year_of_step = (steps - 1) // f.per_year + 1  # 0 = the year before the stock
+    within = pt.exp(growth * np.arange(f.step) / MONTHS_PER_YEAR).sum()
+    entering = (
+        pt.exp(log_e + growth * (steps - 1) * f.step / MONTHS_PER_YEAR + year_effect[year_of_step])
+        * within
+        / MONTHS_PER_YEAR
+    )
+    return entering, steps
+
+
+def _dynamics(
+    f: _Frame,
+    x0: np.ndarray,
+    entry: tuple[Any, Any, Any],
+    mix: dict[str, Any],
+    pull: Any,
+    rates: dict[str, Any],
+    exit_level: Any,
+    noise: dict[str, Any],
+) -> dict[str, Any]:
+    """Stock at each 31 March, starts and ceases the rates imply (the mean-field cohort model)."""
+    P = f.space.n_placements
+    probs_by_age = _transitions(f, rates, pull, exit_level)  # (Y, ages, P, K)
+    in_group = (f.st["group"] == 1).astype(float)
+    pulled = rates["weights"][None] * pt.exp(pull[:, None, None] * in_group[None, None])
+    mix_by_year = pulled / pulled.sum(axis=2, keepdims=True)  # (Y, B, P)
+    entry_pattern = (mix["age_share"] / f.width)[f.band][None, :, None] * mix_by_year[:, f.band]
+    entering, steps = _entering(f, entry)
+    year_of_step = (steps - 1) // f.per_year + 1
+    joined_t = pt.stack([entering[year_of_step == y].sum() for y in range(f.run_years + 1)])
+    starts_t = noise["counted"] * joined_t[: f.n_years + 1]
+
+    # One year: in each step children move / leave, entries arrive and everyone ages one step
+    # (those past the last step of age 17 leave at 18). A scan over years keeps the graph one
+    # year long, so it compiles in seconds whatever the number of years.
+    def one_year(entering_y: Any, probs_y: Any, pattern: Any, x: Any) -> tuple[Any, Any]:
+        left_y = pt.zeros(())
+        for k in range(f.per_year):
+            after = pt.matmul(x[:, None, :], probs_y)[:, 0, :]  # (ages, K)
+            new = after[:, :P] + entering_y[k] * pattern
+            left_y = left_y + after[:, P:].sum() + new[-1].sum()  # exits + 18ths
+            x = pt.concatenate([pt.zeros((1, P)), new[:-1]], axis=0)
+        return x, left_y
+
+    first_step = int(np.flatnonzero(steps == 1)[0])
+    at_year_end, leavers_t = pytensor.scan(
+        one_year,
+        sequences=[
+            entering[first_step:].reshape((f.run_years, f.per_year)),
+            probs_by_age,
+            entry_pattern,
+        ],
+        outputs_info=[pt.as_tensor_variable(x0), None],
+        return_list=True,
+        return_updates=False,
+    )  # stock at 31 March (run_years, ages, P); leavers by year
+    if f.pooled:
+        # The forecast year's flows against the last year's stock (model scale).
+        growth_next = (joined_t[-1] - leavers_t[-1]) / at_year_end[f.n_years - 1].sum()
+        pm.Deterministic("expected_stock_growth_next_year", growth_next)
+        pm.Potential(
+            "stock_growth_pooling",
+            pm.logp(pm.Normal.dist(f.pr.stock_growth_mean, f.pr.stock_growth_sd), growth_next),
+        )
+        at_year_end = at_year_end[: f.n_years]
+    return {"at_year_end": at_year_end, "starts": starts_t, "ceases": leavers_t[: f.n_years]}
+
+
+def _likelihood(
+    f: _Frame, expected: dict[str, Any], mix: dict[str, Any], noise: dict[str, Any]
+) -> None:
+    """Published counts and mixes observed around the model's expectations."""
+    B = f.space.n_bands
+    obs, at_year_end = f.obs, expected["at_year_end"]
+    band_onehot = np.eye(B)[f.band]  # (ages, B)
+    group_onehot = np.eye(3)[f.st["group"]]  # (P, 3)
+    by_band = pt.tensordot(at_year_end, band_onehot, axes=[[1], [0]])  # (years, P, B)
+    pm.Deterministic("expected_stock_at_end", by_band[-1], dims=("placement", "age_band"))
+    stock_bands_t = by_band.sum(axis=1)  # (n_years, B), years first+1..last
+    stock_groups_t = pt.dot(at_year_end.sum(axis=1), group_onehot)
+
+    alpha = 1.0 / pt.sqr(noise["count_cv"])
+    total_t = stock_bands_t.sum(axis=1)
+    concentration = noise["concentration"]
+    _observe_counts("children_in_care", total_t, obs["total"][1:], alpha)
+    _observe_counts("starts", expected["starts"], obs["starts"], alpha)
+    _observe_counts("ceases", expected["ceases"], obs["ceases"][1:], alpha)
+    _observe_mix("stock_by_age_band", stock_bands_t, obs["bands"][1:], concentration)
+    _observe_mix("stock_by_group", stock_groups_t, obs["groups"][1:], concentration)
+    _observe_mix(
+        "starts_by_age_band",
+        pt.repeat(mix["age_share"][None], f.n_years + 1, axis=0),
+        obs["starts_bands"],
+        concentration,
+    )
+    pm.Deterministic("expected_children_in_care", total_t)
+    pm.Deterministic("expected_stock_by_group", stock_groups_t)
+    pm.Deterministic("expected_starts", expected["starts"])
+    pm.Deterministic("expected_ceases", expected["ceases"])
+
+
+def _observe_counts(name: str, expected: Any, observed: np.ndarray, alpha: Any) -> None:
+    keep = np.flatnonzero(~np.isnan(observed))
+    if keep.size:
+        pm.NegativeBinomial(name, mu=expected[keep], alpha=alpha, observed=observed[keep])
+
+
+def _observe_mix(name: str, expected: Any, observed: np.ndarray, concentration: Any) -> None:
+    """Dirichlet-multinomial on the rows of ``observed`` with no suppressed part."""
+    keep = np.flatnonzero(~np.isnan(observed).any(axis=1) & (observed.sum(axis=1) > 0))
+    if keep.size == 0:
+        return
+    share = expected[keep] / expected[keep].sum(axis=1, keepdims=True)
+    counts = np.round(observed[keep]).astype(int)
+    pm.DirichletMultinomial(
+        name, n=counts.sum(axis=1), a=concentration * share + 1e-6, observed=counts
+    )
+
+
+def _check_space(space: StateSpace) -> None:
+    names = {p for members in PLACEMENT_GROUPS.values() for p in members}
+    if set(space.placement_names) != names or space.n_bands != 5:
+        raise ConfigError(
+            "AggregateModel needs the default state space (the published placement groups and "
+            "DfE's five age bands)"
+        )

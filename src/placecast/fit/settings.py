@@ -1,0 +1,153 @@
+"""Settings of the published-statistics fit, typed once.
+
+:class:`AggregateSettings` is shared by :class:`~placecast.fit.aggregate.AggregateModel`, the
+backtest (:class:`~placecast.evaluation.settings.BacktestSettings` extends it), the command line
+(whose options are generated from its fields) and the benchmarks. It is saved with a fit and
+checked when the fit is loaded. This module imports neither PyMC nor JAX, so the command line can
+read it at start-up.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any
+
+from placecast.errors import ConfigError
+
+__all__ = [
+    "ENTRY_MODELS",
+    "EXIT_MODELS",
+    "MASS_MATRICES",
+    "PLACEMENT_MODELS",
+    "SAMPLERS",
+    "AggregateSettings",
+    "setting",
+]
+
+#: How entries move from year to year.
+ENTRY_MODELS = ("random_walk", "trend")
+#: How the level of exit rates moves from year to year.
+EXIT_MODELS = ("random_walk", "fixed")
+#: How the pull of residential / semi-independent placements moves from year to year.
+PLACEMENT_MODELS = ("random_walk", "fixed", "drift")
+#: How NUTS adapts its mass matrix.
+MASS_MATRICES = ("low_rank", "diagonal")
+#: Samplers: PyMC's own NUTS (C backend, compiled code cached on disk) and nutpie's NUTS on a
+#: JAX-compiled model (compiles in seconds, samples several times faster).
+SAMPLERS = ("pymc", "nutpie")
+
+
+def setting(
+    default: Any, help: str, *, choices: tuple[str, ...] | None = None, minimum: int = 1
+) -> Any:
+    """A settings field: its command-line help and, for a named choice, the choices; a whole
+    number is at least ``minimum``."""
+    return field(default=default, metadata={"help": help, "choices": choices, "minimum": minimum})
+
+
+@dataclass(frozen=True)
+class AggregateSettings:
+    """How the published-statistics model is built and sampled (documented defaults).
+
+    Parameters
+    ----------
+    draws, tune, chains, cores, target_accept
+        NUTS settings: draws and tuning steps per chain, chains, processes, and the step-size
+        adaptation target.
+    mass_matrix
+        ``"low_rank"`` (nutpie only), ``"diagonal"``, or ``None``: low rank with nutpie,
+        diagonal with PyMC's sampler.
+    step_months
+        Time step and age resolution of the fitted model (a divisor of 12; 1 = the engine's).
+    sampler
+        ``"nutpie"`` or ``"pymc"``.
+    entry_model, exit_model, placement_model
+        How entries, the exit level and the residential / semi-independent pull move from year
+        to year (see :class:`~placecast.fit.aggregate.AggregateModel`).
+
+    Examples
+    --------
+    >>> AggregateSettings(draws=200).tune
+    300
+    >>> AggregateSettings(entry_model="straight line")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    placecast.errors.ConfigError: AggregateSettings.entry_model must be one of random_walk, ...
+    """
+
+    draws: int = setting(500, "posterior draws per chain")
+    tune: int = setting(300, "tuning steps per chain")
+    chains: int = setting(2, "chains")
+    cores: int = setting(2, "processes sampling the chains")
+    target_accept: float = setting(0.95, "NUTS step-size adaptation target")
+    mass_matrix: str | None = setting(
+        None, "mass matrix (default: low rank with nutpie)", choices=MASS_MATRICES
+    )
+    step_months: int = setting(3, "time step of the fitted model, months (divides 12)")
+    sampler: str = setting("nutpie", "NUTS implementation", choices=SAMPLERS)
+    entry_model: str = setting(
+        "random_walk",
+        "entries as a random walk with drift (default) or shocks around a trend",
+        choices=ENTRY_MODELS,
+    )
+    exit_model: str = setting(
+        "random_walk",
+        "the level of exit rates as a random walk (default) or the same every year",
+        choices=EXIT_MODELS,
+    )
+    placement_model: str = setting(
+        "random_walk",
+        "the pull of residential / semi-independent placements a random walk (default: yearly "
+        "shocks that last), fixed, or drifting by a fitted amount each year",
+        choices=PLACEMENT_MODELS,
+    )
+
+    def __post_init__(self) -> None:
+        name = type(self).__name__
+        for f in fields(self):  # a subclass's settings too
+            value, choices = getattr(self, f.name), f.metadata.get("choices")
+            if choices is not None and value not in choices and value is not None:
+                raise ConfigError(
+                    f"{name}.{f.name} must be one of {', '.join(choices)}; got {value!r}"
+                )
+            whole = choices is None and f.name != "target_accept"
+            if whole and not (value is None and f.default is None):
+                low = f.metadata.get("minimum", 1)
+                if isinstance(value, bool) or not isinstance(value, int) or value < low:
+                    raise ConfigError(
+                        f"{name}.{f.name} must be a whole number >= {low}; got {value!r}"
+                    )
+        if self.sampler is None:
+            raise ConfigError(f"{name}.sampler must be one of {', '.join(SAMPLERS)}; got None")
+        for model in ("entry_model", "exit_model", "placement_model"):
+            if getattr(self, model) is None:
+                raise ConfigError(f"{name}.{model} must be given; got None")
+        if not 0 < self.target_accept < 1:
+            raise ConfigError(f"{name}.target_accept must be in (0, 1); got {self.target_accept}")
+        if self.mass_matrix == "low_rank" and self.sampler != "nutpie":
+            raise ConfigError(
+                f"{name}.mass_matrix='low_rank' needs sampler='nutpie' (PyMC's sampler "
+                "adapts a diagonal mass matrix only)"
+            )
+        if self.step_months not in (1, 2, 3, 4, 6, 12):
+            raise ConfigError(f"{name}.step_months must divide 12 (1, 2, 3, 4, 6 or 12)")
+
+    @property
+    def low_rank_mass_matrix(self) -> bool:
+        """Whether NUTS adapts a low-rank mass matrix (nutpie unless a diagonal one is asked)."""
+        return self.sampler == "nutpie" and self.mass_matrix != "diagonal"
+
+    def fit_settings(self) -> AggregateSettings:
+        """Just the fit's settings (of a subclass that adds its own, e.g. a backtest's)."""
+        return AggregateSettings(
+            **{f.name: getattr(self, f.name) for f in fields(AggregateSettings)}
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain values, for saving with a fit or a benchmark run."""
+        return asdict(self)
+
+    def to_json(self) -> str:
+        """The settings as JSON (with their class), e.g. beside a run's rows."""
+        return json.dumps({"class": type(self).__name__, **self.to_dict()}, indent=2)

@@ -1,0 +1,9 @@
+"""What-if scenarios: levers (:mod:`~placecast.scenario.levers`), comparisons on common random
+numbers (:mod:`~placecast.scenario.comparison`) and TOML scenario files
+(:mod:`~placecast.scenario.toml`)."""
+
+from placecast.scenario.comparison import Comparison, compare
+from placecast.scenario.levers import LEVERS, Scenario
+from placecast.scenario.toml import ScenarioFile, load_scenarios
+
+__all__ = ["LEVERS", "Comparison", "Scenario", "ScenarioFile", "compare", "load_scenarios"]

@@ -1,0 +1,273 @@
+"""What-if levers: a :class:`Scenario` and what it changes in one run.
+
+Each lever is a field of :class:`Scenario` whose metadata says how it is checked; the list of
+levers, the checks and the TOML keys all come from those fields. :meth:`Scenario.apply` turns
+the levers into one :class:`~placecast.forecasting.ScenarioEffects` for a horizon: drivers and
+rate changes for the engine, cost and budget overrides, own-home beds and scenario costs for
+pricing. To add a lever: add a field with ``_lever(...)`` here, use it in :meth:`Scenario.apply`,
+and test it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from placecast.calendar import financial_year_of, month_end_dates
+from placecast.costs import Budget
+from placecast.engine import Drivers
+from placecast.errors import ConfigError, InputError
+from placecast.forecasting import ScenarioEffects, extra_cost_by_year
+from placecast.inputs import CouncilInputs
+from placecast.rates import Rates
+from placecast.states import MONTHS_PER_YEAR
+
+__all__ = ["LEVERS", "Scenario"]
+
+#: How a lever's value is checked (the ``check`` of its field metadata).
+_CHECKS = ("non_negative", "whole", "growth", "flag", "by_placement", "by_financial_year")
+
+
+def _lever(default: Any, check: str) -> Any:
+    """A lever field: ``check`` is one of :data:`_CHECKS`."""
+    assert check in _CHECKS, check
+    return field(default=default, metadata={"lever": True, "check": check})
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A named set of levers, applied from a given month.
+
+    Parameters
+    ----------
+    name
+        Label used in tables and charts.
+    from_month, from_date
+        When the levers start: forecast month (1 = the month after the stock date) or a month
+        such as ``"2021-04"``. Give one of them; the default is month 1.
+    extra_approvals_per_year
+        Recruitment: additional mainstream carer households approved per year.
+    deregistration_rate_per_year
+        Retention: replaces the carers' deregistration rate (``None`` keeps the baseline).
+    places_per_household
+        Replaces approved places per household (``None`` keeps the baseline).
+    cost_per_recruited_household_gbp
+        One-off cost of recruiting and approving each extra household, counted in the financial
+        year of approval (expected number of approvals).
+    residential_step_down_per_year
+        Extra rate per child-year of moves from residential to in-house fostering (a child who
+        finds no in-house place steps down to IFA instead).
+    foster_care_first
+        No new semi-independent placements for under-18s: entries and moves that would go to
+        semi-independent accommodation go to in-house fostering (capacity permitting) instead.
+    own_home_beds, own_home_weekly_cost_per_bed_gbp
+        A council-run children's home: its beds take children in residential care first at no
+        external fee; its running cost (per bed per week, occupied or not, in the price base year
+        and inflating like residential) is a scenario cost.
+    entry_multiplier
+        Demand shock: multiplies the entry intensity (1.1 = 10% more children entering care).
+    entry_growth_per_year
+        Demand trend: entries grow by this share a year from the start of the levers.
+    inflation_per_year
+        Unit-cost inflation by placement category, replacing the baseline's for those categories.
+    budget_gbp
+        Placement budget by financial year, replacing the baseline's for those years.
+
+    Examples
+    --------
+    >>> Scenario("recruit 10 more a year", extra_approvals_per_year=10).name
+    'recruit 10 more a year'
+    """
+
+    name: str
+    from_month: int = 1
+    from_date: str | None = None
+    extra_approvals_per_year: float = _lever(0.0, "non_negative")
+    deregistration_rate_per_year: float | None = _lever(None, "non_negative")
+    places_per_household: float | None = _lever(None, "non_negative")
+    cost_per_recruited_household_gbp: float = _lever(0.0, "non_negative")
+    residential_step_down_per_year: float = _lever(0.0, "non_negative")
+    foster_care_first: bool = _lever(False, "flag")
+    own_home_beds: int = _lever(0, "whole")
+    own_home_weekly_cost_per_bed_gbp: float = _lever(0.0, "non_negative")
+    entry_multiplier: float = _lever(1.0, "non_negative")
+    entry_growth_per_year: float = _lever(0.0, "growth")
+    inflation_per_year: Mapping[str, float] | None = _lever(None, "by_placement")
+    budget_gbp: Mapping[int, float] | None = _lever(None, "by_financial_year")
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.name, str) or not self.name.strip():
+            raise ConfigError("Scenario.name must be a non-empty string")
+        for f in fields(self):
+            if f.metadata.get("lever"):
+                self._check(f.name, f.metadata["check"], getattr(self, f.name))
+        if self.from_month < 1:
+            raise ConfigError(
+                f"Scenario {self.name!r}: from_month must be >= 1, got {self.from_month}"
+            )
+        if self.from_date is not None and self.from_month != 1:
+            raise ConfigError(f"Scenario {self.name!r}: give from_month or from_date, not both")
+
+    def _check(self, lever: str, check: str, value: Any) -> None:
+        """Refuse a lever value its check does not allow, naming the scenario and the lever."""
+        if check in ("non_negative", "whole"):
+            if value is not None and (not np.isfinite(value) or value < 0):
+                raise ConfigError(f"Scenario {self.name!r}: {lever} must be >= 0, got {value}")
+            if check == "whole" and value != int(value):
+                raise ConfigError(f"Scenario {self.name!r}: {lever} must be a whole number")
+        elif check == "growth":
+            if not np.isfinite(value) or value <= -1:
+                raise ConfigError(f"Scenario {self.name!r}: {lever} must be > -1")
+        elif check == "flag":
+            if not isinstance(value, bool):
+                raise ConfigError(f"Scenario {self.name!r}: {lever} must be true or false")
+        elif check == "by_financial_year":
+            for year, amount in (value or {}).items():
+                if not np.isfinite(amount) or amount < 0:
+                    raise ConfigError(f"Scenario {self.name!r}: {lever}[{year}] must be >= 0")
+        # "by_placement" (inflation) is checked against the council's placements by UnitCosts.
+
+    @classmethod
+    def from_dict(cls, values: Mapping[str, Any], *, source: str = "scenario") -> Scenario:
+        """Build from a mapping (e.g. a TOML table); unknown keys are refused by name."""
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(values) - known)
+        if unknown:
+            raise InputError(
+                f"unknown lever(s) {unknown}; known levers: {', '.join(sorted(known))}",
+                file=source,
+            )
+        if "name" not in values:
+            raise InputError("every scenario needs a name", file=source)
+        given = dict(values)
+        for f in fields(cls):
+            if f.metadata.get("check") == "by_financial_year" and f.name in given:
+                try:
+                    given[f.name] = {int(k): float(v) for k, v in given[f.name].items()}
+                except (TypeError, ValueError, AttributeError) as err:
+                    raise InputError(
+                        f"{f.name} must be a table of financial year = amount, e.g. 2021 = 2.1e7",
+                        file=source,
+                        column=f.name,
+                    ) from err
+        try:
+            return cls(**given)
+        except TypeError as err:
+            raise InputError(f"scenario {values.get('name')!r}: {err}", file=source) from err
+
+    # -- timing ------------------------------------------------------------------------------
+    def start_month(self, inputs: CouncilInputs, months: int) -> int:
+        """First forecast month the levers apply to, checked against the horizon."""
+        month = self.from_month
+        if self.from_date is not None:
+            try:
+                when = pd.Period(self.from_date, freq="M")
+            except (ValueError, TypeError) as err:
+                raise ConfigError(
+                    f"Scenario {self.name!r}: from_date={self.from_date!r} is not a month "
+                    "(use e.g. '2021-04')"
+                ) from err
+            month = (when - pd.Period(inputs.start, freq="M")).n
+        if not 1 <= month <= months:
+            raise ConfigError(
+                f"Scenario {self.name!r}: levers start at month {month}, outside the forecast "
+                f"horizon 1..{months} (stock date {inputs.start})"
+            )
+        return month
+
+    # -- what the levers change -------------------------------------------------------------
+    def apply(self, inputs: CouncilInputs, months: int) -> ScenarioEffects:
+        """Everything this scenario changes in a run of ``months`` months, computed once."""
+        from_month = self.start_month(inputs, months)
+        on = np.arange(1, months + 1) >= from_month
+        priced = self.priced_inputs(inputs)
+        beds = None
+        if self.own_home_beds:
+            beds = np.concatenate([[0.0], on * float(self.own_home_beds)])
+        return ScenarioEffects(
+            name=self.name,
+            inputs=priced,
+            drivers=self._drivers(inputs, months, on, from_month),
+            own_home_beds=beds,
+            extra_cost_gbp=extra_cost_by_year(self._extra_cost_by_month(priced, on), inputs.start),
+        )
+
+    def drivers(self, inputs: CouncilInputs, months: int) -> Drivers:
+        """The baseline drivers with this scenario's levers applied."""
+        return self.apply(inputs, months).drivers
+
+    def _drivers(
+        self, inputs: CouncilInputs, months: int, on: np.ndarray, from_month: int
+    ) -> Drivers:
+        base = Drivers.constant(inputs.supply, months)
+        months_on = np.cumsum(on) - 1  # 0 in the first month of the levers
+        trend = np.where(
+            on, (1.0 + self.entry_growth_per_year) ** (months_on / MONTHS_PER_YEAR), 1.0
+        )
+
+        def lever(baseline: np.ndarray, value: float | None) -> np.ndarray:
+            return baseline if value is None else np.where(on, value, baseline)
+
+        return Drivers(
+            entry_multiplier=np.where(on, self.entry_multiplier, 1.0) * trend,
+            approvals_per_year=base.approvals_per_year + on * self.extra_approvals_per_year,
+            deregistration_rate_per_year=lever(
+                base.deregistration_rate_per_year, self.deregistration_rate_per_year
+            ),
+            places_per_household=lever(base.places_per_household, self.places_per_household),
+            lever_rates=self.lever_rates(inputs),
+            lever_from_month=from_month,
+        )
+
+    def lever_rates(self, inputs: CouncilInputs) -> Rates | None:
+        """The council's rates changed by step-down and foster-care-first, or ``None``."""
+        if not self.residential_step_down_per_year and not self.foster_care_first:
+            return None
+        space = inputs.space
+        ds = inputs.rates.data.copy(deep=True)
+        cap = space.index(space.capacity_placement)
+        move = ds["move_rate_per_year"].values
+        if self.residential_step_down_per_year:
+            move[:, :, space.index("residential"), cap] += self.residential_step_down_per_year
+        if self.foster_care_first:
+            si = space.index("semi_independent")
+            move[:, :, :, cap] += move[:, :, :, si]
+            move[:, :, :, si] = 0.0
+            move[:, :, cap, cap] = 0.0  # in-house -> semi-independent becomes "stays in-house"
+            share = ds["entry_placement_share"].values
+            share[:, :, cap] += share[:, :, si]
+            share[:, :, si] = 0.0
+        return Rates.build(space, **{str(k): ds[k] for k in ds.data_vars})
+
+    def priced_inputs(self, inputs: CouncilInputs) -> CouncilInputs:
+        """The council's inputs with this scenario's inflation and budget overrides."""
+        costs, budget = inputs.costs, inputs.budget
+        if self.inflation_per_year:
+            base = {p: costs.inflation(p) for p in inputs.space.placement_names}
+            costs = replace(costs, inflation_per_year={**base, **self.inflation_per_year})
+        if self.budget_gbp:
+            budget = Budget({**budget.placement_budget_gbp, **self.budget_gbp})
+        return replace(inputs, costs=costs, budget=budget)
+
+    def _extra_cost_by_month(self, priced: CouncilInputs, on: np.ndarray) -> np.ndarray:
+        """Scenario costs outside placement fees by forecast month, GBP: recruitment of the
+        extra households (expected number) and the running cost of an own children's home."""
+        dates = month_end_dates(priced.start, on.size)[1:]
+        fy = financial_year_of(dates)
+        recruitment = on * self.extra_approvals_per_year / MONTHS_PER_YEAR
+        recruitment = recruitment * self.cost_per_recruited_household_gbp
+        days = dates.days_in_month.to_numpy()
+        # The home's running cost inflates like residential placements.
+        inflation = (1.0 + priced.costs.inflation("residential")) ** (
+            fy - priced.costs.price_base_financial_year
+        )
+        home = on * self.own_home_beds * self.own_home_weekly_cost_per_bed_gbp * days / 7.0
+        return recruitment + home * inflation
+
+
+#: Levers a scenario may set (the names accepted in TOML files and by :class:`Scenario`).
+LEVERS = tuple(f.name for f in fields(Scenario) if f.metadata.get("lever"))

@@ -1,0 +1,28 @@
+"""Summaries over simulated paths: the quantiles placecast reports, as tidy tables."""
+
+from __future__ import annotations
+
+import pandas as pd
+import xarray as xr
+
+__all__ = ["QUANTILES", "interval_summary"]
+
+#: The quantiles of every interval placecast reports: the middle 50% and 90%, and the median.
+QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
+
+
+def interval_summary(
+    da: xr.DataArray, dim: str = "path", *, probability_above_zero: bool = False
+) -> pd.DataFrame:
+    """Mean, median and 50% / 90% intervals over ``dim``, as a tidy DataFrame.
+
+    With ``probability_above_zero``, adds the share of paths above zero (e.g. the probability of
+    overspending).
+    """
+    q = da.quantile(list(QUANTILES), dim=dim)
+    frame = q.to_dataframe(name="value")["value"].unstack("quantile")
+    frame.columns = ["p05", "p25", "median", "p75", "p95"]
+    frame.insert(0, "mean", da.mean(dim).to_series().reindex(frame.index))
+    if probability_above_zero:
+        frame["probability_above_zero"] = (da > 0).mean(dim).to_series().reindex(frame.index)
+    return frame
