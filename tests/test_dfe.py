@@ -109,8 +109,10 @@ def test_tidy_layout_reads_like_the_wide_one(dfe):
         "provider_own_la",
     ):
         assert h.loc[2019, measure] == wide.loc[2019, measure], measure
-    # 2020: the later split of children's homes and semi-independent living is added back up.
-    assert h.loc[2020, "placement_secure_homes_semi_independent"] == 26 + 57
+    # 2020: the later split of children's homes and semi-independent living is kept as two
+    # measures (the placement group adds them up, see test_placement_groups_...).
+    assert h.loc[2020, "placement_secure_childrens_homes"] == 26
+    assert h.loc[2020, "placement_independent_semi_independent"] == 57
     assert h.loc[2020, "children_in_care"] == 432
     # Suppressed cells are flagged, the duplicated "Total" of each group is counted once.
     rows = tidy[(tidy["la_name"] == "Hackney") & (tidy["year"] == 2020)].set_index("measure")
@@ -141,10 +143,12 @@ def test_malformed_tidy_files_name_file_row_and_column(tmp_path):
         read_dfe(bad_year)
     bad_level = tmp_path / "cla_level.csv"
     bad_level.write_text("\n".join([src[0], *src[1:3], src[3].replace("Local authority", "Ward")]))
-    with pytest.raises(
-        pc.InputError, match=r"row 4, column 'geographic_level': 'Ward' is not a known"
-    ):
-        read_dfe(bad_level)
+    # A level that is not England, a region or a council is skipped and counted, not guessed.
+    with pytest.warns(UserWarning, match="skipped rows at geographic levels .*: 1 Ward"):
+        skipped = read_dfe(bad_level)
+    assert skipped.attrs["skipped_levels"] == {"Ward": 1}
+    assert "stock_age_1_4" not in set(skipped["measure"])  # the skipped row's measure
+    assert "stock_age_under_1" in set(skipped["measure"])
     bad_number = tmp_path / "cla_number.csv"
     bad_number.write_text("\n".join([src[0], src[1].replace(",405,", ",four hundred,")]))
     with pytest.raises(pc.InputError, match=r"row 2, column 'number': 'four hundred'"):
@@ -166,3 +170,173 @@ def test_recoded_councils_keep_one_series(dfe):
     assert gateshead.la_code == "E08000037"
     assert not np.isnan(gateshead.children_in_care[1:]).any()  # 2015-2019 in one series
     assert published_counts(dfe, "E08000020").la_code == "E08000037"  # the old code finds it
+
+
+EES = SHARED / "data" / "dfe_cla_ees_2018_2022"
+
+
+@pytest.fixture(scope="module")
+def current():
+    """Every DfE file as councils download them: 2015-2019 wide and 2018-2022 tidy."""
+    return read_dfe([FOLDER, EES])
+
+
+def _raw(name: str, la_code: str, label_col: str, label: str, value_col: str) -> dict[int, str]:
+    """Values straight from one of DfE's files, by year (the check reads them with csv, not
+    with placecast)."""
+    import csv
+
+    with (EES / name).open(encoding="utf-8-sig") as fh:
+        return {
+            int(r["time_period"]): r[value_col]
+            for r in csv.DictReader(fh)
+            if r["new_la_code"] == la_code and r[label_col] == label
+        }
+
+
+@pytest.mark.parametrize(
+    "council",
+    ["E09000012", "E08000035", "E10000016", "E08000025", "E06000017", "E09000001"],
+    ids=["Hackney", "Leeds", "Kent", "Birmingham", "Rutland", "City of London"],
+)
+def test_every_layout_since_2018_gives_the_published_series(current, council):
+    """Children in care, starts and ceases 2019-2022 are the headline table's; fostering and
+    the age bands 2021-2022 the characteristics table's; nothing is filled in for 2020."""
+    counts = published_counts(current, council)
+    frame = counts.frame()
+    assert counts.years[-1] == 2022 and counts.years[0] <= 2015
+    headline = "cla_number_and_rate_per_10k_children_2019_2022.csv"
+    later = "cla_number_and_rate_per_10k_children_2021_2022_population_type_layout.csv"
+    for measure, label in (
+        ("children_in_care", "Children looked after at 31 March each year"),
+        ("starts", "Children starting to be looked after each year"),
+        ("ceases", "Children ceasing to be looked after each year"),
+    ):
+        raw = _raw(headline, council, "population_count", label, "number")
+        newer = _raw(
+            later, council, "population_type", label.replace(" at ", " on "), "children_count"
+        )
+        for year in (2019, 2020, 2021, 2022):
+            published = newer.get(year, raw[year])  # the later release wins
+            expected = np.nan if not published.isdigit() else float(published)
+            assert frame.loc[year, measure] == pytest.approx(expected, nan_ok=True), (measure, year)
+    chars = "la_cla_on_31_march_by_characteristics_2021_2022_processed.csv"
+    fostering = _raw(chars, council, "characteristic", "Foster placements", "cla_31_march_number")
+    sixteen = _raw(chars, council, "characteristic", "16 years and over", "cla_31_march_number")
+    for year in (2021, 2022):
+        for got, raw in (
+            (frame.loc[year, "fostering"], fostering),
+            (counts.stock_by_age_band[list(counts.years).index(year), 4], sixteen),
+        ):
+            assert got == pytest.approx(
+                float(raw[year]) if raw[year].isdigit() else np.nan, nan_ok=True
+            )
+    # 2020 has no placement or age table: left out, never filled in.
+    i2020 = list(counts.years).index(2020)
+    assert np.isnan(counts.stock_by_group[i2020]).all()
+    assert np.isnan(counts.stock_by_age_band[i2020]).all()
+
+
+def test_hackney_since_2019_is_dfes(current):
+    """Hackney (DfE, children looked after in England 2022): 418 in care at 31 March 2021 and
+    405 at 31 March 2022; 164 started in 2021/22; 188 ceased."""
+    h = council_series(current, "Hackney")
+    assert h.loc[2021, "children_in_care"] == 418 and h.loc[2022, "children_in_care"] == 405
+    assert h.loc[2022, "starts"] == 164 and h.loc[2022, "ceases"] == 188
+    england = council_series(current, "England")
+    # England's ceases did not fall after 2019 (the issue's measurement): 29,570 ... 30,230.
+    assert england.loc[[2019, 2020, 2021, 2022], "ceases"].tolist() == [29570, 29710, 28120, 30230]
+    assert set(current["geographic_level"]) == {"national", "region", "la"}
+    assert not current.duplicated(["la_code", "year", "measure"]).any()
+
+
+def test_placement_groups_mean_the_same_in_every_year(current):
+    """Residential / semi-independent is secure units, children's homes, semi-independent and
+    independent living in every year: to 2019 DfE's combined type plus the community
+    placements (where independent living sat), from 2021 the two new types added up."""
+    h = council_series(current, "Hackney")
+    frame = published_counts(current, "Hackney").frame()
+    assert frame.loc[2019, "residential_semi_independent"] == (
+        h.loc[2019, "placement_secure_homes_semi_independent"]
+        + h.loc[2019, "placement_other_community"]
+    )
+    assert frame.loc[2021, "residential_semi_independent"] == (
+        h.loc[2021, "placement_secure_childrens_homes"]
+        + h.loc[2021, "placement_independent_semi_independent"]
+    )
+    assert frame.loc[2021, "residential_semi_independent"] == 41 + 45  # the raw file's
+    # England's provider split comes from the national placement x provider table.
+    england = council_series(current, "England")
+    assert england.loc[2022, "provider_own_la"] == 37470
+
+
+def _write(path: Path, header: str, rows: list[str]) -> Path:
+    path.write_text("\ufeff" + header + "\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    return path
+
+
+def test_a_later_release_in_the_same_layouts_reads_without_code_change(tmp_path):
+    """Rows for 2023 in the newest layouts (label column population_type, value column
+    children_count; the processed characteristics file) extend the series; a BOM, a 'k' and a
+    level that is not a council are taken as DfE's guidance says."""
+    area = "Local authority,E92000001,England,E13000001,Inner London,204,Hackney,E09000012"
+    _write(
+        tmp_path / "cla_number_and_rate_per_10k_children_2023.csv",
+        "time_period,time_identifier,geographic_level,country_code,country_name,region_code,"
+        "region_name,old_la_code,la_name,new_la_code,population_type,population_estimate,"
+        "children_count,rate_per_10000",
+        [
+            f"2023,Reporting year,{area},Children looked after on 31 March each year,55000,399,72",
+            f"2023,Reporting year,{area},Children starting to be looked after each year,55000,k,k",
+            f"2023,Reporting year,{area},Children ceasing to be looked after each year,"
+            "55000,170,31",
+            "2023,Reporting year,Local authority district,E92000001,England,,,,Somewhere,E07000001,"
+            "Children looked after on 31 March each year,100,1,1",
+        ],
+    )
+    _write(
+        tmp_path / "la_cla_on_31_march_by_characteristics_2023_processed.csv",
+        "time_period,geographic_level,region_code,region_name,new_la_code,old_la_code,la_name,"
+        "geo_breakdown,cla_group,characteristic,cla_31_march_number,percentage",
+        [
+            "2023,Local authority,E13000001,Inner London,E09000012,204,Hackney,Hackney,Placement,"
+            "Foster placements,290,73",
+            "2023,Local authority,E13000001,Inner London,E09000012,204,Hackney,Hackney,Placement,"
+            "Secure homes and children's homes,40,10",
+            "2023,Local authority,E13000001,Inner London,E09000012,204,Hackney,Hackney,Placement,"
+            "Independent and semi-independent living arrangements/supported accommodation,42,11",
+            "2023,Local authority,E13000001,Inner London,E09000012,204,Hackney,Hackney,Placement,"
+            "Total,399,100",
+            "2023,Local authority,E13000001,Inner London,E09000012,204,Hackney,Hackney,"
+            "LA of placement,Total,180,100",
+        ],
+    )
+    with pytest.warns(UserWarning, match="1 Local authority district"):
+        tidy = read_dfe([FOLDER, EES, tmp_path])
+    counts = published_counts(tidy, "Hackney")
+    frame = counts.frame()
+    assert counts.years[-1] == 2023
+    assert frame.loc[2023, "children_in_care"] == 399  # the headline, not a subset's total
+    assert np.isnan(frame.loc[2023, "starts"])  # 'k': not zero, not published
+    assert frame.loc[2023, "residential_semi_independent"] == 82
+    assert frame.loc[2023, "other"] == 399 - 290 - 82
+    assert frame.loc[2022, "children_in_care"] == 405  # earlier years as before
+
+
+def test_bad_values_in_the_new_layouts_name_file_row_and_column(tmp_path):
+    src = EES / "cla_number_and_rate_per_10k_children_2021_2022_population_type_layout.csv"
+    lines = src.read_text(encoding="utf-8-sig").splitlines()
+    lines[5] = lines[5].rsplit(",", 2)[0] + ",four hundred,1"
+    bad = tmp_path / "cla_number_and_rate_bad.csv"
+    bad.write_text("\n".join(lines))
+    with pytest.raises(pc.InputError, match=r"row 6, column 'children_count': 'four hundred'"):
+        read_dfe(bad)
+    national = EES / (
+        "national_cla_on_31_march_by_placement_provider_placement_type_and_locality_2019_2022.csv"
+    )
+    lines = national.read_text(encoding="utf-8-sig").splitlines()
+    lines[2] = lines[2].replace(",1100,", ",lots,")  # within the block that is read
+    bad = tmp_path / "national_placement_provider_bad.csv"
+    bad.write_text("\n".join(lines))
+    with pytest.raises(pc.InputError, match=r"row 3, column 'number': 'lots'"):
+        read_dfe(bad)

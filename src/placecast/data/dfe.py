@@ -19,6 +19,7 @@ and ceases during April 2018 - March 2019.
 from __future__ import annotations
 
 import re
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
@@ -29,7 +30,10 @@ import pandas as pd
 
 from placecast.errors import InputError
 
-SUPPRESSED = {"x", "c", ":", "z", "..", "low", "u"}
+#: Markers of a value that is not published: DfE's guidance for the tidy files (``c``
+#: confidential, ``z`` not applicable, ``x`` not available, ``k`` rounds to zero but is not zero,
+#: ``low``, ``u`` low reliability) and the older files' ``:`` and ``..``.
+SUPPRESSED = {"x", "c", ":", "z", "..", "low", "u", "k"}
 
 #: Column (without year) -> canonical measure, for the columns that carry no year in their name.
 PUBLICATION_YEAR_COLUMNS = {
@@ -102,7 +106,7 @@ def _numbers(frame: pd.DataFrame, column: str, path: Path) -> tuple[np.ndarray, 
     )
     bad = values.isna() & ~suppressed
     if bad.any():
-        line = int(np.flatnonzero(bad.to_numpy())[0]) + 2
+        line = int(frame.index[np.flatnonzero(bad.to_numpy())[0]]) + 2  # header = line 1
         raise InputError(
             f"{raw[bad].iloc[0]!r} is neither a number nor a suppression marker "
             f"({', '.join(sorted(SUPPRESSED))})",
@@ -215,21 +219,39 @@ TIDY_LABELS: dict[str, str] = {
         "placement_with_parents"
     ),
     "other placement in the community": "placement_other_community",
-    "secure homes and children's homes": "placement_secure_homes_semi_independent",
+    # To 2020: secure units, children's homes and semi-independent living in one group (and
+    # independent living among "other placements in the community"); from 2021 secure and
+    # children's homes apart from independent and semi-independent living. See PLACEMENT_GROUPS.
     "secure units, children's homes and semi-independent living accommodation": (
         "placement_secure_homes_semi_independent"
     ),
+    "secure homes and children's homes": "placement_secure_childrens_homes",
     "independent and semi-independent living arrangements/supported accommodation": (
-        "placement_secure_homes_semi_independent"
+        "placement_independent_semi_independent"
     ),
-    "semi-independent living accommodation": "placement_secure_homes_semi_independent",
     "other residential settings": "placement_other_residential",
     "residential schools": "placement_residential_school",
     "other placements": "placement_other",
     "own provision (by the LA)": "provider_own_la",
+    "other LA provision": "provider_other_la",
+    "other public provision (e.g. by a PCT etc)": "provider_other_public",
+    "other public provision (eg by PCT)": "provider_other_public",
     "private provision": "provider_private",
     "voluntary/third sector provision": "provider_voluntary",
+    "parents or other person with parental responsibility": "provider_parents_or_other",
+    "placement provider not reported": "provider_not_recorded",
 }
+#: Labels that name a whole measure, whatever the file's table (the "number and rate" files
+#: hold children in care, starts and ceases together).
+TIDY_MEASURES: dict[str, str] = {
+    "children looked after at 31 march each year": "children_in_care",
+    "children looked after on 31 march each year": "children_in_care",
+    "children starting to be looked after each year": "starts",
+    "children ceasing to be looked after each year": "ceases",
+}
+#: Label and value columns of the tidy layouts, in order of preference (recognised by header).
+LABEL_COLUMNS = ("characteristic", "population_type", "population_count")
+VALUE_COLUMNS = ("number", "children_count", "cla_31_march_number", "value", "count")
 _PREFIX = {"stock": "stock_", "starts": "starts_", "ceases": "ceases_"}
 _TOTAL = {"stock": "children_in_care", "starts": "starts", "ceases": "ceases"}
 
@@ -259,7 +281,10 @@ def _reject_first(
     if bad.any():
         i = int(np.flatnonzero(bad.to_numpy())[0])
         raise InputError(
-            f"{frame[column].iloc[i]!r} {problem}", file=str(path), row=i + 2, column=column
+            f"{frame[column].iloc[i]!r} {problem}",
+            file=str(path),
+            row=int(frame.index[i]) + 2,
+            column=column,
         )
 
 
@@ -268,28 +293,39 @@ def read_tidy_table(
 ) -> pd.DataFrame:
     """One tidy (explore-education-statistics) DfE file as rows like :func:`read_dfe_table`'s.
 
-    Expected columns: ``time_period`` (``2019`` or ``201819``), ``geographic_level`` (National,
-    Regional, Local authority), area codes and names (``new_la_code``/``la_name`` for councils,
-    ``region_code``/``region_name``, ``country_code``/``country_name``), a characteristic column
-    (``characteristic``, or the last text column before the values) and a value column
-    (``number``; else ``value`` or ``count``). Other filter columns (e.g. ``cla_group``) are
-    allowed. The table (children in care at 31 March, starts or ceases) comes from the file
-    name (``start`` / ``ceas`` in it, else the stock); characteristics are matched to measures
-    with :data:`TIDY_LABELS` (plus ``labels``), unmatched ones ignored. Several characteristics
-    that map to one measure (e.g. children's homes and semi-independent living, split from 2021)
-    are added up.
+    The layout is recognised from the header, so a later release of the same table reads
+    without a code change. Expected columns: ``time_period`` (``2019`` or ``201819``),
+    ``geographic_level`` (National, Regional, Local authority), area codes and names
+    (``new_la_code``/``la_name`` for councils, ``region_code``/``region_name``,
+    ``country_code``/``country_name``), a label column (the first of :data:`LABEL_COLUMNS`:
+    ``characteristic``, or ``population_type`` / ``population_count`` in the "number and rate"
+    releases) and a value column (the first of :data:`VALUE_COLUMNS`: ``number``,
+    ``children_count``, ``cla_31_march_number``, ...). Other columns (``cla_group``,
+    ``geo_breakdown``, percentages, ...) are allowed. The table (children in care at 31 March,
+    starts or ceases) comes from the file name (``start`` / ``ceas`` in it, else the stock),
+    except for labels that name a whole measure (:data:`TIDY_MEASURES`); characteristics are
+    matched to measures with :data:`TIDY_LABELS` (plus ``labels``), unmatched ones ignored.
+    Where ``cla_group`` repeats the total in every group, the largest is the total (a group
+    about a subset of children has a smaller one). Several characteristics that map to one
+    measure are added up. Rows at other geographic levels (not England, a region or a council)
+    are skipped and counted in the result's ``attrs["skipped_levels"]``.
 
     Raises
     ------
     InputError
-        Missing columns, a time period that is not a year, an unknown geographic level, or a value
-        that is neither a number nor a suppression marker (naming file, row and column).
+        Missing columns, a time period that is not a year, a row with no area, or a value that
+        is neither a number nor a suppression marker (naming file, row and column).
     """
     path = Path(path)
     frame = _read_csv(path) if frame is None else frame
+    if {"placement_type", "placement_provider"} <= set(frame.columns):
+        # England's placement type x provider x locality table: its first block is every child
+        # in care by provider (the rest, by locality and type, is not read here).
+        every_child = frame["placement_type"].map(_label).str.contains("all children looked after")
+        frame = frame[every_child].assign(characteristic=frame["placement_provider"])
     table = next((t for key, t in _TIDY_TABLES if key in path.stem.lower()), "stock")
-    value_col = next((c for c in ("number", "value", "count") if c in frame.columns), None)
-    char_col = "characteristic" if "characteristic" in frame.columns else None
+    value_col = next((c for c in VALUE_COLUMNS if c in frame.columns), None)
+    char_col = next((c for c in LABEL_COLUMNS if c in frame.columns), None)
     needed = {
         "time_period": "time_period",
         "geographic_level": "geographic_level",
@@ -300,7 +336,8 @@ def read_tidy_table(
     if missing:
         raise InputError(
             f"tidy DfE file without column(s) {missing} (expected time_period, geographic_level, "
-            "new_la_code, la_name, characteristic, number)",
+            f"new_la_code, la_name, a label column ({' or '.join(LABEL_COLUMNS)}) and a value "
+            f"column ({' or '.join(VALUE_COLUMNS)}))",
             file=str(path),
             column=missing[0],
         )
@@ -308,7 +345,10 @@ def read_tidy_table(
     years = frame["time_period"].map(_end_year)
     _reject_first(years.isna(), frame, "time_period", "is not a year", path)
     level = frame["geographic_level"].str.strip().str.lower().map(_TIDY_LEVELS)
-    _reject_first(level.isna(), frame, "geographic_level", "is not a known level", path)
+    # Levels that are not England, a region or a council (e.g. local authority districts or
+    # parliamentary constituencies in some releases) are skipped and counted, not guessed at.
+    other_levels = level.isna()
+    skipped = frame.loc[other_levels, "geographic_level"].str.strip().value_counts().to_dict()
 
     def area(kind: str) -> pd.Series:
         cols = {
@@ -322,28 +362,35 @@ def read_tidy_table(
         return out
 
     codes, names = area("code"), area("name")
-    blank = (codes == "") & (names == "")
+    if "geo_breakdown" in frame.columns:  # the processed layout names every area here
+        names = names.where(names != "", frame["geo_breakdown"].str.strip())
+    # England is the only national level of these tables; some layouts leave its code blank.
+    england = (level == "national") & (codes == "")
+    codes, names = (
+        codes.where(~england, "E92000001"),
+        names.where(~england | (names != "National"), "England"),
+    )
+    blank = (codes == "") & (names == "") & ~other_levels
     if blank.any():
-        line = int(np.flatnonzero(blank.to_numpy())[0]) + 2
+        line = int(frame.index[np.flatnonzero(blank.to_numpy())[0]]) + 2
         raise InputError(
             "no area code or name for this row", file=str(path), row=line, column="new_la_code"
         )
     mapping = {_label(k): v for k, v in {**TIDY_LABELS, **(labels or {})}.items()}
-    measure = frame[char_col].map(lambda t: mapping.get(_label(t)))
-    if "cla_group" in frame.columns:  # the total appears in every group; keep one
-        group = frame["cla_group"].str.strip().str.lower()
-        dup_total = (measure == "total") & ~group.isin(["total", "", "all"])
-        measure = measure.where(~dup_total)
-    measure = measure.map(
-        lambda m: (
-            None
-            if not isinstance(m, str)
+    whole = {_label(k): v for k, v in TIDY_MEASURES.items()}
+    label = frame[char_col].map(_label)
+    measure = label.map(
+        lambda t: (
+            whole[t]
+            if t in whole
+            else None
+            if t not in mapping
             else _TOTAL[table]
-            if m == "total"
-            else (_PREFIX[table] + m if m.startswith("age_") else m)
+            if mapping[t] == "total"
+            else (_PREFIX[table] + mapping[t] if mapping[t].startswith("age_") else mapping[t])
         )
     )
-    keep = measure.notna()
+    keep = measure.notna() & ~other_levels
     if table != "stock":  # placement and provider labels only describe the stock
         keep &= ~measure.fillna("").str.match(r"^(placement|provider)_")
     values, suppressed = _numbers(frame, value_col, path)
@@ -365,11 +412,27 @@ def read_tidy_table(
             file=str(path),
             column=char_col,
         )
-    # Parts mapped to one measure add up; a suppressed part makes the sum unknown.
     keys = ["la_code", "la_name", "geographic_level", "year", "measure"]
+    if "cla_group" in frame.columns:
+        # Every group (age, need, legal status, ...) repeats the total, and a group about a
+        # subset ("LA of placement": children placed in the council's area) has a smaller one:
+        # the measure's total is the largest published. Parts of one group add up.
+        rows["group"] = frame.loc[keep.to_numpy(), "cla_group"].str.strip().to_numpy()
+        totals = rows["measure"].isin(list(_TOTAL.values()))
+        total_rows = (
+            rows[totals]
+            .groupby(keys, as_index=False, sort=False)
+            .agg(value=("value", "max"), suppressed=("suppressed", "all"))
+        )
+        rows = pd.concat([total_rows, rows[~totals].drop(columns="group")], ignore_index=True)
+    # Parts mapped to one measure add up; a suppressed part makes the sum unknown.
     rows = rows.groupby(keys, as_index=False, sort=False).agg(
         value=("value", lambda v: v.sum(min_count=len(v))), suppressed=("suppressed", "any")
     )
+    rows.attrs["skipped_levels"] = skipped
+    # A headline table (children in care, starts and ceases by name) beats totals of breakdown
+    # tables of the same release, which can differ by a child or two.
+    rows["headline"] = bool(label.isin(list(whole)).any())
     rows["source"] = path.name
     rows["published"] = int(rows["year"].max())
     return rows
@@ -393,18 +456,36 @@ def read_dfe(paths: str | Path | Sequence[str | Path]) -> pd.DataFrame:
     files = [f for p in given for f in (sorted(p.glob("*.csv")) if p.is_dir() else [p])]
     if not files:
         raise InputError("no CSV files found", file=str(paths))
-    tidy = pd.concat([read_dfe_table(f) for f in files], ignore_index=True)
+    tables = [read_dfe_table(f) for f in files]
+    skipped: dict[str, int] = {}
+    for t in tables:
+        for level, n in t.attrs.get("skipped_levels", {}).items():
+            skipped[level] = skipped.get(level, 0) + int(n)
+    tidy = pd.concat(tables, ignore_index=True)
     tidy["la_code"] = tidy["la_code"].replace(RECODED)
-    tidy = tidy.sort_values(["published", "source"]).drop_duplicates(
+    if "headline" not in tidy:
+        tidy["headline"] = False
+    tidy["headline"] = tidy["headline"].fillna(False).astype(bool)
+    # The latest release wins; within one, a headline table, then the file name (for a stable
+    # order).
+    tidy = tidy.sort_values(["published", "headline", "source"]).drop_duplicates(
         ["la_code", "year", "measure"], keep="last"
     )
     # One name per council: the latest publication's ("Bedford" became "Bedford Borough").
     tidy["la_name"] = tidy["la_code"].map(tidy.groupby("la_code")["la_name"].last())
-    return (
-        tidy.drop(columns="published")
+    out = (
+        tidy.drop(columns=["published", "headline"])
         .sort_values(["la_code", "measure", "year"])
         .reset_index(drop=True)
     )
+    if skipped:
+        warnings.warn(
+            "DfE tables: skipped rows at geographic levels that are not England, a region or a "
+            f"council: {', '.join(f'{n} {level}' for level, n in sorted(skipped.items()))}",
+            stacklevel=2,
+        )
+    out.attrs["skipped_levels"] = skipped
+    return out
 
 
 def council_series(tidy: pd.DataFrame, council: str) -> pd.DataFrame:
@@ -425,14 +506,28 @@ def council_series(tidy: pd.DataFrame, council: str) -> pd.DataFrame:
 #: Published placement groups: DfE's placement types as the cohort model's categories. The
 #: ``other`` group is what remains of the total (placed with parents, placed for adoption, other
 #: residential settings, residential schools, other placements).
+#:
+#: ``residential_semi_independent`` is defined the same way in every year: secure units,
+#: children's homes, semi-independent and independent living. To 2020 DfE published secure
+#: units, children's homes and semi-independent living as one type, with independent living
+#: among "other placements in the community" (with residential employment, a handful of
+#: children); from 2021 "secure homes and children's homes" and "independent and
+#: semi-independent living arrangements / supported accommodation" (which now counts
+#: independent living). So to 2020 the group is the first type plus the community placements,
+#: from 2021 the sum of the two new types (see :data:`GROUP_PARTS`).
 PLACEMENT_GROUPS: dict[str, tuple[str, ...]] = {
     "fostering": ("in_house_fostering", "friends_family_fostering", "ifa"),
     "residential_semi_independent": ("residential", "semi_independent"),
     "other": ("other",),
 }
-_GROUP_MEASURES = {
-    "fostering": "placement_fostering",
-    "residential_semi_independent": "placement_secure_homes_semi_independent",
+#: The published measures each group adds up, by definition period: the first whose parts are
+#: all published for a year is used (a suppressed part leaves the group unknown that year).
+GROUP_PARTS: dict[str, tuple[tuple[str, ...], ...]] = {
+    "fostering": (("placement_fostering",),),
+    "residential_semi_independent": (
+        ("placement_secure_homes_semi_independent", "placement_other_community"),
+        ("placement_secure_childrens_homes", "placement_independent_semi_independent"),
+    ),
 }
 _AGE_MEASURES = ("under_1", "1_4", "5_9", "10_15", "16_over")
 
@@ -547,8 +642,19 @@ def published_counts(tidy: pd.DataFrame, council: str) -> PublishedCounts:
             return np.full(years.size, np.nan)
         return table[name].to_numpy(dtype=float)
 
+    def group(name: str) -> np.ndarray:
+        found = np.full(years.size, np.nan)
+        for parts in GROUP_PARTS[name]:
+            present = np.column_stack(
+                [~table[p].isna() if p in table else np.zeros(years.size, bool) for p in parts]
+            )
+            for_year = np.column_stack([col(p) for p in parts]).sum(axis=1)
+            use = present.all(axis=1) & np.isnan(found)
+            found[use] = for_year[use]
+        return found
+
     total = col("children_in_care")
-    groups = np.column_stack([col(_GROUP_MEASURES[g]) for g in list(PLACEMENT_GROUPS)[:2]])
+    groups = np.column_stack([group(g) for g in list(PLACEMENT_GROUPS)[:2]])
     other = total - groups.sum(axis=1)
     other[other < 0] = np.nan  # inconsistent publication: do not invent a negative group
     return PublishedCounts(
