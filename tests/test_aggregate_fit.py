@@ -579,6 +579,7 @@ def test_fit_published_and_backtest_commands(tmp_path, capsys):
 
     out = tmp_path / "fit"
     common = ["--data", str(FOLDER), "--draws", "100", "--tune", "150", "--default-priors"]
+    common_fit = [*common, "--accept-poor-fit"]  # short chains fail the fit check by design
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         code = main(
@@ -588,7 +589,7 @@ def test_fit_published_and_backtest_commands(tmp_path, capsys):
                 "Hackney",
                 "--last-year",
                 "2018",
-                *common,
+                *common_fit,
                 "--stock-growth",
                 "0.02",
                 "0.025",
@@ -718,3 +719,66 @@ def test_stock_growth_prior_set_or_removed_by_the_user_says_so():
         pooled.with_stock_growth(None, 0.05)
     with pytest.raises(pc.ConfigError, match="stock_growth_sd must be > 0 or None, got -0.05"):
         pooled.with_stock_growth(0.0, -0.05)
+
+
+def test_a_fit_that_fails_its_check_writes_no_inputs_unless_accepted(tmp_path, capsys):
+    """Chains far too short to converge: the command exits 2 and writes no inputs folder; with
+    --accept-poor-fit it writes them, and they carry the check, which the forecast and its
+    reports show as a warning in words."""
+    from placecast.cli import main
+
+    args = ["fit-published", "--council", "Rutland", "--data", str(FOLDER), "--default-priors"]
+    args += ["--draws", "15", "--tune", "15", "--step-months", "6"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert main([*args, "--out", str(tmp_path / "refused")]) == 2
+    err = capsys.readouterr().err
+    assert "FAILED" in err and "no inputs folder was written" in err
+    assert not (tmp_path / "refused" / "inputs").exists()
+    assert (tmp_path / "refused" / "diagnostics.csv").exists()  # what to look at
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert main([*args, "--accept-poor-fit", "--out", str(tmp_path / "kept")]) == 0
+    capsys.readouterr()
+    inputs = load_inputs(tmp_path / "kept" / "inputs")
+    assert inputs.fit_check is not None and inputs.fit_check["passed"] is False
+    assert inputs.fit_check["problems"]
+    out = tmp_path / "forecast"
+    code = main(
+        [
+            "forecast",
+            "--inputs",
+            str(tmp_path / "kept" / "inputs"),
+            "--paths",
+            "20",
+            "--months",
+            "24",
+            "--out",
+            str(out),
+        ]
+    )
+    assert code == 0
+    assert capsys.readouterr().out.startswith("WARNING: these inputs come from a fit that failed")
+    assert "failed placecast&#x27;s check" in (out / "report.html").read_text()
+
+
+def test_the_fit_check_rule_known_answers():
+    from placecast.fit.quality import check_fit
+
+    good = pd.DataFrame([{"max_r_hat": 1.005, "min_ess_bulk": 400.0, "divergences": 0}])
+    assert check_fit(good, model="m", chains=2, fitted_stock=100, published_stock=108).passed
+    cases = {
+        "R-hat up to 1.020": {"max_r_hat": 1.02},
+        "bulk effective sample size down to 199": {"min_ess_bulk": 199.0},
+        "1 divergent transitions": {"divergences": 1},
+    }
+    for message, change in cases.items():
+        bad = good.assign(**change)
+        check = check_fit(bad, model="m", chains=2)
+        assert not check.passed and message in check.problems[0] and "FAILED" in check.summary()
+    # Stock: 10% of the published count, at least 5 children.
+    assert not check_fit(good, model="m", chains=2, fitted_stock=100, published_stock=112).passed
+    assert check_fit(good, model="m", chains=2, fitted_stock=20, published_stock=25).passed
+    assert not check_fit(good, model="m", chains=2, fitted_stock=19, published_stock=25).passed
+    nan = good.assign(max_r_hat=float("nan"))
+    assert not check_fit(nan, model="m", chains=2).passed  # not computable is not a pass

@@ -136,6 +136,7 @@ def test_fit_command_writes_posterior_and_summaries(synthetic, tmp_path, capsys)
                 "200",
                 "--tune",
                 "200",
+                "--accept-poor-fit",  # a short run need not pass the fit check
                 "--out",
                 str(out),
             ]

@@ -9,6 +9,7 @@ child-level data is written.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -44,6 +45,10 @@ class CouncilInputs:
         Month of the starting stock (``"2020-03"`` = 31 March 2020).
     sources
         Where the numbers came from, cited in reports.
+    fit_check
+        For inputs made from a fit: what the fit's check found
+        (:meth:`placecast.fit.quality.FitCheck.to_dict`: ``passed``, ``summary``, ``problems``
+        and the numbers). Reports show it, and warn when the fit failed.
     """
 
     name: str
@@ -55,6 +60,7 @@ class CouncilInputs:
     budget: Budget
     start: str = "2020-03"
     sources: tuple[str, ...] = field(default_factory=tuple)
+    fit_check: Mapping[str, Any] | None = None
 
     def __post_init__(self) -> None:
         if self.initial.space != self.space or self.rates.space != self.space:
@@ -88,6 +94,7 @@ def save_inputs(inputs: CouncilInputs, folder: str | Path) -> Path:
             "cost_cv": dict(inputs.costs.cost_cv),
         },
         "budget": {str(k): v for k, v in inputs.budget.placement_budget_gbp.items()},
+        "fit_check": None if inputs.fit_check is None else dict(inputs.fit_check),
     }
     (folder / "inputs.json").write_text(json.dumps(meta, indent=2))
     data = inputs.rates.data.assign(
@@ -134,6 +141,7 @@ def load_inputs(folder: str | Path) -> CouncilInputs:
             budget=Budget({int(k): v for k, v in meta["budget"].items()}),
             start=meta["start"],
             sources=tuple(meta["sources"]),
+            fit_check=meta.get("fit_check"),
         )
     except (KeyError, TypeError, ValueError) as err:
         raise InputError(f"inputs are incomplete or malformed: {err}", file=str(path)) from None

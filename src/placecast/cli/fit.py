@@ -9,11 +9,44 @@ import click
 
 from placecast.cli.options import POSITIVE, out_option, seed_option
 from placecast.data.placeholders import placeholder_inputs
+from placecast.fit.quality import FitCheck
 from placecast.inputs import save_inputs
 from placecast.rates import Rates
 from placecast.stock import InitialStock
 
 _FILE = click.Path(path_type=Path, exists=True, dir_okay=False)
+
+
+#: --accept-poor-fit, shared by both fitting commands.
+ACCEPT_POOR_FIT = click.option(
+    "--accept-poor-fit",
+    is_flag=True,
+    help="write the inputs folder even if the fit fails placecast's check (convergence, the "
+    "last published stock); the inputs, forecasts and reports then carry the check and warn",
+)
+
+
+def refuse_poor_fit(check: FitCheck, accept: bool, out: Path) -> bool:
+    """Say what the fit's check found; True when the command must stop (a failed check, not
+    accepted): then no inputs folder is written."""
+    print(f"\nFit check: {check.summary()}", file=sys.stderr)
+    if check.passed:
+        return False
+    if accept:
+        print(
+            "WARNING: writing inputs from a fit that failed the check (--accept-poor-fit); "
+            "forecasts and reports made from them will say so.",
+            file=sys.stderr,
+        )
+        return False
+    print(
+        f"placecast: error: the fit failed placecast's check, so no inputs folder was written "
+        f"(the posterior and diagnostics are in {out}/). Fit again with more --tune and "
+        "--draws (or, for the published statistics, --target-accept 0.99), or pass "
+        "--accept-poor-fit to use it anyway.",
+        file=sys.stderr,
+    )
+    return True
 
 
 def save_fitted_inputs(
@@ -24,6 +57,7 @@ def save_fitted_inputs(
     start: str,
     sources: tuple[str, ...],
     out: Path,
+    check: FitCheck,
 ) -> None:
     """Inputs ready for 'placecast forecast --inputs': fitted rates (up to 1,000 draws) and
     stock; carer supply, unit costs and budget are placeholders (see placeholder_inputs)."""
@@ -34,6 +68,7 @@ def save_fitted_inputs(
             rates,
             start=start,
             sources=sources,
+            fit_check={**check.to_dict(), "passed": check.passed, "summary": check.summary()},
         ),
         out / "inputs",
     )
@@ -70,6 +105,7 @@ def save_fitted_inputs(
 @click.option("--tune", type=POSITIVE, default=1000, show_default=True, help="tuning steps")
 @seed_option(1)
 @out_option("placecast-fit")
+@ACCEPT_POOR_FIT
 def fit(
     episodes: tuple[Path, ...],
     header: tuple[Path, ...],
@@ -81,6 +117,7 @@ def fit(
     tune: int,
     seed: int,
     out: Path,
+    accept_poor_fit: bool,
 ) -> int:
     import pandas as pd
 
@@ -108,6 +145,11 @@ def fit(
     model.diagnostics_.to_csv(out / "diagnostics.csv", index=False)
     stock = stock_at(data, space, period_end)
     stock.by_band().to_csv(out / "stock_at_period_end.csv")
+    print("\nSampler diagnostics")
+    print(model.diagnostics_.to_string(index=False))
+    check = model.check()
+    if refuse_poor_fit(check, accept_poor_fit, out):
+        return 2
     save_fitted_inputs(
         "fitted from SSDA903",
         stock,
@@ -115,9 +157,8 @@ def fit(
         start=str(pd.Period(period_end, freq="M")),
         sources=("SSDA903 returns: " + ", ".join(p.name for p in episodes),),
         out=out,
+        check=check,
     )
-    print("\nSampler diagnostics")
-    print(model.diagnostics_.to_string(index=False))
     print(
         f"\nWrote data_issues.csv, posterior.nc, rates_summary.csv, diagnostics.csv, "
         f"stock_at_period_end.csv and inputs/ to {out}/. Put your carer supply, unit costs and "

@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from placecast.cli.fit import save_fitted_inputs
+from placecast.cli.fit import ACCEPT_POOR_FIT, refuse_poor_fit, save_fitted_inputs
 from placecast.cli.options import (
     out_option,
     seed_option,
@@ -51,6 +51,7 @@ DEFAULT_PRIORS = click.option(
 @settings_options(AggregateSettings)
 @seed_option(1)
 @out_option("placecast-fit")
+@ACCEPT_POOR_FIT
 def fit_published(
     council: str,
     last_year: int | None,
@@ -60,6 +61,7 @@ def fit_published(
     no_stock_growth_prior: bool,
     seed: int,
     out: Path,
+    accept_poor_fit: bool,
     **options: Any,
 ) -> int:
     import numpy as np
@@ -88,6 +90,17 @@ def fit_published(
     model.fitted_.to_csv(out / "published_and_fitted.csv")
     stock = model.initial_stock()
     stock.by_band().to_csv(out / "stock_at_last_year.csv")
+    print("\nPublished and fitted (posterior mean)")
+    print(
+        model.fitted_.filter(regex="^(fitted_)?(children_in_care|starts|ceases)$")
+        .round(0)
+        .to_string()
+    )
+    print("\nSampler diagnostics")
+    print(model.diagnostics_.to_string(index=False))
+    check = model.check()
+    if refuse_poor_fit(check, accept_poor_fit, out):
+        return 2
     save_fitted_inputs(
         f"{counts.council}, fitted to DfE published statistics to 31 March {last}",
         stock,
@@ -97,15 +110,8 @@ def fit_published(
             f"DfE children looked after in England, {counts.council}; priors: {priors.source}",
         ),
         out=out,
+        check=check,
     )
-    print("\nPublished and fitted (posterior mean)")
-    print(
-        model.fitted_.filter(regex="^(fitted_)?(children_in_care|starts|ceases)$")
-        .round(0)
-        .to_string()
-    )
-    print("\nSampler diagnostics")
-    print(model.diagnostics_.to_string(index=False))
     print(
         f"\nWrote posterior.nc, parameters_summary.csv, diagnostics.csv, published_and_fitted.csv, "
         f"stock_at_last_year.csv and inputs/ to {out}/. Put your carer supply, unit costs and "

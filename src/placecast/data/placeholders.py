@@ -7,6 +7,9 @@ placeholders in the inputs' name.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import numpy as np
 
 from placecast.calendar import first_financial_year
@@ -29,6 +32,7 @@ def placeholder_inputs(
     sources: tuple[str, ...] = (),
     years: int = 6,
     max_draws: int | None = 1000,
+    fit_check: Mapping[str, Any] | None = None,
 ) -> CouncilInputs:
     """Inputs for a fitted council whose carer supply, unit costs and budget are not known yet.
 
@@ -41,6 +45,7 @@ def placeholder_inputs(
     * a budget equal to the starting stock's run-rate at those costs, rising with inflation
       (a budget that keeps pace with prices, not with demand).
 
+    ``fit_check`` is what the fit's check found (kept with the inputs, shown in reports).
     Rates with more than ``max_draws`` posterior draws keep that many, evenly spaced (``None``
     keeps all).
     """
@@ -74,4 +79,5 @@ def placeholder_inputs(
         budget=budget,
         start=start,
         sources=sources,
+        fit_check=fit_check,
     )

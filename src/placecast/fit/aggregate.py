@@ -43,6 +43,7 @@ from placecast.data.dfe import PLACEMENT_GROUPS, PublishedCounts
 from placecast.errors import ConfigError
 from placecast.fit.components import build_model, fit_window
 from placecast.fit.priors import AggregatePriors, structure_arrays
+from placecast.fit.quality import FitCheck, check_fit
 from placecast.fit.sampling import sample_posterior, sampler_diagnostics
 from placecast.fit.settings import (
     ENTRY_MODELS,
@@ -220,6 +221,18 @@ class AggregateModel:
         self.rates_ = self._rates(np.random.default_rng(seed))
         self.fitted_ = self._fitted()
         return self
+
+    def check(self) -> FitCheck:
+        """Whether this fit is good enough to forecast from (:mod:`placecast.fit.quality`):
+        convergence, and the last published stock reproduced."""
+        last = self.fitted_.loc[self.last_year_]
+        return check_fit(
+            self.diagnostics_,
+            model=f"AggregateModel ({self.counts_.council}, to {self.last_year_})",
+            chains=self.chains,
+            fitted_stock=float(last["fitted_children_in_care"]),
+            published_stock=float(last["children_in_care"]),
+        )
 
     def summary(self, hdi_prob: float = 0.94) -> pd.DataFrame:
         """The fitted parameters (:func:`arviz.summary`: means, intervals, R-hat, ESS)."""

@@ -28,6 +28,7 @@ import pymc as pm
 
 from placecast.data.ssda903 import EpisodeFlows
 from placecast.errors import ConfigError
+from placecast.fit.quality import FitCheck, check_fit
 from placecast.fit.sampling import sample_posterior, sampler_diagnostics
 from placecast.fit.store import read_fit, write_fit
 from placecast.rates import Rates
@@ -219,6 +220,10 @@ class EpisodeModel:
         self.diagnostics_ = self._diagnostics()
         self.rates_ = self._rates()
         return self
+
+    def check(self) -> FitCheck:
+        """Whether this fit is good enough to forecast from (:mod:`placecast.fit.quality`)."""
+        return check_fit(self.diagnostics_, model="EpisodeModel", chains=self.chains)
 
     def summary(self, hdi_prob: float = 0.94) -> pd.DataFrame:
         """The fitted rates (:func:`arviz.summary`: means, intervals, R-hat, ESS)."""

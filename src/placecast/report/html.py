@@ -12,7 +12,7 @@ import pandas as pd
 
 from placecast.calendar import financial_year_label
 from placecast.report.charts import comparison_charts
-from placecast.report.tables import cost_and_overspend, inputs_tables, run_metadata
+from placecast.report.tables import cost_and_overspend, fit_warning, inputs_tables, run_metadata
 from placecast.report.text import gbp_m
 from placecast.scenario.comparison import Comparison
 
@@ -26,6 +26,7 @@ table { border-collapse: collapse; margin: .5em 0 1.5em; font-size: .9em; }
 th, td { border: 1px solid #ddd; padding: .25em .6em; text-align: right; white-space: nowrap; }
 th { background: #f3f3f3; } td:first-child, th:first-child { text-align: left; }
 .note { color: #555; font-size: .9em; } img { max-width: 100%; }
+.warning { border: 2px solid #b00; background: #fee; padding: .6em; font-weight: bold; }
 """
 
 
@@ -81,6 +82,11 @@ def write_html(
         "<p class='note'>Children in care by placement type and placement spend against budget, "
         "simulated month by month with parameter and process uncertainty. Intervals are the "
         "middle 50% and 90% of simulated paths.</p>",
+        *(
+            [f"<p class='warning'>{html.escape(w)}</p>"]
+            if (w := fit_warning(cmp)) is not None
+            else []
+        ),
         "<h2>Provenance</h2>",
         _table(pd.DataFrame(list(meta.items()), columns=["item", "value"])),
         "<h2>Cost, budget and overspend</h2>",

@@ -14,6 +14,8 @@ from placecast.summary import interval_summary
 __all__ = [
     "cost_and_overspend",
     "financial_year_label",
+    "fit_check_text",
+    "fit_warning",
     "inputs_tables",
     "run_metadata",
     "tidy_tables",
@@ -126,7 +128,27 @@ def run_metadata(cmp: Comparison) -> dict[str, str]:
         "placecast version": __version__,
         "report date": date.today().isoformat(),
         "data sources": "; ".join(base.inputs.sources) or "not recorded",
+        "fit check": fit_check_text(cmp) or "not from a fit (inputs given, not fitted here)",
     }
+
+
+def fit_check_text(cmp: Comparison) -> str | None:
+    """What the check of the fit behind the inputs found, or ``None`` for inputs not fitted."""
+    check = cmp.baseline.inputs.fit_check
+    return None if check is None else str(check.get("summary", check))
+
+
+def fit_warning(cmp: Comparison) -> str | None:
+    """A warning in words when the inputs come from a fit that failed its check, else None."""
+    check = cmp.baseline.inputs.fit_check
+    if check is None or check.get("passed", True):
+        return None
+    return (
+        "WARNING: these inputs come from a fit that failed placecast's check ("
+        + "; ".join(check.get("problems", []))
+        + "). Its rates may be wrong: do not use this forecast for a budget paper until the "
+        "council is fitted again with more tuning and draws."
+    )
 
 
 def write_comparison(cmp: Comparison, out_dir: str | Path) -> list[Path]:

@@ -1,0 +1,137 @@
+"""Is a fit good enough to forecast from? One documented rule for both fits.
+
+A fit passes when the sampler converged and the fitted model reproduces the last published
+stock:
+
+* R-hat at most :data:`R_HAT_MAX` (1.01) for every parameter;
+* bulk effective sample size at least :data:`ESS_BULK_PER_CHAIN` (100) per chain for every
+  parameter (Vehtari et al. 2021's floor for reliable R-hat and interval estimates);
+* no divergent transitions (:data:`DIVERGENCES_MAX`);
+* for the published-statistics fit, the posterior mean of children in care at 31 March of the
+  last fitted year within :data:`STOCK_TOLERANCE` (10%) of the published count, or within
+  :data:`STOCK_TOLERANCE_CHILDREN` (5) children for very small councils.
+
+The command line refuses to write an inputs folder from a fit that fails, unless told to accept
+it; inputs made from such a fit carry the check, and every forecast and report made from them
+says so.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import pandas as pd
+
+__all__ = [
+    "DIVERGENCES_MAX",
+    "ESS_BULK_PER_CHAIN",
+    "R_HAT_MAX",
+    "STOCK_TOLERANCE",
+    "STOCK_TOLERANCE_CHILDREN",
+    "FitCheck",
+    "check_fit",
+]
+
+R_HAT_MAX = 1.01
+ESS_BULK_PER_CHAIN = 100
+DIVERGENCES_MAX = 0
+STOCK_TOLERANCE = 0.10
+STOCK_TOLERANCE_CHILDREN = 5.0
+
+
+@dataclass(frozen=True)
+class FitCheck:
+    """The outcome of :func:`check_fit`: the numbers, and what is wrong in words.
+
+    Attributes
+    ----------
+    model
+        Which fit (e.g. ``"AggregateModel (Leeds)"``).
+    max_r_hat, min_ess_bulk, divergences, chains
+        The sampler's worst values.
+    fitted_stock, published_stock
+        Children in care at the last fitted 31 March, fitted (posterior mean) and published
+        (``None`` for a fit that has no published stock to meet).
+    problems
+        One sentence per failed rule; empty when the fit passes.
+    """
+
+    model: str
+    max_r_hat: float
+    min_ess_bulk: float
+    divergences: int
+    chains: int
+    fitted_stock: float | None = None
+    published_stock: float | None = None
+    problems: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def passed(self) -> bool:
+        return not self.problems
+
+    def summary(self) -> str:
+        """One line for a report: passed, or what failed."""
+        numbers = (
+            f"R-hat {self.max_r_hat:.3f}, bulk ESS {self.min_ess_bulk:.0f}, "
+            f"{self.divergences} divergences"
+        )
+        if self.fitted_stock is not None and self.published_stock is not None:
+            numbers += (
+                f", fitted stock {self.fitted_stock:,.0f} against {self.published_stock:,.0f} "
+                "published"
+            )
+        if self.passed:
+            return f"{self.model}: passed ({numbers})"
+        return f"{self.model}: FAILED - {'; '.join(self.problems)} ({numbers})"
+
+    def to_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["problems"] = list(self.problems)
+        return out
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> FitCheck:
+        return cls(**{**values, "problems": tuple(values.get("problems", ()))})
+
+
+def check_fit(
+    diagnostics: pd.DataFrame,
+    *,
+    model: str,
+    chains: int,
+    fitted_stock: float | None = None,
+    published_stock: float | None = None,
+) -> FitCheck:
+    """Apply the rule of this module to a fit's ``diagnostics_`` (one row: ``max_r_hat``,
+    ``min_ess_bulk``, ``divergences``) and, where given, its fitted and published stock."""
+    row = diagnostics.iloc[0]
+    max_r_hat, ess = float(row["max_r_hat"]), float(row["min_ess_bulk"])
+    divergences = int(row["divergences"])
+    problems = []
+    if not max_r_hat <= R_HAT_MAX:
+        problems.append(f"R-hat up to {max_r_hat:.3f} (at most {R_HAT_MAX} needed)")
+    if not ess >= ESS_BULK_PER_CHAIN * chains:
+        problems.append(
+            f"bulk effective sample size down to {ess:.0f} (at least "
+            f"{ESS_BULK_PER_CHAIN * chains} needed for {chains} chains)"
+        )
+    if divergences > DIVERGENCES_MAX:
+        problems.append(f"{divergences} divergent transitions (none allowed)")
+    if fitted_stock is not None and published_stock is not None:
+        allowed = max(STOCK_TOLERANCE * published_stock, STOCK_TOLERANCE_CHILDREN)
+        if not abs(fitted_stock - published_stock) <= allowed:
+            problems.append(
+                f"the fitted children in care ({fitted_stock:,.0f}) miss the published "
+                f"{published_stock:,.0f} by more than {allowed:,.0f}"
+            )
+    return FitCheck(
+        model=model,
+        max_r_hat=max_r_hat,
+        min_ess_bulk=ess,
+        divergences=divergences,
+        chains=chains,
+        fitted_stock=fitted_stock,
+        published_stock=published_stock,
+        problems=tuple(problems),
+    )
