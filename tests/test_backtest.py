@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from placecast.data.dfe import PublishedCounts
-from placecast.errors import InputError
+from placecast.errors import ConfigError, InputError
 from placecast.evaluation import Backtest, BacktestSettings, naive_forecasts, published_shares
 
 
@@ -160,3 +160,68 @@ def test_published_shares_are_dirichlet_around_each_paths_shares():
     # A path with no children publishes no shares.
     empty = published_shares(np.zeros((2, 3)), np.array([50.0, 50.0]), rng)
     assert (empty == 0).all()
+
+
+def test_accuracy_by_horizon_known_answer():
+    """Per (measure, horizon): medians over councils, gaps to the baselines with a bootstrap
+    interval (exact when every council has the same gap), COVID years left out on request."""
+    rows = pd.concat(
+        [
+            _rows(
+                f"C{k}",
+                [100, 100],
+                [100 + 10 * e, 100 + 20 * e],
+                10,
+                100 + 10 * (e + 1),
+                [100, 100],
+                width=1,
+            )
+            for k, e in enumerate(np.linspace(0.5, 2.0, 8))
+        ]
+    ).assign(horizon=lambda r: r["year"] - 2017)
+    table = Backtest(rows, BacktestSettings()).by_horizon(resamples=300)
+    one, two = table.loc[("children_in_care", 1)], table.loc[("children_in_care", 2)]
+    assert one["councils"] == 8 and one["median_mase_placecast"] == pytest.approx(1.25)
+    # Last value is one scale worse than placecast in year 1 for every council: gap -1 exactly.
+    assert [one["gap_last_value"], one["gap_last_value_q05"], one["gap_last_value_q95"]] == (
+        pytest.approx([-1.0, -1.0, -1.0])
+    )
+    assert two["median_mase_placecast"] == pytest.approx(2.5)  # errors double in year 2
+    assert one["gap_linear_trend"] == pytest.approx(1.25)  # the trend is exact here
+    without = Backtest(rows, BacktestSettings()).by_horizon(exclude_years=(2019,), resamples=50)
+    assert list(without.index) == [("children_in_care", 1)]
+
+
+def test_rolling_backtest_runs_every_origin_to_the_end_of_the_data(monkeypatch):
+    """Origins 2017-2021 with data to 2022: horizons cut at 2022; priors per origin."""
+    import placecast.evaluation.rolling as rolling
+    from placecast.fit.priors import AggregatePriors
+
+    calls = []
+
+    def fake(tidy, councils, settings, priors, **kw):
+        calls.append((settings.last_fit_year, settings.horizon, priors.source))
+        rows = pd.DataFrame(
+            {"council": ["A"], "year": [settings.last_fit_year + 1], "horizon": [1]}
+        )
+        return Backtest(rows, settings, priors.source, pd.DataFrame())
+
+    monkeypatch.setattr(rolling, "backtest", fake)
+    tidy = pd.DataFrame({"year": [2015, 2022]})
+    result = rolling.rolling_backtest(
+        tidy,
+        ["A"],
+        range(2017, 2022),
+        BacktestSettings(horizon=3),
+        priors=lambda s: AggregatePriors(source=f"England to {s.last_fit_year}"),
+    )
+    assert calls == [
+        (2017, 3, "England to 2017"),
+        (2018, 3, "England to 2018"),
+        (2019, 3, "England to 2019"),
+        (2020, 2, "England to 2020"),
+        (2021, 1, "England to 2021"),
+    ]
+    assert result.rows["origin"].tolist() == [2017, 2018, 2019, 2020, 2021]
+    with pytest.raises(ConfigError, match="leave no year to score"):
+        rolling.rolling_backtest(tidy, ["A"], [2022], BacktestSettings())

@@ -15,16 +15,18 @@ __all__ = [
     "BacktestSettings",
     "backtest",
     "backtest_council",
+    "backtest_priors",
     "forecast_published",
     "la_councils",
     "measure_series",
     "naive_forecasts",
     "published_shares",
+    "rolling_backtest",
 ]
 
 _HOME = {
     **dict.fromkeys(
-        ["backtest", "backtest_council", "forecast_published", "la_councils", "published_shares"],
+        ["backtest", "backtest_council", "backtest_priors", "forecast_published", "la_councils", "published_shares"],
         "placecast.evaluation.backtesting",
     ),
     **dict.fromkeys(
@@ -32,6 +34,7 @@ _HOME = {
         "placecast.evaluation.scoring",
     ),
     "BacktestSettings": "placecast.evaluation.settings",
+    "rolling_backtest": "placecast.evaluation.rolling",
 }
 
 

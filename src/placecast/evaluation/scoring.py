@@ -145,6 +145,47 @@ class Backtest:
             )
         return pd.DataFrame(out).set_index("measure")
 
+    def by_horizon(
+        self, *, exclude_years: tuple[int, ...] = (), resamples: int = 2000, seed: int = 0
+    ) -> pd.DataFrame:
+        """Accuracy and coverage by measure and horizon, over councils (rolling origins pooled).
+
+        For each (measure, horizon): the councils scored, each method's median MASE (a council's
+        scaled errors averaged over its origins first), placecast's gap to each baseline
+        (median minus median) with a 90% bootstrap interval over councils, and the pooled 50% /
+        90% interval coverage. ``exclude_years`` drops forecast years (e.g. the COVID years
+        2020 and 2021).
+        """
+        r = self.scored()
+        r = r[~r["year"].isin(list(exclude_years))]
+        methods = {"placecast": "abs_error", "last_value": "abs_error_last_value"}
+        methods["linear_trend"] = "abs_error_linear_trend"
+        for col in methods.values():
+            r[col] = r[col] / r["scale"]
+        rng = np.random.default_rng(seed)
+        out = []
+        for (measure, horizon), part in r.groupby(["measure", "horizon"], sort=True):
+            per = part.groupby("council")[list(methods.values())].mean()
+            row: dict[str, object] = {
+                "measure": measure,
+                "horizon": int(horizon),
+                "councils": len(per),
+                **{f"median_mase_{m}": float(per[c].median()) for m, c in methods.items()},
+                "coverage_50": float(part["in_50"].mean()),
+                "coverage_90": float(part["in_90"].mean()),
+            }
+            pick = rng.integers(0, len(per), (resamples, len(per)))
+            ours = per["abs_error"].to_numpy()
+            for m in ("last_value", "linear_trend"):
+                theirs = per[methods[m]].to_numpy()
+                gaps = np.median(ours[pick], axis=1) - np.median(theirs[pick], axis=1)
+                row[f"gap_{m}"] = float(np.median(ours) - np.median(theirs))
+                row[f"gap_{m}_q05"], row[f"gap_{m}_q95"] = (
+                    float(q) for q in np.quantile(gaps, [0.05, 0.95])
+                )
+            out.append(row)
+        return pd.DataFrame(out).set_index(["measure", "horizon"])
+
     def markdown(self) -> str:
         """The summary as a Markdown table (for benchmarks/README.md and the docs)."""
         t = self.summary()
