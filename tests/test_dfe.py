@@ -6,6 +6,7 @@ import shutil
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import placecast as pc
@@ -340,3 +341,38 @@ def test_bad_values_in_the_new_layouts_name_file_row_and_column(tmp_path):
     bad.write_text("\n".join(lines))
     with pytest.raises(pc.InputError, match=r"row 3, column 'number': 'lots'"):
         read_dfe(bad)
+
+
+def test_the_shipped_tables_are_dfes_files_as_read(current):
+    """placecast ships DfE's tables for every council (source and licence beside them), the
+    same frame as reading DfE's files; files given with them are a later release."""
+    from placecast.data.published import BUNDLE, published_tables
+
+    shipped = published_tables()
+    columns = ["la_code", "year", "measure", "value", "suppressed", "source", "published"]
+    pd.testing.assert_frame_equal(
+        shipped[columns].reset_index(drop=True),
+        current[columns].reset_index(drop=True),
+        check_dtype=False,
+    )
+    assert (shipped["geographic_level"] == "la").groupby(shipped["la_code"]).any().sum() >= 150
+    licence = (BUNDLE.parent / "README.md").read_text()
+    assert "Open Government Licence v3.0" in licence and "Department for Education" in licence
+
+
+def test_a_file_given_with_the_shipped_tables_is_a_later_release(tmp_path):
+    from placecast.data.published import published_tables
+
+    newer = EES / "cla_number_and_rate_per_10k_children_2021_2022_population_type_layout.csv"
+    lines = newer.read_text(encoding="utf-8-sig").splitlines()
+    rows = [
+        line.replace("2022,", "2023,", 1).replace(",405,", ",407,")
+        for line in lines
+        if ",Hackney," in line and line.startswith("2022")
+    ]
+    release = _write(tmp_path / "cla_number_and_rate_2023.csv", lines[0], rows)
+    tables = published_tables(release)
+    h = council_series(tables, "Hackney")
+    assert h.loc[2023, "children_in_care"] == 407  # the new year
+    assert h.loc[2022, "children_in_care"] == 405  # the shipped years stay
+    assert h.loc[2015, "children_in_care"] == 340

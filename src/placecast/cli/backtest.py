@@ -44,13 +44,13 @@ def backtest(
     out: Path,
     **options: Any,
 ) -> int:
-    from placecast.data.dfe import read_dfe
+    from placecast.data.published import published_tables
     from placecast.evaluation.backtesting import backtest as run_backtest
     from placecast.evaluation.backtesting import backtest_priors
     from placecast.fit.priors import AggregatePriors
 
     settings = settings_from_options(BacktestSettings, options)
-    tidy = read_dfe(list(data))
+    tidy = published_tables(list(data) or None)
     if default_priors:
         priors = AggregatePriors()
     else:

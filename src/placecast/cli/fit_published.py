@@ -24,8 +24,9 @@ DATA = click.option(
     "--data",
     type=click.Path(path_type=Path, exists=True),
     multiple=True,
-    required=True,
-    help="DfE CSV files or a folder of them (repeat for several)",
+    help="DfE CSV files or folders of them, added to the tables shipped with placecast "
+    "(2015-2022, every council); a later release replaces the years it holds (repeat for "
+    "several)",
 )
 DEFAULT_PRIORS = click.option(
     "--default-priors",
@@ -66,13 +67,14 @@ def fit_published(
 ) -> int:
     import numpy as np
 
-    from placecast.data.dfe import published_counts, read_dfe
+    from placecast.data.dfe import published_counts
+    from placecast.data.published import published_tables
     from placecast.fit.aggregate import AggregateModel
     from placecast.fit.national import national_priors
     from placecast.fit.priors import AggregatePriors
 
     settings = settings_from_options(AggregateSettings, options)
-    tidy = read_dfe(list(data))
+    tidy = published_tables(list(data) or None)
     counts = published_counts(tidy, council)
     last = int(last_year or counts.years[~np.isnan(counts.children_in_care)].max())
     counts = counts.upto(last)

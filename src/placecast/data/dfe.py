@@ -438,13 +438,18 @@ def read_tidy_table(
     return rows
 
 
-def read_dfe(paths: str | Path | Sequence[str | Path]) -> pd.DataFrame:
+def read_dfe(
+    paths: str | Path | Sequence[str | Path] | None = None, *, rows: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """Read DfE CLA / ADM / CEA tables (files, folders of CSV files, or both) into one frame.
 
     Returns one row per (la_code, year, measure) with the value from the latest publication that
     holds it (revised back-series win), plus ``la_name`` (the latest publication's),
-    ``geographic_level`` (national, region, la), ``suppressed`` and ``source``. Codes in
-    :data:`RECODED` are mapped to their current code.
+    ``geographic_level`` (national, region, la), ``suppressed``, ``source`` (the file) and
+    ``published`` (the release's last year). Codes in :data:`RECODED` are mapped to their current
+    code. ``rows`` are rows already read (e.g. the tables shipped with placecast,
+    :func:`placecast.data.published.published_tables`) to combine with the files, by the same
+    rule.
 
     Examples
     --------
@@ -452,11 +457,22 @@ def read_dfe(paths: str | Path | Sequence[str | Path]) -> pd.DataFrame:
     >>> int(council_series(tables, "Hackney").loc[2019, "children_in_care"])
     405
     """
-    given = [Path(paths)] if isinstance(paths, str | Path) else [Path(p) for p in paths]
-    files = [f for p in given for f in (sorted(p.glob("*.csv")) if p.is_dir() else [p])]
-    if not files:
-        raise InputError("no CSV files found", file=str(paths))
-    tables = [read_dfe_table(f) for f in files]
+    tables = [] if rows is None else [rows]
+    if paths is not None:
+        given = [Path(paths)] if isinstance(paths, str | Path) else [Path(p) for p in paths]
+        files = [f for p in given for f in (sorted(p.glob("*.csv")) if p.is_dir() else [p])]
+        if not files:
+            raise InputError("no CSV files found", file=", ".join(map(str, given)))
+        tables += [read_dfe_table(f) for f in files]
+    if not tables:
+        raise InputError("read_dfe: give DfE CSV files or folders of them")
+    return combine_releases(tables)
+
+
+def combine_releases(tables: Sequence[pd.DataFrame], *, keep_order: bool = False) -> pd.DataFrame:
+    """One row per (la_code, year, measure) from rows of several releases: the latest release
+    wins; within one, a headline table, then the file name (for a stable order). With
+    ``keep_order`` the ``headline`` column that decides it is kept (to combine again later)."""
     skipped: dict[str, int] = {}
     for t in tables:
         for level, n in t.attrs.get("skipped_levels", {}).items():
@@ -466,23 +482,19 @@ def read_dfe(paths: str | Path | Sequence[str | Path]) -> pd.DataFrame:
     if "headline" not in tidy:
         tidy["headline"] = False
     tidy["headline"] = tidy["headline"].fillna(False).astype(bool)
-    # The latest release wins; within one, a headline table, then the file name (for a stable
-    # order).
     tidy = tidy.sort_values(["published", "headline", "source"]).drop_duplicates(
         ["la_code", "year", "measure"], keep="last"
     )
     # One name per council: the latest publication's ("Bedford" became "Bedford Borough").
     tidy["la_name"] = tidy["la_code"].map(tidy.groupby("la_code")["la_name"].last())
-    out = (
-        tidy.drop(columns=["published", "headline"])
-        .sort_values(["la_code", "measure", "year"])
-        .reset_index(drop=True)
-    )
+    out = tidy.sort_values(["la_code", "measure", "year"]).reset_index(drop=True)
+    if not keep_order:
+        out = out.drop(columns="headline")
     if skipped:
         warnings.warn(
             "DfE tables: skipped rows at geographic levels that are not England, a region or a "
             f"council: {', '.join(f'{n} {level}' for level, n in sorted(skipped.items()))}",
-            stacklevel=2,
+            stacklevel=3,
         )
     out.attrs["skipped_levels"] = skipped
     return out

@@ -26,7 +26,14 @@ __all__ = [
 
 _HOME = {
     **dict.fromkeys(
-        ["backtest", "backtest_council", "backtest_priors", "forecast_published", "la_councils", "published_shares"],
+        [
+            "backtest",
+            "backtest_council",
+            "backtest_priors",
+            "forecast_published",
+            "la_councils",
+            "published_shares",
+        ],
         "placecast.evaluation.backtesting",
     ),
     **dict.fromkeys(
