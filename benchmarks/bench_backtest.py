@@ -15,15 +15,13 @@ nothing after T is seen by the fit.
 from __future__ import annotations
 
 import argparse
-import json
-import subprocess
-import sys
 import time
 import warnings
 from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
+from runs_store import write_run
 
 from placecast.data.dfe import read_dfe
 from placecast.evaluation import BacktestSettings, backtest, la_councils
@@ -95,27 +93,17 @@ def main() -> None:
     )
     elapsed = time.perf_counter() - t0
     first = int(result.rows["year"].min()) - args.horizon if not result.rows.empty else 0
-    folder = HERE / "runs" / name
-    folder.mkdir(parents=True, exist_ok=True)
-    out = folder / "rows.csv"
-    result.rows.to_csv(out, index=False)
-    commit = subprocess.run(
-        ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=HERE
-    ).stdout.strip()
     record = {
-        "name": name,
         "description": args.description or name,
-        "command": "python benchmarks/bench_backtest.py " + " ".join(sys.argv[1:]),
         "settings": settings.to_dict(),
         "councils": args.councils or "all",
         "priors": result.priors_source,
         "data": str(args.data),
-        "commit": commit,
         "minutes": round(elapsed / 60, 1),
         "workers": args.workers,
-        "recorded": time.strftime("%Y-%m-%d"),
     }
-    (folder / "settings.json").write_text(json.dumps(record, indent=2))
+    folder = write_run(name, result.rows, record)
+    out = folder / "rows.csv"
     fits = result.rows.drop_duplicates("council")
     print(
         f"{len(fits)} councils in {elapsed / 60:.1f} min ({args.workers} workers); "

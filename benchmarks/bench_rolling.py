@@ -14,14 +14,12 @@ file, so an interrupted run resumes.
 from __future__ import annotations
 
 import argparse
-import json
-import subprocess
-import sys
 import time
 import warnings
 from pathlib import Path
 
 import numpy as np
+from runs_store import write_run
 
 from placecast.data.dfe import read_dfe
 from placecast.evaluation import BacktestSettings, la_councils
@@ -73,27 +71,17 @@ def main() -> None:
         checkpoint=HERE / f".{name}.partial",
     )
     elapsed = time.perf_counter() - t0
-    folder = HERE / "runs" / name
-    folder.mkdir(parents=True, exist_ok=True)
-    result.rows.to_csv(folder / "rows.csv", index=False)
-    commit = subprocess.run(
-        ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=HERE
-    ).stdout.strip()
     record = {
-        "name": name,
         "description": args.description or name,
-        "command": "python benchmarks/bench_rolling.py " + " ".join(sys.argv[1:]),
         "settings": settings.to_dict(),
         "origins": args.origins,
         "councils": args.councils or "all",
         "priors": result.priors_source,
         "data": ["../shared/data/dfe_cla_la_2015_2019", "../shared/data/dfe_cla_ees_2018_2022"],
-        "commit": commit,
         "minutes": round(elapsed / 60, 1),
         "workers": args.workers,
-        "recorded": time.strftime("%Y-%m-%d"),
     }
-    (folder / "settings.json").write_text(json.dumps(record, indent=2))
+    folder = write_run(name, result.rows, record)
     for suffix, excluded in (("", ()), ("_no_covid", (2020, 2021))):
         table = result.by_horizon(exclude_years=excluded)[COLUMNS]
         table.to_csv(folder / f"by_horizon{suffix}.csv")

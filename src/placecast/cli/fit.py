@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 import click
+import pandas as pd
 
 from placecast.cli.options import POSITIVE, out_option, seed_option
 from placecast.data.placeholders import placeholder_inputs
@@ -26,9 +27,11 @@ ACCEPT_POOR_FIT = click.option(
 )
 
 
-def refuse_poor_fit(check: FitCheck, accept: bool, out: Path) -> bool:
-    """Say what the fit's check found; True when the command must stop (a failed check, not
-    accepted): then no inputs folder is written."""
+def refuse_poor_fit(diagnostics: pd.DataFrame, check: FitCheck, accept: bool, out: Path) -> bool:
+    """Print the sampler diagnostics and what the fit's check found; True when the command
+    must stop (a failed check, not accepted): then no inputs folder is written."""
+    print("\nSampler diagnostics")
+    print(diagnostics.to_string(index=False))
     print(f"\nFit check: {check.summary()}", file=sys.stderr)
     if check.passed:
         return False
@@ -119,7 +122,6 @@ def fit(
     out: Path,
     accept_poor_fit: bool,
 ) -> int:
-    import pandas as pd
 
     from placecast.data.ssda903 import episode_flows, read_ssda903, stock_at
     from placecast.fit.episodes import EpisodeModel
@@ -145,10 +147,8 @@ def fit(
     model.diagnostics_.to_csv(out / "diagnostics.csv", index=False)
     stock = stock_at(data, space, period_end)
     stock.by_band().to_csv(out / "stock_at_period_end.csv")
-    print("\nSampler diagnostics")
-    print(model.diagnostics_.to_string(index=False))
     check = model.check()
-    if refuse_poor_fit(check, accept_poor_fit, out):
+    if refuse_poor_fit(model.diagnostics_, check, accept_poor_fit, out):
         return 2
     save_fitted_inputs(
         "fitted from SSDA903",

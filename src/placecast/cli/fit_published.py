@@ -98,10 +98,8 @@ def fit_published(
         .round(0)
         .to_string()
     )
-    print("\nSampler diagnostics")
-    print(model.diagnostics_.to_string(index=False))
     check = model.check()
-    if refuse_poor_fit(check, accept_poor_fit, out):
+    if refuse_poor_fit(model.diagnostics_, check, accept_poor_fit, out):
         return 2
     save_fitted_inputs(
         f"{counts.council}, fitted to DfE published statistics to 31 March {last}",

@@ -1,0 +1,34 @@
+"""Store a benchmark run in ``benchmarks/runs/<name>/`` with the settings that made it."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+RUNS = Path(__file__).parent / "runs"
+
+
+def write_run(name: str, rows: pd.DataFrame, record: dict[str, Any]) -> Path:
+    """``rows.csv`` and ``settings.json`` (``record`` plus the command line, the commit and the
+    date) in the run's folder; returns the folder."""
+    folder = RUNS / name
+    folder.mkdir(parents=True, exist_ok=True)
+    rows.to_csv(folder / "rows.csv", index=False)
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=RUNS.parent
+    ).stdout.strip()
+    full = {
+        "name": name,
+        "command": f"python benchmarks/{Path(sys.argv[0]).name} " + " ".join(sys.argv[1:]),
+        **record,
+        "commit": commit,
+        "recorded": time.strftime("%Y-%m-%d"),
+    }
+    (folder / "settings.json").write_text(json.dumps(full, indent=2))
+    return folder
