@@ -122,7 +122,6 @@ def fit(
     out: Path,
     accept_poor_fit: bool,
 ) -> int:
-
     from placecast.data.ssda903 import episode_flows, read_ssda903, stock_at
     from placecast.fit.episodes import EpisodeModel
     from placecast.states import StateSpace
