@@ -760,6 +760,9 @@ def test_a_fit_that_fails_its_check_writes_no_inputs_unless_accepted(tmp_path, c
     assert code == 0
     assert capsys.readouterr().out.startswith("WARNING: these inputs come from a fit that failed")
     assert "failed placecast&#x27;s check" in (out / "report.html").read_text()
+    about = pd.read_excel(out / "report.xlsx", sheet_name="about").set_index("item")["value"]
+    assert about["WARNING"].startswith("WARNING: these inputs come from a fit that failed")
+    assert "FAILED" in about["fit check"]
 
 
 def test_the_fit_check_rule_known_answers():

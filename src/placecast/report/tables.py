@@ -119,7 +119,7 @@ def run_metadata(cmp: Comparison) -> dict[str, str]:
     from placecast._version import __version__
 
     base = cmp.baseline
-    return {
+    meta = {
         "council": base.inputs.name,
         "stock date": str(pd.Timestamp(base.data["date"].values[0]).date()),
         "horizon": f"{base.data.sizes['month'] - 1} months",
@@ -130,6 +130,8 @@ def run_metadata(cmp: Comparison) -> dict[str, str]:
         "data sources": "; ".join(base.inputs.sources) or "not recorded",
         "fit check": fit_check_text(cmp) or "not from a fit (inputs given, not fitted here)",
     }
+    warning = fit_warning(cmp)
+    return {"WARNING": warning, **meta} if warning else meta
 
 
 def fit_check_text(cmp: Comparison) -> str | None:
