@@ -6,7 +6,8 @@ the priors, the data). Run:
 
 * ``python benchmarks/tables.py`` - one line per run (councils, median MASE per measure,
   coverage), the table in ``benchmarks/README.md``;
-* ``python benchmarks/tables.py backtest_2017_h2`` - that run's full summary table;
+* ``python benchmarks/tables.py backtest_2017_h2`` - that run's full summary table (a
+  rolling-origin run's by horizon, with and without the forecast years 2020-21);
 * ``python benchmarks/tables.py --readme`` - rewrite the generated section of the README.
 """
 
@@ -68,6 +69,29 @@ def runs_table() -> str:
     return "\n".join(lines)
 
 
+def horizon_table(bt: Backtest, exclude_years: tuple[int, ...] = ()) -> str:
+    """Rolling-origin accuracy by measure and horizon as Markdown (see Backtest.by_horizon)."""
+    t = bt.by_horizon(exclude_years=exclude_years)
+    lines = [
+        "| measure | horizon | councils | MASE placecast / last value / trend "
+        "| placecast - last value (90% interval) | placecast - trend (90% interval) "
+        "| coverage 50% / 90% |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for (measure, horizon), r in t.iterrows():
+        lines.append(
+            f"| {str(measure).replace('_', ' ')} | {horizon} | {int(r['councils'])} "
+            f"| {r['median_mase_placecast']:.2f} / {r['median_mase_last_value']:.2f} / "
+            f"{r['median_mase_linear_trend']:.2f} "
+            f"| {r['gap_last_value']:+.2f} ({r['gap_last_value_q05']:+.2f}, "
+            f"{r['gap_last_value_q95']:+.2f}) "
+            f"| {r['gap_linear_trend']:+.2f} ({r['gap_linear_trend_q05']:+.2f}, "
+            f"{r['gap_linear_trend_q95']:+.2f}) "
+            f"| {r['coverage_50']:.0%} / {r['coverage_90']:.0%} |"
+        )
+    return "\n".join(lines)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("run", nargs="?", help="a run's name (default: all runs, one line each)")
@@ -76,7 +100,12 @@ def main() -> None:
     if args.run:
         bt, meta = load_run(args.run)
         print(f"{args.run}: {meta['command']}\n")
-        print(bt.markdown())
+        if "origin" in bt.rows:  # a rolling-origin run: by horizon, with and without COVID
+            print(horizon_table(bt))
+            print("\nWithout the forecast years 2020-21:\n")
+            print(horizon_table(bt, exclude_years=(2020, 2021)))
+        else:
+            print(bt.markdown())
         return
     table = runs_table()
     if args.readme:
