@@ -96,7 +96,7 @@ def run_options(*, defaults: bool) -> Callable[[Any], Any]:
     )
 
 
-def _option_for(f: Field[Any], *, skip: set[str], defaults: dict[str, Any]) -> Any:
+def _option_for(f: Field[Any], *, defaults: dict[str, Any]) -> Any:
     """A click option for a settings field: type from the default's type, choices and help
     from the field's metadata."""
     default = defaults.get(f.name, f.default if f.default is not MISSING else None)
@@ -125,9 +125,7 @@ def settings_options(
     """One option per field of the settings dataclass ``settings`` (bar ``skip``), with the
     library's defaults unless given here."""
     chosen = [f for f in fields(settings) if f.name not in skip]
-    return lambda command: _apply(
-        [_option_for(f, skip=set(skip), defaults=defaults) for f in chosen], command
-    )
+    return lambda command: _apply([_option_for(f, defaults=defaults) for f in chosen], command)
 
 
 def settings_from_options(settings: type, values: dict[str, Any]) -> Any:
