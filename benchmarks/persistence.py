@@ -21,9 +21,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from placecast.data.dfe import PLACEMENT_GROUPS, published_counts, read_dfe
+from placecast.data.dfe import published_counts, read_dfe
 from placecast.errors import InputError
-from placecast.evaluation import la_councils
+from placecast.evaluation import la_councils, measure_series
 
 HERE = Path(__file__).parent
 DATA = HERE.parent.parent / "shared" / "data" / "dfe_cla_la_2015_2019"
@@ -31,28 +31,13 @@ DATA = HERE.parent.parent / "shared" / "data" / "dfe_cla_la_2015_2019"
 
 def council_series(tidy: pd.DataFrame) -> pd.DataFrame:
     """One row per (council, year): the five published measures."""
-    groups = list(PLACEMENT_GROUPS)
     frames = []
     for code in la_councils(tidy):
         try:
             c = published_counts(tidy, code)
         except InputError:
             continue  # councils without a usable series (listed by the backtest)
-        frames.append(
-            pd.DataFrame(
-                {
-                    "council": c.council,
-                    "year": c.years,
-                    "children_in_care": c.children_in_care,
-                    "fostering": c.stock_by_group[:, groups.index("fostering")],
-                    "residential_semi_independent": c.stock_by_group[
-                        :, groups.index("residential_semi_independent")
-                    ],
-                    "starts": c.starts,
-                    "ceases": c.ceases,
-                }
-            )
-        )
+        frames.append(pd.DataFrame({"council": c.council, "year": c.years, **measure_series(c)}))
     return pd.concat(frames, ignore_index=True).set_index(["council", "year"]).sort_index()
 
 

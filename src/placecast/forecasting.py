@@ -93,9 +93,6 @@ class Forecast:
 
     Attributes
     ----------
-    inputs
-        The council inputs the forecast was run on (with the scenario's cost and budget
-        overrides applied).
     scenario
         The scenario applied (``None`` = baseline).
     data
@@ -103,14 +100,19 @@ class Forecast:
     spend
         Placement spend by (path, financial_year, placement), GBP, complete financial years only.
     effects
-        What the scenario changed in this run (see :class:`ScenarioEffects`).
+        What the scenario changed in this run (see :class:`ScenarioEffects`); its ``inputs``
+        (the council's, with the scenario's cost and budget overrides) are :attr:`inputs`.
     """
 
-    inputs: CouncilInputs
     scenario: SupportsApply | None
     data: xr.Dataset
     spend: xr.DataArray
     effects: ScenarioEffects
+
+    @property
+    def inputs(self) -> CouncilInputs:
+        """The council inputs the forecast was priced on (scenario overrides applied)."""
+        return self.effects.inputs
 
     @property
     def name(self) -> str:
@@ -238,4 +240,4 @@ def forecast(
             f"the forecast covers no complete financial year (start {inputs.start}, "
             f"{months} months); use a longer horizon"
         )
-    return Forecast(inputs=inputs, scenario=scenario, data=data, spend=spend, effects=effects)
+    return Forecast(scenario=scenario, data=data, spend=spend, effects=effects)

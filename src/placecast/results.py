@@ -73,9 +73,5 @@ def load_comparison(folder: str | Path) -> Comparison:
             if scenario is None
             else scenario.apply(base, months)
         )
-        forecasts.append(
-            Forecast(
-                inputs=effects.inputs, scenario=scenario, data=data, spend=spend, effects=effects
-            )
-        )
+        forecasts.append(Forecast(scenario=scenario, data=data, spend=spend, effects=effects))
     return Comparison(baseline=forecasts[0], scenarios=forecasts[1:])

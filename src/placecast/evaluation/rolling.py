@@ -68,7 +68,7 @@ def rolling_backtest(
             f"rolling_backtest: origins {late} leave no year to score (data end in {last})"
         )
     names = list(councils) if councils is not None else None
-    parts, sources = [], []
+    parts, sources, skipped = [], [], []
     for origin in origins:
         run = replace(
             settings, last_fit_year=int(origin), horizon=min(settings.horizon, last - origin)
@@ -83,7 +83,10 @@ def rolling_backtest(
         )
         parts.append(result.rows.assign(origin=int(origin)))
         sources.append(f"{origin}: {result.priors_source}")
-        if not result.skipped.empty:
-            parts[-1].attrs["skipped"] = result.skipped
-    rows = pd.concat(parts, ignore_index=True)
-    return Backtest(rows=rows, settings=settings, priors_source=" | ".join(sources))
+        skipped.append(result.skipped.assign(origin=int(origin)))
+    return Backtest(
+        rows=pd.concat(parts, ignore_index=True),
+        settings=settings,
+        priors_source=" | ".join(sources),
+        skipped=pd.concat(skipped, ignore_index=True),
+    )
