@@ -266,6 +266,9 @@ def test_placement_groups_mean_the_same_in_every_year(current):
         + h.loc[2021, "placement_independent_semi_independent"]
     )
     assert frame.loc[2021, "residential_semi_independent"] == 41 + 45  # the raw file's
+    # Where the community placements are not published (the 2015 file), the combined type alone.
+    assert np.isnan(h.loc[2015, "placement_other_community"])
+    assert frame.loc[2015, "residential_semi_independent"] == 43
     # England's provider split comes from the national placement x provider table.
     england = council_series(current, "England")
     assert england.loc[2022, "provider_own_la"] == 37470

@@ -525,20 +525,24 @@ def council_series(tidy: pd.DataFrame, council: str) -> pd.DataFrame:
 #: among "other placements in the community" (with residential employment, a handful of
 #: children); from 2021 "secure homes and children's homes" and "independent and
 #: semi-independent living arrangements / supported accommodation" (which now counts
-#: independent living). So to 2020 the group is the first type plus the community placements,
-#: from 2021 the sum of the two new types (see :data:`GROUP_PARTS`).
+#: independent living). So to 2020 the group is the first type plus the community placements
+#: (where published), from 2021 the sum of the two new types (see :data:`GROUP_PARTS`).
 PLACEMENT_GROUPS: dict[str, tuple[str, ...]] = {
     "fostering": ("in_house_fostering", "friends_family_fostering", "ifa"),
     "residential_semi_independent": ("residential", "semi_independent"),
     "other": ("other",),
 }
-#: The published measures each group adds up, by definition period: the first whose parts are
-#: all published for a year is used (a suppressed part leaves the group unknown that year).
-GROUP_PARTS: dict[str, tuple[tuple[str, ...], ...]] = {
-    "fostering": (("placement_fostering",),),
+#: The published measures each group adds up, by definition period, as (required, optional)
+#: parts: the first period whose required parts are all published for a year is used (a
+#: suppressed required part leaves the group unknown that year). An optional part is added where
+#: published: the community placements are suppressed for a quarter of council-years and absent
+#: from the 2015-2016 files, always a handful of children, so the group is then the combined
+#: type alone (those children fall in "other").
+GROUP_PARTS: dict[str, tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]] = {
+    "fostering": ((("placement_fostering",), ()),),
     "residential_semi_independent": (
-        ("placement_secure_homes_semi_independent", "placement_other_community"),
-        ("placement_secure_childrens_homes", "placement_independent_semi_independent"),
+        (("placement_secure_homes_semi_independent",), ("placement_other_community",)),
+        (("placement_secure_childrens_homes", "placement_independent_semi_independent"), ()),
     ),
 }
 _AGE_MEASURES = ("under_1", "1_4", "5_9", "10_15", "16_over")
@@ -656,13 +660,13 @@ def published_counts(tidy: pd.DataFrame, council: str) -> PublishedCounts:
 
     def group(name: str) -> np.ndarray:
         found = np.full(years.size, np.nan)
-        for parts in GROUP_PARTS[name]:
-            present = np.column_stack(
-                [~table[p].isna() if p in table else np.zeros(years.size, bool) for p in parts]
-            )
-            for_year = np.column_stack([col(p) for p in parts]).sum(axis=1)
-            use = present.all(axis=1) & np.isnan(found)
-            found[use] = for_year[use]
+        for required, optional in GROUP_PARTS[name]:
+            parts = np.column_stack([col(p) for p in required])
+            use = ~np.isnan(parts).any(axis=1) & np.isnan(found)
+            extra = np.zeros(years.size)
+            if optional:
+                extra = np.nansum(np.column_stack([col(p) for p in optional]), axis=1)
+            found[use] = parts.sum(axis=1)[use] + extra[use]
         return found
 
     total = col("children_in_care")
