@@ -1,9 +1,16 @@
 """Rolling-origin backtest on the data councils have today: fit to each origin, score by horizon.
 
 Run: ``python benchmarks/bench_rolling.py [--councils N] [--origins 2017 2018 2019 2020 2021]
-[--horizon 3] [--workers 2] [--tag _x]``. Reads the 2015-2019 wide and the 2018-2022 tidy DfE
-tables from ``../shared/data``; for every origin T, England's priors are fitted to the years up
-to T and each council to its own, then forecast for T+1..min(T+3, 2022). Writes
+[--horizon 3] [--workers 2] [--tag _x] [--fits DIR] [--variant name:setting=value,...]``.
+With ``--fits`` every fit is saved there and reused, and each ``--variant`` (forecast settings
+only: ``trend_damping``, ``forecast_shocks``) is scored on the same posteriors - a paired
+comparison of forecasts that costs simulations, not fits; each variant is its own run.
+
+Reads the DfE tables shipped with placecast (built from the 2015-2019 wide and the 2018-2022
+tidy files in ``../shared/data``); for every
+origin T, England's priors come from its series up to T (shipped for 2017-2022, see
+:mod:`placecast.fit.national`) and each council is fitted to its own years up to T, then
+forecast for T+1..min(T+3, 2022). Writes
 ``benchmarks/runs/rolling_<origins>_h<H><tag>/``: ``rows.csv`` (every council, origin, measure
 and year), ``settings.json`` (the command and every setting), and ``by_horizon.csv`` /
 ``by_horizon_no_covid.csv`` (:meth:`Backtest.by_horizon`, with and without the forecast years
@@ -16,17 +23,17 @@ from __future__ import annotations
 import argparse
 import time
 import warnings
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 from runs_store import write_run
 
-from placecast.data.dfe import read_dfe
+from placecast.data.published import published_tables
 from placecast.evaluation import BacktestSettings, la_councils
 from placecast.evaluation.rolling import rolling_backtest
 
 HERE = Path(__file__).parent
-SHARED = HERE.parent.parent / "shared" / "data"
 COLUMNS = [
     "councils",
     "median_mase_placecast",
@@ -51,43 +58,71 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--tag", default="")
     parser.add_argument("--description", default="")
+    parser.add_argument("--fits", type=Path, default=None, help="folder of reusable fits")
+    parser.add_argument(
+        "--variant",
+        action="append",
+        default=[],
+        help="name:setting=value,... forecast settings scored on the same fits (repeatable)",
+    )
     args = parser.parse_args()
+    variants = [("", {})] + [_variant(v) for v in args.variant]
+    if len(variants) > 1 and args.fits is None:
+        parser.error("--variant needs --fits (the variants share the fits)")
 
     warnings.simplefilter("ignore")
-    tidy = read_dfe([SHARED / "dfe_cla_la_2015_2019", SHARED / "dfe_cla_ees_2018_2022"])
+    tidy = published_tables()  # the shipped tables, read from ../shared/data
     names = la_councils(tidy)
     if args.councils:  # evenly spaced in code order, so every region is represented
         names = [names[i] for i in np.linspace(0, len(names) - 1, args.councils).astype(int)]
-    settings = BacktestSettings(horizon=args.horizon)
-    name = f"rolling_{args.origins[0]}_{args.origins[-1]}_h{args.horizon}{args.tag}"
-    t0 = time.perf_counter()
-    result = rolling_backtest(
-        tidy,
-        names,
-        args.origins,
-        settings,
-        workers=args.workers,
-        progress=True,
-        checkpoint=HERE / f".{name}.partial",
-    )
-    elapsed = time.perf_counter() - t0
-    record = {
-        "description": args.description or name,
-        "settings": settings.to_dict(),
-        "origins": args.origins,
-        "councils": args.councils or "all",
-        "priors": result.priors_source,
-        "data": ["../shared/data/dfe_cla_la_2015_2019", "../shared/data/dfe_cla_ees_2018_2022"],
-        "minutes": round(elapsed / 60, 1),
-        "workers": args.workers,
-    }
-    folder = write_run(name, result.rows, record)
-    for suffix, excluded in (("", ()), ("_no_covid", (2020, 2021))):
-        table = result.by_horizon(exclude_years=excluded)[COLUMNS]
-        table.to_csv(folder / f"by_horizon{suffix}.csv")
-        print(f"\n{name}: by horizon{' without forecast years 2020-21' if excluded else ''}")
-        print(table.round(2).to_string())
-    print(f"\n{len(names)} councils x {len(args.origins)} origins in {elapsed / 60:.1f} min")
+    for tag, changes in variants:
+        settings = replace(BacktestSettings(horizon=args.horizon), **changes)
+        name = f"rolling_{args.origins[0]}_{args.origins[-1]}_h{args.horizon}{args.tag}{tag}"
+        t0 = time.perf_counter()
+        result = rolling_backtest(
+            tidy,
+            names,
+            args.origins,
+            settings,
+            workers=args.workers,
+            progress=True,
+            checkpoint=HERE / f".{name}.partial",
+            fits=args.fits,
+        )
+        elapsed = time.perf_counter() - t0
+        record = {
+            "description": (args.description or name) + (f"; variant {changes}" if tag else ""),
+            "settings": settings.to_dict(),
+            "origins": args.origins,
+            "councils": args.councils or "all",
+            "priors": result.priors_source,
+            "data": "tables shipped with placecast (built from ../shared/data/dfe_cla_la_2015_2019 "
+            "and dfe_cla_ees_2018_2022)",
+            "failed": result.skipped.to_dict("records"),
+            "fits": None if args.fits is None else "reused from --fits where already made",
+            "minutes": round(elapsed / 60, 1),
+            "workers": args.workers,
+        }
+        folder = write_run(name, result.rows, record)
+        for suffix, excluded in (("", ()), ("_no_covid", (2020, 2021))):
+            table = result.by_horizon(exclude_years=excluded)[COLUMNS]
+            table.to_csv(folder / f"by_horizon{suffix}.csv")
+            print(f"\n{name}: by horizon{' without forecast years 2020-21' if excluded else ''}")
+            print(table.round(2).to_string())
+        print(f"\n{len(names)} councils x {len(args.origins)} origins in {elapsed / 60:.1f} min")
+
+
+def _variant(text: str) -> tuple[str, dict[str, object]]:
+    """``name:setting=value,...`` -> (``_name``, settings); values are numbers or words."""
+    name, _, body = text.partition(":")
+    changes: dict[str, object] = {}
+    for item in filter(None, body.split(",")):
+        key, _, value = item.partition("=")
+        try:
+            changes[key.strip()] = float(value)
+        except ValueError:
+            changes[key.strip()] = value.strip()
+    return f"_{name}", changes
 
 
 if __name__ == "__main__":

@@ -13,7 +13,7 @@ import placecast as pc
 from conftest import SHARED, no_capacity_limit
 from placecast.data.dfe import PLACEMENT_GROUPS, PublishedCounts, published_counts, read_dfe
 from placecast.fit.aggregate import AggregateModel, published_initial_stock, published_stock
-from placecast.fit.national import national_priors
+from placecast.fit.national import fit_national_priors, national_priors
 from placecast.fit.priors import AggregatePriors
 from placecast.fit.sampling import sample_posterior
 from placecast.results import load_inputs
@@ -191,8 +191,8 @@ def test_residential_random_walk_forecast_starts_from_the_last_pull_plus_a_shock
     post = fit.idata_.posterior.stack(s=("chain", "draw"))
     last = post["log_residential_pull"].isel(flow_year=-1).values
     sd = post["pull_year_sd"].values
-    ds = fit.rates_.data
-    assert (ds["pull_change_per_year"].values == 0).all()
+    assert (fit.rates_.data["pull_change_per_year"].values == 0).all()
+    ds = fit.rates_.in_year(0).data  # the first forecast year's shock is in its path
     fitted = post["move_rate_per_year"].transpose("s", ...).values
     into = ds["move_rate_per_year"].values
     r, f = fit.priors.structure.space.index("residential"), fit.priors.structure.space.index("ifa")
@@ -201,6 +201,12 @@ def test_residential_random_walk_forecast_starts_from_the_last_pull_plus_a_shock
     z = (pull - last) / sd
     assert abs(z.mean()) < 0.25 and 0.8 < z.std() < 1.2  # 400 draws
     assert np.ptp(last) > 0  # the fitted pull is a posterior, not the tilts'
+    # Later years: a fresh shock each year (a random walk), none with forecast_shocks="once".
+    path = np.log(fit.rates_.data["pull_level_by_year"].values[:, :, r])  # (draw, year)
+    steps = np.diff(path, axis=1) / sd[:, None]
+    assert abs(steps.mean()) < 0.1 and 0.9 < steps.std() < 1.1  # 400 draws x 9 years
+    once = np.log(fit.reforecast(forecast_shocks="once").rates_.data["pull_level_by_year"])
+    assert np.ptp(once.values[:, :, r], axis=1).max() < 1e-12
 
 
 def test_published_stock_keeps_the_margins(hackney_counts):
@@ -310,6 +316,32 @@ def test_random_walk_forecast_starts_from_the_latest_level(hackney_counts):
     assert level["trend"] < level["random_walk"] - 0.05 * last  # 265-275 seen
 
 
+def test_forecast_damps_trends_and_adds_a_shock_each_year(hackney_counts):
+    """Known answers on one posterior: with ``forecast_shocks="once"`` the log entry level's
+    yearly steps are the fitted growth times the damping (phi ** k, less the undamped growth the
+    engine applies monthly); with ``"yearly"`` each step adds a fresh shock of the fitted sd, so
+    the spread of the level widens like a random walk's; undamped and once is the growth alone."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # short chains; only the forecast matters
+        fit = AggregateModel(draws=100, tune=200).fit(hackney_counts, seed=5)
+    post = fit.idata_.posterior.stack(s=("chain", "draw"))
+    growth, sd = post["entry_log_growth"].values, post["entry_year_sd"].values
+    k = np.arange(1, 10)
+    held = fit.reforecast(forecast_shocks="once", trend_damping=0.7)
+    path = np.log(held.rates_.data["entry_level_by_year"].values)
+    steps = np.diff(path, axis=1)
+    want = growth[:, None] * (0.5 * 0.7**k + 0.5 * 0.7 ** (k + 1) - 1.0)[None, :]
+    np.testing.assert_allclose(steps, want, atol=1e-12)
+    plain = fit.reforecast(forecast_shocks="once", trend_damping=1.0).rates_.data
+    assert np.ptp(np.log(plain["entry_level_by_year"].values), axis=1).max() < 1e-12
+    yearly = fit.reforecast(forecast_shocks="yearly", trend_damping=0.7).rates_.data
+    fresh = (np.diff(np.log(yearly["entry_level_by_year"].values), axis=1) - want) / sd[:, None]
+    assert abs(fresh.mean()) < 0.1 and 0.9 < fresh.std() < 1.1  # 200 draws x 9 years
+    assert fit.reforecast().trend_damping == fit.trend_damping  # nothing changed, same model
+    with pytest.raises(pc.ConfigError, match="change the fit; only trend_damping"):
+        fit.reforecast(draws=50)
+
+
 def test_exit_random_walk_at_zero_is_the_fixed_model(hackney_counts):
     """With no year-to-year change (shocks at zero) the random-walk exit model's expectations
     are the fixed model's, year by year."""
@@ -379,15 +411,17 @@ def test_exit_random_walk_forecast_starts_from_the_latest_level(hackney_counts):
         warnings.simplefilter("ignore", UserWarning)  # short chains; only the level matters
         for exit_model in ("random_walk", "fixed"):
             fit = AggregateModel(draws=200, tune=300, exit_model=exit_model).fit(counts, seed=4)
-            rates = fit.rates_.data["exit_rate_per_year"].sum("exit_reason")
+            rates = fit.rates_.in_year(0).data["exit_rate_per_year"].sum("exit_reason")
             exit_rate[exit_model] = float(rates.median("draw").mean())
             if exit_model == "random_walk":
                 post = fit.idata_.posterior
                 level = post["log_exit_level"].mean(("chain", "draw")).values
-                # Later forecast years follow each draw's drift.
+                # With one shock held, later forecast years follow each draw's drift, damped.
+                held = fit.reforecast(forecast_shocks="once", trend_damping=0.5)
+                path = np.log(held.rates_.data["exit_level_by_year"].values)
+                drift = post["exit_drift"].stack(s=("chain", "draw")).values
                 np.testing.assert_allclose(
-                    fit.rates_.data["exit_change_per_year"].values,
-                    np.exp(post["exit_drift"].stack(s=("chain", "draw")).values) - 1,
+                    np.diff(path, axis=1), drift[:, None] * 0.5 ** np.arange(2, 11)[None, :]
                 )
             else:
                 assert not fit.rates_.exits_change
@@ -457,9 +491,10 @@ def test_stock_growth_prior_pools_the_forecast_year(hackney_counts):
         + post["entry_year_sd"]
         * (post["entry_year_z"].sum("later_year") + post["entry_forecast_adjust_z"])
     )
-    fresh = (np.log(fits[0.01].rates_.data["entries_per_year"].values) - adjusted.values) / post[
-        "entry_year_sd"
-    ].values
+    first_year = fits[0.01].rates_.in_year(0).data["entries_per_year"].values
+    # The first year's damped trend at mid-year, against the undamped growth within the year.
+    trend = post["entry_log_growth"].values * (0.5 * fits[0.01].trend_damping - 0.5)
+    fresh = (np.log(first_year) - trend - adjusted.values) / post["entry_year_sd"].values
     assert abs(fresh.mean()) < 0.2 and 0.8 < fresh.std() < 1.2
     assert "entry_forecast_adjust_z" not in fits[None].idata_.posterior
 
@@ -704,7 +739,7 @@ def test_national_priors_fit_england_with_the_model_they_centre(
 
     monkeypatch.setattr(AggregateModel, "fit", record)
     with pytest.raises(Stop):
-        national_priors(dfe, 2017, placement_model=councils_model)
+        fit_national_priors(dfe, 2017, placement_model=councils_model)
     assert fitted == [englands_model]
 
 

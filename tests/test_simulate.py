@@ -61,6 +61,53 @@ def test_pure_exits_match_exponential_decay(space):
     )
 
 
+def _with(base: pc.Rates, **changes) -> pc.Rates:
+    keep = {n: base.data[n] for n in pc.rates.RATE_DIMS if n not in changes}
+    return pc.Rates.build(base.space, **keep, **changes)
+
+
+def test_paths_of_levels_by_forecast_year_known_answers(space):
+    """A fitted path of levels is a multiplier in each forecast year, the last held after it:
+    exit levels 1, 0.8, 0.64 are the same rates as exit rates 20% lower each year; entry levels
+    1, 2 double the entries from the second year on; the pull path moves the entry mix."""
+    initial = stock(space, ("ifa", 60, 1000))
+    base = make_rates(space, exit_rate=0.5, entries_per_year=120.0)
+    by_change = _with(base, exit_change_per_year=-0.2)
+    by_level = _with(base, exit_level_by_year=[1.0, 0.8, 0.64])
+    months = 36
+    e_change = pc.expected(initial, by_change, no_capacity_limit(), months=months)
+    e_level = pc.expected(initial, by_level, no_capacity_limit(), months=months)
+    np.testing.assert_allclose(e_level["children"].values, e_change["children"].values, rtol=1e-12)
+    assert by_level.changes_by_year and by_level.n_forecast_years == 3
+    doubled = _with(base, entry_level_by_year=[1.0, 2.0])
+    e = pc.expected(initial, doubled, no_capacity_limit(), months=months)
+    entries = e["entries"].sum("placement").isel(path=0).values
+    np.testing.assert_allclose(entries[1:13], 10.0)
+    np.testing.assert_allclose(entries[13:], 20.0)  # year 3 keeps year 2's level
+    # Pull: weight of IFA in the entry mix doubled in year 2 (half and half with in-house).
+    mix = np.zeros((space.n_bands, space.n_placements))
+    mix[:, space.index("in_house_fostering")] = mix[:, space.index("ifa")] = 0.5
+    pull = np.ones((2, space.n_placements))
+    pull[1, space.index("ifa")] = 3.0
+    pulled = _with(base, entry_placement_share=mix, pull_level_by_year=pull)
+    by_year = pc.expected(initial, pulled, no_capacity_limit(), months=24)["entries"]
+    ifa = by_year.sel(placement="ifa").isel(path=0).values
+    np.testing.assert_allclose(ifa[1:13], 5.0)
+    np.testing.assert_allclose(ifa[13:25], 7.5)  # 3 / (3 + 1) of 10
+
+
+def test_paths_of_levels_refuse_bad_values(space):
+    base = make_rates(space, exit_rate=0.5)
+    with pytest.raises(pc.ConfigError, match=r"exit_level_by_year\[.*\] must be > 0"):
+        _with(base, exit_level_by_year=[1.0, 0.0])
+    with pytest.raises(pc.ConfigError, match="entry_level_by_year has 2 forecast years, others"):
+        _with(base, exit_level_by_year=[1.0, 0.9, 0.8], entry_level_by_year=[1.0, 1.1])
+    with pytest.raises(pc.ConfigError, match="at least one forecast year"):
+        _with(base, exit_level_by_year=np.ones((1, 0)))
+    with pytest.raises(pc.ConfigError, match="exit_level_by_year.* is not finite"):
+        _with(base, exit_level_by_year=[1.0, np.nan])
+
+
 def test_exit_rates_change_year_by_year(space):
     # Exit rate 0.5 a year in the first forecast year, then 20% lower each year: known decay.
     initial = stock(space, ("ifa", 60, 1000))

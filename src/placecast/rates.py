@@ -29,6 +29,9 @@ RATE_DIMS: dict[str, tuple[str, ...]] = {
     "entry_growth_per_year": (),
     "exit_change_per_year": (),
     "pull_change_per_year": ("placement",),
+    "entry_level_by_year": ("forecast_year",),
+    "exit_level_by_year": ("forecast_year",),
+    "pull_level_by_year": ("forecast_year", "placement"),
     "entry_age_band_share": ("age_band",),
     "entry_placement_share": ("age_band", "placement"),
     "move_rate_per_year": ("age_band", "from_placement", "to_placement"),
@@ -38,6 +41,8 @@ RATE_DIMS: dict[str, tuple[str, ...]] = {
 
 #: Relative yearly changes: may be negative (but > -1).
 _CHANGES = ("entry_growth_per_year", "exit_change_per_year", "pull_change_per_year")
+#: Multipliers by forecast year (a fitted path of levels); the last year's holds after it.
+_LEVELS = ("entry_level_by_year", "exit_level_by_year", "pull_level_by_year")
 
 
 def _coords(space: StateSpace) -> dict[str, tuple[str, ...]]:
@@ -53,6 +58,19 @@ def _coords(space: StateSpace) -> dict[str, tuple[str, ...]]:
 def _as_draws(name: str, value: Any, dims: tuple[str, ...], space: StateSpace) -> xr.DataArray:
     """Turn an array-like (with or without a leading draw axis) into a DataArray with named dims."""
     coords = _coords(space)
+    if "forecast_year" in dims:  # any number of years, counted from the stock date
+        if isinstance(value, xr.DataArray):
+            n = value.sizes.get("forecast_year", 0)
+        else:
+            shape = np.shape(value)
+            at = len(shape) - len(dims) + dims.index("forecast_year")
+            n = shape[at] if at >= 0 else 0
+        if n < 1:
+            raise ConfigError(
+                f"Rates.{name}: expected dims {dims} (after an optional draw axis) with at least "
+                f"one forecast year, got shape {np.shape(value)}"
+            )
+        coords = {**coords, "forecast_year": tuple(range(n))}
     if isinstance(value, xr.DataArray):
         if "draw" not in value.dims:
             value = value.expand_dims(draw=1)
@@ -62,7 +80,7 @@ def _as_draws(name: str, value: Any, dims: tuple[str, ...], space: StateSpace) -
         value = value.transpose("draw", *dims)
         for d in dims:
             got = tuple(str(c) for c in value.coords[d].values) if d in value.coords else None
-            if got is not None and got != coords[d]:
+            if got is not None and d != "forecast_year" and got != coords[d]:
                 raise ConfigError(f"Rates.{name}: coordinate {d} is {got}, expected {coords[d]}")
         arr = np.asarray(value.values, dtype=float)
     else:
@@ -109,7 +127,12 @@ class Rates:
         ``(1 + exit_change_per_year) ** k``), ``pull_change_per_year`` (draw, placement;
         relative change per year of the pull of each placement: in year k its weight in the
         entry mix is times ``(1 + c) ** k``, the mix renormalised, and moves from p to q are
-        times ``((1 + c_q) / (1 + c_p)) ** k``), ``entry_age_band_share`` (draw, age_band),
+        times ``((1 + c_q) / (1 + c_p)) ** k``), ``entry_level_by_year``, ``exit_level_by_year``
+        (draw, forecast_year) and ``pull_level_by_year`` (draw, forecast_year, placement):
+        multipliers of the entry intensity, of all exit rates and of each placement's pull in
+        forecast year k, on top of the changes per year (a fitted path: damped trends and a fresh
+        shock each year; all 1 by default, and a path's last year holds after it),
+        ``entry_age_band_share`` (draw, age_band),
         ``entry_placement_share`` (draw, age_band, placement), ``move_rate_per_year``
         (draw, age_band, from_placement, to_placement) and ``exit_rate_per_year``
         (draw, age_band, placement, exit_reason). Rates are events per child-year.
@@ -131,6 +154,9 @@ class Rates:
         entry_growth_per_year: Any = 0.0,
         exit_change_per_year: Any = 0.0,
         pull_change_per_year: Any = 0.0,
+        entry_level_by_year: Any = 1.0,
+        exit_level_by_year: Any = 1.0,
+        pull_level_by_year: Any = 1.0,
     ) -> Rates:
         """Validate array-likes (or DataArrays) and assemble a :class:`Rates`.
 
@@ -161,11 +187,21 @@ class Rates:
             and np.ndim(pull_change_per_year) == 0
         ):
             pull_change_per_year = np.full(space.n_placements, float(pull_change_per_year))
+        levels = {
+            "entry_level_by_year": entry_level_by_year,
+            "exit_level_by_year": exit_level_by_year,
+            "pull_level_by_year": pull_level_by_year,
+        }
+        for name, value in levels.items():  # a number: the same multiplier in every year
+            if not isinstance(value, xr.DataArray) and np.ndim(value) == 0:
+                shape = (1, space.n_placements) if name == "pull_level_by_year" else (1,)
+                levels[name] = np.full(shape, float(value))
         raw = {
             "entries_per_year": entries_per_year,
             "entry_growth_per_year": entry_growth_per_year,
             "exit_change_per_year": exit_change_per_year,
             "pull_change_per_year": pull_change_per_year,
+            **levels,
             "entry_age_band_share": entry_age_band_share,
             "entry_placement_share": entry_placement_share,
             "move_rate_per_year": move_rate_per_year,
@@ -179,6 +215,17 @@ class Rates:
                 raise ConfigError(f"Rates: {k} has {a.sizes['draw']} draws, others have {n}")
             if a.sizes["draw"] == 1 and n > 1:
                 arrays[k] = xr.concat([a] * n, dim="draw").assign_coords(draw=np.arange(n))
+        years = max(arrays[k].sizes["forecast_year"] for k in _LEVELS)
+        for k in _LEVELS:  # one year given: that multiplier in every year
+            got = arrays[k].sizes["forecast_year"]
+            if got == 1 and years > 1:
+                arrays[k] = arrays[k].isel(forecast_year=[0] * years)
+                arrays[k] = arrays[k].assign_coords(forecast_year=np.arange(years))
+            elif got != years:
+                raise ConfigError(
+                    f"Rates: {k} has {got} forecast years, others have {years} (give one, "
+                    "for every year, or the same number)"
+                )
         rates = cls(space, xr.Dataset(arrays))
         rates.validate()
         return rates
@@ -201,6 +248,12 @@ class Rates:
         for name in _CHANGES:
             if (ds[name].values <= -1).any():
                 raise ConfigError(f"Rates.{name} must be > -1 (a fall of under 100%)")
+        for name in _LEVELS:
+            bad = ds[name].values <= 0
+            if bad.any():
+                raise ConfigError(
+                    f"Rates.{name}[{_where(ds[name], bad)}] must be > 0 (a multiplier)"
+                )
         for name, dim in (
             ("entry_age_band_share", "age_band"),
             ("entry_placement_share", "placement"),
@@ -245,16 +298,30 @@ class Rates:
         ds = self.data.isel(draw=np.asarray(draws))
         return Rates(self.space, ds.assign_coords(draw=np.arange(ds.sizes["draw"])))
 
+    @property
+    def n_forecast_years(self) -> int:
+        """Forecast years the ``*_level_by_year`` paths give (later years keep the last)."""
+        return int(self.data.sizes["forecast_year"])
+
     def in_year(self, k: int) -> Rates:
         """The rates of forecast year ``k`` (0 = the first year after the stock date): exit rates
-        times ``(1 + exit_change_per_year) ** k``; each placement's weight in the entry mix
-        times its ``(1 + pull_change_per_year) ** k`` and moves from p to q times q's factor over
-        p's. The entry intensity's growth is monthly and stays in ``entry_growth_per_year``."""
+        times ``(1 + exit_change_per_year) ** k`` and that year's ``exit_level_by_year``; each
+        placement's weight in the entry mix times its ``(1 + pull_change_per_year) ** k`` and
+        ``pull_level_by_year``, and moves from p to q times q's factor over p's; the entry
+        intensity times that year's ``entry_level_by_year``. The entry intensity's growth is
+        monthly and stays in ``entry_growth_per_year``."""
         ds = self.data
-        exit_factor = (1.0 + ds["exit_change_per_year"]) ** k
-        pull = (1.0 + ds["pull_change_per_year"]) ** k  # (draw, placement)
+        year = min(k, self.n_forecast_years - 1)
+        exit_factor = (1.0 + ds["exit_change_per_year"]) ** k * ds["exit_level_by_year"].isel(
+            forecast_year=year, drop=True
+        )
+        pull = (1.0 + ds["pull_change_per_year"]) ** k * ds["pull_level_by_year"].isel(
+            forecast_year=year, drop=True
+        )  # (draw, placement)
         weights = ds["entry_placement_share"] * pull
         ds = ds.assign(
+            entries_per_year=ds["entries_per_year"]
+            * ds["entry_level_by_year"].isel(forecast_year=year, drop=True),
             exit_rate_per_year=ds["exit_rate_per_year"] * exit_factor,
             move_rate_per_year=ds["move_rate_per_year"]
             * pull.rename(placement="to_placement")
@@ -266,13 +333,23 @@ class Rates:
     @property
     def exits_change(self) -> bool:
         """Whether exit rates change from one forecast year to the next in any draw."""
-        return bool((self.data["exit_change_per_year"].values != 0).any())
+        level = self.data["exit_level_by_year"].values
+        return bool((self.data["exit_change_per_year"].values != 0).any()) or bool(
+            (level != level[:, :1]).any()
+        )
 
     @property
     def changes_by_year(self) -> bool:
         """Whether any rate changes from one forecast year to the next in any draw (exit rates,
-        or the pull of a placement); the entry intensity's growth is separate."""
-        return self.exits_change or bool((self.data["pull_change_per_year"].values != 0).any())
+        the pull of a placement, or the entry level); the entry intensity's monthly growth is
+        separate."""
+        pull, entry = (self.data[k].values for k in ("pull_level_by_year", "entry_level_by_year"))
+        return (
+            self.exits_change
+            or bool((self.data["pull_change_per_year"].values != 0).any())
+            or bool((pull != pull[:, :1]).any())
+            or bool((entry != entry[:, :1]).any())
+        )
 
     def generator(self) -> np.ndarray:
         """Generator matrices, shape (draw, age_band, K, K) with K = placements + exit reasons.

@@ -31,7 +31,12 @@ DATA = click.option(
 DEFAULT_PRIORS = click.option(
     "--default-priors",
     is_flag=True,
-    help="skip the England fit and use the documented default priors",
+    help="skip England's priors and use the documented default priors",
+)
+REFIT_NATIONAL = click.option(
+    "--refit-national-priors",
+    is_flag=True,
+    help="fit England's priors again (minutes) instead of using those shipped for 2017-2022",
 )
 
 
@@ -48,6 +53,7 @@ DEFAULT_PRIORS = click.option(
 @click.option("--last-year", type=int, default=None, help="last year to fit (default: the latest)")
 @DATA
 @DEFAULT_PRIORS
+@REFIT_NATIONAL
 @stock_growth_options
 @settings_options(AggregateSettings)
 @seed_option(1)
@@ -58,6 +64,7 @@ def fit_published(
     last_year: int | None,
     data: tuple[Path, ...],
     default_priors: bool,
+    refit_national_priors: bool,
     stock_growth: tuple[float, float] | None,
     no_stock_growth_prior: bool,
     seed: int,
@@ -70,7 +77,7 @@ def fit_published(
     from placecast.data.dfe import published_counts
     from placecast.data.published import published_tables
     from placecast.fit.aggregate import AggregateModel
-    from placecast.fit.national import national_priors
+    from placecast.fit.national import fit_national_priors, national_priors
     from placecast.fit.priors import AggregatePriors
 
     settings = settings_from_options(AggregateSettings, options)
@@ -79,9 +86,18 @@ def fit_published(
     last = int(last_year or counts.years[~np.isnan(counts.children_in_care)].max())
     counts = counts.upto(last)
     priors = AggregatePriors()
-    if not default_priors:
+    if default_priors and refit_national_priors:
+        raise click.UsageError("give --default-priors or --refit-national-priors, not both")
+    if refit_national_priors:
+        print(f"Fitting England's series up to {last} for the priors...", file=sys.stderr)
+        priors, check = fit_national_priors(
+            tidy, last, placement_model=settings.placement_model
+        )
+        print(f"England: {check.summary()}", file=sys.stderr)
+    elif not default_priors:
+        # The shipped priors when they match these tables, else England is fitted (minutes).
         print(f"Priors from England's published series up to {last}...", file=sys.stderr)
-        priors = national_priors(tidy, last, seed=seed, placement_model=settings.placement_model)
+        priors = national_priors(tidy, last, placement_model=settings.placement_model)
     priors = with_stock_growth(priors, stock_growth, no_stock_growth_prior)
     print(f"Fitting {counts.council} ({counts.la_code}) to {last}...", file=sys.stderr)
     model = AggregateModel(priors, settings).fit(counts, seed=seed, progressbar=True)

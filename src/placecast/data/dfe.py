@@ -18,6 +18,8 @@ and ceases during April 2018 - March 2019.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 import warnings
 from collections.abc import Sequence
@@ -588,6 +590,12 @@ class PublishedCounts:
             for f in fields(self)
             for v in [getattr(self, f.name)]
         }
+
+    def fingerprint(self) -> str:
+        """A digest of the series (SHA-256 of its values as JSON; NaN == NaN here), to tell
+        whether two series are the same."""
+        text = json.dumps(self.to_dict(), sort_keys=True)
+        return hashlib.sha256(text.encode()).hexdigest()
 
     @classmethod
     def from_dict(cls, values: dict[str, Any]) -> PublishedCounts:

@@ -22,7 +22,7 @@ import multiprocessing
 import warnings
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import replace
+from dataclasses import fields, replace
 from pathlib import Path
 
 import numpy as np
@@ -36,6 +36,7 @@ from placecast.evaluation.settings import BacktestSettings
 from placecast.fit.aggregate import AggregateModel
 from placecast.fit.national import national_priors
 from placecast.fit.priors import AggregatePriors
+from placecast.fit.settings import FORECAST_SETTINGS, AggregateSettings
 from placecast.states import MONTHS_PER_YEAR
 from placecast.summary import QUANTILES
 from placecast.supply import CarerSupply
@@ -196,16 +197,46 @@ def published_shares(
     return np.divide(gammas, sums, out=np.zeros_like(gammas), where=(sums > 0) & (total > 0))
 
 
+def _cached_fit(
+    path: Path, model: AggregateModel, known: PublishedCounts, seed: int
+) -> AggregateModel | None:
+    """The fit saved at ``path`` if it was made from the same data, priors, seed and fit
+    settings (forecast settings may differ: it is then reforecast), else ``None``."""
+    if not path.is_file():
+        return None
+    try:
+        saved = AggregateModel.load(path)
+    except InputError:
+        return None
+    fit_only = [f.name for f in fields(AggregateSettings) if f.name not in FORECAST_SETTINGS]
+    same = (
+        all(getattr(saved, n) == getattr(model, n) for n in fit_only)
+        and saved.priors.to_dict() == model.priors.to_dict()
+        and saved.counts_.fingerprint() == known.fingerprint()
+        and saved.seed_ == seed
+    )
+    if not same:
+        return None
+    return saved.reforecast(**{n: getattr(model, n) for n in FORECAST_SETTINGS})
+
+
 def backtest_council(
     counts: PublishedCounts,
     settings: BacktestSettings = BacktestSettings(),
     priors: AggregatePriors | None = None,
+    *,
+    fits: str | Path | None = None,
 ) -> pd.DataFrame:
     """Fit, forecast and score one council; one row per (measure, year).
 
     Columns: ``council``, ``la_code``, ``measure``, ``year``, ``horizon``, ``actual``, the
     forecast ``mean`` and quantiles ``q05``..``q95``, ``last_value``, ``linear_trend``, ``scale``
     and the fit's ``max_r_hat``, ``divergences`` and ``fit_seconds``.
+
+    ``fits``: a folder where the fit is saved (``<last fit year>/<la_code>.nc``) and reused when
+    the data, priors, seed and fit settings are the same, so forecast settings
+    (``trend_damping``, ``forecast_shocks``) can be compared on the same posteriors; a reused
+    fit keeps the ``fit_seconds`` it took.
     """
     import time
 
@@ -214,11 +245,21 @@ def backtest_council(
     if settings.first_fit_year is not None:
         known = known.since(settings.first_fit_year)
     model = AggregateModel(priors, settings)
-    t0 = time.perf_counter()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)  # diagnostics are reported in the table
-        model.fit(known, seed=settings.seed)
-    seconds = time.perf_counter() - t0
+    path = (
+        None if fits is None else Path(fits) / str(settings.last_fit_year) / f"{counts.la_code}.nc"
+    )
+    cached = None if path is None else _cached_fit(path, model, known, settings.seed)
+    if cached is not None:
+        model, seconds = cached, float(cached.idata_.attrs.get("fit_seconds", np.nan))
+    else:
+        t0 = time.perf_counter()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # diagnostics are reported in the table
+            model.fit(known, seed=settings.seed)
+        seconds = time.perf_counter() - t0
+        if path is not None:
+            model.idata_.attrs["fit_seconds"] = seconds
+            model.save(path)
     forecast = forecast_published(model, settings.horizon, paths=settings.paths, seed=settings.seed)
     naive = naive_forecasts(counts, settings.last_fit_year, settings.horizon)
     rows = forecast.merge(naive, on=["measure", "year"], how="left")
@@ -240,10 +281,13 @@ def backtest_council(
     return rows
 
 
-def _one(args: tuple[pd.DataFrame, str, BacktestSettings, AggregatePriors]) -> pd.DataFrame:
-    tidy, council, settings, priors = args
+_Job = tuple[pd.DataFrame, str, BacktestSettings, AggregatePriors, "Path | None"]
+
+
+def _one(args: _Job) -> pd.DataFrame:
+    tidy, council, settings, priors, fits = args
     try:
-        return backtest_council(published_counts(tidy, council), settings, priors)
+        return backtest_council(published_counts(tidy, council), settings, priors, fits=fits)
     except InputError as err:  # reported, not dropped: the council appears with its reason
         return pd.DataFrame([{"council": council, "error": str(err)}])
     except Exception as err:  # one council's failure must not lose the others' results
@@ -275,6 +319,7 @@ def backtest(
     workers: int = 1,
     progress: bool = False,
     checkpoint: str | Path | None = None,
+    fits: str | Path | None = None,
 ) -> Backtest:
     """Backtest the aggregate fit for many councils (default: every local authority).
 
@@ -298,6 +343,9 @@ def backtest(
     checkpoint
         A CSV file each council's rows are appended to as it finishes; councils already in it
         are not run again (resume a long run). A council that fails is kept with its ``error``.
+    fits
+        A folder of saved fits, reused when nothing but the forecast settings changed (see
+        :func:`backtest_council`).
     """
     from tqdm.auto import tqdm
 
@@ -310,11 +358,10 @@ def backtest(
         parts.append(done)
         names = [c for c in names if c not in set(done["requested"])]
     run = replace(settings, cores=1) if workers > 1 else settings
-    jobs = [(tidy, c, run, priors) for c in names]
+    folder = None if fits is None else Path(fits)
+    jobs: list[_Job] = [(tidy, c, run, priors, folder) for c in names]
 
-    def keep(
-        job: tuple[pd.DataFrame, str, BacktestSettings, AggregatePriors], part: pd.DataFrame
-    ) -> None:
+    def keep(job: _Job, part: pd.DataFrame) -> None:
         part = part.assign(requested=job[1]).reindex(columns=_COLUMNS)
         parts.append(part)
         if checkpoint is not None:  # append as councils finish, so a long run can resume

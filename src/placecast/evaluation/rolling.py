@@ -35,6 +35,7 @@ def rolling_backtest(
     workers: int = 1,
     progress: bool = False,
     checkpoint: str | Path | None = None,
+    fits: str | Path | None = None,
 ) -> Backtest:
     """Backtest from every origin in ``origins``; one :class:`Backtest` with all their rows.
 
@@ -58,6 +59,9 @@ def rolling_backtest(
     checkpoint
         A folder: each origin's rows are appended to ``origin_<T>.csv`` there as councils
         finish, so a long run resumes where it stopped.
+    fits
+        A folder of saved fits (one per origin and council), reused when only the forecast
+        settings changed (:func:`~placecast.evaluation.backtesting.backtest_council`).
     """
     last = int(tidy["year"].max()) if last_year is None else int(last_year)
     if not origins:
@@ -79,7 +83,14 @@ def rolling_backtest(
             Path(checkpoint).mkdir(parents=True, exist_ok=True)
             path = Path(checkpoint) / f"origin_{origin}.csv"
         result = backtest(
-            tidy, names, run, chosen, workers=workers, progress=progress, checkpoint=path
+            tidy,
+            names,
+            run,
+            chosen,
+            workers=workers,
+            progress=progress,
+            checkpoint=path,
+            fits=fits,
         )
         parts.append(result.rows.assign(origin=int(origin)))
         sources.append(f"{origin}: {result.priors_source}")

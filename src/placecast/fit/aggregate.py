@@ -48,6 +48,7 @@ from placecast.fit.sampling import sample_posterior, sampler_diagnostics
 from placecast.fit.settings import (
     ENTRY_MODELS,
     EXIT_MODELS,
+    FORECAST_SETTINGS,
     MASS_MATRICES,
     PLACEMENT_MODELS,
     AggregateSettings,
@@ -69,6 +70,8 @@ __all__ = [
 ]
 
 _SETTINGS = tuple(f.name for f in fields(AggregateSettings))
+#: Forecast years the fitted paths of levels cover; later years keep the last one's.
+FORECAST_YEARS = 10
 #: Parameters :meth:`AggregateModel.summary` reports (those of the model variant that exist).
 _SUMMARISED = (
     "log_entries_per_year",
@@ -213,6 +216,27 @@ class AggregateModel:
         )
         return self._learn(counts, seed)
 
+    def reforecast(self, **settings: Any) -> AggregateModel:
+        """The same posterior forecast another way: a copy with other forecast settings
+        (``trend_damping``, ``forecast_shocks``) and the rates they give; nothing is refitted.
+
+        Raises
+        ------
+        ConfigError
+            The model is not fitted, or a setting is not a forecast setting.
+        """
+        if "idata_" not in self.__dict__:
+            raise ConfigError("AggregateModel.reforecast: fit the model first")
+        other = sorted(set(settings) - set(FORECAST_SETTINGS))
+        if other:
+            raise ConfigError(
+                f"AggregateModel.reforecast: {other} change the fit; only "
+                f"{', '.join(FORECAST_SETTINGS)} can change without refitting"
+            )
+        model = type(self)(self.priors, replace(self.settings, **settings))
+        model.idata_ = self.idata_
+        return model._learn(self.counts_, self.seed_)
+
     def _learn(self, counts: PublishedCounts, seed: int) -> AggregateModel:
         """What follows from the posterior (``idata_`` set): diagnostics, rates, fitted values."""
         self.counts_, self.seed_ = counts, seed
@@ -305,12 +329,26 @@ class AggregateModel:
             self.idata_, names, chains=self.chains, label=f"AggregateModel ({self.counts_.council})"
         )
 
-    @staticmethod
-    def _forecast_year_z(post: Any, name: str, rng: np.random.Generator) -> np.ndarray:
-        """The forecast year's standardised change of a level per draw: a fresh shock, plus the
-        adjustment ``name`` sampled with the fit when there is a stock-growth prior."""
-        z = rng.standard_normal(post.sizes["sample"])
-        return z + np.asarray(post[name].values) if name in post else z
+    def _forecast_z(self, post: Any, name: str, rng: np.random.Generator) -> np.ndarray:
+        """Standardised changes of a random walk in each forecast year, shape (draw, year),
+        cumulated: a fresh shock each year (``forecast_shocks="yearly"``) or the first year's
+        held (``"once"``). The first year's includes the adjustment ``name`` sampled with the
+        fit when there is a stock-growth prior."""
+        n = post.sizes["sample"]
+        z = rng.standard_normal((n, FORECAST_YEARS))
+        if name in post:
+            z[:, 0] += np.asarray(post[name].values)
+        if self.forecast_shocks == "once":
+            return np.repeat(z[:, :1], FORECAST_YEARS, axis=1)
+        return np.cumsum(z, axis=1)
+
+    def _trend_years(self, offset: float = 0.0) -> np.ndarray:
+        """How many years of a fitted trend the forecast applies by forecast year k (shape
+        (year,)): ``sum(phi ** j, j = 1..k+1)`` with ``phi = trend_damping`` (k + 1 undamped),
+        less ``offset`` of the last step (0.5: the middle of the year)."""
+        phi = float(self.trend_damping)
+        steps = phi ** np.arange(1, FORECAST_YEARS + 1)
+        return np.cumsum(steps) - offset * steps
 
     def _rates(self, rng: np.random.Generator) -> Rates:
         post = self.idata_.posterior.stack(sample=("chain", "draw"))
@@ -318,45 +356,54 @@ class AggregateModel:
         def draws(name: str) -> np.ndarray:
             return post[name].transpose("sample", ...).values
 
+        undamped = np.arange(1, FORECAST_YEARS + 1, dtype=float)
         growth = draws("entry_log_growth")
         year_sd = draws("entry_year_sd")
-        # Entry intensity one month after 31 March of the last year, with a fresh shock for the
-        # forecast years: the fitted year-to-year variation is part of the uncertainty. A random
-        # walk starts from the last year's level (the shocks so far), a trend from the line; with
-        # a stock-growth prior, plus the adjustment sampled with the fit.
-        shock = year_sd * self._forecast_year_z(post, "entry_forecast_adjust_z", rng)
+        # Entry intensity one month after 31 March of the last year, growing monthly at the
+        # fitted growth; by forecast year, the damping's correction of that growth (at mid-year)
+        # and the random walk's fresh shocks (the fitted year-to-year variation is part of the
+        # uncertainty). A random walk starts from the last year's level (the shocks so far),
+        # a trend from the line, to which each year's shock returns.
+        z = self._forecast_z(post, "entry_forecast_adjust_z", rng)
         if self.entry_model == "random_walk":
-            shock = shock + year_sd * draws("entry_year_z").sum(axis=1)
-        level = np.exp(
-            draws("log_entries_per_year") + growth * (self.last_year_ - self.first_year_) + shock
-        )
-        # Exit rates in the first forecast year: the last year's level plus a year's drift and a
-        # fresh change (random walk); later years follow the drift.
+            start = draws("log_entries_per_year") + year_sd * draws("entry_year_z").sum(axis=1)
+        else:
+            start = draws("log_entries_per_year")
+            z = np.diff(z, axis=1, prepend=0.0) if self.forecast_shocks == "yearly" else z
+        level = np.exp(start + growth * (self.last_year_ - self.first_year_))
+        damped = self._trend_years(0.5) - (undamped - 0.5)  # (year,)
+        entry_path = np.exp(growth[:, None] * damped[None, :] + year_sd[:, None] * z)
+        # Exit rates: the last year's level, then a (damped) drift and fresh changes each year
+        # (random walk); the same in every year (fixed).
         exit_rate = draws("exit_rate_per_year")
-        exit_change = np.zeros(growth.size)
+        exit_path = np.ones((growth.size, 1))
         if self.exit_model == "random_walk":
             drift = draws("exit_drift")
-            exit_shock = draws("exit_year_sd") * self._forecast_year_z(
-                post, "exit_forecast_adjust_z", rng
+            exit_rate = exit_rate * np.exp(draws("log_exit_level")[:, -1])[:, None, None, None]
+            exit_z = self._forecast_z(post, "exit_forecast_adjust_z", rng)
+            exit_path = np.exp(
+                drift[:, None] * self._trend_years()[None, :]
+                + draws("exit_year_sd")[:, None] * exit_z
             )
-            exit_level = draws("log_exit_level")[:, -1] + drift + exit_shock
-            exit_rate = exit_rate * np.exp(exit_level)[:, None, None, None]
-            exit_change = np.exp(drift) - 1.0
         # The pull of residential / semi-independent placements in the first forecast year
-        # (the fitted tilts are those of the first year of flows): with a drift, a year's drift
-        # a year; as a random walk, the last year's pull plus a fresh shock, then unchanged.
+        # (the fitted tilts are those of the first year of flows): with a drift, a (damped)
+        # year's drift a year; as a random walk, the last year's pull plus fresh shocks.
         mix = draws("entry_placement_share")
         move = draws("move_rate_per_year")
         pull_change = np.zeros((growth.size, mix.shape[-1]))
+        pull_path = np.ones((growth.size, 1, mix.shape[-1]))
         if self.placement_model != "fixed":
             in_group = (structure_arrays(self.priors)["group"] == 1).astype(float)  # (P,)
             if self.placement_model == "drift":
                 resid_drift = draws("residential_drift")
                 pull = resid_drift * (self.last_year_ - self.first_year_)  # (draw,)
                 pull_change[:, in_group == 1] = np.expm1(resid_drift)[:, None]
+                # Damped: the k + 1 steps of drift by year k shrink to the damped sum.
+                log_path = resid_drift[:, None] * (self._trend_years() - undamped)[None, :]
             else:
-                fresh = draws("pull_year_sd") * rng.standard_normal(growth.size)
-                pull = draws("log_residential_pull")[:, -1] + fresh
+                pull = draws("log_residential_pull")[:, -1]
+                log_path = draws("pull_year_sd")[:, None] * self._forecast_z(post, "", rng)
+            pull_path = np.exp(log_path[:, :, None] * in_group[None, None, :])
             weights = mix * np.exp(pull[:, None, None] * in_group)
             mix = weights / weights.sum(axis=-1, keepdims=True)
             towards = in_group[None, :] - in_group[:, None]  # as in the fit
@@ -369,7 +416,9 @@ class AggregateModel:
             entry_placement_share=mix,
             move_rate_per_year=move,
             exit_rate_per_year=exit_rate,
-            exit_change_per_year=exit_change,
+            entry_level_by_year=entry_path,
+            exit_level_by_year=exit_path,
+            pull_level_by_year=pull_path,
             pull_change_per_year=pull_change,
         )
 

@@ -1,21 +1,63 @@
 """National priors: what England's own published series imply for a council's fit.
 
 The one place national priors are built; :func:`national_priors` runs a fit of England, so it
-sits above both the priors and the aggregate model.
+sits above both the priors and the aggregate model. Fitting England takes minutes, so the
+package ships the priors for every last year 2017-2022 (``national_priors.json`` beside this
+module), each from a converged fit; :func:`shipped_national_priors` returns them when the
+England series they were fitted to is the one given. Rebuild them with
+``python -m placecast.fit.national`` (about 4 minutes a year on 2 cores).
 """
 
 from __future__ import annotations
 
+import argparse
+import json
 from dataclasses import replace
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from placecast.data.dfe import published_counts
+from placecast._version import __version__
+from placecast.data.dfe import PublishedCounts, published_counts
+from placecast.errors import ConfigError
 from placecast.fit.aggregate import AggregateModel
 from placecast.fit.priors import AggregatePriors
+from placecast.fit.quality import FitCheck
 
-__all__ = ["national_priors"]
+__all__ = [
+    "ENGLAND_SETTINGS",
+    "SHIPPED",
+    "build_shipped_priors",
+    "fit_national_priors",
+    "national_priors",
+    "shipped_national_priors",
+]
+
+#: The shipped priors (written by :func:`build_shipped_priors`).
+SHIPPED = Path(__file__).with_name("national_priors.json")
+#: How England is sampled. Its counts are so large that the misfit noise and the exit
+#: multipliers of neighbouring age bands form a narrow funnel: nutpie with 300 tuning steps and
+#: a 0.95 target had 11 divergences (2019), with 1,000 and 0.99 none, R-hat 1.01 (measured
+#: 2026-12-02; PyMC's sampler with 500 tuning steps took 8 minutes and gave R-hat 1.03).
+ENGLAND_SETTINGS: dict[str, Any] = {
+    "draws": 1000,
+    "tune": 1000,
+    "target_accept": 0.99,
+    "sampler": "nutpie",
+}
+
+
+def _england(tidy: pd.DataFrame, last_year: int, first_year: int | None) -> PublishedCounts:
+    england = published_counts(tidy, "E92000001").upto(last_year)
+    return england if first_year is None else england.since(first_year)
+
+
+def _england_model(placement_model: str) -> str:
+    # The random-walk pull takes no centre from England (its prior is the persistence of
+    # councils' shares), so England is fitted with the fixed pull for both.
+    return "fixed" if placement_model == "random_walk" else placement_model
 
 
 def national_priors(
@@ -27,6 +69,34 @@ def national_priors(
     placement_model: str = "random_walk",
     **overrides: object,
 ) -> AggregatePriors:
+    """Priors centred on England's published series: the shipped ones when they were fitted to
+    this series (:func:`shipped_national_priors`), else a fresh fit (:func:`fit_national_priors`,
+    which takes minutes)."""
+    if not overrides and seed == 0:
+        shipped = shipped_national_priors(
+            tidy, last_year, first_year=first_year, placement_model=placement_model
+        )
+        if shipped is not None:
+            return shipped
+    return fit_national_priors(
+        tidy,
+        last_year,
+        first_year=first_year,
+        seed=seed,
+        placement_model=placement_model,
+        **overrides,
+    )[0]
+
+
+def fit_national_priors(
+    tidy: pd.DataFrame,
+    last_year: int,
+    *,
+    first_year: int | None = None,
+    seed: int = 0,
+    placement_model: str = "random_walk",
+    **overrides: object,
+) -> tuple[AggregatePriors, FitCheck]:
     """Priors centred on what England's published series imply.
 
     Fits :class:`~placecast.fit.aggregate.AggregateModel` to the England rows of ``tidy``
@@ -42,7 +112,8 @@ def national_priors(
     councils fitted with the same model). ``placement_model="random_walk"`` takes no centre
     from England (its prior is the persistence of councils' shares), so England is fitted with
     the fixed pull: the same priors as for ``"fixed"``, which keeps the two models' backtests
-    a paired comparison.
+    a paired comparison. Returns the priors and the England fit's
+    :class:`~placecast.fit.quality.FitCheck`.
     """
     wide_settings: dict[str, object] = {
         "log_exit_scale_sd": 1.0,
@@ -56,15 +127,9 @@ def national_priors(
         **overrides,
     }
     wide = AggregatePriors(**wide_settings)  # type: ignore[arg-type]
-    england = published_counts(tidy, "E92000001").upto(last_year)
-    if first_year is not None:
-        england = england.since(first_year)
-    # England's counts are so large that the misfit noise and the exit multipliers of
-    # neighbouring age bands form a narrow funnel; PyMC's NUTS (C backend, slower to start)
-    # explores it better than nutpie does here (R-hat 1.07-1.24 with nutpie).
-    england_model = "fixed" if placement_model == "random_walk" else placement_model
+    england = _england(tidy, last_year, first_year)
     model = AggregateModel(
-        priors=wide, draws=300, tune=500, sampler="pymc", placement_model=england_model
+        priors=wide, placement_model=_england_model(placement_model), **ENGLAND_SETTINGS
     ).fit(england, seed=seed)
     post = model.idata_.posterior
     mean = {k: post[k].mean(("chain", "draw")).values for k in post.data_vars}
@@ -73,7 +138,7 @@ def national_priors(
     total = dict(zip(england.years.tolist(), england.children_in_care, strict=True))
     stock_growth = float(np.log(total[last] / total[first]) / (last - first))
     drift = float(mean.get("residential_drift", 0.0))
-    return replace(
+    priors = replace(
         wide,
         residential_drift_mean=drift,
         residential_drift_sd=AggregatePriors.residential_drift_sd,
@@ -104,3 +169,85 @@ def national_priors(
         )
         + f"children in care {np.expm1(stock_growth):+.1%} a year",
     )
+    return priors, model.check()
+
+
+def _key(england: PublishedCounts, placement_model: str) -> dict[str, Any]:
+    return {"england": england.fingerprint(), "england_model": _england_model(placement_model)}
+
+
+def shipped_national_priors(
+    tidy: pd.DataFrame,
+    last_year: int,
+    *,
+    first_year: int | None = None,
+    placement_model: str = "random_walk",
+) -> AggregatePriors | None:
+    """The shipped national priors for ``last_year``, or ``None`` when none were fitted to
+    England's series in ``tidy`` up to that year (other data, another first year, or the
+    ``"drift"`` placement model).
+
+    Examples
+    --------
+    >>> priors = shipped_national_priors(DFE_TABLES, 2022)
+    >>> priors.source.startswith("England's published series 2015-2022")
+    True
+    """
+    if not SHIPPED.is_file():
+        return None
+    key = _key(_england(tidy, last_year, first_year), placement_model)
+    for entry in json.loads(SHIPPED.read_text())["priors"]:
+        if entry["key"] == key:
+            return AggregatePriors.from_dict(entry["priors"], AggregatePriors().structure)
+    return None
+
+
+def build_shipped_priors(
+    tidy: pd.DataFrame, last_years: list[int], out: str | Path = SHIPPED
+) -> Path:
+    """Fit England for each of ``last_years`` and write the priors to ``out``.
+
+    Raises
+    ------
+    ConfigError
+        An England fit failed its check (:mod:`placecast.fit.quality`): shipped priors must come
+        from converged fits.
+    """
+    entries = []
+    for year in last_years:
+        priors, check = fit_national_priors(tidy, year)
+        if not check.passed:
+            raise ConfigError(f"England to {year}: {check.summary()}; not shipped")
+        print(f"{year}: {check.summary()}")
+        entries.append(
+            {
+                "last_year": year,
+                "key": _key(_england(tidy, year, None), "fixed"),
+                "check": check.to_dict(),
+                "priors": priors.to_dict(),
+            }
+        )
+    record = {
+        "made_by": f"placecast {__version__}: python -m placecast.fit.national",
+        "settings": ENGLAND_SETTINGS,
+        "data": "DfE children looked after in England, shipped tables (OGL v3)",
+        "priors": entries,
+    }
+    path = Path(out)
+    path.write_text(json.dumps(record, indent=1) + "\n")
+    return path
+
+
+def main(argv: list[str] | None = None) -> None:
+    """``python -m placecast.fit.national [--years ...]``: rebuild the shipped priors."""
+    from placecast.data.published import published_tables
+
+    parser = argparse.ArgumentParser(description=build_shipped_priors.__doc__.splitlines()[0])
+    parser.add_argument("--years", type=int, nargs="+", default=list(range(2017, 2023)))
+    parser.add_argument("--out", type=Path, default=SHIPPED)
+    args = parser.parse_args(argv)
+    print(build_shipped_priors(published_tables(), args.years, args.out))
+
+
+if __name__ == "__main__":
+    main()

@@ -18,6 +18,8 @@ from placecast.errors import ConfigError
 __all__ = [
     "ENTRY_MODELS",
     "EXIT_MODELS",
+    "FORECAST_SETTINGS",
+    "FORECAST_SHOCKS",
     "MASS_MATRICES",
     "PLACEMENT_MODELS",
     "SAMPLERS",
@@ -33,6 +35,12 @@ EXIT_MODELS = ("random_walk", "fixed")
 PLACEMENT_MODELS = ("random_walk", "fixed", "drift")
 #: How NUTS adapts its mass matrix.
 MASS_MATRICES = ("low_rank", "diagonal")
+#: How the forecast draws the year-to-year changes of the random walks (entries, exit level,
+#: residential / semi-independent pull): a fresh shock in every forecast year, or one shock
+#: held for all of them.
+FORECAST_SHOCKS = ("yearly", "once")
+#: Settings that change only how a fitted posterior is forecast, not the fit itself.
+FORECAST_SETTINGS = ("trend_damping", "forecast_shocks")
 #: Samplers: PyMC's own NUTS (C backend, compiled code cached on disk) and nutpie's NUTS on a
 #: JAX-compiled model (compiles in seconds, samples several times faster).
 SAMPLERS = ("pymc", "nutpie")
@@ -55,6 +63,14 @@ class AggregateSettings:
     draws, tune, chains, cores, target_accept
         NUTS settings: draws and tuning steps per chain, chains, processes, and the step-size
         adaptation target.
+    trend_damping
+        Damping of the fitted trends (entry growth, exit drift, the pull's drift) in the
+        forecast, per year: the trend's step k years ahead is ``trend_damping ** k`` of its
+        fitted size (Gardner & McKenzie's damped trend); 1 extrapolates the trends undamped.
+    forecast_shocks
+        ``"yearly"``: each forecast year adds a fresh shock of the fitted year-to-year size to
+        the random walks, so intervals widen with the horizon as the fitted variation implies;
+        ``"once"``: one shock for all forecast years.
     mass_matrix
         ``"low_rank"`` (nutpie only), ``"diagonal"``, or ``None``: low rank with nutpie,
         diagonal with PyMC's sampler.
@@ -96,6 +112,14 @@ class AggregateSettings:
         "the level of exit rates as a random walk (default) or the same every year",
         choices=EXIT_MODELS,
     )
+    trend_damping: float = setting(
+        0.8, "damping of the fitted trends per forecast year (1 = undamped)"
+    )
+    forecast_shocks: str = setting(
+        "yearly",
+        "a fresh shock of the random walks in every forecast year (default) or one for all",
+        choices=FORECAST_SHOCKS,
+    )
     placement_model: str = setting(
         "random_walk",
         "the pull of residential / semi-independent placements a random walk (default: yearly "
@@ -111,7 +135,7 @@ class AggregateSettings:
                 raise ConfigError(
                     f"{name}.{f.name} must be one of {', '.join(choices)}; got {value!r}"
                 )
-            whole = choices is None and f.name != "target_accept"
+            whole = choices is None and not isinstance(f.default, float)
             if whole and not (value is None and f.default is None):
                 low = f.metadata.get("minimum", 1)
                 if isinstance(value, bool) or not isinstance(value, int) or value < low:
@@ -123,8 +147,15 @@ class AggregateSettings:
         for model in ("entry_model", "exit_model", "placement_model"):
             if getattr(self, model) is None:
                 raise ConfigError(f"{name}.{model} must be given; got None")
-        if not 0 < self.target_accept < 1:
-            raise ConfigError(f"{name}.target_accept must be in (0, 1); got {self.target_accept}")
+        for real, low, high, upper in (
+            ("target_accept", 0, 1, False),
+            ("trend_damping", 0, 1, True),
+        ):
+            value = getattr(self, real)
+            ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+            if not ok or not (low < value < high or (upper and value == high)):
+                shown = f"(0, 1{']' if upper else ')'}"
+                raise ConfigError(f"{name}.{real} must be in {shown}; got {value!r}")
         if self.mass_matrix == "low_rank" and self.sampler != "nutpie":
             raise ConfigError(
                 f"{name}.mass_matrix='low_rank' needs sampler='nutpie' (PyMC's sampler "
