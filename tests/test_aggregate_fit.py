@@ -820,3 +820,40 @@ def test_the_fit_check_rule_known_answers():
     assert not check_fit(good, model="m", chains=2, fitted_stock=19, published_stock=25).passed
     nan = good.assign(max_r_hat=float("nan"))
     assert not check_fit(nan, model="m", chains=2).passed  # not computable is not a pass
+
+
+def test_shipped_national_priors_come_from_converged_england_fits(monkeypatch):
+    """The priors shipped for 2017-2022 passed the fit check (R-hat <= 1.01, no divergences,
+    enough ESS) and are used when the England series is the shipped tables'; a changed England
+    series (other data) is not matched, so England is fitted again."""
+    import json
+
+    from placecast.data.published import published_tables
+    from placecast.fit import national
+
+    record = json.loads(national.SHIPPED.read_text())
+    years = [e["last_year"] for e in record["priors"]]
+    assert years == list(range(2017, 2023))
+    for entry in record["priors"]:
+        check = entry["check"]
+        assert check["max_r_hat"] <= 1.01 and check["divergences"] == 0, entry["last_year"]
+        assert check["min_ess_bulk"] >= 100 * check["chains"]
+        assert not check["problems"]
+    tidy = published_tables()
+
+    def no_fit(*args, **kwargs):
+        raise AssertionError("England was fitted although shipped priors match")
+
+    monkeypatch.setattr(national, "fit_national_priors", no_fit)
+    for year in years:
+        priors = national_priors(tidy, year, placement_model="random_walk")
+        assert f"-{year} " in priors.source
+        assert priors == national_priors(tidy, year, placement_model="fixed")
+    other = tidy.copy()
+    england = (other["la_code"] == "E92000001") & (other["year"] == 2019)
+    other.loc[england, "value"] = other.loc[england, "value"] * 1.01
+    assert national.shipped_national_priors(other, 2019) is None
+    assert national.shipped_national_priors(other, 2018) is not None  # 2019 not seen
+    assert national.shipped_national_priors(tidy, 2019, placement_model="drift") is None
+    with pytest.raises(AssertionError, match="England was fitted"):
+        national_priors(tidy, 2019, seed=1)  # another seed: a fresh fit

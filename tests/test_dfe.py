@@ -379,3 +379,24 @@ def test_a_file_given_with_the_shipped_tables_is_a_later_release(tmp_path):
     assert h.loc[2023, "children_in_care"] == 407  # the new year
     assert h.loc[2022, "children_in_care"] == 405  # the shipped years stay
     assert h.loc[2015, "children_in_care"] == 340
+
+
+def test_scaled_series_keeps_shares_and_gaps(dfe):
+    """England as an average council: counts divided and rounded, missing stays missing, the
+    year-on-year growth and the mixes are England's up to the rounding; the fingerprint tells
+    the two series apart."""
+    england = published_counts(dfe, "E92000001")
+    average = england.scaled(1 / 150, "England / 150")
+    assert average.council == "England / 150" and average.la_code == england.la_code
+    np.testing.assert_array_equal(
+        average.children_in_care, np.round(england.children_in_care / 150)
+    )
+    np.testing.assert_array_equal(
+        np.isnan(average.stock_by_group), np.isnan(england.stock_by_group)
+    )
+    growth = np.diff(np.log(england.children_in_care))
+    np.testing.assert_allclose(np.diff(np.log(average.children_in_care)), growth, atol=0.003)
+    assert average.fingerprint() != england.fingerprint()
+    assert england.fingerprint() == published_counts(dfe, "E92000001").fingerprint()
+    with pytest.raises(pc.InputError, match="factor must be > 0"):
+        england.scaled(0.0)

@@ -51,3 +51,65 @@ def test_run_rate_reproduces_published_cost_shares(hackney):
     assert total == pytest.approx(18.6e6, rel=0.01)
     # Residential = 25% of placement cost with 6% of children.
     assert annual["residential"] / total == pytest.approx(0.25, abs=0.02)
+
+
+# -- the default since 2026-12: Hackney fitted to DfE's tables to 31 March 2022 ---------------
+@pytest.fixture(scope="module")
+def hackney_2022() -> pc.CouncilInputs:
+    return pc.hackney_2022()
+
+
+def test_2022_default_starts_from_the_published_2022_stock(hackney_2022):
+    """The starting stock keeps DfE's published 31 March 2022 total and placement groups."""
+    from placecast.data.dfe import published_counts
+    from placecast.data.published import published_tables
+
+    counts = published_counts(published_tables(), "Hackney")
+    at = list(counts.years).index(2022)
+    assert hackney_2022.start == "2022-03"
+    assert hackney_2022.initial.total == int(counts.children_in_care[at])
+    by_placement = hackney_2022.initial.by_band().sum(axis=1)
+    fostering = by_placement[["in_house_fostering", "friends_family_fostering", "ifa"]].sum()
+    assert fostering == counts.frame().loc[2022, "fostering"]
+
+
+def test_2022_default_carries_parameter_uncertainty_and_a_passed_fit(hackney_2022):
+    rates = hackney_2022.rates
+    assert rates.n_draws == 250
+    entries = rates.in_year(0).data["entries_per_year"].values
+    assert np.ptp(entries) > 0.1 * np.median(entries)  # draws differ: a posterior
+    assert hackney_2022.fit_check is not None and hackney_2022.fit_check["passed"]
+
+
+def test_2022_default_labels_every_number(hackney_2022):
+    """Each source says whether its numbers are published, fitted or assumed; costs are the
+    2019/20 report's at March 2022 prices (CPIH, named)."""
+    labels = {s.split(":")[0] for s in hackney_2022.sources}
+    assert labels <= {
+        "published",
+        "fitted",
+        "assumed",
+        "published 2020, assumed to hold in 2022",
+        "published 2019/20, brought to March 2022 prices",
+    }
+    assert {"published", "fitted", "assumed"} <= labels
+    assert any("CPIH" in s for s in hackney_2022.sources)
+    costs = hackney_2022.costs
+    assert costs.price_base_financial_year == 2022
+    assert costs.weekly_cost_gbp["ifa"] == pytest.approx(927.0 * h.PRICES_2022, abs=0.01)
+    assert h.PRICES_2022 == pytest.approx(1.0726, abs=1e-4)
+
+
+def test_2022_default_first_year_flows_are_near_the_published_2021_22(hackney_2022):
+    """Known answers from DfE: Hackney's starts and ceases in 2021/22; the first forecast year's
+    expected flows sit near them (the fitted levels carry on from the last year)."""
+    from placecast.data.dfe import published_counts
+    from placecast.data.published import published_tables
+
+    counts = published_counts(published_tables(), "Hackney")
+    at = list(counts.years).index(2022)
+    e = pc.expected(hackney_2022.initial, hackney_2022.rates, hackney_2022.supply, months=12)
+    entries = float(e["entries"].sum(("month", "placement")).median("path"))
+    exits = float(e["exits"].sum(("month", "placement", "exit_reason")).median("path"))
+    assert entries == pytest.approx(counts.starts[at], rel=0.2)
+    assert exits == pytest.approx(counts.ceases[at], rel=0.2)

@@ -3,7 +3,7 @@
 The handful of objects a finance officer needs::
 
     import placecast as pc
-    inputs = pc.hackney_2020()                      # or your own council's inputs
+    inputs = pc.hackney_2022()                      # or your own council's inputs
     fc = pc.forecast(inputs, months=60, paths=2000, seed=1)
     fc.overspend_summary()
     cmp = pc.compare(inputs, [pc.Scenario("recruit 10 more a year", extra_approvals_per_year=10)])
@@ -15,7 +15,7 @@ of the documentation.
 
 from placecast._version import __version__
 from placecast.costs import Budget, UnitCosts
-from placecast.data.hackney import hackney_2020
+from placecast.data.hackney import hackney_2020, hackney_2022
 from placecast.engine import Drivers, expected, simulate
 from placecast.errors import ConfigError, InputError, PlacecastError
 from placecast.forecasting import Forecast, ScenarioEffects, forecast
@@ -49,6 +49,7 @@ __all__ = [
     "expected",
     "forecast",
     "hackney_2020",
+    "hackney_2022",
     "load_inputs",
     "load_scenarios",
     "save_inputs",

@@ -90,9 +90,7 @@ def fit_published(
         raise click.UsageError("give --default-priors or --refit-national-priors, not both")
     if refit_national_priors:
         print(f"Fitting England's series up to {last} for the priors...", file=sys.stderr)
-        priors, check = fit_national_priors(
-            tidy, last, placement_model=settings.placement_model
-        )
+        priors, check = fit_national_priors(tidy, last, placement_model=settings.placement_model)
         print(f"England: {check.summary()}", file=sys.stderr)
     elif not default_priors:
         # The shipped priors when they match these tables, else England is fitted (minutes).

@@ -89,7 +89,8 @@ def run_options(*, defaults: bool) -> Callable[[Any], Any]:
                 type=click.Path(path_type=Path, exists=True, file_okay=False),
                 default=None,
                 help="a council's saved inputs folder (inputs.json + inputs.nc, e.g. written by "
-                "'placecast fit' or placecast.save_inputs); default: the embedded Hackney 2020",
+                "'placecast fit' or placecast.save_inputs); default: the embedded Hackney, "
+                "fitted to 2022",
             ),
         ],
         command,

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from placecast.cli.options import run_options
-from placecast.data.hackney import hackney_2020
+from placecast.data.hackney import hackney_2022
 from placecast.inputs import load_inputs
 from placecast.report.outputs import write_all
 from placecast.report.text import comparison_text
@@ -31,7 +31,7 @@ def _run(
     inputs: Path | None,
 ) -> int:
     started = time.perf_counter()
-    council = hackney_2020() if inputs is None else load_inputs(inputs)
+    council = hackney_2022() if inputs is None else load_inputs(inputs)
     cmp = compare(council, scenarios, months=months, paths=paths, seed=seed, progress=True)
     print(comparison_text(cmp))
     written = write_all(cmp, out, charts=not no_charts)
@@ -44,10 +44,10 @@ def _run(
 
 @click.command(
     "forecast",
-    help="Forecast children in care and placement spend on the embedded default (Hackney, 31 "
-    "March 2020) or your --inputs, comparing the baseline with recruiting more in-house "
-    "foster-carer households. Prints a summary and writes CSV tables, charts, an Excel workbook "
-    "and an HTML report.",
+    help="Forecast children in care and placement spend on the embedded default (Hackney, "
+    "fitted to DfE's tables to 31 March 2022) or your --inputs, comparing the baseline with "
+    "recruiting more in-house foster-carer households. Prints a summary and writes CSV tables, "
+    "charts, an Excel workbook and an HTML report.",
     short_help="forecast a council, baseline vs extra carer recruitment",
 )
 @click.option(

@@ -617,6 +617,19 @@ class PublishedCounts:
         """The series from ``first_year`` on (earlier years dropped)."""
         return self._keep(self.years >= first_year)
 
+    def scaled(self, factor: float, name: str | None = None) -> PublishedCounts:
+        """Every count times ``factor``, rounded to whole children (NaN stays NaN): e.g. England
+        as an average council. Shares, growth and rates per child are unchanged up to the
+        rounding; the counts' information (how sharply they pin the rates) scales with them."""
+        if not factor > 0:
+            raise InputError(f"PublishedCounts.scaled: factor must be > 0; got {factor!r}")
+        counts = {
+            f.name: np.round(getattr(self, f.name) * factor)
+            for f in fields(self)
+            if f.name not in ("council", "la_code", "years")
+        }
+        return replace(self, council=name or self.council, **counts)
+
     def _keep(self, keep: np.ndarray) -> PublishedCounts:
         return replace(
             self,

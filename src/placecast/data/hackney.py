@@ -13,11 +13,13 @@ budget paper, replace them with the council's own data (SSDA903 or published tab
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 
 from placecast.costs import Budget, UnitCosts
 from placecast.data.margins import ipf, round_preserving
-from placecast.inputs import CouncilInputs
+from placecast.inputs import CouncilInputs, load_inputs
 from placecast.rates import Rates
 from placecast.states import StateSpace
 from placecast.stock import InitialStock
@@ -153,6 +155,14 @@ BUDGET = Budget(
 )
 
 
+#: The shipped default fitted to 2022 (built by :mod:`placecast.fit.default_council`).
+HACKNEY_2022 = Path(__file__).with_name("hackney_2022")
+#: ONS CPIH (UK, 2015 = 100), March 2020 to March 2022: 109.7 in March 2021 (ONS, Consumer price
+#: inflation, UK: March 2022, table 2), +1.0% in the 12 months to March 2021 and +6.2% in the 12
+#: months to March 2022 (the March 2021 and March 2022 bulletins): 109.7 * 1.062 / (109.7 / 1.010).
+PRICES_2022 = 1.062 * 1.010
+
+
 def stock_table() -> np.ndarray:
     """Children by (placement, age band) at 31 March 2020, matching both published margins."""
     rows = np.array([STOCK_BY_PLACEMENT[p] for p in PLACEMENTS], dtype=float)
@@ -212,3 +222,17 @@ def hackney_2020(space: StateSpace | None = None) -> CouncilInputs:
             "LGA: placements costing 10,000+ GBP a week, 2018/19",
         ),
     )
+
+
+def hackney_2022() -> CouncilInputs:
+    """Hackney at 31 March 2022, the default: rates fitted to DfE's tables 2015-2022 (posterior
+    draws), the published stock, and the 2019/20 annual report's carer supply and unit costs at
+    March 2022 prices; each number's origin (published, fitted or assumed) is in ``sources``.
+
+    Examples
+    --------
+    >>> inputs = hackney_2022()
+    >>> inputs.start, inputs.rates.n_draws > 100
+    ('2022-03', True)
+    """
+    return load_inputs(HACKNEY_2022)

@@ -1,0 +1,97 @@
+"""Compare forecast variants scored on the same fits (``bench_rolling.py --fits --variant``).
+
+Run: ``python benchmarks/compare_variants.py REFERENCE RUN [RUN ...]`` with stored rolling runs.
+For each run: the mean over the (measure, horizon) cells of the median-council MASE, the mean
+absolute gap between pooled coverage and nominal (50% and 90%), and - against REFERENCE - the
+paired gap in each council's MASE averaged over its cells (median over councils, this run minus
+REFERENCE) with a 90% bootstrap interval that resamples councils. These are the quantities the
+rule written before the forecast-paths run uses (benchmarks/README.md).
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from placecast.evaluation import Backtest, BacktestSettings
+
+RUNS = Path(__file__).parent / "runs"
+
+
+def load(name: str) -> Backtest:
+    rows = pd.read_csv(RUNS / name / "rows.csv")
+    if "error" in rows:
+        rows = rows[rows["error"].isna()]
+    return Backtest(rows, BacktestSettings())
+
+
+def council_cells(bt: Backtest, exclude_years: tuple[int, ...] = ()) -> pd.Series:
+    """Each council's scaled error averaged over origins within a cell, then over its cells."""
+    r = bt.scored()
+    r = r[~r["year"].isin(list(exclude_years))]
+    r = r.assign(scaled=r["abs_error"] / r["scale"])
+    cells = r.groupby(["council", "measure", "horizon"])["scaled"].mean()
+    return cells.groupby("council").mean()
+
+
+def summary(bt: Backtest, exclude_years: tuple[int, ...] = ()) -> dict[str, float]:
+    t = bt.by_horizon(exclude_years=exclude_years, resamples=10)
+    coverage_gap = (
+        (t["coverage_50"] - 0.5).abs().mean() + (t["coverage_90"] - 0.9).abs().mean()
+    ) / 2
+    return {
+        "cells": len(t),
+        "mean_median_mase": float(t["median_mase_placecast"].mean()),
+        "mean_median_mase_last_value": float(t["median_mase_last_value"].mean()),
+        "mean_median_mase_linear_trend": float(t["median_mase_linear_trend"].mean()),
+        "cells_below_both": int(
+            (
+                (t["median_mase_placecast"] < t["median_mase_last_value"])
+                & (t["median_mase_placecast"] < t["median_mase_linear_trend"])
+            ).sum()
+        ),
+        "mean_coverage_gap": float(coverage_gap),
+    }
+
+
+def paired_gap(
+    run: pd.Series, reference: pd.Series, resamples: int = 4000, seed: int = 0
+) -> tuple[float, float, float]:
+    common = run.index.intersection(reference.index)
+    a, b = run[common].to_numpy(), reference[common].to_numpy()
+    pick = np.random.default_rng(seed).integers(0, len(common), (resamples, len(common)))
+    gaps = np.median(a[pick], axis=1) - np.median(b[pick], axis=1)
+    low, high = np.quantile(gaps, [0.05, 0.95])
+    return float(np.median(a) - np.median(b)), float(low), float(high)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("reference")
+    parser.add_argument("runs", nargs="+")
+    args = parser.parse_args()
+    for label, excluded in (("all forecast years", ()), ("without 2020-21", (2020, 2021))):
+        reference = load(args.reference)
+        ref_cells = council_cells(reference, excluded)
+        rows = []
+        for name in [args.reference, *args.runs]:
+            bt = reference if name == args.reference else load(name)
+            gap = paired_gap(council_cells(bt, excluded), ref_cells)
+            rows.append(
+                {
+                    "run": name,
+                    **summary(bt, excluded),
+                    "gap_to_reference": gap[0],
+                    "gap_q05": gap[1],
+                    "gap_q95": gap[2],
+                }
+            )
+        print(f"\n{label} (gap = run - {args.reference}, councils' MASE averaged over cells)")
+        print(pd.DataFrame(rows).set_index("run").round(3).to_string())
+
+
+if __name__ == "__main__":
+    main()
