@@ -8,7 +8,9 @@ the priors, the data). Run:
   coverage), the table in ``benchmarks/README.md``;
 * ``python benchmarks/tables.py backtest_2017_h2`` - that run's full summary table (a
   rolling-origin run's by horizon, with and without the forecast years 2020-21);
-* ``python benchmarks/tables.py --readme`` - rewrite the generated section of the README.
+* ``python benchmarks/tables.py --readme`` - rewrite the generated section of the README;
+* ``python benchmarks/tables.py <rolling run> --chart docs/img/<name>.png`` - also its chart
+  (median MASE by horizon against both baselines, and coverage), as in the docs.
 """
 
 from __future__ import annotations
@@ -47,6 +49,8 @@ def runs_table() -> str:
         "| --- | --- | --- | --- | --- |",
     ]
     for folder in sorted(RUNS.iterdir()):
+        if "settings" not in json.loads((folder / "settings.json").read_text()):
+            continue  # not a backtest (e.g. the named councils' fit times)
         bt, meta = load_run(folder.name)
         t = bt.summary()
         measures = [
@@ -92,13 +96,77 @@ def horizon_table(bt: Backtest, exclude_years: tuple[int, ...] = ()) -> str:
     return "\n".join(lines)
 
 
+def horizon_chart(bt: Backtest, path: Path, title: str) -> Path:
+    """Median MASE by horizon for placecast and both baselines, one panel per measure, and the
+    pooled coverage of placecast's 50% and 90% intervals (PNG at ``path``)."""
+    from matplotlib.figure import Figure
+
+    t = bt.by_horizon(resamples=1000)
+    measures = list(dict.fromkeys(t.index.get_level_values("measure")))
+    fig = Figure(figsize=(3.0 * (len(measures) + 1), 3.4), layout="constrained")
+    axes = fig.subplots(1, len(measures) + 1)
+    styles = {
+        "placecast": ("median_mase_placecast", "C0", "o"),
+        "last value": ("median_mase_last_value", "C1", "s"),
+        "linear trend": ("median_mase_linear_trend", "C2", "^"),
+    }
+    for ax, measure in zip(axes, measures, strict=False):
+        part = t.loc[measure]
+        for label, (col, colour, marker) in styles.items():
+            ax.plot(part.index, part[col], color=colour, marker=marker, label=label)
+        ax.fill_between(
+            part.index,
+            part["median_mase_last_value"] + part["gap_last_value_q05"],
+            part["median_mase_last_value"] + part["gap_last_value_q95"],
+            color="C0",
+            alpha=0.15,
+            label="placecast, 90% interval of its gap to last value",
+        )
+        ax.set_title(str(measure).replace("_", " "), fontsize=10)
+        ax.set_xlabel("horizon (years)")
+        ax.set_xticks(list(part.index))
+        ax.set_ylim(bottom=0)
+    axes[0].set_ylabel("median MASE over councils")
+    cover = axes[-1]
+    palette = ["#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e"]
+    for q, style in ((50, "--"), (90, "-")):
+        for k, measure in enumerate(measures):
+            part = t.loc[measure]
+            cover.plot(
+                part.index,
+                100 * part[f"coverage_{q}"],
+                style,
+                marker=".",
+                color=palette[k % len(palette)],
+                label=str(measure).replace("_", " ")[:18] if q == 90 else None,
+            )
+        cover.axhline(q, color="black", linewidth=0.8)
+    cover.set_xticks(sorted(set(t.index.get_level_values("horizon"))))
+    cover.legend(fontsize=7, loc="lower left")
+    cover.set_title("coverage: 50% (dashed), 90% (solid)", fontsize=10)
+    cover.set_xlabel("horizon (years)")
+    cover.set_ylabel("% of published values inside")
+    cover.set_ylim(0, 100)
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncols=4, fontsize=8)
+    fig.suptitle(title, fontsize=11)
+    fig.savefig(path, dpi=120)
+    return path
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("run", nargs="?", help="a run's name (default: all runs, one line each)")
     parser.add_argument("--readme", action="store_true", help="rewrite the README's runs table")
+    parser.add_argument("--chart", type=Path, help="with a rolling run: write its chart here")
     args = parser.parse_args()
     if args.run:
         bt, meta = load_run(args.run)
+        if args.chart:
+            title = f"{args.run}: {bt.rows['council'].nunique()} councils, origins " + ", ".join(
+                str(o) for o in sorted(bt.rows["origin"].unique())
+            )
+            print(f"wrote {horizon_chart(bt, args.chart, title)}")
         print(f"{args.run}: {meta['command']}\n")
         if "origin" in bt.rows:  # a rolling-origin run: by horizon, with and without COVID
             print(horizon_table(bt))

@@ -225,3 +225,47 @@ def test_rolling_backtest_runs_every_origin_to_the_end_of_the_data(monkeypatch):
     assert result.rows["origin"].tolist() == [2017, 2018, 2019, 2020, 2021]
     with pytest.raises(ConfigError, match="leave no year to score"):
         rolling.rolling_backtest(tidy, ["A"], [2022], BacktestSettings())
+
+
+def test_saved_fits_are_reused_for_other_forecast_settings(tmp_path, monkeypatch):
+    """A backtest with a fits folder saves each fit; a rerun that changes only forecast
+    settings reforecasts the saved posterior (no sampling), and one that changes the fit
+    refits."""
+    import warnings
+
+    from placecast.data.dfe import published_counts
+    from placecast.data.published import published_tables
+    from placecast.evaluation.backtesting import backtest_council
+    from placecast.fit.aggregate import AggregateModel
+
+    counts = published_counts(published_tables(), "Rutland")
+    settings = BacktestSettings(last_fit_year=2019, horizon=2, draws=60, tune=100, paths=100)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        first = backtest_council(counts, settings, fits=tmp_path)
+    saved = tmp_path / "2019" / f"{counts.la_code}.nc"
+    assert saved.is_file()
+    fitted = []
+    real_fit = AggregateModel.fit
+
+    def counting_fit(self, *args, **kwargs):
+        fitted.append(self.draws)
+        return real_fit(self, *args, **kwargs)
+
+    monkeypatch.setattr(AggregateModel, "fit", counting_fit)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        same = backtest_council(counts, settings, fits=tmp_path)
+        flat = backtest_council(
+            counts,
+            BacktestSettings(**{**settings.to_dict(), "trend_damping": 0.01}),
+            fits=tmp_path,
+        )
+        assert fitted == []  # both reused the saved posterior
+        pd.testing.assert_frame_equal(same, first)
+        assert not np.allclose(flat["q95"], first["q95"])  # another forecast of it
+        assert (flat["fit_seconds"] == first["fit_seconds"]).all()
+        backtest_council(
+            counts, BacktestSettings(**{**settings.to_dict(), "draws": 50}), fits=tmp_path
+        )
+    assert fitted == [50]  # a fit setting changed: fitted again

@@ -208,7 +208,12 @@ def _cached_fit(
         saved = AggregateModel.load(path)
     except InputError:
         return None
-    fit_only = [f.name for f in fields(AggregateSettings) if f.name not in FORECAST_SETTINGS]
+    # Processes do not change the draws; forecast settings are applied by reforecast.
+    fit_only = [
+        f.name
+        for f in fields(AggregateSettings)
+        if f.name not in FORECAST_SETTINGS and f.name != "cores"
+    ]
     same = (
         all(getattr(saved, n) == getattr(model, n) for n in fit_only)
         and saved.priors.to_dict() == model.priors.to_dict()

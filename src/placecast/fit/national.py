@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import warnings
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -51,12 +52,13 @@ ENGLAND_SETTINGS: dict[str, Any] = {
     "target_accept": 0.99,
     "sampler": "nutpie",
 }
-#: Tried in turn for a shipped prior until the England fit passes its check (2017 had one
-#: divergence with the first).
+#: Tried in turn for a shipped prior until the England fit passes its check: another seed
+#: (another initialisation; 2021's first chain stuck away from the other, R-hat 1.83, with seed
+#: 0 at both 1,000 and 2,000 tuning steps), then longer tuning.
 SHIPPING_SETTINGS: tuple[dict[str, Any], ...] = (
-    ENGLAND_SETTINGS,
-    {**ENGLAND_SETTINGS, "tune": 2000, "target_accept": 0.995},
-    {**ENGLAND_SETTINGS, "draws": 2000, "tune": 3000, "target_accept": 0.998},
+    {**ENGLAND_SETTINGS, "seed": 0},
+    {**ENGLAND_SETTINGS, "seed": 1},
+    {**ENGLAND_SETTINGS, "tune": 2000, "target_accept": 0.995, "seed": 2},
 )
 
 
@@ -154,6 +156,14 @@ def fit_national_priors(
     first, last = model.first_year_, model.last_year_
     total = dict(zip(england.years.tolist(), england.children_in_care, strict=True))
     stock_growth = float(np.log(total[last] / total[first]) / (last - first))
+    check = model.check()
+    if not check.passed:
+        warnings.warn(
+            f"England's fit for the national priors failed its check ({check.summary()}); "
+            "its means are used but may be wrong: fit again with more tuning",
+            UserWarning,
+            stacklevel=2,
+        )
     drift = float(mean.get("residential_drift", 0.0))
     priors = replace(
         wide,
@@ -186,7 +196,7 @@ def fit_national_priors(
         )
         + f"children in care {np.expm1(stock_growth):+.1%} a year",
     )
-    return priors, model.check()
+    return priors, check
 
 
 def _key(england: PublishedCounts, placement_model: str) -> dict[str, Any]:
@@ -245,7 +255,8 @@ def build_shipped_priors(
         record["priors"] = [e for e in record["priors"] if e["last_year"] != year]
         record["not_shipped"] = [e for e in record.get("not_shipped", []) if e["last_year"] != year]
         for sampling in SHIPPING_SETTINGS:
-            priors, check = fit_national_priors(tidy, year, sampling=sampling)
+            nuts = {k: v for k, v in sampling.items() if k != "seed"}
+            priors, check = fit_national_priors(tidy, year, seed=sampling["seed"], sampling=nuts)
             print(f"{year} {sampling}: {check.summary()}", flush=True)
             if check.passed:
                 break
