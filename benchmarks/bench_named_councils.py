@@ -35,9 +35,7 @@ def main() -> None:
             t0 = time.perf_counter()
             done = subprocess.run(
                 [
-                    sys.executable,
-                    "-m",
-                    "placecast",
+                    PLACECAST,
                     "fit-published",
                     "--council",
                     council,

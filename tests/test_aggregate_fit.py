@@ -201,11 +201,12 @@ def test_residential_random_walk_forecast_starts_from_the_last_pull_plus_a_shock
     z = (pull - last) / sd
     assert abs(z.mean()) < 0.25 and 0.8 < z.std() < 1.2  # 400 draws
     assert np.ptp(last) > 0  # the fitted pull is a posterior, not the tilts'
-    # Later years: a fresh shock each year (a random walk), none with forecast_shocks="once".
-    path = np.log(fit.rates_.data["pull_level_by_year"].values[:, :, r])  # (draw, year)
-    steps = np.diff(path, axis=1) / sd[:, None]
+    # Later years: a fresh shock each year with forecast_shocks="yearly" (a random walk), none
+    # with "once" (the default).
+    yearly = fit.reforecast(forecast_shocks="yearly").rates_.data["pull_level_by_year"]
+    steps = np.diff(np.log(yearly.values[:, :, r]), axis=1) / sd[:, None]  # (draw, year)
     assert abs(steps.mean()) < 0.1 and 0.9 < steps.std() < 1.1  # 400 draws x 9 years
-    once = np.log(fit.reforecast(forecast_shocks="once").rates_.data["pull_level_by_year"])
+    once = np.log(fit.rates_.data["pull_level_by_year"])
     assert np.ptp(once.values[:, :, r], axis=1).max() < 1e-12
 
 

@@ -106,7 +106,8 @@ def _option_for(f: Field[Any], *, defaults: dict[str, Any]) -> Any:
     if choices:
         kind: Any = click.Choice(list(choices))
     elif "float" in annotation:
-        kind = click.FloatRange(0.0, 1.0, min_open=True, max_open=True)
+        one = bool(f.metadata.get("one_allowed"))
+        kind = click.FloatRange(0.0, 1.0, min_open=True, max_open=not one)
     else:
         kind = click.IntRange(min=f.metadata.get("minimum", 1))
     help_text = f.metadata.get("help", "")
