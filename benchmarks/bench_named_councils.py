@@ -28,6 +28,7 @@ COUNCILS = ["Leeds", "Kent", "Birmingham", "Rutland", "City of London", "Hackney
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--councils", nargs="+", default=COUNCILS)
+    parser.add_argument("--name", default="named_councils", help="the run's folder name")
     args = parser.parse_args()
     rows = []
     for council in args.councils:
@@ -67,7 +68,7 @@ def main() -> None:
         print(json.dumps(rows[-1]), flush=True)
     table = pd.DataFrame(rows)
     write_run(
-        "named_councils",
+        args.name,
         table,
         {
             "description": "placecast fit-published --council X with the defaults, fresh process",
