@@ -1,7 +1,7 @@
 """The README's main jobs write the same numbers as the golden run (a structural change must not
 change results). The golden summaries were made with ``tests/output_check.py`` from the CLI run
-below; regenerated on 2026-12-02 when the default became Hackney fitted to 2022. Regenerate them only for a change that is
-meant to change results, and say so in its commit."""
+below, and regenerated on 2026-12-02 when the default became Hackney fitted to 2022. Regenerate
+them only for a change that is meant to change results, and say so in its commit."""
 
 from __future__ import annotations
 
