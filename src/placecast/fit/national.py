@@ -5,7 +5,7 @@ sits above both the priors and the aggregate model. Fitting England takes minute
 package ships the priors for every last year 2017-2022 (``national_priors.json`` beside this
 module), each from a converged fit; :func:`shipped_national_priors` returns them when the
 England series they were fitted to is the one given. Rebuild them with
-``python -m placecast.fit.national`` (about 4 minutes a year on 2 cores).
+``python -m placecast.fit.national`` (about 2 minutes a year on 2 cores).
 """
 
 from __future__ import annotations
@@ -216,7 +216,8 @@ def shipped_national_priors(
 
     Examples
     --------
-    >>> priors = shipped_national_priors(DFE_TABLES, 2022)
+    >>> from placecast.data.published import published_tables
+    >>> priors = shipped_national_priors(published_tables(), 2022)
     >>> priors.source.startswith("England's published series 2015-2022")
     True
     """
