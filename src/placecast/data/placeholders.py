@@ -13,14 +13,25 @@ from typing import Any
 import numpy as np
 
 from placecast.calendar import first_financial_year
-from placecast.costs import Budget
+from placecast.costs import Budget, UnitCosts
 from placecast.data.hackney import COSTS, SUPPLY
 from placecast.inputs import CouncilInputs
 from placecast.rates import Rates
 from placecast.stock import InitialStock
 from placecast.supply import CarerSupply
 
-__all__ = ["placeholder_inputs"]
+__all__ = ["placeholder_inputs", "run_rate_budget"]
+
+
+def run_rate_budget(initial: InitialStock, costs: UnitCosts, first_year: int, years: int) -> Budget:
+    """A budget equal to the starting stock's run-rate at ``costs``, for ``years`` financial
+    years from ``first_year`` (e.g. 2022 for 2022/23): it rises with the costs' inflation,
+    not with demand (for councils that publish no placements-only budget)."""
+    fys = np.arange(first_year, first_year + years)
+    weekly = costs.weekly_cost(initial.space, fys)  # (financial_year, placement)
+    stock = initial.by_band().sum(axis=1).to_numpy(dtype=float)
+    run_rate = (weekly * stock[None, :]).sum("placement") * 365.25 / 7
+    return Budget({int(y): float(v) for y, v in zip(fys, run_rate.values, strict=True)})
 
 
 def placeholder_inputs(
@@ -63,12 +74,7 @@ def placeholder_inputs(
         deregistration_rate_per_year=0.13,
         unusable_place_share=SUPPLY.unusable_place_share,
     )
-    first_fy = first_financial_year(start)
-    fys = np.arange(first_fy, first_fy + years)
-    weekly = COSTS.weekly_cost(space, fys)  # (financial_year, placement)
-    stock = initial.by_band().sum(axis=1).to_numpy(dtype=float)
-    run_rate = (weekly * stock[None, :]).sum("placement") * 365.25 / 7
-    budget = Budget({int(y): float(v) for y, v in zip(fys, run_rate.values, strict=True)})
+    budget = run_rate_budget(initial, COSTS, first_financial_year(start), years)
     return CouncilInputs(
         name=name,
         space=space,

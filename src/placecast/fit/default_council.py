@@ -23,6 +23,7 @@ import numpy as np
 from placecast.costs import Budget, UnitCosts
 from placecast.data.dfe import published_counts
 from placecast.data.hackney import COSTS, HACKNEY_2022, PRICES_2022, SUPPLY
+from placecast.data.placeholders import run_rate_budget
 from placecast.data.published import published_tables
 from placecast.errors import ConfigError
 from placecast.fit.aggregate import AggregateModel
@@ -78,17 +79,12 @@ def build_hackney_2022(
     )
     # Hackney publishes no placements-only budget: the 2022 stock's run-rate at these costs,
     # rising with the assumed inflation (a budget that keeps pace with prices, not demand).
-    space = stock.space
-    years = np.arange(2022, 2028)
-    per_child = costs.weekly_cost(space, years) * 365.25 / 7
-    run_rate = (per_child * stock.by_band().sum(axis=1).to_numpy()[None, :]).sum("placement")
-    budget = Budget(
-        {int(y): round(float(v), -4) for y, v in zip(years, run_rate.values, strict=True)}
-    )
+    run_rate = run_rate_budget(stock, costs, 2022, 6).placement_budget_gbp
+    budget = Budget({y: round(v, -4) for y, v in run_rate.items()})
     fitted = model.fitted_.loc[2022]
     inputs = CouncilInputs(
         name="Hackney (default: fitted to DfE tables to 31 March 2022)",
-        space=space,
+        space=stock.space,
         initial=stock,
         rates=rates,
         supply=SUPPLY,
