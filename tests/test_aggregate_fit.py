@@ -8,14 +8,20 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
 
 import placecast as pc
 from conftest import SHARED, no_capacity_limit
+from placecast.data.margins import round_preserving
 from placecast.data.dfe import PLACEMENT_GROUPS, PublishedCounts, published_counts, read_dfe
 from placecast.fit.aggregate import AggregateModel, published_initial_stock, published_stock
+from placecast.fit.components import uses_centered_shocks
 from placecast.fit.national import fit_national_priors, national_priors
 from placecast.fit.priors import AggregatePriors
 from placecast.fit.sampling import sample_posterior
+from placecast.fit.settings import AggregateSettings
 from placecast.results import load_inputs
 
 FOLDER = SHARED / "data" / "dfe_cla_la_2015_2019"
@@ -180,6 +186,38 @@ def test_residential_random_walk_with_equal_shocks_is_the_drift(hackney_counts):
     assert moved[-1] > 1.05 * fixed["expected_stock_by_group"][-1, resid]
 
 
+def test_centred_and_standardised_shocks_are_the_same_model(hackney_counts):
+    """Known answer: the random walks' shocks sampled as shocks (centred) or as standardised
+    shocks times their size give the same expectations at corresponding points, and the
+    centred fit reports the standardised shocks the forecast reads."""
+    z_entry, z_exit = np.array([1.5, -0.5]), np.array([0.8])
+    values = {"entry_year_sd_log__": np.log(0.2), "exit_year_sd_log__": np.log(0.1)}
+    drift = -0.03
+
+    def expected_with(random_walks, shocks):
+        model = AggregateModel(random_walks=random_walks).build(hackney_counts)
+        point = model.initial_point()
+        point.update(values, exit_drift=np.array(drift), **shocks)
+        return _expected_at(model, point), model
+
+    standard, _ = expected_with("non_centered", {"entry_year_z": z_entry, "exit_year_z": z_exit})
+    centred, model = expected_with(
+        "centered",
+        {"entry_year_shock": 0.2 * z_entry, "exit_year_shock": drift + 0.1 * z_exit},
+    )
+    for name, value in standard.items():
+        np.testing.assert_allclose(centred[name], value, rtol=1e-10)
+    assert {"entry_year_shock", "exit_year_shock"} <= {v.name for v in model.free_RVs}
+    assert "entry_year_z" in {v.name for v in model.deterministics}
+    # "auto" centres where counts pin each year (Hackney: about 230 starts a year), not for a
+    # council a tenth of its size.
+    assert uses_centered_shocks(hackney_counts, AggregateSettings())
+    small = hackney_counts.scaled(0.1, "a tenth of Hackney")
+    assert not uses_centered_shocks(small, AggregateSettings())
+    free = {v.name for v in AggregateModel().build(small).free_RVs}
+    assert "entry_year_z" in free and "entry_year_shock" not in free
+
+
 def test_residential_random_walk_forecast_starts_from_the_last_pull_plus_a_shock(hackney_counts):
     """The forecast's pull is each draw's fitted pull of the last year plus a fresh shock with
     the draw's fitted sd (standard normal once standardised), and it does not drift."""
@@ -222,6 +260,53 @@ def test_published_stock_keeps_the_margins(hackney_counts):
     assert abs(fostering - frame["fostering"]) <= 1
     assert table.loc["semi_independent"].iloc[:4].sum() == 0  # never under 16
     assert (table.to_numpy() >= 0).all()
+
+
+def test_rounding_keeps_both_margins_where_single_moves_get_stuck():
+    # A table where moving one child at a time cannot fix the columns: the earlier greedy
+    # rounding wrote -1 here (as it did for Rutland at 31 March 2022).
+    table = np.array(
+        [
+            [0.208, 0.710, 0.571, 0.0, 0.474],
+            [0.0, 0.0, 0.327, 0.574, 1.054],
+            [0.360, 0.0, 4.955, 0.0, 0.0],
+            [0.0, 1.970, 0.004, 0.0, 0.0],
+            [0.0, 0.336, 1.989, 0.0, 0.0],
+            [0.0, 0.0, 0.206, 0.438, 0.0],
+        ]
+    )
+    rows, cols = np.array([2, 2, 5, 2, 2, 1]), np.array([1, 3, 8, 1, 1])
+    out = round_preserving(table, rows, cols)
+    assert (out >= 0).all() and (out[table == 0] == 0).all()
+    assert out.sum(axis=1).tolist() == rows.tolist() and out.sum(axis=0).tolist() == cols.tolist()
+    assert np.abs(out - table).max() < 1.5  # within a child and a bit of each cell
+    with pytest.raises(ValueError, match="no whole table has row totals"):
+        round_preserving(np.array([[1.0, 0.0], [0.0, 1.0]]), np.array([2, 0]), np.array([0, 2]))
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    arrays(float, (6, 5), elements=st.floats(0, 8)),
+    arrays(bool, (6, 5)),
+)
+def test_rounding_a_published_stock_never_goes_negative(pattern, zero):
+    # Any fitted pattern (zeros where a placement is empty) joined to Rutland-like margins with
+    # suppressed parts: whole, non-negative children and the published total.
+    bands = np.array([0.0, np.nan, np.nan, 9.0, 10.0])
+    counts = PublishedCounts(
+        council="Test",
+        la_code="E00000000",
+        years=np.array([2021, 2022]),
+        children_in_care=np.array([30.0, 25.0]),
+        stock_by_age_band=np.vstack([[1.0, 3.0, 5.0, 10.0, 11.0], bands]),
+        stock_by_group=np.array([[18.0, 7.0, 5.0], [15.0, np.nan, np.nan]]),
+        starts=np.array([12.0, 10.0]),
+        starts_by_age_band=np.full((2, 5), np.nan),
+        ceases=np.array([14.0, 15.0]),
+    )
+    table = published_stock(counts, 2022, pattern=np.where(zero, 0.0, pattern))
+    assert (table.to_numpy() >= 0).all() and table.to_numpy().sum() == 25
+    assert table.sum(axis=0).tolist()[3:] == [9, 10] and table["under_1"].sum() == 0
 
 
 def test_suppressed_margins_are_filled_from_the_total(hackney_counts):

@@ -8,6 +8,7 @@ children without breaking either margin.
 from __future__ import annotations
 
 import numpy as np
+from scipy.optimize import Bounds, LinearConstraint, milp
 
 
 def ipf(prior: np.ndarray, rows: np.ndarray, cols: np.ndarray, iterations: int = 200) -> np.ndarray:
@@ -30,23 +31,55 @@ def ipf(prior: np.ndarray, rows: np.ndarray, cols: np.ndarray, iterations: int =
 def round_preserving(table: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
     """Round to whole numbers keeping both row and column totals.
 
-    Rows are rounded by largest remainder; then single children are moved, within a row, from a
-    column over its total to one under it, choosing the move that departs least from ``table``
-    and never filling a cell the table holds at zero.
+    The whole table closest to ``table`` (least total absolute change) with row sums ``rows``
+    and column sums ``cols``, never filling a cell the table holds at zero: a small integer
+    programme (scipy's HiGHS). A cell goes to its floor or ceiling when the totals allow it,
+    further only when they force it. Moving single children between cells, as an earlier
+    version did, can get stuck where only a chain of moves keeps the totals, and then wrote a
+    negative count (Rutland at 31 March 2022).
+
+    Raises
+    ------
+    ValueError
+        When no whole table has those totals within the table's non-zero cells (the totals
+        disagree, or a row or column with a positive total has no cell to hold it).
+
+    Examples
+    --------
+    >>> round_preserving(np.array([[0.6, 0.4], [0.4, 0.6]]), np.array([1, 1]), np.array([1, 1]))
+    array([[1, 0],
+           [0, 1]])
     """
-    out = np.floor(table).astype(int)
-    for i in range(table.shape[0]):
-        short = int(rows[i] - out[i].sum())
-        order = np.argsort(-(table[i] - out[i]), kind="stable")
-        out[i, order[:short]] += 1
-    for _ in range(int(np.abs(cols - out.sum(axis=0)).sum())):
-        gap = cols - out.sum(axis=0)
-        if not gap.any():
-            break
-        over, under = int(np.argmin(gap)), int(np.argmax(gap))
-        cost = (out[:, over] - table[:, over]) - (out[:, under] - table[:, under])
-        cost[(out[:, over] == 0) | (table[:, under] <= 0)] = -np.inf
-        i = int(np.argmax(cost))
-        out[i, over] -= 1
-        out[i, under] += 1
-    return out
+    table = np.asarray(table, dtype=float)
+    rows, cols = np.asarray(rows), np.asarray(cols)
+    n_rows, n_cols = table.shape
+    cells = np.flatnonzero(table.ravel() > 0)
+    floor = np.floor(table.ravel()[cells])
+    frac = table.ravel()[cells] - floor
+    n = cells.size
+    # Each cell is floor + up - down + beyond: ``up`` in [0, 1] costs 1 - 2 * frac (the change
+    # from the floor to the ceiling); ``down`` (below the floor) and ``beyond`` (past the
+    # ceiling) cost 1 a child. A tiny tie-break by position keeps the answer deterministic.
+    cost = np.concatenate([1 - 2 * frac, np.ones(n), np.ones(n)]) + 1e-9 * np.tile(np.arange(n), 3)
+    row_of, col_of = np.divmod(cells, n_cols)
+    margin = np.zeros((n_rows + n_cols, n))
+    margin[row_of, np.arange(n)] = 1
+    margin[n_rows + col_of, np.arange(n)] = 1
+    a = np.hstack([margin, -margin, margin])
+    target = np.concatenate([rows, cols]).astype(float) - margin @ floor
+    upper = np.concatenate([np.ones(n), floor, np.full(n, np.inf)])
+    solved = milp(
+        cost,
+        constraints=LinearConstraint(a, target, target),
+        integrality=np.ones(3 * n),
+        bounds=Bounds(np.zeros(3 * n), upper),
+    )
+    if not solved.success:
+        raise ValueError(
+            f"no whole table has row totals {rows.tolist()} and column totals {cols.tolist()} "
+            "within the table's non-zero cells"
+        )
+    up, down, beyond = np.round(solved.x).reshape(3, n)
+    out = np.zeros(table.size, dtype=int)
+    out[cells] = (floor + up - down + beyond).astype(int)
+    return out.reshape(table.shape)

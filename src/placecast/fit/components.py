@@ -23,11 +23,18 @@ import pytensor.tensor as pt
 from placecast.data.dfe import PLACEMENT_GROUPS, PublishedCounts
 from placecast.errors import ConfigError, InputError
 from placecast.fit.priors import AggregatePriors, structure_arrays
-from placecast.fit.settings import AggregateSettings
+from placecast.fit.settings import CENTERED_FROM_STARTS, AggregateSettings
 from placecast.fit.starting_stock import published_initial_stock
 from placecast.states import MONTHS_PER_YEAR, StateSpace
 
-__all__ = ["ENTRY_LEVELS", "EXIT_LEVELS", "PULLS", "build_model", "fit_window"]
+__all__ = [
+    "ENTRY_LEVELS",
+    "EXIT_LEVELS",
+    "PULLS",
+    "build_model",
+    "fit_window",
+    "uses_centered_shocks",
+]
 
 _TAYLOR_TERMS = 8
 
@@ -43,6 +50,7 @@ class _Frame:
     n_years: int
     run_years: int  # one more than n_years with a stock-growth prior
     pooled: bool
+    centered: bool  # random-walk shocks as shocks, not standardised (see AggregateSettings)
     step: int
     per_year: int
     band: np.ndarray  # band of each age step
@@ -93,6 +101,9 @@ def build_model(
     # year's shock) and are sampled with the fit, and the prior on the stock change their flows
     # imply pools a council's expected growth towards England's.
     pooled = priors.stock_growth_sd is not None
+    centered = settings.random_walks == "centered" or (
+        settings.random_walks == "auto" and _typical_starts(obs["starts"]) >= CENTERED_FROM_STARTS
+    )
     frame = _Frame(
         pr=priors,
         space=space,
@@ -101,6 +112,7 @@ def build_model(
         n_years=last - first,
         run_years=last - first + int(pooled),
         pooled=pooled,
+        centered=centered,
         step=step,
         per_year=MONTHS_PER_YEAR // step,
         band=space.band_of_age_month[::step],
@@ -118,6 +130,32 @@ def build_model(
         expected = _dynamics(frame, x0, entry, mix, pull, first_rates, exit_level, noise)
         _likelihood(frame, expected, mix, noise)
     return model
+
+
+def _typical_starts(starts: np.ndarray) -> float:
+    """Mean published starts a year (0 when none is published)."""
+    published = starts[~np.isnan(starts)]
+    return float(published.mean()) if published.size else 0.0
+
+
+def uses_centered_shocks(counts: PublishedCounts, settings: AggregateSettings) -> bool:
+    """Whether the fit of ``counts`` centres the random walks' shocks (``random_walks``)."""
+    if settings.random_walks != "auto":
+        return settings.random_walks == "centered"
+    first, last = fit_window(counts)
+    sel = (counts.years >= first) & (counts.years <= last)
+    return _typical_starts(counts.starts[sel]) >= CENTERED_FROM_STARTS
+
+
+def _shocks(f: _Frame, name: str, mean: Any, sd: Any, dims: str) -> Any:
+    """Yearly shocks of a random walk, Normal(``mean``, ``sd``): sampled as the shocks
+    (centred) or as standardised shocks ``name`` times ``sd`` (non-centred). Either way the
+    standardised shocks are in the posterior as ``name``, which the forecast reads."""
+    if f.centered:
+        shock = pm.Normal(name.replace("_z", "_shock"), mean, sd, dims=dims)
+        pm.Deterministic(name, (shock - mean) / sd, dims=dims)
+        return shock
+    return mean + sd * pm.Normal(name, 0.0, 1.0, dims=dims)
 
 
 def _coords(space: StateSpace, years: np.ndarray) -> dict[str, list[Any]]:
@@ -150,8 +188,8 @@ def _entry_base(f: _Frame) -> tuple[Any, Any, Any]:
 def _entries_random_walk(f: _Frame) -> tuple[Any, Any, Any]:
     """Each year's level is the last one's plus the drift and a shock: shocks last."""
     log_e, growth, year_sd = _entry_base(f)
-    year_z = pm.Normal("entry_year_z", 0.0, 1.0, dims="later_year")
-    year_effect = pt.concatenate([pt.zeros(1), pt.cumsum(year_sd * year_z)])
+    shocks = _shocks(f, "entry_year_z", 0.0, year_sd, "later_year")
+    year_effect = pt.concatenate([pt.zeros(1), pt.cumsum(shocks)])
     if f.pooled:
         next_z = pm.Normal("entry_forecast_adjust_z", 0.0, 1.0)
         year_effect = pt.concatenate([year_effect, (year_effect[-1] + year_sd * next_z)[None]])
@@ -161,7 +199,7 @@ def _entries_random_walk(f: _Frame) -> tuple[Any, Any, Any]:
 def _entries_trend(f: _Frame) -> tuple[Any, Any, Any]:
     """Shocks around a log-linear trend: each year returns to the trend."""
     log_e, growth, year_sd = _entry_base(f)
-    year_effect = year_sd * pm.Normal("entry_year_z", 0.0, 1.0, dims="year")
+    year_effect = _shocks(f, "entry_year_z", 0.0, year_sd, "year")
     if f.pooled:
         next_z = pm.Normal("entry_forecast_adjust_z", 0.0, 1.0)
         year_effect = pt.concatenate([year_effect, (0.0 + year_sd * next_z)[None]])
@@ -235,7 +273,7 @@ def _noise(f: _Frame) -> dict[str, Any]:
     """Count noise, the share of joiners counted as starts, and the mix concentration."""
     pr = f.pr
     return {
-        "count_cv": pm.LogNormal("count_cv", np.log(pr.count_cv), 0.7),
+        "count_cv": pm.LogNormal("count_cv", np.log(pr.count_cv), pr.count_cv_sd),
         # Published starts are a share of the children who join the stock (DfE's stock grows
         # by more than starts minus ceases; see AggregatePriors).
         "counted": pm.Normal(
@@ -285,8 +323,8 @@ def _exit_level_random_walk(f: _Frame) -> Any:
     drift = pm.Normal("exit_drift", f.pr.exit_drift_mean, f.pr.exit_drift_sd)
     level = pt.zeros(f.n_years)
     if f.n_years > 1:
-        exit_z = pm.Normal("exit_year_z", 0.0, 1.0, dims="exit_shock_year")
-        level = pt.concatenate([pt.zeros(1), pt.cumsum(drift + exit_sd * exit_z)])
+        shocks = _shocks(f, "exit_year_z", drift, exit_sd, "exit_shock_year")
+        level = pt.concatenate([pt.zeros(1), pt.cumsum(shocks)])
     pm.Deterministic("log_exit_level", level, dims="flow_year")
     if f.pooled:
         next_exit_z = pm.Normal("exit_forecast_adjust_z", 0.0, 1.0)

@@ -108,9 +108,9 @@ class AggregatePriors:
         council-specific growth with sd 0.023-0.025, against a sd of 0.08 of single years).
         Without it, the forecast year's flows follow the council's last fitted levels, whose
         balance is a noisy difference of two large flows.
-    count_cv
+    count_cv, count_cv_sd
         Prior median of the extra (beyond Poisson) relative noise of published counts, i.e. the
-        model's misfit (log-normal, sd 0.7).
+        model's misfit, and the sd of its log (log-normal).
     share_concentration
         Prior median of the Dirichlet-multinomial concentration for published mixes (by age band,
         by placement group); larger = the model's mix must match the published one more closely.
@@ -148,6 +148,7 @@ class AggregatePriors:
     stock_growth_mean: float = 0.0
     stock_growth_sd: float | None = None
     count_cv: float = 0.05
+    count_cv_sd: float = 0.7
     share_concentration: float = 300.0
     fostering_split: tuple[float, float, float] = (0.48, 0.19, 0.33)
     semi_independent_share_16_17: float = 0.7
@@ -182,6 +183,7 @@ class AggregatePriors:
             "starts_counted_share",
             "starts_counted_share_sd",
             "count_cv",
+            "count_cv_sd",
             "share_concentration",
         ):
             if not getattr(self, name) > 0:

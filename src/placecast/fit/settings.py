@@ -22,7 +22,9 @@ __all__ = [
     "FORECAST_SHOCKS",
     "MASS_MATRICES",
     "PLACEMENT_MODELS",
+    "RANDOM_WALKS",
     "SAMPLERS",
+    "CENTERED_FROM_STARTS",
     "AggregateSettings",
     "setting",
 ]
@@ -41,6 +43,14 @@ MASS_MATRICES = ("low_rank", "diagonal")
 FORECAST_SHOCKS = ("yearly", "once")
 #: Settings that change only how a fitted posterior is forecast, not the fit itself.
 FORECAST_SETTINGS = ("trend_damping", "forecast_shocks")
+#: How the year-to-year shocks of the entry and exit random walks are parameterised.
+RANDOM_WALKS = ("auto", "centered", "non_centered")
+#: With ``random_walks="auto"``, the shocks are centred when a council's mean published starts
+#: reach this: its counts then pin each year's level far more tightly (Poisson noise about
+#: 1 / sqrt(100) = 10%) than the prior of the shocks' size, the regime where standardised
+#: shocks make a funnel (Kent to 2022: 13 divergences, R-hat 1.04; measured in
+#: ``docs/published-statistics.md``).
+CENTERED_FROM_STARTS = 100.0
 #: Samplers: PyMC's own NUTS (C backend, compiled code cached on disk) and nutpie's NUTS on a
 #: JAX-compiled model (compiles in seconds, samples several times faster).
 SAMPLERS = ("pymc", "nutpie")
@@ -90,6 +100,12 @@ class AggregateSettings:
     entry_model, exit_model, placement_model
         How entries, the exit level and the residential / semi-independent pull move from year
         to year (see :class:`~placecast.fit.aggregate.AggregateModel`).
+    random_walks
+        How the sampler sees the yearly shocks of the entry and exit random walks: as shocks
+        (``"centered"``; best when the counts pin each year down, a large council) or as
+        standardised shocks times their fitted size (``"non_centered"``; best when counts are
+        few). ``"auto"`` (default): centred when the council's mean published starts are at
+        least :data:`CENTERED_FROM_STARTS`. The model is the same; only its geometry differs.
 
     Examples
     --------
@@ -131,6 +147,12 @@ class AggregateSettings:
         "one shock of the random walks for all forecast years (default) or a fresh one each year",
         choices=FORECAST_SHOCKS,
     )
+    random_walks: str = setting(
+        "auto",
+        "random-walk shocks centred (large councils) or standardised (small); auto: by the "
+        "council's starts",
+        choices=RANDOM_WALKS,
+    )
     placement_model: str = setting(
         "random_walk",
         "the pull of residential / semi-independent placements a random walk (default: yearly "
@@ -155,7 +177,7 @@ class AggregateSettings:
                     )
         if self.sampler is None:
             raise ConfigError(f"{name}.sampler must be one of {', '.join(SAMPLERS)}; got None")
-        for model in ("entry_model", "exit_model", "placement_model"):
+        for model in ("entry_model", "exit_model", "placement_model", "random_walks"):
             if getattr(self, model) is None:
                 raise ConfigError(f"{name}.{model} must be given; got None")
         for f in fields(self):  # fractions

@@ -74,7 +74,8 @@ def published_stock(
     if pattern is not None:
         pattern = np.asarray(pattern, dtype=float)
         share = np.bincount(group_of, weights=pattern.sum(axis=1), minlength=3)
-        groups = _complete(counts.stock_by_group[i], total, share / share.sum())
+        share = share / share.sum() if share.sum() > 0 else np.full(3, 1 / 3)
+        groups = _complete(counts.stock_by_group[i], total, share)
         allowed = np.arange(space.n_bands)[None, :] >= space.min_age_band[:, None]
         table = pattern + 1e-9 * (pattern.sum() + 1.0) * allowed
         with np.errstate(invalid="ignore", divide="ignore"):  # empty bands or groups: 0 / 0
