@@ -14,8 +14,8 @@ from hypothesis.extra.numpy import arrays
 
 import placecast as pc
 from conftest import SHARED, no_capacity_limit
-from placecast.data.margins import round_preserving
 from placecast.data.dfe import PLACEMENT_GROUPS, PublishedCounts, published_counts, read_dfe
+from placecast.data.margins import round_preserving
 from placecast.fit.aggregate import AggregateModel, published_initial_stock, published_stock
 from placecast.fit.components import uses_centered_shocks
 from placecast.fit.national import fit_national_priors, national_priors

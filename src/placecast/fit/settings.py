@@ -16,6 +16,7 @@ from typing import Any
 from placecast.errors import ConfigError
 
 __all__ = [
+    "CENTERED_FROM_STARTS",
     "ENTRY_MODELS",
     "EXIT_MODELS",
     "FORECAST_SETTINGS",
@@ -24,7 +25,6 @@ __all__ = [
     "PLACEMENT_MODELS",
     "RANDOM_WALKS",
     "SAMPLERS",
-    "CENTERED_FROM_STARTS",
     "AggregateSettings",
     "setting",
 ]
