@@ -10,7 +10,9 @@ the priors, the data). Run:
   rolling-origin run's by horizon, with and without the forecast years 2020-21);
 * ``python benchmarks/tables.py --readme`` - rewrite the generated section of the README;
 * ``python benchmarks/tables.py <rolling run> --chart docs/img/<name>.png`` - also its chart
-  (median MASE by horizon against both baselines, and coverage), as in the docs.
+  (median MASE by horizon against both baselines, and coverage), as in the docs;
+* ``python benchmarks/tables.py <run> <run> ...`` - rolling runs over different origins pooled
+  (their rows together; each run's settings are printed, and an origin in two runs is refused).
 """
 
 from __future__ import annotations
@@ -39,6 +41,22 @@ def load_run(name: str) -> tuple[Backtest, dict]:
     failed = rows["error"].notna() if "error" in rows else pd.Series(False, index=rows.index)
     known = {k: v for k, v in meta["settings"].items() if v is not None}
     return Backtest(rows[~failed], BacktestSettings(**known)), meta
+
+
+def pooled_runs(names: list[str]) -> tuple[Backtest, dict]:
+    """Rolling runs over different origins as one :class:`Backtest` (rows concatenated; the
+    settings of the first, the commands of all)."""
+    runs = [load_run(n) for n in names]
+    origins = [set(bt.rows["origin"]) for bt, _ in runs]
+    for i, a in enumerate(origins):
+        for b in origins[i + 1 :]:
+            if a & b:
+                raise SystemExit(f"origins {sorted(a & b)} are in more than one of {names}")
+    rows = pd.concat([bt.rows for bt, _ in runs], ignore_index=True)
+    meta = {
+        "command": "\n".join(f"{n}: {m['command']}" for n, (_, m) in zip(names, runs, strict=True))
+    }
+    return Backtest(rows, runs[0][0].settings), meta
 
 
 def runs_table() -> str:
@@ -156,18 +174,21 @@ def horizon_chart(bt: Backtest, path: Path, title: str) -> Path:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("run", nargs="?", help="a run's name (default: all runs, one line each)")
+    parser.add_argument(
+        "run", nargs="*", help="a run's name, or rolling runs to pool (default: all runs)"
+    )
     parser.add_argument("--readme", action="store_true", help="rewrite the README's runs table")
     parser.add_argument("--chart", type=Path, help="with a rolling run: write its chart here")
     args = parser.parse_args()
     if args.run:
-        bt, meta = load_run(args.run)
+        bt, meta = load_run(args.run[0]) if len(args.run) == 1 else pooled_runs(args.run)
+        name = " + ".join(args.run)
         if args.chart:
-            title = f"{args.run}: {bt.rows['council'].nunique()} councils, origins " + ", ".join(
+            title = f"{name}: {bt.rows['council'].nunique()} councils, origins " + ", ".join(
                 str(o) for o in sorted(bt.rows["origin"].unique())
             )
             print(f"wrote {horizon_chart(bt, args.chart, title)}")
-        print(f"{args.run}: {meta['command']}\n")
+        print(f"{name}: {meta['command']}\n")
         if "origin" in bt.rows:  # a rolling-origin run: by horizon, with and without COVID
             print(horizon_table(bt))
             print("\nWithout the forecast years 2020-21:\n")

@@ -67,3 +67,36 @@ def test_misspelt_commands_and_bad_values_are_refused_with_a_suggestion(capsys):
         with pytest.raises(SystemExit):
             main(bad)
         assert "Invalid value" in capsys.readouterr().err
+
+
+def test_no_traceback_reaches_a_user(tmp_path, capsys, monkeypatch):
+    """Errors placecast did not raise on purpose are one line naming what to do; --debug shows
+    the traceback."""
+    afile = tmp_path / "a_file"
+    afile.write_text("not a folder")
+    code = main(["forecast", "--paths", "20", "--months", "24", "--out", str(afile / "out")])
+    err = capsys.readouterr().err
+    assert code == 2 and "Traceback" not in err
+    assert str(afile) in err and "could not read or write a file" in err
+
+    import placecast.cli.simulate as simulate
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("engine state\nlost")
+
+    monkeypatch.setattr(simulate, "_run", broken)
+    code = main(["forecast", "--paths", "20", "--months", "24", "--out", str(tmp_path / "o")])
+    err = capsys.readouterr().err
+    assert code == 1 and err.count("\n") == 1  # one line, the message's newline folded
+    assert "unexpected RuntimeError: engine state lost" in err and "--debug" in err
+    with pytest.raises(RuntimeError, match="engine state"):
+        main(["--debug", "forecast", "--paths", "20", "--months", "24", "--out", str(tmp_path)])
+
+
+def test_backtest_of_no_council_is_refused_and_writes_nothing(tmp_path, capsys):
+    out = tmp_path / "bt"
+    code = main(["backtest", "--council", "Nowhere", "--default-priors", "--out", str(out)])
+    err = capsys.readouterr().err
+    assert code == 2 and "no council could be backtested" in err
+    assert "Nowhere: no council called 'Nowhere'" in err
+    assert not out.exists()

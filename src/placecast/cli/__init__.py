@@ -67,4 +67,33 @@ def main(argv: list[str] | None = None) -> int:
             raise
         print(f"placecast: error: {err}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("placecast: interrupted", file=sys.stderr)
+        return 130
+    except Exception as err:  # no traceback reaches a user without --debug
+        if "--debug" in args:
+            raise
+        print(f"placecast: error: {_unexpected(err)}", file=sys.stderr)
+        return 2 if isinstance(err, (OSError, MemoryError)) else 1
     return int(result or 0)
+
+
+def _unexpected(err: Exception) -> str:
+    """One line for an error placecast did not raise on purpose, with what to do next."""
+    if isinstance(err, OSError):
+        where = f" ({err.filename})" if err.filename else ""
+        reason = err.strerror or str(err) or type(err).__name__
+        return (
+            f"could not read or write a file{where}: {reason}. Check the path exists, is the "
+            "kind expected (file or folder), is writable and the disk has room."
+        )
+    if isinstance(err, MemoryError):
+        return (
+            "out of memory. Use fewer --paths, fewer --months or fewer scenarios at once, "
+            "or run on a machine with more memory."
+        )
+    text = " ".join(str(err).split())[:300] or "(no message)"
+    return (
+        f"unexpected {type(err).__name__}: {text}. This is a fault in placecast, not in "
+        "your input as far as it could tell: rerun with --debug for the traceback and report it."
+    )

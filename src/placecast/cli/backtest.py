@@ -17,6 +17,7 @@ from placecast.cli.options import (
     stock_growth_options,
     with_stock_growth,
 )
+from placecast.errors import InputError
 from placecast.evaluation.settings import BacktestSettings
 
 
@@ -63,6 +64,14 @@ def backtest(
     result = run_backtest(
         tidy, list(council) or None, settings, priors, workers=workers, progress=True
     )
+    if result.rows.empty:
+        reasons = "; ".join(f"{r.council}: {r.error}" for r in result.skipped.itertuples())
+        raise InputError(
+            "no council could be backtested, so nothing was written"
+            + (f" ({reasons})" if reasons else "")
+            + ". Check the council names (placecast fit-published --help) and that the data "
+            "run past --last-fit-year."
+        )
     out.mkdir(parents=True, exist_ok=True)
     result.rows.to_csv(out / "backtest_rows.csv", index=False)
     result.summary().to_csv(out / "backtest_summary.csv")

@@ -298,7 +298,9 @@ class AggregateModel:
         ds = idata["placecast_structure"]
         structure = Rates.build(space, **{n: ds[n] for n in RATE_DIMS if n in ds})
         priors = AggregatePriors.from_dict(config["priors"], structure)
-        model = cls(priors, AggregateSettings(**config["settings"]))
+        # Fits saved before ``random_walks`` existed sampled standardised shocks.
+        saved = {"random_walks": "non_centered", **config["settings"]}
+        model = cls(priors, AggregateSettings(**saved))
         model.idata_ = idata
         return model._learn(PublishedCounts.from_dict(config["counts"]), config["seed"])
 
