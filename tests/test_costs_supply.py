@@ -169,3 +169,28 @@ def test_bad_supply_is_refused():
             deregistration_rate_per_year=0.1,
             unusable_place_share=1.0,
         )
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("households", 1e12, "households must be a finite number from 0 to 100,000"),
+        ("approvals_per_year", 1e12, "approvals_per_year must be a finite number from 0 to"),
+        ("places_per_household", float("inf"), "places_per_household must be a finite"),
+        ("households", True, "households must be a number"),
+        ("deregistration_rate_per_year", "0.1", "deregistration_rate_per_year must be a number"),
+    ],
+)
+def test_carer_supply_beyond_its_bounds_is_refused(field, value, message):
+    """1e12 households overflowed the engine's counts (in-house capacity collapsed and the
+    cost rose by £3.6m in the audit); now refused, naming the figure."""
+    from placecast.supply import CarerSupply
+
+    good = dict(
+        households=100,
+        places_per_household=2.0,
+        approvals_per_year=10,
+        deregistration_rate_per_year=0.1,
+    )
+    with pytest.raises(pc.ConfigError, match=message):
+        CarerSupply(**{**good, field: value})

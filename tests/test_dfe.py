@@ -400,3 +400,48 @@ def test_scaled_series_keeps_shares_and_gaps(dfe):
     assert england.fingerprint() == published_counts(dfe, "E92000001").fingerprint()
     with pytest.raises(pc.InputError, match="factor must be > 0"):
         england.scaled(0.0)
+
+
+@pytest.mark.parametrize("value", ["-405", "inf", "1e12", "405.7", "-0.5", "nan_x"])
+@pytest.mark.parametrize("layout", ["wide", "tidy"])
+def test_a_count_that_cannot_be_one_is_refused(tmp_path, layout, value):
+    """Negative, fractional, infinite or absurd counts (the audit's -405, inf, 1e12, 405.7)
+    are refused naming file, row and column, in both layouts."""
+    if layout == "wide":
+        name, column, src = "ADM2019.csv", "CLA_started2019", FOLDER / "ADM2019.csv"
+    else:
+        name = "cla_number_and_rate_bad.csv"
+        column = "children_count"
+        src = EES / "cla_number_and_rate_per_10k_children_2021_2022_population_type_layout.csv"
+    frame = pd.read_csv(src, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    frame.loc[4, column] = value
+    frame.to_csv(tmp_path / name, index=False)
+    with pytest.raises(pc.InputError, match=rf"{name}, row 6, column '{column}'"):
+        read_dfe(tmp_path / name)
+
+
+@pytest.mark.parametrize("layout", ["wide", "tidy"])
+def test_a_duplicate_council_row_is_refused_not_merged(tmp_path, layout):
+    """A repeated row would replace the first (wide) or be added to it (tidy): refused,
+    naming both lines."""
+    if layout == "wide":
+        name, src = "ADM2019.csv", FOLDER / "ADM2019.csv"
+    else:
+        name = "la_cla_who_started_to_be_looked_after_dup.csv"
+        src = EES / "la_cla_who_started_to_be_looked_after_2018_2022.csv"
+    frame = pd.read_csv(src, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    first = 20 if layout == "wide" else int(np.flatnonzero(frame["characteristic"] == "Total")[5])
+    row = frame.iloc[[first]]
+    pd.concat([frame, row], ignore_index=True).to_csv(tmp_path / name, index=False)
+    where = rf"{name}, row {len(frame) + 2}.*lines {first + 2} and"
+    with pytest.raises(pc.InputError, match=where):
+        read_dfe(tmp_path / name)
+
+
+def test_inner_and_outer_london_do_not_replace_london(dfe):
+    """The wide files repeat London's code for Inner and Outer London; they get ONS's own."""
+    london = council_series(dfe, "E12000007")
+    inner, outer = council_series(dfe, "E13000001"), council_series(dfe, "E13000002")
+    both = inner.loc[2018, "children_in_care"] + outer.loc[2018, "children_in_care"]
+    assert london.loc[2018, "children_in_care"] == pytest.approx(both, abs=10)  # rounded to 10s
+    assert outer.loc[2018, "children_in_care"] < london.loc[2018, "children_in_care"]

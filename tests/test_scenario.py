@@ -275,3 +275,36 @@ def test_children_are_conserved_under_any_levers(
     assert (
         in_house.isel(month=slice(1, None)) <= ds["in_house_places"].isel(month=slice(1, None))
     ).all()
+
+
+@pytest.mark.parametrize(
+    ("levers", "message"),
+    [
+        ({"extra_approvals_per_year": 1e12}, "extra_approvals_per_year must be at most 1,000"),
+        ({"own_home_beds": 10**12}, "own_home_beds must be at most 1,000"),
+        ({"entry_multiplier": 1e6}, "entry_multiplier must be at most 10"),
+        ({"places_per_household": 1e12}, "places_per_household must be at most 10"),
+        ({"budget_gbp": {2021: 1e13}}, "budget_gbp must be at most 1e"),
+        ({"extra_approvals_per_year": True}, "extra_approvals_per_year must be a number"),
+        ({"entry_multiplier": "1.1"}, "entry_multiplier must be a number"),
+        ({"budget_gbp": {2021: True}}, r"budget_gbp\[2021\] must be >= 0"),
+        ({"from_month": 2.5}, "from_month must be a whole number"),
+        ({"from_month": True}, "from_month must be a whole number"),
+    ],
+)
+def test_levers_beyond_their_bounds_or_of_the_wrong_type_are_refused(levers, message):
+    """The audit's 1e12 households or approvals overflowed a cast and changed the cost by
+    £3.6m; an entry multiplier of 1e6 took 21.8 GB. Each is refused, naming the lever."""
+    with pytest.raises(pc.ConfigError, match=message):
+        pc.Scenario("too much", **levers)
+
+
+def test_every_bounded_lever_allows_its_bound():
+    from placecast.scenario.levers import lever_bounds
+
+    bounds = lever_bounds()
+    assert {"extra_approvals_per_year", "entry_multiplier", "own_home_beds"} <= set(bounds)
+    for lever, (most, why) in bounds.items():
+        value = {2021: most} if lever == "budget_gbp" else most
+        pc.Scenario("at the bound", **{lever: int(value) if lever == "own_home_beds" else value})
+        assert why

@@ -24,6 +24,16 @@ import scipy.stats
 from placecast.errors import ConfigError
 from placecast.states import MONTHS_PER_YEAR
 
+#: The largest value of each carer-supply figure: beyond these, counts overflow the engine's
+#: integer states (the audit's 1e12 households collapsed in-house capacity). England's
+#: fostering households of every kind numbered 42,615 in 2023-24 (Ofsted; FIGURES.md).
+SUPPLY_BOUNDS = {
+    "households": 100_000,
+    "places_per_household": 10,
+    "approvals_per_year": 10_000,
+    "deregistration_rate_per_year": 12,
+}
+
 
 @dataclass(frozen=True)
 class CarerSupply:
@@ -57,15 +67,14 @@ class CarerSupply:
     unusable_place_share: float = 0.0
 
     def __post_init__(self) -> None:
-        for name in (
-            "households",
-            "places_per_household",
-            "approvals_per_year",
-            "deregistration_rate_per_year",
-        ):
+        for name, most in SUPPLY_BOUNDS.items():
             value = getattr(self, name)
-            if not np.isfinite(value) or value < 0:
-                raise ConfigError(f"CarerSupply.{name} must be a finite number >= 0, got {value}")
+            if isinstance(value, bool) or not isinstance(value, int | float | np.number):
+                raise ConfigError(f"CarerSupply.{name} must be a number, got {value!r}")
+            if not np.isfinite(value) or not 0 <= value <= most:
+                raise ConfigError(
+                    f"CarerSupply.{name} must be a finite number from 0 to {most:,g}, got {value}"
+                )
         if not 0 <= self.unusable_place_share < 1:
             raise ConfigError(
                 "CarerSupply.unusable_place_share must be in [0, 1), "

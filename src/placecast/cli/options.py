@@ -9,6 +9,7 @@ the library's, typed once.
 from __future__ import annotations
 
 import difflib
+import math
 from collections.abc import Callable
 from dataclasses import MISSING, Field, fields
 from pathlib import Path
@@ -27,7 +28,18 @@ __all__ = [
     "stock_growth_options",
 ]
 
+
 #: Seeds numpy accepts from the command line.
+class FiniteRange(click.FloatRange):
+    """click's FloatRange that also refuses nan and inf (nan compares false with any bound)."""
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> Any:
+        number = super().convert(value, param, ctx)
+        if not math.isfinite(number):
+            self.fail(f"{value!r} is not a finite number", param, ctx)
+        return number
+
+
 SEED = click.IntRange(0, 2**32 - 1)
 POSITIVE = click.IntRange(min=1)
 
@@ -107,7 +119,7 @@ def _option_for(f: Field[Any], *, defaults: dict[str, Any]) -> Any:
         kind: Any = click.Choice(list(choices))
     elif "float" in annotation:
         one = bool(f.metadata.get("one_allowed"))
-        kind = click.FloatRange(0.0, 1.0, min_open=True, max_open=not one)
+        kind = FiniteRange(0.0, 1.0, min_open=True, max_open=not one)
     else:
         kind = click.IntRange(min=f.metadata.get("minimum", 1))
     help_text = f.metadata.get("help", "")

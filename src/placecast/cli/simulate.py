@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from placecast.cli.options import run_options
+from placecast.cli.options import FiniteRange, run_options
 from placecast.data.hackney import hackney_2022
 from placecast.inputs import load_inputs
 from placecast.report.outputs import write_all
@@ -52,14 +52,14 @@ def _run(
 )
 @click.option(
     "--recruit",
-    type=click.FloatRange(0, 10_000),
+    type=FiniteRange(0, 1_000),  # Scenario's bound on extra approvals
     default=10.0,
     show_default=True,
     help="extra carer households approved per year in the scenario (0 = baseline only)",
 )
 @click.option(
     "--recruit-cost",
-    type=click.FloatRange(0, 1e7),
+    type=FiniteRange(0, 1e7),
     default=10_000.0,
     show_default=True,
     help="one-off cost of recruiting one extra household, GBP (an illustrative assumption, "

@@ -81,6 +81,8 @@ ID_COLUMNS = ("New_geog_code", "geog_l", "geog_n")
 #: council keeps one series. Mergers (e.g. Bournemouth, Christchurch and Poole in 2019) are new
 #: councils and are not joined to their predecessors.
 RECODED = {"E08000020": "E08000037", "E06000048": "E06000057"}
+#: ONS codes of London's sub-regions (the wide files repeat London's E12000007 for them).
+LONDON_SUBREGIONS = {"INNER LONDON": "E13000001", "OUTER LONDON": "E13000002"}
 _LEVEL_OF_CODE = {
     "E92": "national",
     "E12": "region",
@@ -100,7 +102,16 @@ def _publication(path: Path) -> tuple[str, int]:
     return match["table"].upper(), int(match["year"])
 
 
-def _numbers(frame: pd.DataFrame, column: str, path: Path) -> tuple[np.ndarray, np.ndarray]:
+#: The largest count a DfE table may hold: England's children in care were 82,080 at
+#: 31 March 2022; twice that leaves room while catching a misplaced or corrupted figure.
+MAX_COUNT = 200_000
+
+
+def _numbers(
+    frame: pd.DataFrame, column: str, path: Path, counts: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """The column's numbers and suppression markers; the rows ``counts`` marks (default all)
+    must hold counts of children: whole, non-negative, finite and at most :data:`MAX_COUNT`."""
     raw = frame[column].astype(str).str.strip()
     suppressed = raw.str.lower().isin(SUPPRESSED) | (raw == "") | (raw.str.lower() == "nan")
     values = pd.to_numeric(
@@ -116,7 +127,41 @@ def _numbers(frame: pd.DataFrame, column: str, path: Path) -> tuple[np.ndarray, 
             row=line,
             column=column,
         )
-    return values.to_numpy(dtype=float), suppressed.to_numpy()
+    numbers = values.to_numpy(dtype=float)
+    checked = np.ones(len(frame), bool) if counts is None else np.asarray(counts, bool)
+    with np.errstate(invalid="ignore"):
+        wrong = (
+            checked
+            & ~suppressed.to_numpy()
+            & ~(np.isfinite(numbers) & (numbers >= 0) & (numbers <= MAX_COUNT) & (numbers % 1 == 0))
+        )
+    if wrong.any():
+        first = int(np.flatnonzero(wrong)[0])
+        raise InputError(
+            f"{raw.iloc[first]!r} is not a count of children (a whole number from 0 to "
+            f"{MAX_COUNT:,}); correct the cell or mark it suppressed (c, x, z)",
+            file=str(path),
+            row=int(frame.index[first]) + 2,
+            column=column,
+        )
+    return numbers, suppressed.to_numpy()
+
+
+def _refuse_duplicates(frame: pd.DataFrame, keys: list[str], mask: Any, path: Path) -> None:
+    """Two rows for the same area and label would be added up (tidy) or one would replace the
+    other (wide): refuse, naming both lines."""
+    keyed = frame.loc[np.asarray(mask, bool), keys]
+    twice = keyed.duplicated(keep=False)
+    if twice.any():
+        lines = [int(i) + 2 for i in keyed.index[twice.to_numpy()][:2]]
+        raise InputError(
+            f"lines {lines[0]} and {lines[1]} are for the same area, year and measure "
+            f"({', '.join(f'{k}={keyed.loc[lines[0] - 2, k]!r}' for k in keys)}); "
+            "remove the duplicate",
+            file=str(path),
+            row=lines[1],
+            column=keys[0],
+        )
 
 
 def _read_csv(path: Path) -> pd.DataFrame:
@@ -159,6 +204,11 @@ def read_dfe_table(path: str | Path) -> pd.DataFrame:
                 column="geog_l",
             )
         level[blank] = inferred
+    # The wide files give Inner and Outer London London's code; ONS's (and the tidy files')
+    # own codes keep them from replacing London.
+    sub = frame["geog_n"].str.strip().str.upper().map(LONDON_SUBREGIONS)
+    frame["New_geog_code"] = frame["New_geog_code"].where(sub.isna(), sub)
+    _refuse_duplicates(frame, ["New_geog_code"], np.ones(len(frame), bool), path)
     parts = []
     for column in frame.columns:
         measure, year = None, published
@@ -395,7 +445,20 @@ def read_tidy_table(
     keep = measure.notna() & ~other_levels
     if table != "stock":  # placement and provider labels only describe the stock
         keep &= ~measure.fillna("").str.match(r"^(placement|provider)_")
-    values, suppressed = _numbers(frame, value_col, path)
+    values, suppressed = _numbers(frame, value_col, path, counts=keep.to_numpy())
+    area_columns = [c for c in ("new_la_code", "region_code", "country_code", "la_name")]
+    breakdown = ("cla_group", "placement_type", "placement_provider", "geo_breakdown")
+    _refuse_duplicates(
+        frame,
+        [
+            "time_period",
+            "geographic_level",
+            *[c for c in (*area_columns, *breakdown) if c in frame.columns],
+            char_col,
+        ],
+        keep,
+        path,
+    )
     rows = pd.DataFrame(
         {
             "la_code": codes.where(codes != "", names).to_numpy(),

@@ -26,16 +26,30 @@ from placecast.inputs import CouncilInputs
 from placecast.rates import Rates
 from placecast.states import MONTHS_PER_YEAR
 
-__all__ = ["LEVERS", "Scenario"]
+__all__ = ["LEVERS", "Scenario", "lever_bounds"]
 
 #: How a lever's value is checked (the ``check`` of its field metadata).
 _CHECKS = ("non_negative", "whole", "growth", "flag", "by_placement", "by_financial_year")
 
 
-def _lever(default: Any, check: str) -> Any:
-    """A lever field: ``check`` is one of :data:`_CHECKS`."""
+def _lever(default: Any, check: str, most: float | None = None, why: str = "") -> Any:
+    """A lever field: ``check`` is one of :data:`_CHECKS`; ``most`` its largest value and
+    ``why`` that bound's reason (values beyond it overflow counts or exhaust memory)."""
     assert check in _CHECKS, check
-    return field(default=default, metadata={"lever": True, "check": check})
+    meta = {"lever": True, "check": check, "most": most, "why": why}
+    return field(default=default, metadata=meta)
+
+
+_COUNCIL = "far beyond any council's"
+
+
+def lever_bounds() -> dict[str, tuple[float, str]]:
+    """Each bounded lever's largest allowed value and why."""
+    return {
+        f.name: (f.metadata["most"], f.metadata["why"])
+        for f in fields(Scenario)
+        if f.metadata.get("most") is not None
+    }
 
 
 @dataclass(frozen=True)
@@ -86,18 +100,28 @@ class Scenario:
     name: str
     from_month: int = 1
     from_date: str | None = None
-    extra_approvals_per_year: float = _lever(0.0, "non_negative")
-    deregistration_rate_per_year: float | None = _lever(None, "non_negative")
-    places_per_household: float | None = _lever(None, "non_negative")
-    cost_per_recruited_household_gbp: float = _lever(0.0, "non_negative")
-    residential_step_down_per_year: float = _lever(0.0, "non_negative")
+    extra_approvals_per_year: float = _lever(
+        0.0, "non_negative", 1_000, f"households a year, {_COUNCIL} recruitment"
+    )
+    deregistration_rate_per_year: float | None = _lever(
+        None, "non_negative", 12, "a rate per household-year (12: every household in a month)"
+    )
+    places_per_household: float | None = _lever(None, "non_negative", 10, "places per household")
+    cost_per_recruited_household_gbp: float = _lever(0.0, "non_negative", 1e7, "GBP a household")
+    residential_step_down_per_year: float = _lever(
+        0.0, "non_negative", 12, "a rate per child-year (12: every child in a month)"
+    )
     foster_care_first: bool = _lever(False, "flag")
-    own_home_beds: int = _lever(0, "whole")
-    own_home_weekly_cost_per_bed_gbp: float = _lever(0.0, "non_negative")
-    entry_multiplier: float = _lever(1.0, "non_negative")
-    entry_growth_per_year: float = _lever(0.0, "growth")
+    own_home_beds: int = _lever(0, "whole", 1_000, f"beds, {_COUNCIL} residential care")
+    own_home_weekly_cost_per_bed_gbp: float = _lever(0.0, "non_negative", 1e6, "GBP a bed a week")
+    entry_multiplier: float = _lever(
+        1.0, "non_negative", 10, "times the entries (1e6 needed 21.8 GB of memory)"
+    )
+    entry_growth_per_year: float = _lever(0.0, "growth", 1, "a share a year (1 = doubling)")
     inflation_per_year: Mapping[str, float] | None = _lever(None, "by_placement")
-    budget_gbp: Mapping[int, float] | None = _lever(None, "by_financial_year")
+    budget_gbp: Mapping[int, float] | None = _lever(
+        None, "by_financial_year", 1e10, "GBP a year, far beyond any council's budget"
+    )
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not self.name.strip():
@@ -105,6 +129,12 @@ class Scenario:
         for f in fields(self):
             if f.metadata.get("lever"):
                 self._check(f.name, f.metadata["check"], getattr(self, f.name))
+                self._bound(f.name, f.metadata, getattr(self, f.name))
+        if isinstance(self.from_month, bool) or not isinstance(self.from_month, int | np.integer):
+            raise ConfigError(
+                f"Scenario {self.name!r}: from_month must be a whole number of months, "
+                f"got {self.from_month!r}"
+            )
         if self.from_month < 1:
             raise ConfigError(
                 f"Scenario {self.name!r}: from_month must be >= 1, got {self.from_month}"
@@ -112,8 +142,24 @@ class Scenario:
         if self.from_date is not None and self.from_month != 1:
             raise ConfigError(f"Scenario {self.name!r}: give from_month or from_date, not both")
 
+    def _bound(self, lever: str, meta: Mapping[str, Any], value: Any) -> None:
+        """Refuse a value beyond the lever's documented bound, naming both."""
+        most = meta.get("most")
+        values = list(value.values()) if isinstance(value, Mapping) else [value]
+        if most is not None and any(v is not None and v > most for v in values):
+            raise ConfigError(
+                f"Scenario {self.name!r}: {lever} must be at most {most:,g} ({meta['why']}); "
+                f"got {max(v for v in values if v is not None):,g}"
+            )
+
     def _check(self, lever: str, check: str, value: Any) -> None:
         """Refuse a lever value its check does not allow, naming the scenario and the lever."""
+        numeric = check in ("non_negative", "whole", "growth")
+        if numeric and value is not None:
+            if isinstance(value, bool) or not isinstance(value, int | float | np.number):
+                raise ConfigError(
+                    f"Scenario {self.name!r}: {lever} must be a number, got {value!r}"
+                )
         if check in ("non_negative", "whole"):
             if value is not None and (not np.isfinite(value) or value < 0):
                 raise ConfigError(f"Scenario {self.name!r}: {lever} must be >= 0, got {value}")
@@ -127,7 +173,7 @@ class Scenario:
                 raise ConfigError(f"Scenario {self.name!r}: {lever} must be true or false")
         elif check == "by_financial_year":
             for year, amount in (value or {}).items():
-                if not np.isfinite(amount) or amount < 0:
+                if isinstance(amount, bool) or not np.isfinite(amount) or amount < 0:
                     raise ConfigError(f"Scenario {self.name!r}: {lever}[{year}] must be >= 0")
         # "by_placement" (inflation) is checked against the council's placements by UnitCosts.
 
