@@ -81,10 +81,10 @@ def assert_conserved(ds) -> None:
     check(by_p.diff("month").values, change.isel(month=slice(1, None)).transpose(*by_p.dims).values)
 
 
-def no_capacity_limit(households: float = 1e6) -> pc.CarerSupply:
-    return pc.CarerSupply(
+def no_capacity_limit(households: float = 1e5) -> pc.CarerSupply:
+    return pc.CarerSupply(  # a million places by default
         households=households,
-        places_per_household=1.0,
+        places_per_household=10.0,
         approvals_per_year=0.0,
         deregistration_rate_per_year=0.0,
     )

@@ -100,3 +100,24 @@ def test_backtest_of_no_council_is_refused_and_writes_nothing(tmp_path, capsys):
     assert code == 2 and "no council could be backtested" in err
     assert "Nowhere: no council called 'Nowhere'" in err
     assert not out.exists()
+
+
+@pytest.mark.parametrize("year", ["2030", "2014", "1990"])
+def test_fit_published_refuses_a_last_year_outside_the_tables(tmp_path, capsys, year):
+    """The audit's --last-year 2030 fitted to 2019 but wrote "fitted to 31 March 2030"."""
+    out = tmp_path / "fit"
+    code = main(
+        [
+            "fit-published",
+            "--council",
+            "Hackney",
+            "--last-year",
+            year,
+            "--default-priors",
+            "--out",
+            str(out),
+        ]
+    )
+    err = capsys.readouterr().err
+    assert code == 2 and f"--last-year {year}" in err and "give a year from 2015 to 2022" in err
+    assert not out.exists()

@@ -215,3 +215,26 @@ def test_saved_inputs_drive_the_cli(hackney, tmp_path, capsys):
     (folder / "inputs.json").write_text(json.dumps(meta))
     with pytest.raises(pc.InputError, match=r"inputs.json.*incomplete or malformed.*supply"):
         load_inputs(folder)
+
+
+def test_names_a_spreadsheet_would_run_are_written_as_text(hackney, tmp_path):
+    """A scenario named like a formula (the audit wrote 198 HYPERLINK cells) reaches Excel and
+    CSV as text; terminal escapes and surrounding spaces are stripped from names."""
+    from placecast.report.tables import write_comparison
+
+    evil = '=HYPERLINK("http://example.invalid","click")'
+    cmp = pc.compare(
+        hackney,
+        [pc.Scenario(evil, extra_approvals_per_year=5), pc.Scenario("\x1b[31m@red\x1b[0m \n")],
+        months=24,
+        paths=10,
+        seed=1,
+    )
+    assert [s.name for s in cmp.scenarios] == [evil, "@red"]
+    book = openpyxl.load_workbook(write_excel(cmp, tmp_path / "r.xlsx"))
+    cells = [c for ws in book.worksheets for row in ws.iter_rows() for c in row]
+    assert not [c.coordinate for c in cells if c.data_type == "f"]  # no formula anywhere
+    assert any(c.value == "'" + evil for c in cells) and any(c.value == "'@red" for c in cells)
+    for path in write_comparison(cmp, tmp_path / "csv"):
+        text = path.read_text()
+        assert "\n=" not in text and ",=" not in text and ",@" not in text and "\x1b" not in text

@@ -76,19 +76,38 @@ def test_both_date_formats_and_category_mapping(good):
 
 
 def test_yearly_returns_are_merged_keeping_the_latest(tmp_path, good):
-    episodes, header = good
+    """Returns merge oldest first by their dates, whatever the command-line order (the audit's
+    2021...2017 order kept 1,785 episodes and excluded 996); a later return's version of an
+    episode wins."""
+    _, header = good
+    first = write(
+        tmp_path,
+        "return_a.csv",
+        EPISODE,
+        [
+            ep("A1", "2016-05-01", "U4", "PR1", "2017-05-01", "X1"),
+            ep("A1", "2017-05-01", "U5", "PR4", "2018-11-01", "E4A", rne="P"),
+            ep("B2", "01/02/2019", "K2", "PR4"),  # open at 31 March 2019
+        ],
+    )
     later = write(
         tmp_path,
-        "episodes_2019.csv",
+        "return_b.csv",
         EPISODE,
         [
             ep("A1", "2017-05-01", "U5", "PR5", "2018-11-01", "E11", rne="P"),  # corrected REC
+            ep("B2", "01/02/2019", "K2", "PR4", "15/01/2021", "E8"),  # closed in 2020/21
         ],
     )
-    data = read_ssda903([episodes, later], header)
-    assert data.merged_duplicates == 1
-    assert len(data.episodes) == 3
-    assert data.episodes["exit_reason"].iloc[1] == "adoption"
+    for order in ([first, later], [later, first]):
+        data = read_ssda903(order, header)
+        assert data.merged_duplicates == 2
+        assert len(data.episodes) == 3
+        assert data.episodes["exit_reason"].iloc[1] == "adoption"
+        assert data.episodes["end"].iloc[2] == pd.Timestamp("2021-01-15")
+    same_year = write(tmp_path, "return_c.csv", EPISODE, [ep("B2", "01/02/2019", "K2", "PR4")])
+    with pytest.raises(pc.InputError, match=r"both look like the return for the year to 31 Ma"):
+        read_ssda903([first, same_year], header)
 
 
 @pytest.mark.parametrize(
@@ -189,3 +208,52 @@ def test_flows_known_answer(good):
             )
         )
     )
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "message"),
+    [
+        # the audit: 2025 on data ending 2021 counted unobserved years (rates ~42% low)
+        ("2016-04-01", "2025-03-31", r"period_end 2025-03-31 is after the latest return, which"),
+        ("2005-04-01", "2021-03-31", r"period_start 2005-04-01 is before .* 2016-04-01 or later"),
+        ("2016-04-01", "31 March 2021", r"period_end '31 March 2021' is not a date"),
+        ("2016-04-01", "2021-13-01", r"period_end '2021-13-01' is not a date"),
+    ],
+)
+def test_a_period_outside_the_returns_is_refused(good, start, end, message):
+    data = read_ssda903(*good)
+    assert data.last_year == 2021  # the latest date, 15 January 2021, is in 2020/21
+    with pytest.raises(pc.InputError, match=message):
+        episode_flows(data, pc.StateSpace(), period_start=start, period_end=end)
+
+
+def test_period_dates_are_read_day_first_like_the_files(good):
+    """01/04/2016 is 1 April, as in the returns (the audit found it read as 4 January)."""
+    data = read_ssda903(*good)
+    uk = episode_flows(data, pc.StateSpace(), period_start="01/04/2016", period_end="31/03/2021")
+    iso = episode_flows(data, pc.StateSpace(), period_start="2016-04-01", period_end="2021-03-31")
+    assert float(uk.exposure_years.sum()) == float(iso.exposure_years.sum())
+    assert list(uk.entries["financial_year"].values) == list(iso.entries["financial_year"].values)
+
+
+def test_repeated_rows_in_one_file_are_said_and_clashes_refused(tmp_path, good):
+    """The audit: a second episode with the same CHILD and DECOM replaced the first (an exit was
+    lost) and was counted as "merged across yearly returns", like exact copies."""
+    _, header = good
+    rows = [
+        ep("A1", "2016-05-01", "U4", "PR1", "2017-05-01", "X1"),
+        ep("A1", "2017-05-01", "U5", "PR4", "2018-11-01", "E4A", rne="P"),
+    ]
+    copied = write(tmp_path, "copied.csv", EPISODE, [*rows, rows[1]])
+    with pytest.warns(UserWarning, match=r"1 row\(s\): exact copy .*copied.csv, row 4"):
+        data = read_ssda903(copied, header)
+    assert len(data.episodes) == 2 and data.merged_duplicates == 0
+    summary = data.summary().set_index("item")["count"]
+    assert summary["warning: exact copy of an earlier row of the same file, kept once"] == 1
+    clash = write(
+        tmp_path, "clash.csv", EPISODE, [*rows, ep("A1", "2017-05-01", "K2", "PR4", rne="P")]
+    )
+    with pytest.raises(pc.InputError, match=r"clash.csv, row 4, column 'DECOM': a second episode"):
+        read_ssda903(clash, header)
+    kept = read_ssda903(clash, header, on_error="exclude")
+    assert (kept.issues["action"] == "excluded").sum() >= 1 and kept.merged_duplicates == 0

@@ -13,6 +13,7 @@ from placecast.data.placeholders import placeholder_inputs
 from placecast.fit.quality import FitCheck
 from placecast.inputs import save_inputs
 from placecast.rates import Rates
+from placecast.report.tables import spreadsheet_safe
 from placecast.stock import InitialStock
 
 _FILE = click.Path(path_type=Path, exists=True, dir_okay=False)
@@ -140,7 +141,7 @@ def fit(
     )
     model = EpisodeModel(draws=draws, tune=tune).fit(flows, space, seed=seed, progressbar=True)
     out.mkdir(parents=True, exist_ok=True)
-    data.issues.to_csv(out / "data_issues.csv", index=False)
+    spreadsheet_safe(data.issues).to_csv(out / "data_issues.csv", index=False)
     model.save(out / "posterior.nc")
     model.summary().to_csv(out / "rates_summary.csv")
     model.diagnostics_.to_csv(out / "diagnostics.csv", index=False)

@@ -17,6 +17,7 @@ from placecast.cli.options import (
     stock_growth_options,
     with_stock_growth,
 )
+from placecast.errors import InputError
 from placecast.fit.settings import AggregateSettings
 
 #: --data: DfE CSV files or folders of them (repeat the option for several).
@@ -83,7 +84,16 @@ def fit_published(
     settings = settings_from_options(AggregateSettings, options)
     tidy = published_tables(list(data) or None)
     counts = published_counts(tidy, council)
-    last = int(last_year or counts.years[~np.isnan(counts.children_in_care)].max())
+    published = counts.years[~np.isnan(counts.children_in_care)]
+    latest = int(published.max())
+    if last_year is not None and not int(published.min()) < last_year <= latest:
+        raise InputError(
+            f"--last-year {last_year}: {counts.council}'s published children in care run "
+            f"{int(published.min())}-{latest}, and a fit needs at least one year before its "
+            f"last; give a year from {int(published.min()) + 1} to {latest}, or add later tables "
+            "with --data"
+        )
+    last = int(last_year or latest)
     counts = counts.upto(last)
     priors = AggregatePriors()
     if default_priors and refit_national_priors:

@@ -102,12 +102,19 @@ class SSDA903:
         (``excluded`` or ``warning``).
     merged_duplicates
         Episodes that appeared in more than one yearly return (kept once, latest version).
+    files
+        The episodes files read.
+    last_year
+        The latest return's financial year (by its end, 2020 = the year to 31 March 2020):
+        its ``YEAR``, else the year of its latest date. Nothing after it is observed. ``None``
+        when unknown (then periods are not checked against it).
     """
 
     episodes: pd.DataFrame
     issues: pd.DataFrame
     merged_duplicates: int = 0
     files: list[str] = field(default_factory=list)
+    last_year: int | None = None
 
     def summary(self) -> pd.DataFrame:
         """Counts a person can check: episodes kept, rows excluded or warned about, by problem."""
@@ -133,6 +140,29 @@ class _Problems:
             raise ValueError("on_unknown_code must be 'error' or 'warn'")
         self.on_error, self.on_unknown_code = on_error, on_unknown_code
         self.rows: list[dict[str, object]] = []
+
+    def note(self, frame: pd.DataFrame, rows: pd.Series, column: str, problem: str) -> None:
+        """Record rows of ``frame`` the reader resolved by an assumption ("warning"), and warn
+        once with their number and the first's location."""
+        rows = rows.fillna(False).astype(bool)
+        if not rows.any():
+            return
+        for f, line in zip(frame.loc[rows, "_file"], frame.loc[rows, "_line"], strict=True):
+            self.rows.append(
+                {
+                    "file": f,
+                    "row": int(line),
+                    "column": column,
+                    "problem": problem,
+                    "action": "warning",
+                }
+            )
+        first = frame.loc[rows].iloc[0]
+        warnings.warn(
+            f"{int(rows.sum())} row(s): {problem} (first: file {first['_file']}, row "
+            f"{int(first['_line'])})",
+            stacklevel=3,
+        )
 
     def flag(
         self,
@@ -204,6 +234,40 @@ def _read(paths: list[Path], required: Sequence[str]) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
+def _return_years(ep: pd.DataFrame) -> dict[int, int]:
+    """Each episodes file's return year (the financial year, by its end, of its latest start or
+    end date), so yearly returns merge oldest first whatever order they were given in. Two
+    files that look like one year's return and share children are refused: which one holds
+    the later version of an episode cannot be told."""
+    dates = pd.concat([parse_dates(ep["DECOM"]), parse_dates(ep["DEC"])], axis=1).max(axis=1)
+    latest = dates.groupby(ep["_order"]).max()
+    years = {
+        int(order): int(d.year + (d.month >= 4)) if pd.notna(d) else int(order)
+        for order, d in latest.items()
+    }
+    by_year: dict[int, list[int]] = {}
+    for order, year in years.items():
+        by_year.setdefault(year, []).append(order)
+    for year, orders in by_year.items():
+        if len(orders) < 2:
+            continue
+        keys = [
+            set(zip(*(ep.loc[ep["_order"] == o, c] for c in ("LA", "CHILD")), strict=True))
+            for o in orders
+        ]
+        if set.intersection(*keys):
+            files = [ep.loc[ep["_order"] == o, "_file"].iloc[0] for o in orders]
+            raise InputError(
+                f"{' and '.join(files)} both look like the return for the year to 31 March "
+                f"{year} (their latest dates) and share children, so which holds the later "
+                "version of an episode cannot be told; add a YEAR column (the return's year) "
+                "to each file",
+                file=files[-1],
+                column="YEAR",
+            )
+    return years
+
+
 def parse_dates(values: pd.Series) -> pd.Series:
     """Dates written as ``YYYY-MM-DD`` or ``DD/MM/YYYY`` (both appear in SSDA903 files).
 
@@ -251,6 +315,13 @@ def read_ssda903(
     for frame in (ep, hd):
         if "LA" not in frame.columns:
             frame["LA"] = ""
+    given_years = "YEAR" in ep.columns
+    if not given_years:  # order the returns by their dates, not the command line
+        years = _return_years(ep)
+        ep["YEAR"] = ep["_order"].map(years)
+        if "YEAR" not in hd.columns and hd["_order"].nunique() == len(years):
+            hd["YEAR"] = hd["_order"].map(years)  # header files given in the same order
+    for frame in (ep, hd):
         frame["YEAR"] = pd.to_numeric(frame.get("YEAR", frame["_order"]), errors="coerce")
 
     # Header: one date of birth per child (latest return wins).
@@ -281,10 +352,24 @@ def read_ssda903(
         "DEC",
         "episode end date is not a date (use YYYY-MM-DD or DD/MM/YYYY)",
     )
+    # Within one file a repeated row is kept once (and said); a second, different episode of a
+    # child with the same start would replace the first, losing an exit: refused.
+    content = [c for c in ep.columns if not c.startswith("_")]
+    exact = ep.duplicated(["_order", *content], keep="first") & ~drop
+    problems.note(ep, exact, "CHILD", "exact copy of an earlier row of the same file, kept once")
+    drop |= exact
+    clash = ep.loc[~drop].duplicated(["_order", "LA", "CHILD", "start"], keep="first")
+    drop |= problems.flag(
+        ep,
+        clash.reindex(ep.index, fill_value=False),
+        "DECOM",
+        "a second episode of this child starting on the same date in the same file, with other "
+        "details: one would replace the other; correct the start date or remove one",
+    )
     ep = ep.loc[~drop].sort_values(["YEAR", "_order", "_line"])
     before = len(ep)
     ep = ep.drop_duplicates(["LA", "CHILD", "start"], keep="last")
-    merged = before - len(ep)
+    merged = before - len(ep)  # the same episode in several yearly returns: the latest kept
 
     codes = {**PLACEMENT_CODES, **(placement_codes or {})}
     ep["placement"] = ep["PLACE"].map(codes)
@@ -369,7 +454,17 @@ def read_ssda903(
             "source": (ep["_file"] + ":" + ep["_line"].astype(str)).to_numpy(),
         }
     ).reset_index(drop=True)
-    return SSDA903(out, problems.frame(), merged, [str(p) for p in _as_list(episodes)])
+    years = pd.to_numeric(ep["YEAR"], errors="coerce") if given_years else None
+    last = _return_years(ep) if not given_years and len(ep) else {}
+    last_year = (
+        int(years.max())
+        if years is not None and years.notna().any()
+        else max(last.values())
+        if last
+        else None
+    )
+    files = [str(p) for p in _as_list(episodes)]
+    return SSDA903(out, problems.frame(), merged, files, last_year)
 
 
 @dataclass
@@ -438,10 +533,11 @@ def episode_flows(
     an exit with the REC's reason, or ``aged_18`` when it ends on or after the day before the
     18th birthday. Exposure stops at the 18th birthday.
     """
-    start = pd.Timestamp(period_start)
-    end = pd.Timestamp(period_end) + pd.Timedelta(days=1)  # the end date is included
+    start, end = (_period_date(d, n) for d, n in ((period_start, "start"), (period_end, "end")))
+    end = end + pd.Timedelta(days=1)  # the end date is included
     if end <= start:
         raise InputError(f"period_end {period_end} is not after period_start {period_start}")
+    _refuse_unobserved(data, start, end - pd.Timedelta(days=1))
     ep = data.episodes.sort_values(["child", "start"]).reset_index(drop=True)
     unknown = set(ep["placement"]) - set(space.placement_names)
     if unknown:
@@ -593,12 +689,49 @@ def episode_flows(
     return EpisodeFlows(moves, exits, exposure_years, entries, entries_by_month, aged_18)
 
 
+def _period_date(value: str, which: str) -> pd.Timestamp:
+    """A period's date, read like the files' dates (``YYYY-MM-DD`` or day-first
+    ``DD/MM/YYYY``: 01/04/2015 is 1 April)."""
+    parsed = parse_dates(pd.Series([str(value).strip()])).iloc[0]
+    if pd.isna(parsed):
+        raise InputError(
+            f"period_{which} {value!r} is not a date; use YYYY-MM-DD or DD/MM/YYYY "
+            "(e.g. 2015-04-01 or 01/04/2015)",
+            column=f"period_{which}",
+        )
+    return pd.Timestamp(parsed)
+
+
+def _refuse_unobserved(data: SSDA903, start: pd.Timestamp, last_day: pd.Timestamp) -> None:
+    """A window reaching past the latest return, or starting before any episode, would count
+    unobserved time as time in which nothing happened (the audit: rates 42% low)."""
+    if data.last_year is not None:
+        covered = pd.Timestamp(f"{data.last_year}-03-31")
+        if last_day > covered:
+            raise InputError(
+                f"period_end {last_day.date()} is after the latest return, which ends on "
+                f"{covered.date()}: nothing after it was observed. Set period_end to "
+                f"{covered.date()} or earlier, or add the later returns",
+                column="period_end",
+            )
+    if len(data.episodes):
+        first = pd.Timestamp(data.episodes["start"].min())
+        if last_day < first or start < pd.Timestamp(f"{first.year - (first.month < 4)}-04-01"):
+            begins = pd.Timestamp(f"{first.year - (first.month < 4)}-04-01")
+            raise InputError(
+                f"period_start {start.date()} is before the financial year of the earliest "
+                f"episode ({first.date()}), so those years were not observed. Set "
+                f"period_start to {begins.date()} or later (the first day your returns cover)",
+                column="period_start",
+            )
+
+
 def stock_at(data: SSDA903, space: StateSpace, date: str) -> InitialStock:
     """Children in care on ``date`` (e.g. 31 March), by placement and age in months.
 
     Use it as the starting stock of a forecast fitted to the same episodes.
     """
-    when = pd.Timestamp(date)
+    when = _period_date(date, "end")
     ep = data.episodes
     open_then = (ep["start"] <= when) & (ep["end"].isna() | (ep["end"] > when))
     ep = ep.loc[open_then]

@@ -73,9 +73,9 @@ _COLUMNS = [
     "requested",
 ]
 #: No in-house capacity limit (see the module docstring).
-_UNLIMITED = CarerSupply(
-    households=1e6,
-    places_per_household=1.0,
+_UNLIMITED = CarerSupply(  # a million places: far more than England's children in care
+    households=100_000,
+    places_per_household=10.0,
     approvals_per_year=0.0,
     deregistration_rate_per_year=0.0,
 )

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from placecast.report.tables import inputs_tables, run_metadata, tidy_tables
+from placecast.report.tables import inputs_tables, run_metadata, spreadsheet_safe, tidy_tables
 from placecast.scenario.comparison import Comparison
 
 
@@ -20,7 +20,7 @@ def write_excel(cmp: Comparison, path: str | Path) -> Path:
     with pd.ExcelWriter(path, engine="openpyxl") as writer:
         for name, frame in sheets.items():
             sheet = name[:31]  # Excel's limit on sheet names
-            frame.to_excel(writer, sheet_name=sheet, index=False)
+            spreadsheet_safe(frame).to_excel(writer, sheet_name=sheet, index=False)
             ws = writer.sheets[sheet]
             ws.freeze_panes = "A2"
             for column in ws.columns:

@@ -18,9 +18,36 @@ __all__ = [
     "fit_warning",
     "inputs_tables",
     "run_metadata",
+    "spreadsheet_safe",
     "tidy_tables",
     "write_comparison",
 ]
+
+
+#: First characters that make a spreadsheet read a cell as a formula (OWASP's CSV injection list).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with every text cell a spreadsheet could run as a formula (a scenario named
+    ``=HYPERLINK(...)``) prefixed with an apostrophe, which shows it as the text it is; numbers
+    and other text are unchanged."""
+
+    def safe(value: object) -> object:
+        if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+            try:
+                float(value)  # "-0.5" is a number written as text, not a formula
+            except ValueError:
+                return "'" + value
+        return value
+
+    out = frame.copy()
+    for column in out.columns:
+        kind = out[column].dtype
+        if pd.api.types.is_object_dtype(kind) or pd.api.types.is_string_dtype(kind):
+            out[column] = out[column].map(safe)
+    out.columns = [safe(c) for c in out.columns]
+    return out
 
 
 def cost_and_overspend(cmp: Comparison) -> pd.DataFrame:
@@ -160,6 +187,6 @@ def write_comparison(cmp: Comparison, out_dir: str | Path) -> list[Path]:
     written = []
     for name, frame in tidy_tables(cmp).items():
         path = out / f"{name}.csv"
-        frame.to_csv(path, index=False)
+        spreadsheet_safe(frame).to_csv(path, index=False)
         written.append(path)
     return written

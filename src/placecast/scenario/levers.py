@@ -10,6 +10,7 @@ and test it.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
@@ -41,6 +42,8 @@ def _lever(default: Any, check: str, most: float | None = None, why: str = "") -
 
 
 _COUNCIL = "far beyond any council's"
+#: Terminal escape sequences (colours, cursor moves) in a name.
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[@-_]")
 
 
 def lever_bounds() -> dict[str, tuple[float, str]]:
@@ -124,8 +127,15 @@ class Scenario:
     )
 
     def __post_init__(self) -> None:
-        if not isinstance(self.name, str) or not self.name.strip():
+        if not isinstance(self.name, str):
+            raise ConfigError(f"Scenario.name must be text, got {self.name!r}")
+        # Control characters (ANSI colour codes, newlines) would reach terminals and reports
+        # raw; surrounding spaces would make "s1" and "s1 " two scenarios.
+        plain = _ANSI.sub("", self.name)
+        clean = "".join(c for c in plain if c.isprintable()).strip()
+        if not clean:
             raise ConfigError("Scenario.name must be a non-empty string")
+        object.__setattr__(self, "name", clean)
         for f in fields(self):
             if f.metadata.get("lever"):
                 self._check(f.name, f.metadata["check"], getattr(self, f.name))
