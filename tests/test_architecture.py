@@ -19,7 +19,13 @@ SRC = Path(placecast.__file__).parent
 
 #: Floors of the house, lowest first. A module is on the floor of the longest prefix listed.
 FLOORS: list[tuple[str, ...]] = [
-    ("placecast._version", "placecast.errors", "placecast.states", "placecast.calendar"),
+    (
+        "placecast._version",
+        "placecast.errors",
+        "placecast.states",
+        "placecast.calendar",
+        "placecast.folders",
+    ),
     ("placecast.rates", "placecast.supply", "placecast.stock"),
     ("placecast.costs", "placecast.summary"),
     ("placecast.inputs",),

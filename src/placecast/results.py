@@ -17,6 +17,7 @@ from typing import Any
 import xarray as xr
 
 from placecast._version import __version__
+from placecast.folders import check_complete
 from placecast.forecasting import Forecast, ScenarioEffects
 from placecast.inputs import FORMAT, load_inputs, read_meta, save_inputs
 from placecast.scenario import Comparison, Scenario
@@ -53,8 +54,16 @@ def save_comparison(cmp: Comparison, folder: str | Path) -> Path:
 
 
 def load_comparison(folder: str | Path) -> Comparison:
-    """Read a comparison written by :func:`save_comparison`."""
+    """Read a comparison written by :func:`save_comparison`.
+
+    Raises
+    ------
+    InputError
+        The folder is incomplete (a run writing it did not finish) or mixes runs
+        (:func:`placecast.folders.check_complete`).
+    """
     folder = Path(folder)
+    check_complete(folder)
     meta = read_meta(folder / "comparison.json", "comparison")
     base = load_inputs(folder)
     forecasts = []

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from placecast.folders import written_folder
 from placecast.report.charts import comparison_charts
 from placecast.report.excel import write_excel
 from placecast.report.html import write_html
-from placecast.report.tables import write_comparison
+from placecast.report.tables import run_metadata, write_comparison
 from placecast.results import save_comparison
 from placecast.scenario.comparison import Comparison
 
@@ -24,22 +25,25 @@ def write_all(
     cmp
         The comparison (a forecast is a comparison with no scenarios).
     out
-        Output folder, created if needed.
+        Output folder, created if needed. Written whole or not at all
+        (:func:`placecast.folders.written_folder`): the previous run's files are replaced,
+        none survives stale, and ``placecast-manifest.json`` lists every file last.
     charts
         Also write the charts (PNG for documents, SVG for print and the web) and the HTML report.
     results
         Also save the comparison itself to ``out/results`` (for ``placecast report``).
     """
     out = Path(out)
-    written = write_comparison(cmp, out)
-    written.append(write_excel(cmp, out / "report.xlsx"))
-    if charts:
-        drawn = comparison_charts(cmp)
-        for stem, fig in drawn:
-            for suffix in ("png", "svg"):
-                fig.savefig(out / f"{stem}.{suffix}", dpi=120, bbox_inches="tight")
-                written.append(out / f"{stem}.{suffix}")
-        written.append(write_html(cmp, out / "report.html", charts=drawn))
-    if results:
-        written.append(save_comparison(cmp, out / "results"))
-    return written
+    with written_folder(out, run_metadata(cmp)) as staging:
+        written = write_comparison(cmp, staging)
+        written.append(write_excel(cmp, staging / "report.xlsx"))
+        if charts:
+            drawn = comparison_charts(cmp)
+            for stem, fig in drawn:
+                for suffix in ("png", "svg"):
+                    fig.savefig(staging / f"{stem}.{suffix}", dpi=120, bbox_inches="tight")
+                    written.append(staging / f"{stem}.{suffix}")
+            written.append(write_html(cmp, staging / "report.html", charts=drawn))
+        if results:
+            written.append(save_comparison(cmp, staging / "results"))
+    return [out / p.relative_to(staging) for p in written]
