@@ -93,3 +93,13 @@ def test_report_refuses_a_folder_that_mixes_runs(tmp_path, capsys):
     assert "results/forecast_0.nc is changed since the run" in err and "fresh output" in err
     with pytest.raises(pc.InputError, match="mixes runs"):
         load_comparison(out / "results")
+
+
+def test_results_saved_beside_a_run_are_not_judged_by_its_manifest(tmp_path, capsys):
+    from placecast.results import save_comparison
+
+    out = tmp_path / "run"
+    assert main(["forecast", *RUN, "--no-charts", "--out", str(out)]) == 0
+    cmp = load_comparison(out / "results")
+    save_comparison(cmp, out / "my_copy")  # saved from Python into the run's folder
+    load_comparison(out / "my_copy")

@@ -135,6 +135,14 @@ def written_folder(out: str | Path, about: Mapping[str, Any]) -> Iterator[Path]:
         (out / LOCK).unlink(missing_ok=True)
 
 
+def _lists(run: Path, name: str) -> bool:
+    """Whether ``run`` has a manifest listing the output ``name``."""
+    try:
+        return name in json.loads((run / MANIFEST).read_text()).get("outputs", [])
+    except (OSError, ValueError, AttributeError):
+        return False
+
+
 def check_complete(folder: str | Path) -> None:
     """Refuse ``folder`` (or the run folder it is in) if a run writing it did not finish, or
     its files no longer match the manifest (changed, or mixed with another run's).
@@ -148,7 +156,9 @@ def check_complete(folder: str | Path) -> None:
         Naming the folder and what to do.
     """
     folder = Path(folder)
-    run = folder.parent if (folder.parent / MANIFEST).exists() else folder
+    # A run folder's own output (e.g. results/) is judged by the run's manifest.
+    inside = not (folder / MANIFEST).exists() and _lists(folder.parent, folder.name)
+    run = folder.parent if inside else folder
     for place in {folder, folder.parent}:
         lock = place / LOCK
         staging = list(place.glob(_STAGING + "*")) if place.is_dir() else []
