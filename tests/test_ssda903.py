@@ -31,6 +31,13 @@ def ep(child, decom, place="U4", provider="PR1", dec="", rec="", rne="S"):
     return f"{child},{decom},{rne},C2,N1,{place},{provider},{dec},{rec},,,,"
 
 
+#: A1's stay: fostered in house, then an IFA placement ending in 2018 (reason E4A).
+A1_STAY = [
+    ep("A1", "2016-05-01", "U4", "PR1", "2017-05-01", "X1"),
+    ep("A1", "2017-05-01", "U5", "PR4", "2018-11-01", "E4A", rne="P"),
+]
+
+
 @pytest.fixture
 def good(tmp_path):
     header = write(
@@ -41,8 +48,7 @@ def good(tmp_path):
         "episodes.csv",
         EPISODE,
         [
-            ep("A1", "2016-05-01", "U4", "PR1", "2017-05-01", "X1"),
-            ep("A1", "2017-05-01", "U5", "PR4", "2018-11-01", "E4A", rne="P"),
+            *A1_STAY,
             ep("B2", "01/02/2019", "K2", "PR4", "15/01/2021", "E8"),  # leaves on the 18th birthday
         ],
     )
@@ -85,8 +91,7 @@ def test_yearly_returns_are_merged_keeping_the_latest(tmp_path, good):
         "return_a.csv",
         EPISODE,
         [
-            ep("A1", "2016-05-01", "U4", "PR1", "2017-05-01", "X1"),
-            ep("A1", "2017-05-01", "U5", "PR4", "2018-11-01", "E4A", rne="P"),
+            *A1_STAY,
             ep("B2", "01/02/2019", "K2", "PR4"),  # open at 31 March 2019
         ],
     )
@@ -240,10 +245,7 @@ def test_repeated_rows_in_one_file_are_said_and_clashes_refused(tmp_path, good):
     """The audit: a second episode with the same CHILD and DECOM replaced the first (an exit was
     lost) and was counted as "merged across yearly returns", like exact copies."""
     _, header = good
-    rows = [
-        ep("A1", "2016-05-01", "U4", "PR1", "2017-05-01", "X1"),
-        ep("A1", "2017-05-01", "U5", "PR4", "2018-11-01", "E4A", rne="P"),
-    ]
+    rows = A1_STAY
     copied = write(tmp_path, "copied.csv", EPISODE, [*rows, rows[1]])
     with pytest.warns(UserWarning, match=r"1 row\(s\): exact copy .*copied.csv, row 4"):
         data = read_ssda903(copied, header)

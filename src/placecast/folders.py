@@ -181,16 +181,16 @@ def check_complete(folder: str | Path) -> None:
     listed = {k: v for k, v in record.get("files", {}).items() if k.startswith(prefix)}
     present = {p.relative_to(run).as_posix() for p in folder.rglob("*") if p.is_file()} - {MANIFEST}
     for name in sorted(present | set(listed)):
-        if name not in listed or name not in present or _sha256(run / name) != listed[name]:
-            state = (
-                "missing"
-                if name not in present
-                else "not the run's"
-                if (name not in listed)
-                else "changed since the run"
-            )
-            raise InputError(
-                f"{name} is {state} (see {MANIFEST}): the folder mixes runs or was edited. Run "
-                "the forecast again into a fresh output folder",
-                file=str(run),
-            )
+        if name not in present:
+            state = "missing"
+        elif name not in listed:
+            state = "not the run's"
+        elif _sha256(run / name) != listed[name]:
+            state = "changed since the run"
+        else:
+            continue
+        raise InputError(
+            f"{name} is {state} (see {MANIFEST}): the folder mixes runs or was edited. Run "
+            "the forecast again into a fresh output folder",
+            file=str(run),
+        )

@@ -29,7 +29,6 @@ __all__ = [
 ]
 
 
-#: Seeds numpy accepts from the command line.
 class FiniteRange(click.FloatRange):
     """click's FloatRange that also refuses nan and inf (nan compares false with any bound)."""
 
@@ -40,6 +39,7 @@ class FiniteRange(click.FloatRange):
         return number
 
 
+#: Seeds numpy accepts from the command line.
 SEED = click.IntRange(0, 2**32 - 1)
 POSITIVE = click.IntRange(min=1)
 

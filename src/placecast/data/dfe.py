@@ -446,19 +446,18 @@ def read_tidy_table(
     if table != "stock":  # placement and provider labels only describe the stock
         keep &= ~measure.fillna("").str.match(r"^(placement|provider)_")
     values, suppressed = _numbers(frame, value_col, path, counts=keep.to_numpy())
-    area_columns = [c for c in ("new_la_code", "region_code", "country_code", "la_name")]
-    breakdown = ("cla_group", "placement_type", "placement_provider", "geo_breakdown")
-    _refuse_duplicates(
-        frame,
-        [
-            "time_period",
-            "geographic_level",
-            *[c for c in (*area_columns, *breakdown) if c in frame.columns],
-            char_col,
-        ],
-        keep,
-        path,
+    distinct = (  # columns that tell two rows of one characteristic apart
+        "new_la_code",
+        "region_code",
+        "country_code",
+        "la_name",
+        "cla_group",
+        "placement_type",
+        "placement_provider",
+        "geo_breakdown",
     )
+    keys = ["time_period", "geographic_level", *(c for c in distinct if c in frame.columns)]
+    _refuse_duplicates(frame, [*keys, char_col], keep, path)
     rows = pd.DataFrame(
         {
             "la_code": codes.where(codes != "", names).to_numpy(),

@@ -141,22 +141,20 @@ class _Problems:
         self.on_error, self.on_unknown_code = on_error, on_unknown_code
         self.rows: list[dict[str, object]] = []
 
+    def _record(
+        self, frame: pd.DataFrame, rows: pd.Series, column: str, problem: str, action: str
+    ) -> None:
+        for f, line in zip(frame.loc[rows, "_file"], frame.loc[rows, "_line"], strict=True):
+            row = {"file": f, "row": int(line), "column": column, "problem": problem}
+            self.rows.append({**row, "action": action})
+
     def note(self, frame: pd.DataFrame, rows: pd.Series, column: str, problem: str) -> None:
         """Record rows of ``frame`` the reader resolved by an assumption ("warning"), and warn
         once with their number and the first's location."""
         rows = rows.fillna(False).astype(bool)
         if not rows.any():
             return
-        for f, line in zip(frame.loc[rows, "_file"], frame.loc[rows, "_line"], strict=True):
-            self.rows.append(
-                {
-                    "file": f,
-                    "row": int(line),
-                    "column": column,
-                    "problem": problem,
-                    "action": "warning",
-                }
-            )
+        self._record(frame, rows, column, problem, "warning")
         first = frame.loc[rows].iloc[0]
         warnings.warn(
             f"{int(rows.sum())} row(s): {problem} (first: file {first['_file']}, row "
@@ -181,17 +179,7 @@ class _Problems:
         first = frame.loc[bad].iloc[0]
         if not warn_only and self.on_error == "raise":
             raise InputError(problem, file=first["_file"], row=int(first["_line"]), column=column)
-        action = "warning" if warn_only else "excluded"
-        for f, line in zip(frame.loc[bad, "_file"], frame.loc[bad, "_line"], strict=True):
-            self.rows.append(
-                {
-                    "file": f,
-                    "row": int(line),
-                    "column": column,
-                    "problem": problem,
-                    "action": action,
-                }
-            )
+        self._record(frame, bad, column, problem, "warning" if warn_only else "excluded")
         if warn_only:
             warnings.warn(
                 f"{int(bad.sum())} row(s) with {problem} (first: file {first['_file']}, row "
@@ -241,9 +229,10 @@ def _return_years(ep: pd.DataFrame) -> dict[int, int]:
     the later version of an episode cannot be told."""
     dates = pd.concat([parse_dates(ep["DECOM"]), parse_dates(ep["DEC"])], axis=1).max(axis=1)
     latest = dates.groupby(ep["_order"]).max()
+    by_end = financial_year_of(latest.fillna(pd.Timestamp(0))) + 1  # 2020 = the year to March 2020
     years = {
-        int(order): int(d.year + (d.month >= 4)) if pd.notna(d) else int(order)
-        for order, d in latest.items()
+        int(order): int(year) if pd.notna(d) else int(order)
+        for (order, d), year in zip(latest.items(), by_end, strict=True)
     }
     by_year: dict[int, list[int]] = {}
     for order, year in years.items():
@@ -315,12 +304,12 @@ def read_ssda903(
     for frame in (ep, hd):
         if "LA" not in frame.columns:
             frame["LA"] = ""
-    given_years = "YEAR" in ep.columns
-    if not given_years:  # order the returns by their dates, not the command line
-        years = _return_years(ep)
-        ep["YEAR"] = ep["_order"].map(years)
-        if "YEAR" not in hd.columns and hd["_order"].nunique() == len(years):
-            hd["YEAR"] = hd["_order"].map(years)  # header files given in the same order
+    inferred: dict[int, int] = {}
+    if "YEAR" not in ep.columns:  # order the returns by their dates, not the command line
+        inferred = _return_years(ep)
+        ep["YEAR"] = ep["_order"].map(inferred)
+        if "YEAR" not in hd.columns and hd["_order"].nunique() == len(inferred):
+            hd["YEAR"] = hd["_order"].map(inferred)  # header files given in the same order
     for frame in (ep, hd):
         frame["YEAR"] = pd.to_numeric(frame.get("YEAR", frame["_order"]), errors="coerce")
 
@@ -454,15 +443,13 @@ def read_ssda903(
             "source": (ep["_file"] + ":" + ep["_line"].astype(str)).to_numpy(),
         }
     ).reset_index(drop=True)
-    years = pd.to_numeric(ep["YEAR"], errors="coerce") if given_years else None
-    last = _return_years(ep) if not given_years and len(ep) else {}
-    last_year = (
-        int(years.max())
-        if years is not None and years.notna().any()
-        else max(last.values())
-        if last
-        else None
-    )
+    # The latest return kept: its given YEAR, else the year (by its end) of the latest date kept.
+    if inferred:
+        latest = pd.concat([ep["start"], ep["end"]]).max() if len(ep) else pd.NaT
+        last_year = None if pd.isna(latest) else int(financial_year_of([latest])[0]) + 1
+    else:
+        given = pd.to_numeric(ep["YEAR"], errors="coerce")
+        last_year = int(given.max()) if given.notna().any() else None
     files = [str(p) for p in _as_list(episodes)]
     return SSDA903(out, problems.frame(), merged, files, last_year)
 
@@ -716,8 +703,8 @@ def _refuse_unobserved(data: SSDA903, start: pd.Timestamp, last_day: pd.Timestam
             )
     if len(data.episodes):
         first = pd.Timestamp(data.episodes["start"].min())
-        if last_day < first or start < pd.Timestamp(f"{first.year - (first.month < 4)}-04-01"):
-            begins = pd.Timestamp(f"{first.year - (first.month < 4)}-04-01")
+        begins = pd.Timestamp(f"{financial_year_of(pd.DatetimeIndex([first]))[0]}-04-01")
+        if last_day < first or start < begins:
             raise InputError(
                 f"period_start {start.date()} is before the financial year of the earliest "
                 f"episode ({first.date()}), so those years were not observed. Set "

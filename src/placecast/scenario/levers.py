@@ -123,7 +123,7 @@ class Scenario:
     entry_growth_per_year: float = _lever(0.0, "growth", 1, "a share a year (1 = doubling)")
     inflation_per_year: Mapping[str, float] | None = _lever(None, "by_placement")
     budget_gbp: Mapping[int, float] | None = _lever(
-        None, "by_financial_year", 1e10, "GBP a year, far beyond any council's budget"
+        None, "by_financial_year", 1e10, f"GBP a year, {_COUNCIL} budget"
     )
 
     def __post_init__(self) -> None:
