@@ -17,7 +17,7 @@ from conftest import SHARED, no_capacity_limit
 from placecast.data.dfe import PLACEMENT_GROUPS, PublishedCounts, published_counts, read_dfe
 from placecast.data.margins import round_preserving
 from placecast.fit.aggregate import AggregateModel, published_initial_stock, published_stock
-from placecast.fit.components import uses_centered_shocks
+from placecast.fit.components import STANDARDISED, uses_centered_shocks
 from placecast.fit.national import fit_national_priors, national_priors
 from placecast.fit.priors import AggregatePriors
 from placecast.fit.sampling import sample_posterior
@@ -54,6 +54,18 @@ def _expected_at(model, point):
     return dict(zip(names, fn(point), strict=True))
 
 
+def _own_scale(priors, **values):
+    """Point values for parameters given on their own scale; standardised ones (e.g. the
+    drifts) are sampled as ``<name>_z``."""
+    point = {}
+    for name, value in values.items():
+        if name in STANDARDISED:
+            mean, sd = (getattr(priors, field) for field in STANDARDISED[name])
+            name, value = f"{name}_z", (value - mean) / sd
+        point[name] = np.asarray(value, dtype=float)
+    return point
+
+
 def _structure_rates(priors, entries, growth, pull_change=0.0):
     ds = priors.structure.data.isel(draw=0)
     return pc.Rates.build(
@@ -78,7 +90,7 @@ def test_fitted_model_is_the_engines_mean_field_model(hackney_counts, step, tole
     model = fitter.build(hackney_counts)
     point = model.initial_point()
     point["log_entries_per_year"] = np.log(200.0)
-    point["entry_log_growth"] = np.array(0.1)
+    point.update(_own_scale(fitter.priors, entry_log_growth=0.1))
     got = _expected_at(model, point)
 
     rates = _structure_rates(fitter.priors, 200.0, 0.1)
@@ -98,8 +110,8 @@ def test_fitted_model_is_the_engines_mean_field_model(hackney_counts, step, tole
         assert got["expected_ceases"][year] == pytest.approx(exits, rel=2 * tolerance)
         entries = float(ex["entries"].isel(path=0, month=slice(month - 11, month + 1)).sum())
         # Published starts are the counted share of those who join (prior mean 0.98 here).
-        counted = float(point["starts_counted_share"])
-        assert counted == fitter.priors.starts_counted_share
+        assert point["starts_counted_share_z"] == 0.0  # its prior mean
+        counted = fitter.priors.starts_counted_share
         assert got["expected_starts"][year + 1] == pytest.approx(counted * entries, rel=1e-9)
 
 
@@ -112,9 +124,9 @@ def test_residential_drift_is_the_engines_pull_change(hackney_counts):
     model = fitter.build(hackney_counts)
     point = model.initial_point()
     point["log_entries_per_year"] = np.log(200.0)
-    point["entry_log_growth"] = np.array(0.1)
+    point.update(_own_scale(fitter.priors, entry_log_growth=0.1))
     base = _expected_at(model, point)
-    point["residential_drift"] = np.array(0.4)
+    point.update(_own_scale(fitter.priors, residential_drift=0.4))
     got = _expected_at(model, point)
 
     space = fitter.priors.structure.space
@@ -165,14 +177,15 @@ def test_residential_random_walk_with_equal_shocks_is_the_drift(hackney_counts):
     fixed model."""
 
     def expected_with(placement_model, **values):
-        model = AggregateModel(placement_model=placement_model).build(hackney_counts)
+        fitter = AggregateModel(placement_model=placement_model)
+        model = fitter.build(hackney_counts)
         point = model.initial_point()
         point["log_entries_per_year"] = np.log(200.0)
-        point.update(values)
+        point.update(_own_scale(fitter.priors, **values))
         return _expected_at(model, point)
 
     fixed = expected_with("fixed")
-    drift = expected_with("drift", residential_drift=np.array(0.3))
+    drift = expected_with("drift", residential_drift=0.3)
     # Fitted to 2017 from 2015: one shock, in the second year of flows; 0.15 * 2 = 0.3.
     walk = expected_with(
         "random_walk", pull_year_sd_log__=np.log(0.15), pull_year_z=np.array([2.0])
@@ -195,9 +208,10 @@ def test_centred_and_standardised_shocks_are_the_same_model(hackney_counts):
     drift = -0.03
 
     def expected_with(random_walks, shocks):
-        model = AggregateModel(random_walks=random_walks).build(hackney_counts)
+        fitter = AggregateModel(random_walks=random_walks)
+        model = fitter.build(hackney_counts)
         point = model.initial_point()
-        point.update(values, exit_drift=np.array(drift), **shocks)
+        point.update(values, **_own_scale(fitter.priors, exit_drift=drift), **shocks)
         return _expected_at(model, point), model
 
     standard, _ = expected_with("non_centered", {"entry_year_z": z_entry, "exit_year_z": z_exit})
@@ -461,9 +475,10 @@ def test_exit_level_changes_move_ceases_in_that_year_only(hackney_counts):
 def test_exit_drift_moves_every_later_year(hackney_counts):
     """With a drift and no shocks the exit level falls by the drift each year of flows.
     (Standardised shocks: at z = 0 a drift moves the level; centred shocks carry it.)"""
-    model = AggregateModel(random_walks="non_centered").build(hackney_counts)
+    fitter = AggregateModel(random_walks="non_centered")
+    model = fitter.build(hackney_counts)
     point = model.initial_point()
-    point["exit_drift"] = np.array(np.log(0.9))
+    point.update(_own_scale(fitter.priors, exit_drift=np.log(0.9)))
     level = model.compile_fn(
         model.replace_rvs_by_values([model["log_exit_level"]])[0],
         inputs=model.value_vars,
@@ -528,7 +543,7 @@ def test_stock_growth_prior_adds_a_year_the_engine_agrees_with(hackney_counts):
         model = AggregateModel(priors=priors, step_months=1).build(hackney_counts)
         point = model.initial_point()
         point["log_entries_per_year"] = np.log(200.0)
-        point["entry_log_growth"] = np.array(0.1)
+        point.update(_own_scale(priors, entry_log_growth=0.1))
         got[priors.stock_growth_sd] = (_expected_at(model, point), model, point)
     (plain, _, _), (extra, model, point) = got[None], got[0.025]
     for name, value in plain.items():

@@ -121,3 +121,15 @@ def test_fit_published_refuses_a_last_year_outside_the_tables(tmp_path, capsys, 
     err = capsys.readouterr().err
     assert code == 2 and f"--last-year {year}" in err and "give a year from 2015 to 2022" in err
     assert not out.exists()
+
+
+def test_too_large_a_run_is_refused_with_its_size_and_writes_nothing(tmp_path, capsys):
+    out = tmp_path / "big"
+    code = main(["forecast", "--paths", "1000000", "--months", "600", "--out", str(out)])
+    err = capsys.readouterr().err
+    assert code == 2 and "1,000,000 paths x 600 months x 2 forecasts" in err
+    assert "GB allowed" in err and "use fewer paths" in err and "Traceback" not in err
+    assert not out.exists()
+    with pytest.raises(SystemExit) as exit_:
+        main(["forecast", "--months", "601", "--out", str(out)])
+    assert exit_.value.code == 2 and "601 is not in the range 1<=x<=600" in capsys.readouterr().err

@@ -47,7 +47,11 @@ def test_constant_stock_costs_weeks_times_unit_cost(space):
 
 def test_inflation_compounds_per_financial_year(space):
     ds = _steady(space)
-    costs = pc.UnitCosts(COSTS, price_base_financial_year=2019, inflation_per_year={"ifa": 0.1})
+    costs = pc.UnitCosts(
+        COSTS,
+        price_base_financial_year=2019,
+        inflation_per_year={**dict.fromkeys(COSTS, 0.0), "ifa": 0.1},
+    )
     spend = placement_spend(ds, costs, space).isel(path=0).sel(placement="ifa")
     assert float(spend.sel(financial_year=2020)) == pytest.approx(10 * 220 * 365 / 7)
     assert float(spend.sel(financial_year=2021)) == pytest.approx(10 * 242 * 365 / 7)

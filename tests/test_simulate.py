@@ -347,3 +347,28 @@ def test_band_table_follows_an_age_profile_and_keeps_the_table(hackney, space):
     for bad in (np.ones((2, N_AGE_MONTHS)), -flat, flat * np.nan):
         with pytest.raises(pc.ConfigError, match="age_profile"):
             pc.InitialStock.from_band_table(space, table, age_profile=bad)
+
+
+def test_run_size_is_estimated_and_too_large_runs_are_refused_before_any_work(hackney):
+    """Known answer for the estimate's memory (results bytes x 2 + 0.5 GB), growth with paths,
+    months and forecasts, and refusals that name the run, the limit and what to cut."""
+    from placecast.engine import MAX_MONTHS, run_size
+
+    one = run_size(hackney.space, paths=1000, months=59)
+    # 6 placements, 5 age bands, 6 exit reasons: 110 int32 counts and 4 float64 supply values.
+    assert one.memory_bytes == 500 * 2**20 + 2 * 1000 * 60 * (4 * 110 + 32)
+    four = run_size(hackney.space, paths=2000, months=119, runs=2)
+    assert four.memory_bytes - 500 * 2**20 == pytest.approx(8 * (one.memory_bytes - 500 * 2**20))
+    assert four.seconds == pytest.approx(one.seconds * 2 * 2 * 119 / 59)
+    bigger = run_size(hackney.space, paths=1000, months=59, children=8 * 432)
+    assert bigger.seconds == pytest.approx(one.seconds * 8**0.67)
+    one.check(available_bytes=2**40)  # fits
+    with pytest.raises(pc.ConfigError, match=r"1,000 paths x 59 months x 1 forecast.*fewer paths"):
+        one.check(available_bytes=2**20)
+    with pytest.raises(pc.ConfigError, match="600 months"):
+        run_size(hackney.space, paths=1, months=MAX_MONTHS + 1).check()
+    # The engine and a comparison refuse before simulating anything.
+    with pytest.raises(pc.ConfigError, match="600 months"):
+        pc.simulate(hackney.initial, hackney.rates, hackney.supply, months=601, paths=1)
+    with pytest.raises(pc.ConfigError, match=r"x 3 forecasts: about .* GB of memory"):
+        pc.compare(hackney, [pc.Scenario("a"), pc.Scenario("b")], paths=10**7, months=120)

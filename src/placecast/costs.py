@@ -30,6 +30,19 @@ DAYS_PER_WEEK = 7.0
 WEEKS_PER_YEAR = 365.25 / 7.0
 
 
+#: What each UnitCosts mapping holds, for messages.
+_EXPECTED = {
+    "weekly_cost_gbp": "pounds a week, e.g. 1050, without a £ sign or commas",
+    "inflation_per_year": "a rate a year, e.g. 0.03 for 3%",
+    "cost_cv": "a coefficient of variation, e.g. 0.5",
+}
+
+
+def _is_number(value: object) -> bool:
+    """A real number, not a flag or text (True would be taken as 1)."""
+    return not isinstance(value, bool) and isinstance(value, int | float | np.number)
+
+
 @dataclass(frozen=True)
 class UnitCosts:
     """Weekly unit cost of one placement in each category.
@@ -85,8 +98,26 @@ class UnitCosts:
                 )
             for name, value in mapping.items():
                 low = -1.0 if field_name == "inflation_per_year" else 0.0
+                if not _is_number(value):
+                    raise ConfigError(
+                        f"UnitCosts.{field_name}[{name!r}] must be a number "
+                        f"({_EXPECTED[field_name]}); got {value!r}"
+                    )
                 if not np.isfinite(value) or value < low or (low < 0 and value <= low):
                     raise ConfigError(f"UnitCosts.{field_name}[{name!r}] = {value} is not valid")
+        if isinstance(self.inflation_per_year, Mapping):
+            missing = sorted(names - set(self.inflation_per_year))
+            if missing:  # they used to get 0% a year without a word
+                raise ConfigError(
+                    f"UnitCosts.inflation_per_year: no rate for {missing}; give every placement "
+                    "a rate a year (0 holds its prices) or one rate for all"
+                )
+        year = self.price_base_financial_year
+        if isinstance(year, bool) or not isinstance(year, int | np.integer):
+            raise ConfigError(
+                "UnitCosts.price_base_financial_year must be a whole year, the year the prices' "
+                f"financial year starts (2022 = 2022/23); got {year!r}"
+            )
 
     def inflation(self, placement: str) -> float:
         if isinstance(self.inflation_per_year, Mapping):
@@ -121,7 +152,17 @@ class Budget:
     placement_budget_gbp: Mapping[int, float]
 
     def __post_init__(self) -> None:
+        if not isinstance(self.placement_budget_gbp, Mapping):
+            raise ConfigError(
+                "Budget.placement_budget_gbp must map financial years to pounds, e.g. "
+                f"{{2022: 19_200_000}}; got {self.placement_budget_gbp!r:.80}"
+            )
         for year, value in self.placement_budget_gbp.items():
+            if not _is_number(value):
+                raise ConfigError(
+                    f"Budget.placement_budget_gbp[{year}] must be a number of pounds, e.g. "
+                    f"19200000, without a £ sign or commas; got {value!r}"
+                )
             if not np.isfinite(value) or value < 0:
                 raise ConfigError(f"Budget.placement_budget_gbp[{year}] = {value} must be >= 0")
 

@@ -211,6 +211,9 @@ def forecast(
     """
     if months < 1:
         raise ConfigError(f"months must be >= 1, got {months}")
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or not 0 <= seed < 2**32:
+        # The seed is saved with the results; the command line takes the same range.
+        raise ConfigError(f"seed must be a whole number from 0 to {2**32 - 1:,}, got {seed!r}")
     if scenario is None:
         effects = ScenarioEffects.baseline(inputs, months)
     else:

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import xarray as xr
 
 from placecast._version import __version__
@@ -114,6 +115,11 @@ def read_meta(path: Path, what: str) -> dict[str, Any]:
         ) from None
     except json.JSONDecodeError as err:
         raise InputError(f"not valid JSON: {err}", file=str(path)) from None
+    if not isinstance(meta, dict):
+        raise InputError(
+            f"must hold one JSON object of settings ({{...}}), got a {type(meta).__name__}",
+            file=str(path),
+        )
     if meta.get("format") != FORMAT:
         raise InputError(
             f"unknown format {meta.get('format')!r}; expected {FORMAT}", file=str(path)
@@ -121,15 +127,81 @@ def read_meta(path: Path, what: str) -> dict[str, Any]:
     return dict(meta)
 
 
+#: What each section of inputs.json holds, for messages naming the section.
+_SECTIONS = {
+    "name": (str, 'the council\'s name, e.g. "Hackney"'),
+    "start": (str, 'the stock date\'s month, e.g. "2022-03"'),
+    "sources": (list, 'a list of texts, e.g. ["DfE tables 2022"]'),
+    "space": (dict, "the state space placecast saved"),
+    "supply": (dict, "carer supply: households, approvals_per_year, ..."),
+    "costs": (dict, "unit costs: weekly_cost_gbp, price_base_financial_year, ..."),
+    "budget": (dict, 'budget by financial year, e.g. {"2022": 19200000}'),
+}
+
+
+def _check_sections(meta: dict[str, Any], path: Path) -> None:
+    """Each section present and of its kind; unit costs with an explicit inflation."""
+    for key, (kind, what) in _SECTIONS.items():
+        if key not in meta:
+            raise InputError(f"no {key!r} section; it should hold {what}", file=str(path))
+        if not isinstance(meta[key], kind):
+            raise InputError(
+                f"{key!r} should hold {what}; got {meta[key]!r:.80}", file=str(path), column=key
+            )
+    try:
+        pd.Period(meta["start"], freq="M")
+    except (ValueError, TypeError):
+        raise InputError(
+            f"start={meta['start']!r} is not a month; it should hold {_SECTIONS['start'][1]}",
+            file=str(path),
+            column="start",
+        ) from None
+    if "inflation_per_year" not in meta["costs"]:
+        # Missing inflation used to mean 0% a year, without a word.
+        raise InputError(
+            "costs has no inflation_per_year: give one rate a year for every placement (e.g. "
+            "0.03) or one per placement; 0 holds prices at the base year's",
+            file=str(path),
+            column="costs.inflation_per_year",
+        )
+
+
+def _financial_year(key: Any, path: Path) -> int:
+    """A budget's financial year from its JSON key ("2022" = 2022/23)."""
+    try:
+        return int(key)
+    except ValueError:
+        raise InputError(
+            f"budget year {key!r} is not a financial year; use the year it starts, e.g. "
+            '"2022" for 2022/23',
+            file=str(path),
+            column="budget",
+        ) from None
+
+
 def load_inputs(folder: str | Path) -> CouncilInputs:
     """Read inputs written by :func:`save_inputs` (after any edits to ``inputs.json``)."""
     folder = Path(folder)
     path = folder / "inputs.json"
     meta = read_meta(path, "inputs")
+    _check_sections(meta, path)
+    nc = folder / "inputs.nc"
+    try:
+        with xr.open_dataset(nc, engine="h5netcdf") as ds:
+            ds = ds.load()
+    except FileNotFoundError:
+        raise InputError(
+            "missing: inputs.json needs the rates and starting stock saved beside it; save the "
+            "inputs again (placecast.save_inputs, or placecast fit / fit-published)",
+            file=str(nc),
+        ) from None
+    except (OSError, ValueError) as err:  # truncated or not netCDF
+        raise InputError(
+            f"cannot be read as netCDF ({err}); it may be truncated: save the inputs again",
+            file=str(nc),
+        ) from None
     try:
         space = space_from_dict(meta["space"])
-        with xr.open_dataset(folder / "inputs.nc", engine="h5netcdf") as ds:
-            ds = ds.load()
         return CouncilInputs(
             name=meta["name"],
             space=space,
@@ -138,10 +210,12 @@ def load_inputs(folder: str | Path) -> CouncilInputs:
             rates=Rates.build(space, **{name: ds[name] for name in RATE_DIMS if name in ds}),
             supply=CarerSupply(**meta["supply"]),
             costs=UnitCosts(**meta["costs"]),
-            budget=Budget({int(k): v for k, v in meta["budget"].items()}),
+            budget=Budget({_financial_year(k, path): v for k, v in meta["budget"].items()}),
             start=meta["start"],
             sources=tuple(meta["sources"]),
             fit_check=meta.get("fit_check"),
         )
+    except InputError:
+        raise
     except (KeyError, TypeError, ValueError) as err:
         raise InputError(f"inputs are incomplete or malformed: {err}", file=str(path)) from None

@@ -17,6 +17,8 @@ from typing import Any
 
 import click
 
+from placecast.engine.size import MAX_MONTHS
+
 __all__ = [
     "SEED",
     "Group",
@@ -73,7 +75,7 @@ def run_options(*, defaults: bool) -> Callable[[Any], Any]:
         [
             click.option(
                 "--months",
-                type=POSITIVE,
+                type=click.IntRange(1, MAX_MONTHS),
                 default=60 if defaults else None,
                 help="horizon in months (default 60)",
             ),

@@ -10,6 +10,7 @@ import click
 
 from placecast.cli.options import FiniteRange, run_options
 from placecast.data.hackney import hackney_2022
+from placecast.engine.size import run_size
 from placecast.inputs import load_inputs
 from placecast.report.outputs import write_all
 from placecast.report.text import comparison_text
@@ -32,6 +33,16 @@ def _run(
 ) -> int:
     started = time.perf_counter()
     council = hackney_2022() if inputs is None else load_inputs(inputs)
+    size = run_size(
+        council.space,
+        paths=paths,
+        months=months,
+        runs=len(scenarios) + 1,
+        children=float(council.initial.counts.sum()),
+    )
+    size.check()  # before any work, with the numbers
+    if size.seconds > 60:
+        print(f"This run: {size.describe()} (rough, on 2 cores).", file=sys.stderr)
     cmp = compare(council, scenarios, months=months, paths=paths, seed=seed, progress=True)
     print(comparison_text(cmp))
     written = write_all(cmp, out, charts=not no_charts)

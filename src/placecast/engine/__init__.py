@@ -28,5 +28,6 @@ so results depend only on (inputs, seed, batch_paths) and not on the number of w
 
 from placecast.engine.drivers import Drivers
 from placecast.engine.run import expected, simulate
+from placecast.engine.size import MAX_MONTHS, RunSize, run_size
 
-__all__ = ["Drivers", "expected", "simulate"]
+__all__ = ["MAX_MONTHS", "Drivers", "RunSize", "expected", "run_size", "simulate"]

@@ -14,6 +14,7 @@ import xarray as xr
 
 from placecast.calendar import financial_year_of, month_end_dates
 from placecast.engine.drivers import Drivers
+from placecast.engine.size import run_size
 from placecast.engine.step import Batch, step_expected, step_sampled
 from placecast.errors import ConfigError
 from placecast.rates import Rates
@@ -231,6 +232,8 @@ def simulate(
         raise ConfigError(f"paths and batch_paths must be >= 1, got {paths}, {batch_paths}")
     _check_inputs(initial, rates)
     month_end_dates(start, months)  # validates ``start`` before any work
+    children = float(initial.counts.sum())
+    run_size(rates.space, paths=paths, months=months, children=children).check()
     draw = np.arange(paths) % rates.n_draws
     batches = [draw[i : i + batch_paths] for i in range(0, paths, batch_paths)]
     root = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)

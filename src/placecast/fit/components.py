@@ -31,6 +31,7 @@ __all__ = [
     "ENTRY_LEVELS",
     "EXIT_LEVELS",
     "PULLS",
+    "STANDARDISED",
     "build_model",
     "fit_window",
     "uses_centered_shocks",
@@ -158,6 +159,25 @@ def _shocks(f: _Frame, name: str, mean: Any, sd: Any, dims: str) -> Any:
     return mean + sd * pm.Normal(name, 0.0, 1.0, dims=dims)
 
 
+#: Parameters sampled standardised: the model's name -> the priors' mean and sd fields.
+#: nutpie starts each chain at a U(-1, 1) jitter on the sampler's scale: one prior sd for
+#: these, but 33 for a raw drift of prior sd 0.03, from where a chain could stay in a mode that
+#: does not fit the counts (Hackney to 2018, seed 1: R-hat 2.25).
+STANDARDISED = {
+    "entry_log_growth": ("entry_growth_mean", "entry_growth_sd"),
+    "residential_drift": ("residential_drift_mean", "residential_drift_sd"),
+    "starts_counted_share": ("starts_counted_share", "starts_counted_share_sd"),
+    "exit_drift": ("exit_drift_mean", "exit_drift_sd"),
+}
+
+
+def _standardised(f: _Frame, name: str) -> Any:
+    """Normal(mean, sd) from the priors, sampled as ``name + "_z"`` ~ Normal(0, 1) times the
+    sd and kept in the posterior as ``name`` (see :data:`STANDARDISED`)."""
+    mean, sd = (getattr(f.pr, field) for field in STANDARDISED[name])
+    return pm.Deterministic(name, mean + sd * pm.Normal(f"{name}_z", 0.0, 1.0))
+
+
 def _coords(space: StateSpace, years: np.ndarray) -> dict[str, list[Any]]:
     return {
         "age_band": list(space.age_band_labels),
@@ -180,7 +200,7 @@ def _entry_base(f: _Frame) -> tuple[Any, Any, Any]:
     month after 31 March of the first year: the level, growth and year-to-year sd."""
     typical = float(np.nanmean(f.obs["starts"]))
     log_e = pm.Normal("log_entries_per_year", np.log(max(typical, 1.0)), 1.0)
-    growth = pm.Normal("entry_log_growth", f.pr.entry_growth_mean, f.pr.entry_growth_sd)
+    growth = _standardised(f, "entry_log_growth")
     year_sd = pm.LogNormal("entry_year_sd", np.log(f.pr.entry_year_sd), 0.5)
     return log_e, growth, year_sd
 
@@ -243,7 +263,7 @@ def _pull_fixed(f: _Frame) -> Any:
 
 def _pull_drift(f: _Frame) -> Any:
     """Both change by one fitted log drift per year."""
-    drift = pm.Normal("residential_drift", f.pr.residential_drift_mean, f.pr.residential_drift_sd)
+    drift = _standardised(f, "residential_drift")
     return drift * np.arange(f.run_years)
 
 
@@ -276,9 +296,7 @@ def _noise(f: _Frame) -> dict[str, Any]:
         "count_cv": pm.LogNormal("count_cv", np.log(pr.count_cv), pr.count_cv_sd),
         # Published starts are a share of the children who join the stock (DfE's stock grows
         # by more than starts minus ceases; see AggregatePriors).
-        "counted": pm.Normal(
-            "starts_counted_share", pr.starts_counted_share, pr.starts_counted_share_sd
-        ),
+        "counted": _standardised(f, "starts_counted_share"),
         "concentration": pm.LogNormal("share_concentration", np.log(pr.share_concentration), 1.0),
     }
 
@@ -320,7 +338,7 @@ def _exit_level_random_walk(f: _Frame) -> Any:
     exit_sd = pm.LogNormal("exit_year_sd", np.log(f.pr.exit_year_sd), 0.5)
     # With one year of flows the drift is its prior (e.g. England's) - which the forecast then
     # follows.
-    drift = pm.Normal("exit_drift", f.pr.exit_drift_mean, f.pr.exit_drift_sd)
+    drift = _standardised(f, "exit_drift")
     level = pt.zeros(f.n_years)
     if f.n_years > 1:
         shocks = _shocks(f, "exit_year_z", drift, exit_sd, "exit_shock_year")

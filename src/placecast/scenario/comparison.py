@@ -17,6 +17,7 @@ import xarray as xr
 from tqdm.auto import tqdm
 
 from placecast.calendar import financial_year_label
+from placecast.engine.size import run_size
 from placecast.errors import ConfigError
 from placecast.forecasting import Forecast, forecast
 from placecast.inputs import CouncilInputs
@@ -129,6 +130,13 @@ def compare(
 
     With ``progress``, a progress bar on standard error counts the forecasts done.
 
+    Raises
+    ------
+    ConfigError
+        Scenario names repeat or clash with the baseline, or the comparison would need more
+        memory than the machine has or more than :data:`placecast.engine.MAX_MONTHS` months
+        (:func:`placecast.engine.run_size`, checked before any forecast runs).
+
     Examples
     --------
     >>> import placecast as pc
@@ -140,6 +148,13 @@ def compare(
     names = [s.name for s in scenarios]
     if len(set(names)) != len(names) or "baseline" in names:
         raise ConfigError(f"scenario names must be unique and not 'baseline', got {names}")
+    for scenario in scenarios:  # every scenario's levers, before the first forecast runs
+        scenario.validate(inputs, months)
+    # Every forecast is kept, so the whole comparison must fit in memory, not one forecast.
+    children = float(inputs.initial.counts.sum())
+    run_size(
+        inputs.space, paths=paths, months=months, runs=len(names) + 1, children=children
+    ).check()
     kwargs = dict(months=months, paths=paths, seed=seed, batch_paths=batch_paths, workers=workers)
     runs = tqdm([None, *scenarios], desc="forecasts", unit="scenario", disable=not progress)
     done = [forecast(inputs, scenario=s, **kwargs) for s in runs]  # type: ignore[arg-type]

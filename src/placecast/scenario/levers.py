@@ -10,6 +10,7 @@ and test it.
 
 from __future__ import annotations
 
+import datetime
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
@@ -151,6 +152,20 @@ class Scenario:
             )
         if self.from_date is not None and self.from_month != 1:
             raise ConfigError(f"Scenario {self.name!r}: give from_month or from_date, not both")
+        if self.from_date is not None:
+            object.__setattr__(self, "from_date", self._month_text(self.from_date))
+
+    def _month_text(self, when: Any) -> str:
+        """``from_date`` as "YYYY-MM": text such as "2021-04" or "2021-04-01", or a date (a TOML
+        date, ``datetime.date``); anything else is refused here, before any run."""
+        if isinstance(when, str | datetime.date | pd.Period):
+            try:
+                return str(pd.Period(when, freq="M"))
+            except (ValueError, TypeError):
+                pass
+        raise ConfigError(
+            f"Scenario {self.name!r}: from_date={when!r} is not a month (use e.g. '2021-04')"
+        )
 
     def _bound(self, lever: str, meta: Mapping[str, Any], value: Any) -> None:
         """Refuse a value beyond the lever's documented bound, naming both."""
@@ -185,7 +200,24 @@ class Scenario:
             for year, amount in (value or {}).items():
                 if isinstance(amount, bool) or not np.isfinite(amount) or amount < 0:
                     raise ConfigError(f"Scenario {self.name!r}: {lever}[{year}] must be >= 0")
-        # "by_placement" (inflation) is checked against the council's placements by UnitCosts.
+        elif check == "by_placement" and value is not None:
+            # Which placements exist is checked against the council's by UnitCosts.
+            example = "e.g. {ifa = 0.05, residential = 0.07}"
+            if not isinstance(value, Mapping):
+                raise ConfigError(
+                    f"Scenario {self.name!r}: {lever} must be a table of placement = rate a "
+                    f"year, {example}; got {value!r}"
+                )
+            for placement, rate in value.items():
+                if (
+                    isinstance(rate, bool)
+                    or not isinstance(rate, int | float | np.number)
+                    or not -1 < rate <= 1
+                ):
+                    raise ConfigError(
+                        f"Scenario {self.name!r}: {lever}[{placement!r}] must be a rate a year "
+                        f"above -1 and at most 1 (0.05 is 5%), {example}; got {rate!r}"
+                    )
 
     @classmethod
     def from_dict(cls, values: Mapping[str, Any], *, source: str = "scenario") -> Scenario:
@@ -235,12 +267,37 @@ class Scenario:
             )
         return month
 
+    def validate(self, inputs: CouncilInputs, months: int) -> CouncilInputs:
+        """Check the levers against a council and horizon before any run; returns the priced
+        inputs (:meth:`priced_inputs`).
+
+        Raises
+        ------
+        ConfigError
+            The levers start outside the horizon, an inflation rate names a placement the
+            council does not have, or a budget is given for a financial year the forecast does
+            not reach (it would be ignored).
+        """
+        self.start_month(inputs, months)
+        priced = self.priced_inputs(inputs)
+        if self.budget_gbp:
+            covered = sorted(set(financial_year_of(month_end_dates(inputs.start, months)[1:])))
+            outside = sorted(int(y) for y in self.budget_gbp if int(y) not in covered)
+            if outside:
+                raise ConfigError(
+                    f"Scenario {self.name!r}: budget_gbp gives financial year(s) "
+                    f"{', '.join(map(str, outside))}, which the forecast does not reach (it "
+                    f"covers {covered[0]} to {covered[-1]}, by the year a financial year "
+                    "starts: 2023 is 2023/24); drop them or use a longer horizon"
+                )
+        return priced
+
     # -- what the levers change -------------------------------------------------------------
     def apply(self, inputs: CouncilInputs, months: int) -> ScenarioEffects:
         """Everything this scenario changes in a run of ``months`` months, computed once."""
         from_month = self.start_month(inputs, months)
         on = np.arange(1, months + 1) >= from_month
-        priced = self.priced_inputs(inputs)
+        priced = self.validate(inputs, months)
         beds = None
         if self.own_home_beds:
             beds = np.concatenate([[0.0], on * float(self.own_home_beds)])
@@ -307,7 +364,10 @@ class Scenario:
             costs = replace(costs, inflation_per_year={**base, **self.inflation_per_year})
         if self.budget_gbp:
             budget = Budget({**budget.placement_budget_gbp, **self.budget_gbp})
-        return replace(inputs, costs=costs, budget=budget)
+        try:
+            return replace(inputs, costs=costs, budget=budget)
+        except ConfigError as err:  # e.g. inflation for a placement the council lacks
+            raise ConfigError(f"Scenario {self.name!r}: {err}") from None
 
     def _extra_cost_by_month(self, priced: CouncilInputs, on: np.ndarray) -> np.ndarray:
         """Scenario costs outside placement fees by forecast month, GBP: recruitment of the

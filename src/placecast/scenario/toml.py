@@ -11,6 +11,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
+from placecast.engine.size import MAX_MONTHS
 from placecast.errors import InputError
 from placecast.scenario.levers import Scenario
 
@@ -33,6 +34,10 @@ class ScenarioFile:
     months: int | None = None
     paths: int | None = None
     seed: int | None = None
+
+
+#: The [run] settings' ranges: the command line's.
+_RUN_RANGES = {"months": (1, MAX_MONTHS), "paths": (1, 1_000_000), "seed": (0, 2**32 - 1)}
 
 
 def load_scenarios(path: str | Path) -> ScenarioFile:
@@ -77,9 +82,11 @@ def load_scenarios(path: str | Path) -> ScenarioFile:
             f"unknown [run] setting(s) {bad}; expected months, paths, seed", file=str(path)
         )
     for key, value in run.items():
-        if not isinstance(value, int) or value < (0 if key == "seed" else 1):
+        least, most = _RUN_RANGES[key]
+        # TOML's true is a Python int: refuse it by name rather than run one month.
+        if isinstance(value, bool) or not isinstance(value, int) or not least <= value <= most:
             raise InputError(
-                f"[run] {key} must be a positive whole number, got {value!r}",
+                f"[run] {key} must be a whole number from {least:,} to {most:,}, got {value!r}",
                 file=str(path),
                 column=key,
             )
