@@ -213,7 +213,7 @@ def test_saved_inputs_drive_the_cli(hackney, tmp_path, capsys):
     assert "households" in capsys.readouterr().err
     del meta["supply"]
     (folder / "inputs.json").write_text(json.dumps(meta))
-    with pytest.raises(pc.InputError, match=r"inputs.json: no 'supply' section; it should hold carer supply"):
+    with pytest.raises(pc.InputError, match=r"inputs.json: no 'supply' section; it should hold"):
         load_inputs(folder)
 
 

@@ -159,8 +159,12 @@ def test_overlapping_episodes_are_refused(tmp_path):
     )
     with pytest.raises(pc.InputError, match="row 3, column 'DECOM': episode overlaps"):
         read_ssda903(episodes, header)
-    data = read_ssda903(episodes, header, on_error="exclude")
-    assert len(data.episodes) == 1 and len(data.issues) == 2
+    with pytest.warns(UserWarning, match="no later episode"):
+        data = read_ssda903(episodes, header, on_error="exclude")
+    assert len(data.episodes) == 1
+    assert data.issues["action"].tolist() == ["excluded", "excluded", "warning"]
+    # The kept episode ended with X1 and its stay's next episode went: censored, and said.
+    assert "censored" in data.issues["problem"].iloc[2]
 
 
 def test_unknown_codes_can_be_warnings(tmp_path):
@@ -259,3 +263,99 @@ def test_repeated_rows_in_one_file_are_said_and_clashes_refused(tmp_path, good):
         read_ssda903(clash, header)
     kept = read_ssda903(clash, header, on_error="exclude")
     assert (kept.issues["action"] == "excluded").sum() >= 1 and kept.merged_duplicates == 0
+
+
+def _read_noting(tmp_path, rows, header_rows=("A1,1,2010-06-15,WBRI,X,,",), **kwargs):
+    header = write(tmp_path, "header.csv", HEADER, list(header_rows))
+    episodes = write(tmp_path, "episodes.csv", EPISODE, rows)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        data = read_ssda903(episodes, header, **kwargs)
+    return data, [str(w.message) for w in caught]
+
+
+def test_x1_on_an_open_episode_is_read_as_open_and_said(tmp_path):
+    """19-21% of the rows of the shared third-party samples carry X1 with no end date; they
+    used to be excluded."""
+    data, said = _read_noting(tmp_path, [ep("A1", "2016-05-01", rec="X1")])
+    assert len(data.episodes) == 1 and data.episodes["end"].isna().all()
+    assert data.issues[["row", "column", "action"]].values.tolist() == [[2, "REC", "warning"]]
+    assert any("1 row(s): REC X1 on an episode with no end date" in s for s in said)
+    with pytest.raises(pc.InputError, match="row 2, column 'DEC'.*REC.*no end date"):
+        _read_noting(tmp_path, [ep("A1", "2016-05-01", rec="E8")])
+
+
+def test_x1_on_the_last_episode_is_censored_not_an_exit_and_said(tmp_path):
+    data, said = _read_noting(tmp_path, [ep("A1", "2016-05-01", dec="2017-05-01", rec="X1")])
+    assert any("no later episode" in s and "censored" in s for s in said)
+    f = episode_flows(data, pc.StateSpace(), period_start="2016-04-01", period_end="2017-03-31")
+    assert float(f.exits.sum()) == 0.0
+    # Time in care stops at the window's end, and would at the episode's.
+    assert float(f.exposure_years.sum()) == pytest.approx(335 / 365.25)  # 1 May to 1 April
+
+
+def test_a_gap_inside_a_stay_is_said_and_not_counted_as_time_in_care(tmp_path):
+    rows = [
+        ep("A1", "2016-05-01", dec="2016-06-01", rec="X1"),
+        ep("A1", "2016-07-01", dec="2016-08-01", rec="E8", rne="P"),
+    ]
+    data, said = _read_noting(tmp_path, rows)
+    assert any("a gap" in s for s in said)
+    assert data.issues[["row", "column"]].values.tolist() == [[3, "DECOM"]]
+    f = episode_flows(data, pc.StateSpace(), period_start="2016-04-01", period_end="2017-03-31")
+    assert float(f.entries.sum()) == 1 and float(f.exits.sum()) == 1
+    assert float(f.exposure_years.sum()) == pytest.approx((31 + 31) / 365.25)
+
+
+def test_conflicting_dates_of_birth_use_the_latest_and_are_said(tmp_path):
+    data, said = _read_noting(
+        tmp_path,
+        [ep("A1", "2016-05-01")],
+        header_rows=("A1,1,2010-06-15,WBRI,X,,", "A1,1,2010-07-15,WBRI,X,,"),
+    )
+    assert data.episodes["dob"].iloc[0] == pd.Timestamp("2010-07-15")
+    assert data.issues[["file", "row", "column"]].values[0, 1:].tolist() == [2, "DOB"]
+    assert any("date of birth differs" in s for s in said)
+
+
+_BORN_2015 = ("A1,1,2015-06-15,WBRI,X,,",)
+
+
+@pytest.mark.parametrize(
+    ("rows", "header_rows", "where", "problem"),
+    [
+        ([ep("A1", "2016-05-01", dec="2099-01-01", rec="E8")], None, "column 'DEC'", "ends after"),
+        ([ep("A1", "2027-05-01")], _BORN_2015, "row 2, column 'DECOM'", "starts after today"),
+        (
+            [ep("A1", "2016-05-01")],
+            ("A1,1,2099-06-15,WBRI,X,,",),
+            "header.csv, row 2, column .DOB.",
+            "after",
+        ),
+    ],
+)
+def test_dates_after_today_are_refused(tmp_path, rows, header_rows, where, problem):
+    with pytest.raises(pc.InputError, match=f"{where}: .*{problem}"):
+        _read_noting(tmp_path, rows, **({"header_rows": header_rows} if header_rows else {}))
+
+
+def test_unknown_legal_status_is_refused_or_warned(tmp_path):
+    bad = ep("A1", "2016-05-01").replace(",C2,", ",Q9,")
+    with pytest.raises(pc.InputError, match="row 2, column 'LS': unknown legal status"):
+        _read_noting(tmp_path, [bad])
+    data, said = _read_noting(tmp_path, [bad], on_unknown_code="warn")
+    assert len(data.episodes) == 1 and any("unknown legal status" in s for s in said)
+
+
+def test_an_excluded_first_episode_takes_the_stays_later_episodes_with_it(tmp_path):
+    """Under on_error="exclude" a bad first episode used to leave the later ones, which then
+    read as a new entry in the middle of a stay."""
+    rows = [
+        ep("A1", "2016-05-01", place="ZZ", dec="2016-09-01", rec="X1"),
+        ep("A1", "2016-09-01", dec="2017-01-01", rec="E8", rne="P"),
+        ep("A1", "2018-01-01"),  # a later stay, after an exit: still after the bad episode
+    ]
+    data, _ = _read_noting(tmp_path, rows, on_error="exclude")
+    assert data.episodes.empty
+    assert data.issues["action"].tolist() == ["excluded"] * 3
+    assert data.issues["problem"].iloc[1].startswith("follows an excluded episode")

@@ -84,6 +84,11 @@ EXIT_CODES: dict[str, str | None] = {
     **dict.fromkeys(["E2", "E3", "E5", "E6", "E7", "E8", "E15", "E16", "E17"], "other_exit"),
 }
 NEW_EPISODE_CODES = {"S", "L", "P", "T", "B", "U"}
+#: Legal statuses (LS): care orders, placement orders, police protection, remand, accommodated
+#: under s20 (V2) and short breaks (V1, V3, V4).
+LEGAL_STATUS_CODES = {
+    "C1", "C2", "D1", "E1", "J1", "J2", "J3", "L1", "L2", "L3", "V1", "V2", "V3", "V4",
+}  # fmt: skip
 PROVIDER_CODES = {"PR0", "PR1", "PR2", "PR3", "PR4", "PR5"}
 
 
@@ -257,6 +262,11 @@ def _return_years(ep: pd.DataFrame) -> dict[int, int]:
     return years
 
 
+def _today() -> pd.Timestamp:
+    """Today's date: no episode or birth can be later."""
+    return pd.Timestamp.today().normalize()
+
+
 def parse_dates(values: pd.Series) -> pd.Series:
     """Dates written as ``YYYY-MM-DD`` or ``DD/MM/YYYY`` (both appear in SSDA903 files).
 
@@ -322,7 +332,16 @@ def read_ssda903(
         "DOB",
         "date of birth missing or not a date (use YYYY-MM-DD or DD/MM/YYYY)",
     )
+    drop |= problems.flag(hd, ~drop & (hd["dob"] > _today()), "DOB", "date of birth is after today")
     hd = hd.loc[~drop].sort_values(["YEAR", "_order", "_line"])
+    latest_dob = hd.groupby(["LA", "CHILD"])["dob"].transform("last")
+    problems.note(
+        hd,
+        hd["dob"] != latest_dob,
+        "DOB",
+        "date of birth differs from the child's in a later header row or return; the latest "
+        "is used",
+    )
     dob = hd.drop_duplicates(["LA", "CHILD"], keep="last").set_index(["LA", "CHILD"])["dob"]
 
     # Episodes: merge yearly returns, keeping each episode's latest version.
@@ -392,7 +411,13 @@ def read_ssda903(
         ),
         (ep["exit_reason"] == "?", "REC", "unknown reason for leaving (REC) code", True),
         (ep["end"].notna() & (ep["REC"] == ""), "REC", "episode has an end date but no REC", False),
-        (ep["end"].isna() & (ep["REC"] != ""), "DEC", "episode has a REC but no end date", False),
+        (
+            ep["end"].isna() & ~ep["REC"].isin(["", "X1"]),
+            "DEC",
+            "episode has a reason for leaving (REC) but no end date",
+            False,
+        ),
+        (~ep["LS"].isin(LEGAL_STATUS_CODES), "LS", "unknown legal status (LS) code", True),
         (
             ep["start"] >= ep["dob"] + pd.DateOffset(years=18),
             "DECOM",
@@ -405,12 +430,35 @@ def read_ssda903(
             "episode starts before the child's date of birth",
             False,
         ),
+        (ep["start"] > _today(), "DECOM", "episode starts after today", False),
+        (ep["end"] > _today(), "DEC", "episode ends after today", False),
     ]
     drop = pd.Series(False, index=ep.index)
     for bad, column, problem, unknown in checks:
         drop |= problems.flag(ep, bad & ~drop, column, problem, unknown_code=unknown)
     ep.loc[ep["placement"].isna(), "placement"] = "other"  # only kept when warned about
     ep.loc[ep["exit_reason"] == "?", "exit_reason"] = "other_exit"
+    # Some systems write X1 on the open episode: the stay goes on (19-21% of the rows of
+    # third-party samples, which used to be excluded).
+    problems.note(
+        ep,
+        ~drop & ep["end"].isna() & (ep["REC"] == "X1"),
+        "REC",
+        "REC X1 on an episode with no end date: read as open (the stay goes on)",
+    )
+    # A stay cannot be followed past an excluded episode: the child's later episodes would
+    # read as a new entry, so they go too, listed. (An episode with no valid start cannot be
+    # placed in the stay; the child's other episodes are kept.)
+    first_bad = ep.loc[drop].groupby(["LA", "CHILD"])["start"].min()
+    keys = pd.MultiIndex.from_frame(ep[["LA", "CHILD"]])
+    after = pd.Series(first_bad.reindex(keys).to_numpy(), index=ep.index)
+    later = ~drop & (ep["start"] > after)
+    drop |= problems.flag(
+        ep,
+        later,
+        "DECOM",
+        "follows an excluded episode of the same child (the stay cannot be followed past it)",
+    )
     ep = ep.loc[~drop]
 
     # Overlaps: a child's next episode may not start before the previous one ends.
@@ -428,6 +476,26 @@ def read_ssda903(
         after = bad.groupby([ep["LA"], ep["CHILD"]]).cummax() & ~bad
         problems.flag(ep, after, "DECOM", "follows an overlapping episode of the same child")
         ep = ep.loc[~(bad | after)]
+
+    # Assumptions about a stay's course, said with their rows.
+    same_child = (ep["LA"] == ep["LA"].shift()) & (ep["CHILD"] == ep["CHILD"].shift())
+    goes_on = ep["exit_reason"].isna() & ep["end"].notna()  # ended with X1
+    is_last = ~same_child.shift(-1, fill_value=False)
+    problems.note(
+        ep,
+        goes_on & is_last,
+        "REC",
+        "episode ends with REC X1 (the stay goes on) but the child has no later episode: "
+        "read as unobserved after its end (censored), not as leaving care",
+    )
+    gap = same_child & goes_on.shift(fill_value=False) & (ep["start"] > ep["end"].shift())
+    problems.note(
+        ep,
+        gap,
+        "DECOM",
+        "starts after the previous episode of the same stay ended with X1 (a gap): the stay "
+        "goes on and the days between are not counted as time in care",
+    )
 
     key = pd.factorize(pd.MultiIndex.from_frame(ep[["LA", "CHILD"]]))[0]
     out = pd.DataFrame(
