@@ -445,3 +445,35 @@ def test_inner_and_outer_london_do_not_replace_london(dfe):
     both = inner.loc[2018, "children_in_care"] + outer.loc[2018, "children_in_care"]
     assert london.loc[2018, "children_in_care"] == pytest.approx(both, abs=10)  # rounded to 10s
     assert outer.loc[2018, "children_in_care"] < london.loc[2018, "children_in_care"]
+
+
+def test_a_file_saved_as_windows_1252_reads_with_its_names_as_written(tmp_path):
+    """Excel on Windows saves CSV as Windows-1252: names read as written (not U+FFFD), with
+    a warning saying how the file was read."""
+    text = (FOLDER / "ADM2019.csv").read_text(encoding="utf-8")
+    assert ",Hackney," in text
+    (tmp_path / "ADM2019.csv").write_bytes(
+        text.replace(",Hackney,", ",Hackney é,").encode("cp1252")
+    )
+    with pytest.warns(UserWarning, match="not UTF-8 text; read as Windows-1252"):
+        tables = read_dfe(tmp_path / "ADM2019.csv")
+    assert "Hackney é" in set(tables["la_name"])
+
+
+def test_rows_after_blank_lines_are_located_by_their_line(tmp_path):
+    lines = (FOLDER / "ADM2019.csv").read_text(encoding="utf-8").splitlines()
+    cells = lines[5].split(",")
+    cells[5] = "twelve"  # CLA_started2015 of the 5th data row
+    lines[5] = ",".join(cells)
+    lines[2:2] = ["", ""]  # two blank lines before it: it is now line 8
+    (tmp_path / "ADM2019.csv").write_text("\n".join(lines) + "\n")
+    with pytest.raises(pc.InputError, match=r"ADM2019.csv, row 8, column 'CLA_started2015'"):
+        read_dfe(tmp_path / "ADM2019.csv")
+
+
+@pytest.mark.parametrize("renamed", ["CLA_March2019", "cla_mar2019", "CLA_Mar 2019", "CLA Mar2019"])
+def test_a_renamed_measure_column_is_refused_not_dropped(tmp_path, renamed):
+    text = (FOLDER / "CLA2019.csv").read_text(encoding="utf-8")
+    (tmp_path / "CLA2019.csv").write_text(text.replace("CLA_Mar2019", renamed, 1))
+    with pytest.raises(pc.InputError, match=rf"column '{renamed}': .*'CLA_Mar2019' renamed"):
+        read_dfe(tmp_path / "CLA2019.csv")

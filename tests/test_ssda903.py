@@ -359,3 +359,39 @@ def test_an_excluded_first_episode_takes_the_stays_later_episodes_with_it(tmp_pa
     assert data.episodes.empty
     assert data.issues["action"].tolist() == ["excluded"] * 3
     assert data.issues["problem"].iloc[1].startswith("follows an excluded episode")
+
+
+def test_rows_are_located_by_their_line_in_the_file(tmp_path):
+    """Blank lines and a line break inside a quoted cell count, as in an editor: the bad row
+    below sits on line 6."""
+    header = write(tmp_path, "header.csv", HEADER, ["A1,1,2010-06-15,WBRI,X,,"])
+    good = ep("A1", "2015-01-01", dec="2015-02-01", rec="E8")
+    quoted = good.replace("2015-01-01", "2015-03-01").replace("2015-02-01", "2015-04-01")
+    quoted = quoted.rsplit(",", 1)[0] + ',"two\nlines"'  # URN across two lines
+    rows = ["", good, quoted, "", ep("A1", "2016-05-01", place="ZZ")]
+    episodes = write(tmp_path, "episodes.csv", EPISODE, rows)
+    with pytest.raises(pc.InputError, match=r"episodes.csv, row 7, column 'PLACE'"):
+        read_ssda903(episodes, header)
+    data = read_ssda903(episodes, header, on_error="exclude")
+    assert data.episodes["source"].str.rsplit(":", n=1).str[1].tolist() == ["3", "4"]
+
+
+def test_an_la_column_in_some_files_only_is_refused_naming_them(tmp_path):
+    header = write(tmp_path, "header.csv", HEADER, ["A1,1,2010-06-15,WBRI,X,,"])
+    episodes = write(
+        tmp_path, "episodes.csv", "LA," + EPISODE, ["E09000012," + ep("A1", "2016-05-01")]
+    )
+    with pytest.raises(
+        pc.InputError, match=r"header.csv, column 'LA': has no LA column but .*episodes"
+    ):
+        read_ssda903(episodes, header)
+
+
+def test_empty_files_and_folders_are_refused(tmp_path):
+    header = write(tmp_path, "header.csv", HEADER, ["A1,1,2010-06-15,WBRI,X,,"])
+    empty = tmp_path / "empty.csv"
+    empty.write_text("")
+    with pytest.raises(pc.InputError, match="empty.csv: the file is empty"):
+        read_ssda903(empty, header)
+    with pytest.raises(pc.InputError, match="is a folder, not a CSV file"):
+        read_ssda903(tmp_path, header)

@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from placecast.data.csvfile import read_text_csv
 from placecast.errors import InputError
 
 #: Markers of a value that is not published: DfE's guidance for the tidy files (``c``
@@ -75,6 +76,9 @@ YEAR_COLUMNS = {
     re.compile(r"^CLA_cease(\d{4})$"): "ceases",
     re.compile(r"^CLA_UASC(\d{4})$"): "stock_uasc",
 }
+#: A column that looks like a year column once case, spaces and underscores are ignored
+#: (``cla_mar2019``, ``CLA_March 2019``): a renamed measure is refused, not dropped.
+_LOOKS_LIKE_YEAR_COLUMN = re.compile(r"^cla(mar|march|started|start|cease|ceased|uasc)(\d{4})$")
 ID_COLUMNS = ("New_geog_code", "geog_l", "geog_n")
 #: Councils whose ONS code changed without a real change of area (the 2013 Gateshead /
 #: Northumberland boundary tweak, recoded in the 2018 tables): old code -> new code, so each
@@ -165,14 +169,8 @@ def _refuse_duplicates(frame: pd.DataFrame, keys: list[str], mask: Any, path: Pa
 
 
 def _read_csv(path: Path) -> pd.DataFrame:
-    try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding_errors="replace")
-    except FileNotFoundError:
-        raise InputError("file not found", file=str(path)) from None
-    except (pd.errors.ParserError, pd.errors.EmptyDataError) as err:
-        raise InputError(f"not a readable CSV file: {err}", file=str(path)) from None
-    frame.columns = [str(c).strip().lstrip("\ufeff") for c in frame.columns]
-    return frame
+    """The file as text; ``index + 2`` is each row's line (:func:`read_text_csv`)."""
+    return read_text_csv(path)
 
 
 def read_dfe_table(path: str | Path) -> pd.DataFrame:
@@ -196,7 +194,7 @@ def read_dfe_table(path: str | Path) -> pd.DataFrame:
     if blank.any():  # e.g. Isles of Scilly in SFR50_CLA2017: infer the level from the code
         inferred = frame.loc[blank, "New_geog_code"].str[:3].map(_LEVEL_OF_CODE)
         if inferred.isna().any():
-            line = int(np.flatnonzero(blank.to_numpy())[int(np.argmax(inferred.isna()))]) + 2
+            line = int(inferred.index[int(np.argmax(inferred.isna().to_numpy()))]) + 2
             raise InputError(
                 "geographic level missing and not inferable from the code",
                 file=str(path),
@@ -219,6 +217,7 @@ def read_dfe_table(path: str | Path) -> pd.DataFrame:
         if measure is None and column in PUBLICATION_YEAR_COLUMNS:
             measure = PUBLICATION_YEAR_COLUMNS[column]
         if measure is None:
+            _refuse_renamed(column, path)
             continue
         if table == "ADM" and published == 2015 and column == "CLA_started2014":
             year = 2015  # quirk: the 2015 publication labels its own year 2014
@@ -324,6 +323,21 @@ def _end_year(value: str) -> int | None:
     if len(digits) == 8:
         return int(digits[4:])
     return None
+
+
+def _refuse_renamed(column: str, path: Path) -> None:
+    """A column that is a renamed measure (``CLA_March2019``) would be dropped without a word."""
+    looks = _LOOKS_LIKE_YEAR_COLUMN.match(re.sub(r"[\s_]", "", column).lower())
+    if looks:
+        names = {"mar": "CLA_Mar", "march": "CLA_Mar", "start": "CLA_started"}
+        names |= {"started": "CLA_started", "cease": "CLA_cease", "ceased": "CLA_cease"}
+        want = names.get(looks[1], "CLA_UASC") + looks[2]
+        raise InputError(
+            f"column {column!r} looks like DfE's {want!r} renamed; placecast reads the "
+            f"published name only, so rename it {want!r} (or remove it)",
+            file=str(path),
+            column=column,
+        )
 
 
 def _reject_first(

@@ -28,6 +28,7 @@ import pandas as pd
 import xarray as xr
 
 from placecast.calendar import financial_year_of
+from placecast.data.csvfile import read_text_csv
 from placecast.errors import InputError
 from placecast.states import LEAVING_AGE_YEARS, N_AGE_MONTHS, StateSpace
 from placecast.stock import InitialStock
@@ -205,13 +206,8 @@ def _as_list(paths: str | Path | Sequence[str | Path]) -> list[Path]:
 def _read(paths: list[Path], required: Sequence[str]) -> pd.DataFrame:
     frames = []
     for order, path in enumerate(paths):
-        try:
-            frame = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
-        except FileNotFoundError:
-            raise InputError("file not found", file=str(path)) from None
-        except (pd.errors.ParserError, UnicodeDecodeError) as err:
-            raise InputError(f"not a readable CSV file: {err}", file=str(path)) from None
-        frame.columns = [str(c).strip().upper() for c in frame.columns]
+        frame = read_text_csv(path)
+        frame.columns = [str(c).upper() for c in frame.columns]
         missing = [c for c in required if c not in frame.columns]
         if missing:
             raise InputError(
@@ -221,10 +217,26 @@ def _read(paths: list[Path], required: Sequence[str]) -> pd.DataFrame:
             )
         frame = frame.apply(lambda s: s.str.strip())
         frame["_file"] = str(path)
-        frame["_line"] = np.arange(len(frame)) + 2  # the header is line 1
+        frame["_line"] = frame.index + 2  # the line in the file (the header is line 1)
         frame["_order"] = order
+        frame["_has_la"] = "LA" in frame.columns
         frames.append(frame)
     return pd.concat(frames, ignore_index=True)
+
+
+def _refuse_mixed_la(ep: pd.DataFrame, hd: pd.DataFrame) -> None:
+    """Children are keyed by (LA, CHILD): an LA column in some files only would leave every
+    child of the others without a match ("no row in the header file")."""
+    files = pd.concat([ep, hd]).drop_duplicates("_file")
+    if files["_has_la"].nunique() > 1:
+        with_la = files.loc[files["_has_la"], "_file"].iloc[0]
+        without = files.loc[~files["_has_la"].astype(bool), "_file"].iloc[0]
+        raise InputError(
+            f"has no LA column but {with_la} has one; children are matched by LA and CHILD, "
+            "so give every episodes and header file an LA column, or none",
+            file=str(without),
+            column="LA",
+        )
 
 
 def _return_years(ep: pd.DataFrame) -> dict[int, int]:
@@ -311,6 +323,7 @@ def read_ssda903(
     problems = _Problems(on_error, on_unknown_code)
     ep = _read(_as_list(episodes), EPISODE_COLUMNS)
     hd = _read(_as_list(header), HEADER_COLUMNS)
+    _refuse_mixed_la(ep, hd)
     for frame in (ep, hd):
         if "LA" not in frame.columns:
             frame["LA"] = ""
