@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import warnings
 from dataclasses import replace
 
@@ -22,6 +23,7 @@ from placecast.fit.national import fit_national_priors, national_priors
 from placecast.fit.priors import AggregatePriors
 from placecast.fit.sampling import sample_posterior
 from placecast.fit.settings import AggregateSettings
+from placecast.folders import MANIFEST
 from placecast.results import load_inputs
 
 FOLDER = SHARED / "data" / "dfe_cla_la_2015_2019"
@@ -904,6 +906,16 @@ def test_a_fit_that_fails_its_check_writes_no_inputs_unless_accepted(tmp_path, c
     about = pd.read_excel(out / "report.xlsx", sheet_name="about").set_index("item")["value"]
     assert about["WARNING"].startswith("WARNING: these inputs come from a fit that failed")
     assert "FAILED" in about["fit check"]
+    # The fit folders are written whole, with a manifest; a refused refit into the accepted
+    # run's folder leaves no stale inputs/ from it.
+    kept = tmp_path / "kept"
+    manifest = json.loads((kept / MANIFEST).read_text())
+    assert "inputs" in manifest["outputs"] and manifest["about"]["council"] == "Rutland"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert main([*args, "--out", str(kept)]) == 2
+    assert not (kept / "inputs").exists() and (kept / "diagnostics.csv").exists()
+    assert "inputs" not in json.loads((kept / MANIFEST).read_text())["outputs"]
 
 
 def test_the_fit_check_rule_known_answers():

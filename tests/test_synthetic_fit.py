@@ -149,6 +149,7 @@ def test_fit_command_writes_posterior_and_summaries(synthetic, tmp_path, capsys)
         "diagnostics.csv",
         "stock_at_period_end.csv",
         "inputs",
+        "placecast-manifest.json",  # written last: the folder is complete
     }
     import arviz as az
 

@@ -23,7 +23,7 @@ from typing import Any
 from placecast._version import __version__
 from placecast.errors import InputError
 
-__all__ = ["LOCK", "MANIFEST", "check_complete", "written_folder"]
+__all__ = ["LOCK", "MANIFEST", "check_complete", "check_finished", "written_folder"]
 
 #: The manifest of a complete run: settings, package version and every file's SHA-256.
 MANIFEST = "placecast-manifest.json"
@@ -143,6 +143,34 @@ def _lists(run: Path, name: str) -> bool:
         return False
 
 
+def check_finished(folder: str | Path) -> None:
+    """Refuse ``folder`` if a placecast run writing it, or the run folder it is in, did not
+    finish (its lock or staging folder is left) or is still writing. Unlike
+    :func:`check_complete` it does not compare files with the manifest, so files a person is
+    meant to edit (an inputs folder's ``inputs.json``) may be edited.
+
+    Raises
+    ------
+    InputError
+        Naming the folder and what to do.
+    """
+    folder = Path(folder)
+    for place in {folder, folder.parent}:
+        lock = place / LOCK
+        staging = list(place.glob(_STAGING + "*")) if place.is_dir() else []
+        if lock.exists() or staging:
+            text = lock.read_text().strip() if lock.exists() else ""
+            if text.isdigit() and _alive(int(text)) and int(text) != os.getpid():
+                why = f"a placecast run (process {text}) is still writing it"
+            else:
+                why = "the placecast run writing it did not finish"
+            raise InputError(
+                f"this folder is incomplete: {why}. Run the command again (into a fresh "
+                "output folder if you like) and use that",
+                file=str(place),
+            )
+
+
 def check_complete(folder: str | Path) -> None:
     """Refuse ``folder`` (or the run folder it is in) if a run writing it did not finish, or
     its files no longer match the manifest (changed, or mixed with another run's).
@@ -159,20 +187,7 @@ def check_complete(folder: str | Path) -> None:
     # A run folder's own output (e.g. results/) is judged by the run's manifest.
     inside = not (folder / MANIFEST).exists() and _lists(folder.parent, folder.name)
     run = folder.parent if inside else folder
-    for place in {folder, folder.parent}:
-        lock = place / LOCK
-        staging = list(place.glob(_STAGING + "*")) if place.is_dir() else []
-        if lock.exists() or staging:
-            text = lock.read_text().strip() if lock.exists() else ""
-            if text.isdigit() and _alive(int(text)) and int(text) != os.getpid():
-                why = f"a placecast run (process {text}) is still writing it"
-            else:
-                why = "the placecast run writing it did not finish"
-            raise InputError(
-                f"this folder is incomplete: {why}. Run the forecast again (into a fresh "
-                "output folder if you like) and use that",
-                file=str(place),
-            )
+    check_finished(folder)
     manifest = run / MANIFEST
     if not manifest.exists():
         return

@@ -21,6 +21,7 @@ import xarray as xr
 from placecast._version import __version__
 from placecast.costs import Budget, UnitCosts
 from placecast.errors import ConfigError, InputError
+from placecast.folders import check_finished
 from placecast.rates import RATE_DIMS, Rates
 from placecast.states import StateSpace, space_from_dict, space_to_dict
 from placecast.stock import InitialStock
@@ -182,6 +183,7 @@ def _financial_year(key: Any, path: Path) -> int:
 def load_inputs(folder: str | Path) -> CouncilInputs:
     """Read inputs written by :func:`save_inputs` (after any edits to ``inputs.json``)."""
     folder = Path(folder)
+    check_finished(folder)  # not a fit's half-written folder (inputs.json may be edited)
     path = folder / "inputs.json"
     meta = read_meta(path, "inputs")
     _check_sections(meta, path)

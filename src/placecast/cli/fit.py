@@ -11,6 +11,7 @@ import pandas as pd
 from placecast.cli.options import POSITIVE, out_option, seed_option
 from placecast.data.placeholders import placeholder_inputs
 from placecast.fit.quality import FitCheck
+from placecast.folders import written_folder
 from placecast.inputs import save_inputs
 from placecast.rates import Rates
 from placecast.report.tables import spreadsheet_safe
@@ -140,25 +141,37 @@ def fit(
         file=sys.stderr,
     )
     model = EpisodeModel(draws=draws, tune=tune).fit(flows, space, seed=seed, progressbar=True)
-    out.mkdir(parents=True, exist_ok=True)
-    spreadsheet_safe(data.issues).to_csv(out / "data_issues.csv", index=False)
-    model.save(out / "posterior.nc")
-    model.summary().to_csv(out / "rates_summary.csv")
-    model.diagnostics_.to_csv(out / "diagnostics.csv", index=False)
     stock = stock_at(data, space, period_end)
-    stock.by_band().to_csv(out / "stock_at_period_end.csv")
-    check = model.check()
-    if refuse_poor_fit(model.diagnostics_, check, accept_poor_fit, out):
+    about = {
+        "command": "fit",
+        "period": [period_start, period_end],
+        "episodes_files": [p.name for p in episodes],
+        "draws": draws,
+        "tune": tune,
+        "seed": seed,
+    }
+    # The folder is written whole or not at all; a failed check leaves no inputs/ (an earlier
+    # run's is removed with the rest of its files).
+    with written_folder(out, about) as staging:
+        spreadsheet_safe(data.issues).to_csv(staging / "data_issues.csv", index=False)
+        model.save(staging / "posterior.nc")
+        model.summary().to_csv(staging / "rates_summary.csv")
+        model.diagnostics_.to_csv(staging / "diagnostics.csv", index=False)
+        stock.by_band().to_csv(staging / "stock_at_period_end.csv")
+        check = model.check()
+        refused = refuse_poor_fit(model.diagnostics_, check, accept_poor_fit, out)
+        if not refused:
+            save_fitted_inputs(
+                "fitted from SSDA903",
+                stock,
+                model.rates_,
+                start=str(pd.Period(period_end, freq="M")),
+                sources=("SSDA903 returns: " + ", ".join(p.name for p in episodes),),
+                out=staging,
+                check=check,
+            )
+    if refused:
         return 2
-    save_fitted_inputs(
-        "fitted from SSDA903",
-        stock,
-        model.rates_,
-        start=str(pd.Period(period_end, freq="M")),
-        sources=("SSDA903 returns: " + ", ".join(p.name for p in episodes),),
-        out=out,
-        check=check,
-    )
     print(
         f"\nWrote data_issues.csv, posterior.nc, rates_summary.csv, diagnostics.csv, "
         f"stock_at_period_end.csv and inputs/ to {out}/. Put your carer supply, unit costs and "

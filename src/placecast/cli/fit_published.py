@@ -19,6 +19,7 @@ from placecast.cli.options import (
 )
 from placecast.errors import InputError
 from placecast.fit.settings import AggregateSettings
+from placecast.folders import written_folder
 
 #: --data: DfE CSV files or folders of them (repeat the option for several).
 DATA = click.option(
@@ -109,33 +110,47 @@ def fit_published(
     priors = with_stock_growth(priors, stock_growth, no_stock_growth_prior)
     print(f"Fitting {counts.council} ({counts.la_code}) to {last}...", file=sys.stderr)
     model = AggregateModel(priors, settings).fit(counts, seed=seed, progressbar=True)
-    out.mkdir(parents=True, exist_ok=True)
-    model.save(out / "posterior.nc")
-    model.summary().to_csv(out / "parameters_summary.csv")
-    model.diagnostics_.to_csv(out / "diagnostics.csv", index=False)
-    model.fitted_.to_csv(out / "published_and_fitted.csv")
     stock = model.initial_stock()
-    stock.by_band().to_csv(out / "stock_at_last_year.csv")
     print("\nPublished and fitted (posterior mean)")
     print(
         model.fitted_.filter(regex="^(fitted_)?(children_in_care|starts|ceases)$")
         .round(0)
         .to_string()
     )
-    check = model.check()
-    if refuse_poor_fit(model.diagnostics_, check, accept_poor_fit, out):
+    about = {
+        "command": "fit-published",
+        "council": counts.council,
+        "la_code": counts.la_code,
+        "last_year": last,
+        "seed": seed,
+        "settings": settings.to_dict(),
+        "priors": priors.source,
+    }
+    # The folder is written whole or not at all; a failed check leaves no inputs/ (an earlier
+    # run's is removed with the rest of its files).
+    with written_folder(out, about) as staging:
+        model.save(staging / "posterior.nc")
+        model.summary().to_csv(staging / "parameters_summary.csv")
+        model.diagnostics_.to_csv(staging / "diagnostics.csv", index=False)
+        model.fitted_.to_csv(staging / "published_and_fitted.csv")
+        stock.by_band().to_csv(staging / "stock_at_last_year.csv")
+        check = model.check()
+        refused = refuse_poor_fit(model.diagnostics_, check, accept_poor_fit, out)
+        if not refused:
+            save_fitted_inputs(
+                f"{counts.council}, fitted to DfE published statistics to 31 March {last}",
+                stock,
+                model.rates_,
+                start=f"{last}-03",
+                sources=(
+                    f"DfE children looked after in England, {counts.council}; priors: "
+                    f"{priors.source}",
+                ),
+                out=staging,
+                check=check,
+            )
+    if refused:
         return 2
-    save_fitted_inputs(
-        f"{counts.council}, fitted to DfE published statistics to 31 March {last}",
-        stock,
-        model.rates_,
-        start=f"{last}-03",
-        sources=(
-            f"DfE children looked after in England, {counts.council}; priors: {priors.source}",
-        ),
-        out=out,
-        check=check,
-    )
     print(
         f"\nWrote posterior.nc, parameters_summary.csv, diagnostics.csv, published_and_fitted.csv, "
         f"stock_at_last_year.csv and inputs/ to {out}/. Put your carer supply, unit costs and "
