@@ -235,7 +235,10 @@ class Scenario:
         for f in fields(cls):
             if f.metadata.get("check") == "by_financial_year" and f.name in given:
                 try:
-                    given[f.name] = {int(k): float(v) for k, v in given[f.name].items()}
+                    amounts = dict(given[f.name].items())
+                    if any(isinstance(v, bool | str) for v in amounts.values()):
+                        raise TypeError("amounts must be numbers")  # "1" or true is not £1
+                    given[f.name] = {int(k): float(v) for k, v in amounts.items()}
                 except (TypeError, ValueError, AttributeError) as err:
                     raise InputError(
                         f"{f.name} must be a table of financial year = amount, e.g. 2021 = 2.1e7",
@@ -246,6 +249,8 @@ class Scenario:
             return cls(**given)
         except TypeError as err:
             raise InputError(f"scenario {values.get('name')!r}: {err}", file=source) from err
+        except ConfigError as err:  # a lever's value: say which file and table it is in
+            raise ConfigError(f"{source}: {err}") from None
 
     # -- timing ------------------------------------------------------------------------------
     def start_month(self, inputs: CouncilInputs, months: int) -> int:
