@@ -477,3 +477,14 @@ def test_a_renamed_measure_column_is_refused_not_dropped(tmp_path, renamed):
     (tmp_path / "CLA2019.csv").write_text(text.replace("CLA_Mar2019", renamed, 1))
     with pytest.raises(pc.InputError, match=rf"column '{renamed}': .*'CLA_Mar2019' renamed"):
         read_dfe(tmp_path / "CLA2019.csv")
+
+
+@pytest.mark.parametrize(
+    ("given", "suggested"),
+    [("Leds", "'Leeds'"), ("hackny", "'Hackney'"), ("kingston", "'Kingston upon Thames'")],
+)
+def test_an_unknown_council_gets_a_suggestion(dfe, given, suggested):
+    with pytest.raises(
+        pc.InputError, match=f"no council called '{given}'; did you mean .*{suggested}"
+    ):
+        council_series(dfe, given)

@@ -306,5 +306,30 @@ def test_every_bounded_lever_allows_its_bound():
     assert {"extra_approvals_per_year", "entry_multiplier", "own_home_beds"} <= set(bounds)
     for lever, (most, why) in bounds.items():
         value = {2021: most} if lever == "budget_gbp" else most
-        pc.Scenario("at the bound", **{lever: int(value) if lever == "own_home_beds" else value})
+        if lever == "own_home_beds":  # a home needs its running cost
+            pc.Scenario("at the bound", own_home_beds=int(most), own_home_weekly_cost_per_bed_gbp=1)
+            continue
+        pc.Scenario("at the bound", **{lever: value})
         assert why
+
+
+def test_scenario_semantics_a_user_can_read():
+    """An own home needs its running cost; years before the levers start read "not started",
+    not "certain not to save"; Python and the command line share one seed default."""
+    import inspect
+
+    from placecast.cli.simulate import RUN_DEFAULTS
+    from placecast.report.text import comparison_text
+
+    with pytest.raises(pc.ConfigError, match="own_home_beds=4 needs own_home_weekly_cost"):
+        pc.Scenario("home", own_home_beds=4)
+    later = pc.Scenario("recruit from 2024", extra_approvals_per_year=10, from_date="2024-06")
+    cmp = pc.compare(pc.hackney_2022(), [later], months=48, paths=30, seed=2)
+    sav = cmp.savings_summary()
+    levers = sav["levers"].droplevel("scenario")
+    assert levers.loc[2022] == "not started" and levers.loc[2023] == "not started"
+    assert levers.loc[2024] == "on" and levers.loc[2025] == "on"
+    assert (sav.loc[levers.to_numpy() == "not started", "mean"] == 0).all()
+    assert "not started" in comparison_text(cmp)
+    seeds = {inspect.signature(f).parameters["seed"].default for f in (pc.forecast, pc.compare)}
+    assert seeds == {RUN_DEFAULTS["seed"]} == {1}

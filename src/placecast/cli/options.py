@@ -18,6 +18,7 @@ from typing import Any
 import click
 
 from placecast.engine.size import MAX_MONTHS
+from placecast.forecasting import SEED as DEFAULT_SEED
 
 __all__ = [
     "SEED",
@@ -86,7 +87,10 @@ def run_options(*, defaults: bool) -> Callable[[Any], Any]:
                 help="simulated paths; more = smoother intervals (default 2000)",
             ),
             click.option(
-                "--seed", type=SEED, default=1 if defaults else None, help="random seed (default 1)"
+                "--seed",
+                type=SEED,
+                default=DEFAULT_SEED if defaults else None,
+                help=f"random seed (default {DEFAULT_SEED})",
             ),
             click.option(
                 "--out",

@@ -11,6 +11,7 @@ import click
 from placecast.cli.options import FiniteRange, run_options
 from placecast.data.hackney import hackney_2022
 from placecast.engine.size import run_size
+from placecast.forecasting import SEED
 from placecast.inputs import load_inputs
 from placecast.report.outputs import write_all
 from placecast.report.text import comparison_text
@@ -18,7 +19,7 @@ from placecast.results import load_comparison
 from placecast.scenario import Scenario, compare, load_scenarios
 
 #: What the commands use where neither an option nor a scenario file's [run] table says.
-RUN_DEFAULTS = {"months": 60, "paths": 2000, "seed": 1}
+RUN_DEFAULTS = {"months": 60, "paths": 2000, "seed": SEED}
 
 
 def _run(

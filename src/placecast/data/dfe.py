@@ -18,6 +18,7 @@ and ceases during April 2018 - March 2019.
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import json
 import re
@@ -587,7 +588,17 @@ def council_series(tidy: pd.DataFrame, council: str) -> pd.DataFrame:
     rows = tidy[(tidy["la_name"].str.lower() == key) | (tidy["la_code"].str.lower() == key)]
     if rows.empty:
         names = sorted(tidy.loc[tidy["geographic_level"] == "la", "la_name"].unique())
-        raise InputError(f"no council called {council!r}; for example {names[:5]}")
+        lower = {n.lower(): n for n in names}
+        # A part of a name ("Kingston") finds the councils it names, then near spellings.
+        close = [n for n in lower if key and key in n]
+        close += difflib.get_close_matches(key, [n for n in lower if n not in close], cutoff=0.6)
+        hint = (
+            f"did you mean {' or '.join(repr(lower[n]) for n in close[:3])}?"
+            if close
+            else "give a council's name as DfE writes it (e.g. 'Leeds') or its code "
+            "(e.g. 'E08000035')"
+        )
+        raise InputError(f"no council called {council!r}; {hint}")
     table = rows.pivot_table(index="year", columns="measure", values="value", aggfunc="first")
     table.attrs["rows"] = rows[["la_code", "la_name"]].head(1)
     return table

@@ -94,15 +94,21 @@ def write_html(
     ]
     if cmp.scenarios:
         sav = cmp.savings_summary().reset_index()
+        on = sav["levers"] == "on"
         sav = pd.DataFrame(
             {
                 "scenario": sav["scenario"],
                 "financial year": sav["financial_year"].map(financial_year_label),
-                "saving (mean)": sav["mean"].map(gbp_m),
-                "saving 90% interval": [
-                    f"{gbp_m(a)} to {gbp_m(b)}" for a, b in zip(sav["p05"], sav["p95"], strict=True)
-                ],
-                "P(saves money)": sav["probability_of_saving"].map("{:.0%}".format),
+                "saving (mean)": sav["mean"].map(gbp_m).where(on, "not started"),
+                "saving 90% interval": pd.Series(
+                    [
+                        f"{gbp_m(a)} to {gbp_m(b)}"
+                        for a, b in zip(sav["p05"], sav["p95"], strict=True)
+                    ]
+                ).where(on, "not started"),
+                "P(saves money)": sav["probability_of_saving"]
+                .map("{:.0%}".format)
+                .where(on, "not started"),
             }
         )
         parts += [

@@ -70,6 +70,8 @@ def comparison_text(cmp: Comparison) -> str:
                     "90% interval": f"{gbp_m(r['p05'])} to {gbp_m(r['p95'])}",
                     "P(saves money)": f"{r['probability_of_saving']:.0%}",
                 }
+                if r["levers"] == "on"
+                else dict.fromkeys(["mean", "90% interval", "P(saves money)"], "not started")
             ),
             axis=1,
         )

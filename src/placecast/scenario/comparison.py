@@ -16,10 +16,10 @@ import pandas as pd
 import xarray as xr
 from tqdm.auto import tqdm
 
-from placecast.calendar import financial_year_label
+from placecast.calendar import financial_year_label, financial_year_of, month_end_dates
 from placecast.engine.size import run_size
 from placecast.errors import ConfigError
-from placecast.forecasting import Forecast, forecast
+from placecast.forecasting import SEED, Forecast, forecast
 from placecast.inputs import CouncilInputs
 from placecast.scenario.levers import Scenario
 from placecast.summary import interval_summary
@@ -58,9 +58,25 @@ class Comparison:
         ).rename("saving_gbp")
 
     def savings_summary(self) -> pd.DataFrame:
-        """Savings per scenario and financial year, with intervals and P(saving > 0)."""
+        """Savings per scenario and financial year, with intervals and P(saving > 0).
+
+        ``levers`` says ``"not started"`` for financial years before a scenario's levers start
+        (its saving is then exactly 0 on common random numbers, which is not "certain not to
+        save") and ``"on"`` from the year they start.
+        """
         frame = interval_summary(self.savings(), probability_above_zero=True)
-        return frame.rename(columns={"probability_above_zero": "probability_of_saving"})
+        frame = frame.rename(columns={"probability_above_zero": "probability_of_saving"})
+        first_year = {}
+        for fc in self.scenarios:
+            dates = month_end_dates(fc.inputs.start, fc.data.sizes["month"] - 1)
+            month = min(int(fc.effects.drivers.lever_from_month), len(dates) - 1)
+            first_year[fc.name] = int(financial_year_of(dates[month : month + 1])[0])
+        frame.insert(
+            0,
+            "levers",
+            ["not started" if fy < first_year[s] else "on" for s, fy in frame.index],
+        )
+        return frame
 
     def table(self) -> pd.DataFrame:
         """One row per (forecast, financial year): children at its 31 March, cost, overspend."""
@@ -121,7 +137,7 @@ def compare(
     *,
     months: int = 60,
     paths: int = 2000,
-    seed: int = 0,
+    seed: int = SEED,
     batch_paths: int = 500,
     workers: int | None = None,
     progress: bool = False,

@@ -154,6 +154,13 @@ class Scenario:
             raise ConfigError(f"Scenario {self.name!r}: give from_month or from_date, not both")
         if self.from_date is not None:
             object.__setattr__(self, "from_date", self._month_text(self.from_date))
+        if self.own_home_beds and not self.own_home_weekly_cost_per_bed_gbp:
+            # A home with no running cost "saved" £0.8m a year at P = 100% in the audit.
+            raise ConfigError(
+                f"Scenario {self.name!r}: own_home_beds={self.own_home_beds} needs "
+                "own_home_weekly_cost_per_bed_gbp, the home's running cost per bed a week "
+                "(staff, premises, overheads; e.g. 4000): without it the home would cost nothing"
+            )
 
     def _month_text(self, when: Any) -> str:
         """``from_date`` as "YYYY-MM": text such as "2021-04" or "2021-04-01", or a date (a TOML
