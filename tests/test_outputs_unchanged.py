@@ -1,6 +1,8 @@
 """The README's main jobs write the same numbers as the golden run (a structural change must not
 change results). The golden summaries were made with ``tests/output_check.py`` from the CLI run
-below, and regenerated on 2026-12-02 when the default became Hackney fitted to 2022. Regenerate
+below, and regenerated on 2026-12-02 when the default became Hackney fitted to 2022, and again
+the same day when totals moved to their own tables, financial years became "2022/23" and money
+columns got "_gbp" (every number checked equal to the previous layout's first). Regenerate
 them only for a change that is meant to change results, and say so in its commit."""
 
 from __future__ import annotations

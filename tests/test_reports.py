@@ -35,13 +35,27 @@ def comparison(hackney):
 
 
 def test_tidy_tables_are_long_and_complete(comparison):
+    """One kind of row per table: totals in tables of their own, so a pivot of a table never
+    counts a total twice (and the totals are the sums of the parts); financial years as
+    "2020/21"; money columns in _gbp."""
     tables = tidy_tables(comparison)
     spend = tables["spend_by_financial_year"]
-    assert {"scenario", "placement", "financial_year", "mean", "p05", "p95"} <= set(spend.columns)
+    assert {"scenario", "cost", "financial_year", "mean_gbp", "p05_gbp", "p95_gbp"} <= set(spend)
     assert set(spend["scenario"]) == {"baseline", "recruit", "home"}
-    home_costs = spend[(spend["scenario"] == "home") & (spend["placement"] == "scenario_costs")]
-    assert (home_costs["mean"] > 0).all()
+    home_costs = spend[(spend["scenario"] == "home") & (spend["cost"] == "scenario_costs")]
+    assert (home_costs["mean_gbp"] > 0).all()
     assert len(tables["savings_by_financial_year"]) == 2 * 2
+    for name, frame in tables.items():
+        for column in ("placement", "cost"):
+            assert "total" not in set(frame.get(column, [])), name
+        if "financial_year" in frame:
+            assert frame["financial_year"].str.fullmatch(r"\d{4}/\d{2}").all(), name
+    total = tables["spend_total_by_financial_year"].set_index(["scenario", "financial_year"])
+    parts = spend.groupby(["scenario", "financial_year"])["mean_gbp"].sum()
+    np.testing.assert_allclose(parts.reindex(total.index), total["mean_gbp"], rtol=1e-9)
+    children = tables["children_by_placement"].groupby(["scenario", "date"])["mean"].sum()
+    in_care = tables["children_in_care_total"].set_index(["scenario", "date"])["mean"]
+    np.testing.assert_allclose(children.reindex(in_care.index), in_care, rtol=1e-9)
 
 
 def test_cost_and_overspend_agree_with_the_forecasts(comparison):
@@ -55,9 +69,10 @@ def test_cost_and_overspend_agree_with_the_forecasts(comparison):
     )
     assert (money["cost_p05"] <= money["cost_mean"]).all()
     assert (money["cost_mean"] <= money["cost_p95"]).all()
-    spend = tidy_tables(comparison)["spend_by_financial_year"]
-    total = spend[spend["placement"] == "total"].set_index(["scenario", "financial_year"])
-    np.testing.assert_allclose(money["cost_mean"], total["mean"].reindex(money.index))
+    total = tidy_tables(comparison)["spend_total_by_financial_year"]
+    total = total.set_index(["scenario", "financial_year"])["mean_gbp"]
+    labelled = money.rename(index=financial_year_label, level="financial_year").index
+    np.testing.assert_allclose(money["cost_mean"], total.reindex(labelled))
     text = comparison_text(comparison)
     first = int(money.index.get_level_values("financial_year")[0])
     assert f"baseline {financial_year_label(first)}" in text
@@ -77,10 +92,21 @@ def test_excel_workbook_has_tidy_sheets_and_provenance(comparison, tmp_path):
     } <= set(wb.sheetnames)
     about = {r[0]: r[1] for r in wb["about"].iter_rows(min_row=2, values_only=True)}
     assert about["seed"] == "2" and about["simulated paths"] == "40"
-    header = [c.value for c in wb["overspend_by_financial_year"][1]]
-    assert header[:3] == ["scenario", "financial_year", "budget"]
+    sheet = wb["overspend_by_financial_year"]
+    header = [c.value for c in sheet[1]]
+    assert header[:3] == ["scenario", "financial_year", "budget_gbp"]
+    assert sheet["B2"].value == "2020/21" and sheet["C2"].number_format.startswith("£#,##0")
+    assert sheet.cell(2, header.index("probability_of_overspend") + 1).number_format == "0%"
+    children = wb["children_by_placement"]
+    assert children["B2"].number_format == "yyyy-mm-dd"  # a date, not "00:00:00"
+    # Every sheet with rows is an Excel Table (filters), named after it.
+    for ws in wb.worksheets:
+        if ws.max_row > 1:
+            assert list(ws.tables) == ["t_" + ws.title], ws.title
     levers = list(wb["scenario_levers"].iter_rows(min_row=2, values_only=True))
-    assert ("home", "own_home_beds", "2") in levers
+    assert ("home", "own_home_beds", 2) in levers  # a number, not the text '2'
+    unit = wb["inputs_unit_costs"]
+    assert unit["C2"].number_format == "0.0%"
 
 
 def test_html_report_is_self_contained(comparison, tmp_path):

@@ -5,6 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
+from openpyxl.styles import Alignment
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.table import Table, TableStyleInfo
 
 from placecast.report.tables import inputs_tables, run_metadata, spreadsheet_safe, tidy_tables
 from placecast.scenario.comparison import Comparison
@@ -24,6 +27,62 @@ def write_excel(cmp: Comparison, path: str | Path) -> Path:
             ws = writer.sheets[sheet]
             ws.freeze_panes = "A2"
             for column in ws.columns:
-                width = max(len(str(c.value)) if c.value is not None else 0 for c in column)
-                ws.column_dimensions[column[0].column_letter].width = min(max(width + 2, 10), 60)
+                fmt = _number_format(str(column[0].value), frame)
+                for cell in column[1:]:
+                    if fmt:
+                        cell.number_format = fmt
+                    if isinstance(cell.value, str) and len(cell.value) > _WIDEST:
+                        cell.alignment = Alignment(wrap_text=True, vertical="top")
+                        lines = -(-len(cell.value) // (_WIDEST - 5))
+                        height = ws.row_dimensions[cell.row].height or 15
+                        ws.row_dimensions[cell.row].height = max(height, 15 * lines)
+                width = max(len(_shown(c.value)) for c in column)
+                ws.column_dimensions[column[0].column_letter].width = min(
+                    max(width + 2, 10), _WIDEST
+                )
+            # Printed (or as a PDF): landscape, every column on one page's width.
+            ws.page_setup.orientation = "landscape"
+            ws.sheet_properties.pageSetUpPr.fitToPage = True
+            ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+            if len(frame) and len(frame.columns):
+                # An Excel Table: filters on every column, banded rows, pivot-ready.
+                ref = f"A1:{get_column_letter(len(frame.columns))}{len(frame) + 1}"
+                table = Table(displayName=_table_name(name), ref=ref)
+                table.tableStyleInfo = TableStyleInfo(name="TableStyleMedium2", showRowStripes=True)
+                ws.add_table(table)
     return path
+
+
+#: Widest column (characters); longer text wraps within it.
+_WIDEST = 60
+
+
+def _number_format(header: str, frame: pd.DataFrame) -> str | None:
+    """The Excel number format of a column, by what its name says it holds."""
+    if header.endswith("_gbp") or header in ("budget",):
+        return "£#,##0;-£#,##0"
+    if header.startswith("probability"):
+        return "0%"
+    if header in ("mean", "p05", "p25", "median", "p75", "p95") or header.endswith("_mean"):
+        return "#,##0.0"  # numbers of children: means of whole children
+    if header in ("inflation_per_year", "unusable_place_share"):
+        return "0.0%"
+    if header in frame.columns and pd.api.types.is_datetime64_any_dtype(frame[header]):
+        return "yyyy-mm-dd"
+    return None
+
+
+def _shown(value: object) -> str:
+    """Roughly what a cell shows, for its column's width."""
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:,.0f}"
+    if hasattr(value, "date"):  # a timestamp shown as a date
+        return "2022-03-31"
+    return str(value)
+
+
+def _table_name(sheet: str) -> str:
+    """A valid, unique-per-workbook Excel Table name for a sheet."""
+    return "t_" + "".join(c if c.isalnum() else "_" for c in sheet)

@@ -69,26 +69,68 @@ def cost_and_overspend(cmp: Comparison) -> pd.DataFrame:
     return pd.concat(frames, names=["scenario"])
 
 
-def tidy_tables(cmp: Comparison) -> dict[str, pd.DataFrame]:
-    """The comparison as tidy tables (one row per observation), keyed by table name.
+#: Interval columns of the summaries (:func:`placecast.summary.interval_summary`).
+_STATS = ("mean", "p05", "p25", "median", "p75", "p95")
 
-    These are what the CSV files, the Excel sheets and the HTML report show.
+
+def _in_gbp(frame: pd.DataFrame, prefix: str = "") -> pd.DataFrame:
+    """Money columns named with their unit: ``mean`` -> ``<prefix>mean_gbp``."""
+    return frame.rename(columns={c: f"{prefix}{c}_gbp" for c in _STATS if c in frame.columns})
+
+
+def _labelled_years(frame: pd.DataFrame) -> pd.DataFrame:
+    """Financial years as their label, "2022/23", in every table (sorts in time order)."""
+    if "financial_year" in frame.columns and pd.api.types.is_numeric_dtype(frame["financial_year"]):
+        frame = frame.assign(financial_year=frame["financial_year"].map(financial_year_label))
+    return frame
+
+
+def tidy_tables(cmp: Comparison) -> dict[str, pd.DataFrame]:
+    """The comparison as tidy tables (one row per observation, one kind of row per table),
+    keyed by table name; what the CSV files and the Excel sheets hold.
+
+    Totals are tables of their own (``children_in_care_total``, ``spend_total_by_financial_year``)
+    rather than rows inside a placement column, so a pivot of a table never counts a total
+    twice. Financial years are labelled "2022/23"; money columns end in ``_gbp``.
     """
 
     def tidy(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
         return pd.concat(frames, names=["scenario"]).reset_index()
 
     forecasts = cmp.forecasts
+    children = tidy({fc.name: fc.children_summary(at="all") for fc in forecasts})
+    spend = tidy({fc.name: fc.spend_summary() for fc in forecasts})
+    is_child_total = children["placement"] == "total"
+    is_spend_total = spend["placement"] == "total"
+    spend = spend.rename(columns={"placement": "cost"})  # placements and scenario costs
+    overspend = tidy({fc.name: fc.overspend_summary() for fc in forecasts})
     tables = {
-        "children_by_placement": tidy({fc.name: fc.children_summary(at="all") for fc in forecasts}),
-        "spend_by_financial_year": tidy({fc.name: fc.spend_summary() for fc in forecasts}),
-        "overspend_by_financial_year": tidy({fc.name: fc.overspend_summary() for fc in forecasts}),
+        "children_by_placement": children.loc[~is_child_total].reset_index(drop=True),
+        "children_in_care_total": children.loc[is_child_total]
+        .drop(columns="placement")
+        .reset_index(drop=True),
+        "spend_by_financial_year": _in_gbp(spend.loc[~is_spend_total]).reset_index(drop=True),
+        "spend_total_by_financial_year": _in_gbp(
+            spend.loc[is_spend_total].drop(columns="cost")
+        ).reset_index(drop=True),
+        "overspend_by_financial_year": _in_gbp(
+            overspend.rename(columns={"budget": "budget_gbp"}), "overspend_"
+        ),
         "scenario_table": cmp.table(),
     }
     if cmp.scenarios:
-        tables["savings_by_financial_year"] = cmp.savings_summary().reset_index()
+        tables["savings_by_financial_year"] = _in_gbp(
+            cmp.savings_summary().reset_index(), "saving_"
+        )
         tables["break_even"] = cmp.break_even()
-    return tables
+    return {name: _labelled_years(frame) for name, frame in tables.items()}
+
+
+def _lever_value(value: object) -> object:
+    """A lever's value as a spreadsheet should hold it: numbers as numbers, tables as text."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return str(value)
+    return value
 
 
 def inputs_tables(cmp: Comparison) -> dict[str, pd.DataFrame]:
@@ -116,12 +158,19 @@ def inputs_tables(cmp: Comparison) -> dict[str, pd.DataFrame]:
         ]
     )
     budget = pd.DataFrame(
-        sorted(inputs.budget.placement_budget_gbp.items()),
+        [
+            (financial_year_label(int(y)), v)
+            for y, v in sorted(inputs.budget.placement_budget_gbp.items())
+        ],
         columns=["financial_year", "placement_budget_gbp"],
     )
     levers = pd.DataFrame(
         [
-            {"scenario": fc.name, "lever": f.name, "value": str(getattr(fc.scenario, f.name))}
+            {
+                "scenario": fc.name,
+                "lever": f.name,
+                "value": _lever_value(getattr(fc.scenario, f.name)),
+            }
             for fc in cmp.scenarios
             if fc.scenario is not None
             for f in fields(fc.scenario)
