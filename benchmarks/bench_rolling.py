@@ -1,7 +1,8 @@
 """Rolling-origin backtest on the data councils have today: fit to each origin, score by horizon.
 
 Run: ``python benchmarks/bench_rolling.py [--councils N] [--origins 2017 2018 2019 2020 2021]
-[--horizon 3] [--workers 2] [--tag _x] [--fits DIR] [--variant name:setting=value,...]``.
+[--horizon 3] [--workers 2] [--tag _x] [--fits DIR] [--variant name:setting=value,...]
+[--prior field=value ...]``. ``--prior`` sets fields of every origin's priors (a refit).
 With ``--fits`` every fit is saved there and reused, and each ``--variant`` (forecast settings
 only: ``trend_damping``, ``forecast_shocks``) is scored on the same posteriors - a paired
 comparison of forecasts that costs simulations, not fits; each variant is its own run.
@@ -31,6 +32,7 @@ from runs_store import write_run
 
 from placecast.data.published import published_tables
 from placecast.evaluation import BacktestSettings, la_councils
+from placecast.evaluation.backtesting import backtest_priors
 from placecast.evaluation.rolling import rolling_backtest
 
 HERE = Path(__file__).parent
@@ -65,8 +67,15 @@ def main() -> None:
         default=[],
         help="name:setting=value,... forecast settings scored on the same fits (repeatable)",
     )
+    parser.add_argument(
+        "--prior",
+        action="append",
+        default=[],
+        help="field=value: an AggregatePriors field set on every origin's priors (a refit)",
+    )
     args = parser.parse_args()
     variants = [("", {})] + [_variant(v) for v in args.variant]
+    prior_changes = _variant("x:" + ",".join(args.prior))[1]
     if len(variants) > 1 and args.fits is None:
         parser.error("--variant needs --fits (the variants share the fits)")
 
@@ -88,6 +97,11 @@ def main() -> None:
             progress=True,
             checkpoint=HERE / f".{name}.partial",
             fits=args.fits,
+            priors=(
+                (lambda s: replace(backtest_priors(tidy, s), **prior_changes))
+                if prior_changes
+                else None
+            ),
         )
         elapsed = time.perf_counter() - t0
         record = {
@@ -96,6 +110,7 @@ def main() -> None:
             "origins": args.origins,
             "councils": args.councils or "all",
             "priors": result.priors_source,
+            "prior_changes": prior_changes,
             "data": "tables shipped with placecast (built from ../shared/data/dfe_cla_la_2015_2019 "
             "and dfe_cla_ees_2018_2022)",
             "failed": result.skipped.to_dict("records"),
