@@ -106,10 +106,10 @@ class UnitCosts:
                 if not np.isfinite(value) or value < low or (low < 0 and value <= low):
                     raise ConfigError(f"UnitCosts.{field_name}[{name!r}] = {value} is not valid")
         if isinstance(self.inflation_per_year, Mapping):
-            missing = sorted(names - set(self.inflation_per_year))
-            if missing:  # they used to get 0% a year without a word
+            no_rate = sorted(names - set(self.inflation_per_year))
+            if no_rate:  # they used to get 0% a year without a word
                 raise ConfigError(
-                    f"UnitCosts.inflation_per_year: no rate for {missing}; give every placement "
+                    f"UnitCosts.inflation_per_year: no rate for {no_rate}; give every placement "
                     "a rate a year (0 holds its prices) or one rate for all"
                 )
         year = self.price_base_financial_year
