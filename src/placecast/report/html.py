@@ -27,6 +27,9 @@ th, td { border: 1px solid #ddd; padding: .25em .6em; text-align: right; white-s
 th { background: #f3f3f3; } td:first-child, th:first-child { text-align: left; }
 .note { color: #555; font-size: .9em; } img { max-width: 100%; }
 .warning { border: 2px solid #b00; background: #fee; padding: .6em; font-weight: bold; }
+table.provenance { width: 100%; table-layout: fixed; }
+table.provenance td, table.provenance th { white-space: normal; overflow-wrap: anywhere; text-align: left; }
+table.provenance th:first-child, table.provenance td:first-child { width: 12em; }
 """
 
 
@@ -47,8 +50,8 @@ def _titled(charts: list[tuple[str, Figure]]) -> list[tuple[str, str]]:
     ]
 
 
-def _table(frame: pd.DataFrame) -> str:
-    return frame.to_html(index=False, border=0, escape=True)
+def _table(frame: pd.DataFrame, classes: str | None = None) -> str:
+    return frame.to_html(index=False, border=0, escape=True, classes=classes)
 
 
 def write_html(
@@ -88,7 +91,8 @@ def write_html(
             else []
         ),
         "<h2>Provenance</h2>",
-        _table(pd.DataFrame(list(meta.items()), columns=["item", "value"])),
+        # Long values (data sources) wrap: at 1,400 px they pushed the others out of sight.
+        _table(pd.DataFrame(list(meta.items()), columns=["item", "value"]), "provenance"),
         "<h2>Cost, budget and overspend</h2>",
         _table(results),
     ]
