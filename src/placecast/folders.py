@@ -14,7 +14,7 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
@@ -23,7 +23,7 @@ from typing import Any
 from placecast._version import __version__
 from placecast.errors import InputError
 
-__all__ = ["LOCK", "MANIFEST", "check_complete", "check_finished", "written_folder"]
+__all__ = ["LOCK", "MANIFEST", "check_complete", "check_finished", "file_digests", "written_folder"]
 
 #: The manifest of a complete run: settings, package version and every file's SHA-256.
 MANIFEST = "placecast-manifest.json"
@@ -71,6 +71,16 @@ def _sha256(path: Path) -> str:
         for block in iter(lambda: f.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+def file_digests(paths: Iterable[str | Path]) -> dict[str, str]:
+    """SHA-256 of each input file (every file under a folder), for a run's manifest: which
+    inputs made the outputs."""
+    out: dict[str, str] = {}
+    for given in map(Path, paths):
+        files = sorted(p for p in given.rglob("*") if p.is_file()) if given.is_dir() else [given]
+        out.update({str(f): _sha256(f) for f in files})
+    return out
 
 
 def _remove(path: Path) -> None:

@@ -11,7 +11,7 @@ import pandas as pd
 from placecast.cli.options import POSITIVE, out_option, seed_option
 from placecast.data.placeholders import placeholder_inputs
 from placecast.fit.quality import FitCheck
-from placecast.folders import written_folder
+from placecast.folders import file_digests, written_folder
 from placecast.inputs import save_inputs
 from placecast.rates import Rates
 from placecast.report.tables import spreadsheet_safe
@@ -145,7 +145,7 @@ def fit(
     about = {
         "command": "fit",
         "period": [period_start, period_end],
-        "episodes_files": [p.name for p in episodes],
+        "inputs_sha256": file_digests([*episodes, *header]),
         "draws": draws,
         "tune": tune,
         "seed": seed,

@@ -19,7 +19,7 @@ from placecast.cli.options import (
 )
 from placecast.errors import InputError
 from placecast.fit.settings import AggregateSettings
-from placecast.folders import written_folder
+from placecast.folders import file_digests, written_folder
 
 #: --data: DfE CSV files or folders of them (repeat the option for several).
 DATA = click.option(
@@ -125,6 +125,8 @@ def fit_published(
         "seed": seed,
         "settings": settings.to_dict(),
         "priors": priors.source,
+        "series_fingerprint": counts.fingerprint(),  # the published series fitted
+        "data_sha256": file_digests(data) if data else "the tables shipped with placecast",
     }
     # The folder is written whole or not at all; a failed check leaves no inputs/ (an earlier
     # run's is removed with the rest of its files).

@@ -34,7 +34,10 @@ def write_all(
         Also save the comparison itself to ``out/results`` (for ``placecast report``).
     """
     out = Path(out)
-    with written_folder(out, run_metadata(cmp)) as staging:
+    about = dict(run_metadata(cmp))
+    if results:  # the inputs as run; their SHA-256s are in the manifest's files
+        about["inputs"] = "results/inputs.json, results/inputs.nc"
+    with written_folder(out, about) as staging:
         written = write_comparison(cmp, staging)
         written.append(write_excel(cmp, staging / "report.xlsx"))
         if charts:
