@@ -123,6 +123,16 @@ def test_html_report_is_self_contained(comparison, tmp_path):
         "P(overspend)",
     ):
         assert needed in text
+    # Each chart's title once (its own, in the picture), not repeated as a heading above it.
+    import re
+
+    headings = set(re.findall(r"<h3>([^<]*)</h3>", text))
+    alts = re.findall(r"<img alt='([^']*)'", text)
+    assert len(alts) == 4 and not headings & set(alts[1:])
+    # Inputs read as amounts: pounds with commas and percentages, not 19200000.0.
+    budget = text.split("inputs budget")[1].split("</table>")[0]
+    assert re.search(r"£\d{1,3}(,\d{3})+<", budget) and ".0<" not in budget
+    assert "3.0%" in text and "age_band" not in text.split("inputs stock")[1][:300]
 
 
 def test_compare_command_runs_a_toml_file(tmp_path, capsys):

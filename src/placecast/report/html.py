@@ -52,6 +52,23 @@ def _titled(charts: list[tuple[str, Figure]]) -> list[tuple[str, str]]:
     ]
 
 
+def _readable(frame: pd.DataFrame) -> pd.DataFrame:
+    """Numbers as a reader expects them: pounds with commas, rates as percentages (a budget
+    showed as 19200000.0)."""
+    out = frame.copy()
+    for column in out.columns:
+        values = out[column]
+        if not pd.api.types.is_float_dtype(values):
+            continue
+        if str(column).endswith("_gbp"):
+            out[column] = values.map("£{:,.0f}".format)
+        elif column in ("inflation_per_year", "unusable_place_share"):
+            out[column] = values.map("{:.1%}".format)
+        else:
+            out[column] = values.map("{:,.3g}".format)
+    return out
+
+
 def _table(frame: pd.DataFrame, classes: str | None = None) -> str:
     return frame.to_html(index=False, border=0, escape=True, classes=classes)
 
@@ -129,15 +146,16 @@ def write_html(
     children["date"] = pd.to_datetime(children["date"]).dt.date
     children = children[["date", "placement", "mean", "p05", "p95"]].round(1)
     parts += ["<h2>Charts</h2>"]
-    parts += [
-        f"<h3>{html.escape(title)}</h3><img alt='{html.escape(title)}' "
-        f"src='data:image/png;base64,{png}'>"
-        for title, png in _titled(comparison_charts(cmp) if charts is None else charts)
-    ]
+    drawn = comparison_charts(cmp) if charts is None else charts
+    for (title, png), (_, fig) in zip(_titled(drawn), drawn, strict=True):
+        # A heading only where it says more than the chart's own title (shown once, not twice).
+        own = fig.axes[0].get_title() if fig.axes else ""
+        heading = "" if title == own else f"<h3>{html.escape(title)}</h3>"
+        parts.append(f"{heading}<img alt='{html.escape(title)}' src='data:image/png;base64,{png}'>")
     parts += ["<h2>Children in care at 31 March (baseline)</h2>", _table(children)]
     parts += ["<h2>Inputs and assumptions</h2>"]
     for name, frame in inputs_tables(cmp).items():
-        parts += [f"<h3>{html.escape(name.replace('_', ' '))}</h3>", _table(frame)]
+        parts += [f"<h3>{html.escape(name.replace('_', ' '))}</h3>", _table(_readable(frame))]
     parts.append(
         "<p class='note'>Aggregates only: no child-level data is used in or shown by this "
         "report. Methodology: see the placecast documentation (methodology page).</p>"

@@ -178,7 +178,7 @@ def inputs_tables(cmp: Comparison) -> dict[str, pd.DataFrame]:
         ],
         columns=["scenario", "lever", "value"],
     )
-    stock = inputs.initial.by_band().reset_index()
+    stock = inputs.initial.by_band().reset_index().rename_axis(columns=None)
     return {
         "inputs_stock": stock,
         "inputs_unit_costs": costs,
