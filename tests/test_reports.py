@@ -92,6 +92,9 @@ def test_excel_workbook_has_tidy_sheets_and_provenance(comparison, tmp_path):
     } <= set(wb.sheetnames)
     about = {r[0]: r[1] for r in wb["about"].iter_rows(min_row=2, values_only=True)}
     assert about["seed"] == "2" and about["simulated paths"] == "40"
+    import datetime
+
+    assert about["run date"] == datetime.date.today().isoformat()  # the run's, kept with it
     sheet = wb["overspend_by_financial_year"]
     header = [c.value for c in sheet[1]]
     assert header[:3] == ["scenario", "financial_year", "budget_gbp"]

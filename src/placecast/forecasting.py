@@ -9,6 +9,7 @@ the scenario's own costs. This module does not know what a scenario is made of.
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -240,6 +241,8 @@ def forecast(
         workers=workers,
     )
     data.attrs["seed"] = seed
+    # The day of the run, kept with the results (a report written later cites the run's day).
+    data.attrs["run_date"] = datetime.date.today().isoformat()
     spend = placement_spend(
         data, inputs.costs, inputs.space, seed=cost_seed, own_home_beds=effects.own_home_beds
     )

@@ -202,6 +202,7 @@ def run_metadata(cmp: Comparison) -> dict[str, str]:
         "simulated paths": str(base.data.sizes["path"]),
         "seed": str(base.data.attrs.get("seed")),
         "placecast version": __version__,
+        "run date": str(base.data.attrs.get("run_date", "not recorded")),
         "report date": date.today().isoformat(),
         "data sources": "; ".join(base.inputs.sources) or "not recorded",
         "fit check": fit_check_text(cmp) or "not from a fit (inputs given, not fitted here)",
