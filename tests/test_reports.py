@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -127,8 +128,6 @@ def test_html_report_is_self_contained(comparison, tmp_path):
     ):
         assert needed in text
     # Each chart's title once (its own, in the picture), not repeated as a heading above it.
-    import re
-
     headings = set(re.findall(r"<h3>([^<]*)</h3>", text))
     alts = re.findall(r"<img alt='([^']*)'", text)
     assert len(alts) == 4 and not headings & set(alts[1:])
@@ -277,3 +276,26 @@ def test_names_a_spreadsheet_would_run_are_written_as_text(hackney, tmp_path):
     for path in write_comparison(cmp, tmp_path / "csv"):
         text = path.read_text()
         assert "\n=" not in text and ",=" not in text and ",@" not in text and "\x1b" not in text
+
+
+def test_charts_stay_readable_with_many_scenarios():
+    """From three scenarios the fans are small multiples, one panel per scenario against the
+    baseline's median and band (four overlaid fans merged into one smear); every time axis is
+    labelled by financial year."""
+    from placecast.report.charts import SMALL_MULTIPLES_FROM, comparison_charts
+
+    levers = [pc.Scenario(f"recruit {n}", extra_approvals_per_year=n) for n in (5, 10, 20, 40)]
+    many = pc.compare(pc.hackney_2022(), levers, months=24, paths=20, seed=1)
+    few = pc.compare(pc.hackney_2022(), levers[:1], months=24, paths=20, seed=1)
+    assert len(many.scenarios) >= SMALL_MULTIPLES_FROM > len(few.scenarios)
+    for cmp, panels in ((many, 4), (few, 1)):
+        for stem, fig in comparison_charts(cmp):
+            shown = [ax for ax in fig.axes if ax.get_visible()]
+            if stem == "spend":
+                continue
+            assert len(shown) == panels, stem
+            labels = [t.get_text() for t in shown[-1].get_xticklabels()]
+            assert labels and all(re.fullmatch(r"\d{4}/\d{2}", t) for t in labels), labels
+            if panels > 1:
+                assert [ax.get_title() for ax in shown] == [s.name for s in levers]
+                assert "each scenario against the baseline" in fig.get_suptitle()

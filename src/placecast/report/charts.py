@@ -60,22 +60,82 @@ def fan_chart(
     ax = _axes(ax)
     colours = _colours()
     for i, fc in enumerate(forecasts):
-        da = fc.children_by_placement()
-        da = da.sum("placement") if placement is None else da.sel(placement=placement)
+        da = _series(fc, placement)
         _fan(ax, pd.DatetimeIndex(da["date"].values), da, colours[i % len(colours)], fc.name)
-    space = forecasts[0].inputs.space
-    what = (
-        "children in care"
-        if placement is None
-        else f"children in {space.placements[space.index(placement)].label.lower()}"
-    )
-    ax.set_title(f"{forecasts[0].inputs.name}: {what}")
+    ax.set_title(f"{_shorten(forecasts[0].inputs.name, 60)}: {_what(forecasts[0], placement)}")
+    _financial_year_ticks(ax, pd.DatetimeIndex(_series(forecasts[0], placement)["date"].values))
     ax.set_ylabel("children")
     if placement is not None:
         ax.set_ylim(bottom=0)
     ax.grid(alpha=0.3)
     ax.legend(loc="upper left", fontsize="small")
     return ax
+
+
+def _financial_year_ticks(ax: Axes, dates: pd.DatetimeIndex) -> None:
+    """Ticks at each 1 April, labelled with the financial year that starts: "2023/24"."""
+    starts = [d for d in pd.date_range(dates[0], dates[-1], freq="MS") if d.month == 4]
+    if starts:
+        ax.set_xticks(starts, [financial_year_label(d.year) for d in starts])
+
+
+def _what(forecast: Forecast, placement: str | None) -> str:
+    space = forecast.inputs.space
+    if placement is None:
+        return "children in care"
+    return f"children in {space.placements[space.index(placement)].label.lower()}"
+
+
+def _series(fc: Forecast, placement: str | None) -> xr.DataArray:
+    da = fc.children_by_placement()
+    return da.sum("placement") if placement is None else da.sel(placement=placement)
+
+
+def fan_panels(
+    forecasts: list[Forecast], *, placement: str | None = None, fig: Figure | None = None
+) -> Figure:
+    """One panel per scenario against the baseline (small multiples): with several scenarios
+    one chart's bands merge into a smear and hide the baseline.
+
+    Each panel shows the scenario's median and 50% / 90% bands over the baseline's median
+    (dashed) and 90% band (grey), on a shared scale.
+    """
+    from matplotlib.figure import Figure
+
+    base, scenarios = forecasts[0], forecasts[1:]
+    columns = 2
+    rows = max(1, -(-len(scenarios) // columns))
+    fig = Figure(figsize=(11, 2.9 * rows + 0.6)) if fig is None else fig
+    axes = fig.subplots(rows, columns, sharex=True, sharey=True, squeeze=False).ravel()
+    colours = _colours()
+    base_da = _series(base, placement)
+    dates = pd.DatetimeIndex(base_da["date"].values)
+    q = base_da.quantile([0.05, 0.5, 0.95], dim="path").values
+    for i, ax in enumerate(axes):
+        if i >= len(scenarios):
+            ax.set_visible(False)
+            continue
+        fc = scenarios[i]
+        ax.fill_between(dates, q[0], q[2], color="grey", alpha=0.15, linewidth=0)
+        ax.plot(dates, q[1], color="black", linestyle="--", linewidth=1, label="baseline")
+        _fan(ax, dates, _series(fc, placement), colours[(i + 1) % len(colours)], "scenario")
+        ax.set_title(_shorten(fc.name), fontsize="medium")
+        ax.grid(alpha=0.3)
+        if placement is not None:
+            ax.set_ylim(bottom=0)
+        _financial_year_ticks(ax, dates)
+    axes[0].legend(loc="upper left", fontsize="x-small")
+    fig.suptitle(
+        f"{_shorten(base.inputs.name, 60)}: {_what(base, placement)}\neach scenario against "
+        "the baseline (dashed: its median; grey: its 90% band)"
+    )
+    fig.supylabel("children")
+    return fig
+
+
+def _shorten(text: str, most: int = 45) -> str:
+    """A title that fits its panel: long names are cut with an ellipsis."""
+    return text if len(text) <= most else text[: most - 1].rstrip() + "…"
 
 
 def spend_chart(forecasts: list[Forecast], *, ax: Axes | None = None) -> Axes:
@@ -104,7 +164,9 @@ def spend_chart(forecasts: list[Forecast], *, ax: Axes | None = None) -> Axes:
     )
     ax.set_xticks(x, [financial_year_label(int(y)) for y in years])
     ax.set_ylabel("£ million")
-    ax.set_title(f"{first.inputs.name}: placement cost by financial year (50% and 90% bands)")
+    ax.set_title(
+        f"{_shorten(first.inputs.name, 60)}: placement cost by financial year (50% and 90% bands)"
+    )
     ax.grid(alpha=0.3, axis="y")
     ax.legend(loc="upper left", fontsize="small")
     return ax
@@ -120,17 +182,22 @@ def comparison_charts(cmp: Comparison) -> list[tuple[str, Figure]]:
 
     space = cmp.baseline.inputs.space
     drawn: list[tuple[str, Figure]] = []
-    for stem, draw, options in (
-        ("spend", spend_chart, {}),
-        *(
-            (f"fan_{placement or 'all_children'}", fan_chart, {"placement": placement})
-            for placement in (None, space.capacity_placement, space.overflow_placement)
-        ),
-    ):
+    fig = Figure(figsize=(9, 5))
+    spend_chart(cmp.forecasts, ax=fig.subplots())
+    drawn.append(("spend", fig))
+    for placement in (None, space.capacity_placement, space.overflow_placement):
+        stem = f"fan_{placement or 'all_children'}"
+        if len(cmp.scenarios) >= SMALL_MULTIPLES_FROM:
+            drawn.append((stem, fan_panels(cmp.forecasts, placement=placement)))
+            continue
         fig = Figure(figsize=(9, 5))
-        draw(cmp.forecasts, ax=fig.subplots(), **options)  # type: ignore[operator]
+        fan_chart(cmp.forecasts, placement=placement, ax=fig.subplots())
         drawn.append((stem, fig))
     return drawn
+
+
+#: From this many scenarios the fan charts are small multiples (one panel per scenario).
+SMALL_MULTIPLES_FROM = 3
 
 
 def backtest_chart(

@@ -41,11 +41,16 @@ def _png(fig: Figure) -> str:
     return base64.b64encode(buf.getvalue()).decode("ascii")
 
 
+def _chart_title(fig: Figure) -> str:
+    """The title drawn on a chart: the figure's (small multiples) or its one panel's."""
+    return fig.get_suptitle() or (fig.axes[0].get_title() if fig.axes else "")
+
+
 def _titled(charts: list[tuple[str, Figure]]) -> list[tuple[str, str]]:
     """(heading, embedded PNG) per chart; the spend chart gets a shorter heading."""
     return [
         (
-            "Placement cost against budget" if stem == "spend" else fig.axes[0].get_title(),
+            "Placement cost against budget" if stem == "spend" else _chart_title(fig),
             _png(fig),
         )
         for stem, fig in charts
@@ -149,7 +154,7 @@ def write_html(
     drawn = comparison_charts(cmp) if charts is None else charts
     for (title, png), (_, fig) in zip(_titled(drawn), drawn, strict=True):
         # A heading only where it says more than the chart's own title (shown once, not twice).
-        own = fig.axes[0].get_title() if fig.axes else ""
+        own = _chart_title(fig)
         heading = "" if title == own else f"<h3>{html.escape(title)}</h3>"
         parts.append(f"{heading}<img alt='{html.escape(title)}' src='data:image/png;base64,{png}'>")
     parts += ["<h2>Children in care at 31 March (baseline)</h2>", _table(children)]
