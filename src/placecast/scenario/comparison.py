@@ -144,7 +144,8 @@ def compare(
 ) -> Comparison:
     """Forecast the baseline and each scenario on common random numbers.
 
-    With ``progress``, a progress bar on standard error counts the forecasts done.
+    With ``progress``, a progress bar on standard error counts the forecasts done, when standard
+    error is a terminal (logs and CI output stay free of it).
 
     Raises
     ------
@@ -172,6 +173,9 @@ def compare(
         inputs.space, paths=paths, months=months, runs=len(names) + 1, children=children
     ).check()
     kwargs = dict(months=months, paths=paths, seed=seed, batch_paths=batch_paths, workers=workers)
-    runs = tqdm([None, *scenarios], desc="forecasts", unit="scenario", disable=not progress)
+    # With progress, a bar on a terminal only (None: tqdm stays quiet when stderr is a file).
+    runs = tqdm(
+        [None, *scenarios], desc="forecasts", unit="scenario", disable=None if progress else True
+    )
     done = [forecast(inputs, scenario=s, **kwargs) for s in runs]  # type: ignore[arg-type]
     return Comparison(baseline=done[0], scenarios=done[1:])
