@@ -23,7 +23,7 @@ import pandas as pd
 import scipy.stats
 import xarray as xr
 
-from placecast.errors import ConfigError
+from placecast.errors import ConfigError, is_number
 from placecast.states import StateSpace
 
 DAYS_PER_WEEK = 7.0
@@ -36,11 +36,6 @@ _EXPECTED = {
     "inflation_per_year": "a rate a year, e.g. 0.03 for 3%",
     "cost_cv": "a coefficient of variation, e.g. 0.5",
 }
-
-
-def _is_number(value: object) -> bool:
-    """A real number, not a flag or text (True would be taken as 1)."""
-    return not isinstance(value, bool) and isinstance(value, int | float | np.number)
 
 
 @dataclass(frozen=True)
@@ -98,7 +93,7 @@ class UnitCosts:
                 )
             for name, value in mapping.items():
                 low = -1.0 if field_name == "inflation_per_year" else 0.0
-                if not _is_number(value):
+                if not is_number(value):
                     raise ConfigError(
                         f"UnitCosts.{field_name}[{name!r}] must be a number "
                         f"({_EXPECTED[field_name]}); got {value!r}"
@@ -158,7 +153,7 @@ class Budget:
                 f"{{2022: 19_200_000}}; got {self.placement_budget_gbp!r:.80}"
             )
         for year, value in self.placement_budget_gbp.items():
-            if not _is_number(value):
+            if not is_number(value):
                 raise ConfigError(
                     f"Budget.placement_budget_gbp[{year}] must be a number of pounds, e.g. "
                     f"19200000, without a £ sign or commas; got {value!r}"

@@ -6,6 +6,8 @@ They never contain child identifiers beyond what is needed to locate a bad row.
 
 from __future__ import annotations
 
+import numpy as np
+
 
 class PlacecastError(Exception):
     """Base class of every error placecast raises on purpose."""
@@ -46,3 +48,9 @@ class InputError(PlacecastError, ValueError):
             if part
         )
         super().__init__(f"{where}: {message}" if where else message)
+
+
+def is_number(value: object) -> bool:
+    """A real number for a setting or a cell: not a flag (``True`` would be taken as 1) nor
+    text (``"10"``, ``"£1,050"``). The checks that refuse what is not say what was expected."""
+    return not isinstance(value, bool) and isinstance(value, int | float | np.number)

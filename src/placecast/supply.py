@@ -21,7 +21,7 @@ from typing import NamedTuple
 import numpy as np
 import scipy.stats
 
-from placecast.errors import ConfigError
+from placecast.errors import ConfigError, is_number
 from placecast.states import MONTHS_PER_YEAR
 
 #: The largest value of each carer-supply figure: beyond these, counts overflow the engine's
@@ -69,7 +69,7 @@ class CarerSupply:
     def __post_init__(self) -> None:
         for name, most in SUPPLY_BOUNDS.items():
             value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int | float | np.number):
+            if not is_number(value):
                 raise ConfigError(f"CarerSupply.{name} must be a number, got {value!r}")
             if not np.isfinite(value) or not 0 <= value <= most:
                 raise ConfigError(

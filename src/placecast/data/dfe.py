@@ -169,11 +169,6 @@ def _refuse_duplicates(frame: pd.DataFrame, keys: list[str], mask: Any, path: Pa
         )
 
 
-def _read_csv(path: Path) -> pd.DataFrame:
-    """The file as text; ``index + 2`` is each row's line (:func:`read_text_csv`)."""
-    return read_text_csv(path)
-
-
 def read_dfe_table(path: str | Path) -> pd.DataFrame:
     """One DfE table as tidy rows (council, year, measure, value, suppressed, source).
 
@@ -183,7 +178,7 @@ def read_dfe_table(path: str | Path) -> pd.DataFrame:
     ``geographic_level``, ``new_la_code``, ``la_name``, ... , see :func:`read_tidy_table`).
     """
     path = Path(path)
-    frame = _read_csv(path)
+    frame = read_text_csv(path)
     if "time_period" in frame.columns:
         return read_tidy_table(path, frame)
     table, published = _publication(path)
@@ -384,7 +379,7 @@ def read_tidy_table(
         is neither a number nor a suppression marker (naming file, row and column).
     """
     path = Path(path)
-    frame = _read_csv(path) if frame is None else frame
+    frame = read_text_csv(path) if frame is None else frame
     if {"placement_type", "placement_provider"} <= set(frame.columns):
         # England's placement type x provider x locality table: its first block is every child
         # in care by provider (the rest, by locality and type, is not read here).

@@ -9,7 +9,13 @@ from openpyxl.styles import Alignment
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.table import Table, TableStyleInfo
 
-from placecast.report.tables import inputs_tables, run_metadata, spreadsheet_safe, tidy_tables
+from placecast.report.tables import (
+    column_kind,
+    inputs_tables,
+    run_metadata,
+    spreadsheet_safe,
+    tidy_tables,
+)
 from placecast.scenario.comparison import Comparison
 
 
@@ -57,16 +63,20 @@ def write_excel(cmp: Comparison, path: str | Path) -> Path:
 _WIDEST = 60
 
 
+#: Excel number formats by :func:`~placecast.report.tables.column_kind`.
+_FORMATS = {
+    "gbp": "£#,##0;-£#,##0",
+    "probability": "0%",
+    "count": "#,##0.0",  # numbers of children: means of whole children
+    "share": "0.0%",
+}
+
+
 def _number_format(header: str, frame: pd.DataFrame) -> str | None:
     """The Excel number format of a column, by what its name says it holds."""
-    if header.endswith("_gbp") or header in ("budget",):
-        return "£#,##0;-£#,##0"
-    if header.startswith("probability"):
-        return "0%"
-    if header in ("mean", "p05", "p25", "median", "p75", "p95") or header.endswith("_mean"):
-        return "#,##0.0"  # numbers of children: means of whole children
-    if header in ("inflation_per_year", "unusable_place_share"):
-        return "0.0%"
+    kind = column_kind(header)
+    if kind is not None:
+        return _FORMATS[kind]
     if header in frame.columns and pd.api.types.is_datetime64_any_dtype(frame[header]):
         return "yyyy-mm-dd"
     return None

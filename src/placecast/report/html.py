@@ -12,7 +12,13 @@ import pandas as pd
 
 from placecast.calendar import financial_year_label
 from placecast.report.charts import comparison_charts
-from placecast.report.tables import cost_and_overspend, fit_warning, inputs_tables, run_metadata
+from placecast.report.tables import (
+    column_kind,
+    cost_and_overspend,
+    fit_warning,
+    inputs_tables,
+    run_metadata,
+)
 from placecast.report.text import gbp_m
 from placecast.scenario.comparison import Comparison
 
@@ -65,9 +71,10 @@ def _readable(frame: pd.DataFrame) -> pd.DataFrame:
         values = out[column]
         if not pd.api.types.is_float_dtype(values):
             continue
-        if str(column).endswith("_gbp"):
+        kind = column_kind(str(column))
+        if kind == "gbp":
             out[column] = values.map("£{:,.0f}".format)
-        elif column in ("inflation_per_year", "unusable_place_share"):
+        elif kind == "share":
             out[column] = values.map("{:.1%}".format)
         else:
             out[column] = values.map("{:,.3g}".format)

@@ -8,10 +8,12 @@ from pathlib import Path
 import pandas as pd
 
 from placecast.calendar import financial_year_label
+from placecast.errors import is_number
 from placecast.scenario.comparison import Comparison
 from placecast.summary import interval_summary
 
 __all__ = [
+    "column_kind",
     "cost_and_overspend",
     "financial_year_label",
     "fit_check_text",
@@ -73,6 +75,25 @@ def cost_and_overspend(cmp: Comparison) -> pd.DataFrame:
 _STATS = ("mean", "p05", "p25", "median", "p75", "p95")
 
 
+#: Columns holding a rate or share a year, shown as percentages.
+_SHARES = ("inflation_per_year", "unusable_place_share")
+
+
+def column_kind(name: str) -> str | None:
+    """What a table column holds, by its name, for the formats of the Excel and HTML reports:
+    ``"gbp"`` (pounds), ``"probability"``, ``"share"`` (a rate a year), ``"count"`` (a summary
+    of numbers of children) or ``None``."""
+    if name.endswith("_gbp"):
+        return "gbp"
+    if name.startswith("probability"):
+        return "probability"
+    if name in _STATS or name.endswith("_mean"):
+        return "count"
+    if name in _SHARES:
+        return "share"
+    return None
+
+
 def _in_gbp(frame: pd.DataFrame, prefix: str = "") -> pd.DataFrame:
     """Money columns named with their unit: ``mean`` -> ``<prefix>mean_gbp``."""
     return frame.rename(columns={c: f"{prefix}{c}_gbp" for c in _STATS if c in frame.columns})
@@ -128,9 +149,7 @@ def tidy_tables(cmp: Comparison) -> dict[str, pd.DataFrame]:
 
 def _lever_value(value: object) -> object:
     """A lever's value as a spreadsheet should hold it: numbers as numbers, tables as text."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return str(value)
-    return value
+    return value if is_number(value) else str(value)
 
 
 def inputs_tables(cmp: Comparison) -> dict[str, pd.DataFrame]:

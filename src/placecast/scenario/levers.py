@@ -22,7 +22,7 @@ import pandas as pd
 from placecast.calendar import financial_year_of, month_end_dates
 from placecast.costs import Budget
 from placecast.engine import Drivers
-from placecast.errors import ConfigError, InputError
+from placecast.errors import ConfigError, InputError, is_number
 from placecast.forecasting import ScenarioEffects, extra_cost_by_year
 from placecast.inputs import CouncilInputs
 from placecast.rates import Rates
@@ -188,7 +188,7 @@ class Scenario:
         """Refuse a lever value its check does not allow, naming the scenario and the lever."""
         numeric = check in ("non_negative", "whole", "growth")
         if numeric and value is not None:
-            if isinstance(value, bool) or not isinstance(value, int | float | np.number):
+            if not is_number(value):
                 raise ConfigError(
                     f"Scenario {self.name!r}: {lever} must be a number, got {value!r}"
                 )
@@ -216,11 +216,7 @@ class Scenario:
                     f"year, {example}; got {value!r}"
                 )
             for placement, rate in value.items():
-                if (
-                    isinstance(rate, bool)
-                    or not isinstance(rate, int | float | np.number)
-                    or not -1 < rate <= 1
-                ):
+                if not is_number(rate) or not -1 < rate <= 1:
                     raise ConfigError(
                         f"Scenario {self.name!r}: {lever}[{placement!r}] must be a rate a year "
                         f"above -1 and at most 1 (0.05 is 5%), {example}; got {rate!r}"
@@ -263,15 +259,8 @@ class Scenario:
     def start_month(self, inputs: CouncilInputs, months: int) -> int:
         """First forecast month the levers apply to, checked against the horizon."""
         month = self.from_month
-        if self.from_date is not None:
-            try:
-                when = pd.Period(self.from_date, freq="M")
-            except (ValueError, TypeError) as err:
-                raise ConfigError(
-                    f"Scenario {self.name!r}: from_date={self.from_date!r} is not a month "
-                    "(use e.g. '2021-04')"
-                ) from err
-            month = (when - pd.Period(inputs.start, freq="M")).n
+        if self.from_date is not None:  # a month, checked when the scenario was made
+            month = (pd.Period(self.from_date, freq="M") - pd.Period(inputs.start, freq="M")).n
         if not 1 <= month <= months:
             raise ConfigError(
                 f"Scenario {self.name!r}: levers start at month {month}, outside the forecast "
