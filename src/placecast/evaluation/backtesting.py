@@ -90,7 +90,8 @@ def forecast_published(
     ``starts_counted_share`` are the published starts). Published values then stray from the
     path as the fit says they stray from the model, so intervals cover what will be *published*,
     not only the model's own randomness: children in care, starts and ceases are multiplied by a
-    gamma factor with mean 1 and the draw's ``count_cv``; the placement groups split the published
+    gamma factor with mean 1 and the draw's count noise of that measure
+    (:meth:`AggregateModel.count_noise`); the placement groups split the published
     total in shares drawn from a Dirichlet around the path's shares with the draw's
     ``share_concentration`` (the fit's Dirichlet-multinomial less its multinomial part, which the
     engine's own randomness stands for). Returns one row per (measure, year) with the forecast
@@ -109,13 +110,16 @@ def forecast_published(
     )
     post = model.idata_.posterior.stack(sample=("chain", "draw"))
     draw = np.asarray(out["draw"])
-    shape = 1.0 / np.square(post["count_cv"].values[draw])
+    shape = {
+        measure: 1.0 / np.square(model.count_noise(measure)[draw])
+        for measure in ("children_in_care", "starts", "ceases")
+    }
     concentration = post["share_concentration"].values[draw]
     counted = post["starts_counted_share"].values[draw]  # published starts per joiner
     rng = np.random.default_rng(seed)
 
-    def misfit() -> np.ndarray:
-        return rng.gamma(shape, 1.0 / shape)
+    def misfit(measure: str) -> np.ndarray:
+        return rng.gamma(shape[measure], 1.0 / shape[measure])
 
     group_of = {p: g for g, members in PLACEMENT_GROUPS.items() for p in members}
     children = out["children"].sum("age_band")
@@ -134,7 +138,7 @@ def forecast_published(
         months = slice(end - MONTHS_PER_YEAR + 1, end)
         stock = by_group.isel(month=end).values.astype(float)  # (path, group)
         total = stock.sum(axis=1)
-        published_total = total * misfit()
+        published_total = total * misfit("children_in_care")
         shares = published_shares(stock, concentration, rng)
         sims = {
             "children_in_care": published_total,
@@ -144,12 +148,12 @@ def forecast_published(
             },
             "starts": out["entries"].isel(month=months).sum(("month", "placement")).values
             * counted
-            * misfit(),
+            * misfit("starts"),
             "ceases": out["exits"]
             .isel(month=months)
             .sum(("month", "placement", "exit_reason"))
             .values
-            * misfit(),
+            * misfit("ceases"),
         }
         for measure, values in sims.items():
             v = np.asarray(values, dtype=float)

@@ -87,7 +87,10 @@ _SUMMARISED = (
     "pull_year_sd",  # placement_model="random_walk" only
     "log_residential_pull",  # placement_model="random_walk" only
     "starts_counted_share",
-    "count_cv",
+    "count_cv",  # count_noise="shared" only
+    "stock_count_cv",  # count_noise="by_measure" only (and the two below)
+    "starts_count_cv",
+    "ceases_count_cv",
     "expected_stock_growth_next_year",  # with a stock-growth prior only
 )
 
@@ -298,8 +301,9 @@ class AggregateModel:
         ds = idata["placecast_structure"]
         structure = Rates.build(space, **{n: ds[n] for n in RATE_DIMS if n in ds})
         priors = AggregatePriors.from_dict(config["priors"], structure)
-        # Fits saved before ``random_walks`` existed sampled standardised shocks.
-        saved = {"random_walks": "non_centered", **config["settings"]}
+        # Fits saved before ``random_walks`` existed sampled standardised shocks; before
+        # ``count_noise``, one noise was shared by the published counts.
+        saved = {"random_walks": "non_centered", "count_noise": "shared", **config["settings"]}
         model = cls(priors, AggregateSettings(**saved))
         model.idata_ = idata
         return model._learn(PublishedCounts.from_dict(config["counts"]), config["seed"])
@@ -315,6 +319,9 @@ class AggregateModel:
             "entry_tilt",
             "move_tilt",
             "count_cv",
+            "stock_count_cv",
+            "starts_count_cv",
+            "ceases_count_cv",
             "starts_counted_share",
             "share_concentration",
             "exit_year_sd",
@@ -423,6 +430,31 @@ class AggregateModel:
             pull_level_by_year=pull_path,
             pull_change_per_year=pull_change,
         )
+
+    def count_noise(self, measure: str) -> np.ndarray:
+        """Each posterior draw's extra (beyond Poisson) relative noise of a published count.
+
+        Parameters
+        ----------
+        measure
+            ``"children_in_care"`` (also the published placement groups' total), ``"starts"``
+            or ``"ceases"``.
+
+        Returns
+        -------
+        numpy.ndarray
+            One coefficient of variation per draw, chains stacked as in
+            ``idata_.posterior.stack(sample=("chain", "draw"))``: the measure's own with
+            ``count_noise="by_measure"``, the shared ``count_cv`` otherwise.
+        """
+        own = {"children_in_care": "stock", "starts": "starts", "ceases": "ceases"}
+        if measure not in own:
+            raise ConfigError(
+                f"count_noise: measure must be one of {', '.join(own)}; got {measure!r}"
+            )
+        post = self.idata_.posterior.stack(sample=("chain", "draw"))
+        name = f"{own[measure]}_count_cv"
+        return np.asarray(post[name if name in post else "count_cv"].values)
 
     def _fitted(self) -> pd.DataFrame:
         post = self.idata_.posterior

@@ -28,6 +28,7 @@ from placecast.fit.starting_stock import published_initial_stock
 from placecast.states import MONTHS_PER_YEAR, StateSpace
 
 __all__ = [
+    "COUNT_NOISES",
     "ENTRY_LEVELS",
     "EXIT_LEVELS",
     "PULLS",
@@ -125,7 +126,7 @@ def build_model(
         entry = ENTRY_LEVELS[settings.entry_model](frame)
         mix = _mix_priors(frame)
         pull = PULLS[settings.placement_model](frame)
-        noise = _noise(frame)
+        noise = COUNT_NOISES[settings.count_noise](frame)
         first_rates = _first_year_rates(frame, mix)
         exit_level = EXIT_LEVELS[settings.exit_model](frame)
         expected = _dynamics(frame, x0, entry, mix, pull, first_rates, exit_level, noise)
@@ -289,16 +290,42 @@ PULLS: dict[str, Callable[[_Frame], Any]] = {
 }
 
 
-def _noise(f: _Frame) -> dict[str, Any]:
-    """Count noise, the share of joiners counted as starts, and the mix concentration."""
+def _noise_shared(f: _Frame) -> dict[str, Any]:
+    """One extra count noise for children in care, starts and ceases alike."""
+    cv = pm.LogNormal("count_cv", np.log(f.pr.count_cv), f.pr.count_cv_sd)
+    return {"stock_cv": cv, "starts_cv": cv, "ceases_cv": cv, **_counted_and_mix(f)}
+
+
+def _noise_by_measure(f: _Frame) -> dict[str, Any]:
+    """An extra count noise of each published count's own: the DfE tables show none in
+    children in care beyond counting, but starts that partly reverse from year to year."""
     pr = f.pr
+    cvs = {
+        f"{measure}_cv": pm.LogNormal(
+            f"{measure}_count_cv", np.log(getattr(pr, f"{measure}_count_cv")), pr.count_cv_sd
+        )
+        for measure in ("stock", "starts", "ceases")
+    }
+    return {**cvs, **_counted_and_mix(f)}
+
+
+def _counted_and_mix(f: _Frame) -> dict[str, Any]:
+    """The share of joiners counted as starts, and the mix concentration."""
     return {
-        "count_cv": pm.LogNormal("count_cv", np.log(pr.count_cv), pr.count_cv_sd),
         # Published starts are a share of the children who join the stock (DfE's stock grows
         # by more than starts minus ceases; see AggregatePriors).
         "counted": _standardised(f, "starts_counted_share"),
-        "concentration": pm.LogNormal("share_concentration", np.log(pr.share_concentration), 1.0),
+        "concentration": pm.LogNormal(
+            "share_concentration", np.log(f.pr.share_concentration), 1.0
+        ),
     }
+
+
+#: Extra (beyond Poisson) noise of published counts, by ``count_noise``.
+COUNT_NOISES: dict[str, Callable[[_Frame], dict[str, Any]]] = {
+    "by_measure": _noise_by_measure,
+    "shared": _noise_shared,
+}
 
 
 # -- rates and exit level ----------------------------------------------------------------------
@@ -471,12 +498,14 @@ def _likelihood(
     stock_bands_t = by_band.sum(axis=1)  # (n_years, B), years first+1..last
     stock_groups_t = pt.dot(at_year_end.sum(axis=1), group_onehot)
 
-    alpha = 1.0 / pt.sqr(noise["count_cv"])
+    def alpha(measure: str) -> Any:
+        return 1.0 / pt.sqr(noise[f"{measure}_cv"])
+
     total_t = stock_bands_t.sum(axis=1)
     concentration = noise["concentration"]
-    _observe_counts("children_in_care", total_t, obs["total"][1:], alpha)
-    _observe_counts("starts", expected["starts"], obs["starts"], alpha)
-    _observe_counts("ceases", expected["ceases"], obs["ceases"][1:], alpha)
+    _observe_counts("children_in_care", total_t, obs["total"][1:], alpha("stock"))
+    _observe_counts("starts", expected["starts"], obs["starts"], alpha("starts"))
+    _observe_counts("ceases", expected["ceases"], obs["ceases"][1:], alpha("ceases"))
     _observe_mix("stock_by_age_band", stock_bands_t, obs["bands"][1:], concentration)
     _observe_mix("stock_by_group", stock_groups_t, obs["groups"][1:], concentration)
     _observe_mix(

@@ -44,7 +44,9 @@ SEED = 2022
 #: The default's fit samples longer than a council's default fit: with 300 tuning steps and 500
 #: draws per chain, Hackney to 2022 had R-hat 1.02 and a bulk ESS of 141, with 1,000 and 1,000 at a
 #: 0.99 target R-hat 1.01 and a bulk ESS of 143 (200 needed; measured 2026-12-02).
-SETTINGS = AggregateSettings(draws=2000, tune=1000, target_accept=0.99, random_walks="non_centered")
+SETTINGS = AggregateSettings(
+    draws=2000, tune=1000, target_accept=0.99, random_walks="non_centered", count_noise="shared"
+)
 
 
 def build_hackney_2022(

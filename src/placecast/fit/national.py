@@ -54,6 +54,9 @@ ENGLAND_SETTINGS: dict[str, Any] = {
     # How the shipped priors were sampled (England / 150 has about 200 starts a year, so
     # "auto" would now centre the shocks: the same model, another sampler geometry).
     "random_walks": "non_centered",
+    # The shipped priors were fitted with one count noise (before 2026-12-04); the priors take
+    # no noise from England, only means of shares, growth and drifts.
+    "count_noise": "shared",
 }
 #: Tried in turn for a shipped prior until the England fit passes its check: another seed
 #: (another initialisation; 2021's first chain stuck away from the other, R-hat 1.83, with seed

@@ -110,7 +110,16 @@ class AggregatePriors:
         balance is a noisy difference of two large flows.
     count_cv, count_cv_sd
         Prior median of the extra (beyond Poisson) relative noise of published counts, i.e. the
-        model's misfit, and the sd of its log (log-normal).
+        model's misfit, shared by children in care, starts and ceases
+        (``count_noise="shared"``), and the sd of its log (log-normal; also the sd of the three
+        below).
+    stock_count_cv, starts_count_cv, ceases_count_cv
+        Prior medians of each count's own extra noise (``count_noise="by_measure"``, the
+        default), from how much of a council's yearly change reverses the next year, beyond
+        what Poisson counting gives, in the DfE tables to 2017 (across councils, the
+        covariance of consecutive yearly log changes, each year's mean taken out;
+        ``benchmarks/persistence.py``): children in care none (0.02, the floor of a model's
+        misfit), starts a sd of about 0.08, ceases none beyond counting (0.03).
     share_concentration
         Prior median of the Dirichlet-multinomial concentration for published mixes (by age band,
         by placement group); larger = the model's mix must match the published one more closely.
@@ -149,6 +158,9 @@ class AggregatePriors:
     stock_growth_sd: float | None = None
     count_cv: float = 0.05
     count_cv_sd: float = 0.7
+    stock_count_cv: float = 0.02
+    starts_count_cv: float = 0.08
+    ceases_count_cv: float = 0.03
     share_concentration: float = 300.0
     fostering_split: tuple[float, float, float] = (0.48, 0.19, 0.33)
     semi_independent_share_16_17: float = 0.7
@@ -184,6 +196,9 @@ class AggregatePriors:
             "starts_counted_share_sd",
             "count_cv",
             "count_cv_sd",
+            "stock_count_cv",
+            "starts_count_cv",
+            "ceases_count_cv",
             "share_concentration",
         ):
             if not getattr(self, name) > 0:

@@ -17,6 +17,7 @@ from placecast.errors import ConfigError
 
 __all__ = [
     "CENTERED_FROM_STARTS",
+    "COUNT_NOISES",
     "ENTRY_MODELS",
     "EXIT_MODELS",
     "FORECAST_SETTINGS",
@@ -35,6 +36,9 @@ ENTRY_MODELS = ("random_walk", "trend")
 EXIT_MODELS = ("random_walk", "fixed")
 #: How the pull of residential / semi-independent placements moves from year to year.
 PLACEMENT_MODELS = ("random_walk", "fixed", "drift")
+#: Extra (beyond Poisson) noise of published counts: one of its own for children in care,
+#: starts and ceases each, or one shared by the three.
+COUNT_NOISES = ("by_measure", "shared")
 #: How NUTS adapts its mass matrix.
 MASS_MATRICES = ("low_rank", "diagonal")
 #: How the forecast draws the year-to-year changes of the random walks (entries, exit level,
@@ -106,6 +110,13 @@ class AggregateSettings:
         standardised shocks times their fitted size (``"non_centered"``; best when counts are
         few). ``"auto"`` (default): centred when the council's mean published starts are at
         least :data:`CENTERED_FROM_STARTS`. The model is the same; only its geometry differs.
+    count_noise
+        ``"by_measure"`` (default): children in care, starts and ceases each stray from the
+        model by an extra (beyond Poisson) relative noise of their own, with priors from the
+        DfE tables (:class:`~placecast.fit.priors.AggregatePriors`); ``"shared"``: one noise
+        for the three, as before 2026-12-04. One shared noise is a compromise: children in
+        care show no noise beyond counting, starts partly reverse from year to year, and a
+        shared noise gave stocks intervals too wide and flows intervals too narrow.
 
     Examples
     --------
@@ -159,6 +170,12 @@ class AggregateSettings:
         "shocks that last), fixed, or drifting by a fitted amount each year",
         choices=PLACEMENT_MODELS,
     )
+    count_noise: str = setting(
+        "by_measure",
+        "extra count noise of its own for children in care, starts and ceases (default), or "
+        "one shared",
+        choices=COUNT_NOISES,
+    )
 
     def __post_init__(self) -> None:
         name = type(self).__name__
@@ -177,7 +194,13 @@ class AggregateSettings:
                     )
         if self.sampler is None:
             raise ConfigError(f"{name}.sampler must be one of {', '.join(SAMPLERS)}; got None")
-        for model in ("entry_model", "exit_model", "placement_model", "random_walks"):
+        for model in (
+            "entry_model",
+            "exit_model",
+            "placement_model",
+            "random_walks",
+            "count_noise",
+        ):
             if getattr(self, model) is None:
                 raise ConfigError(f"{name}.{model} must be given; got None")
         for f in fields(self):  # fractions
