@@ -444,6 +444,66 @@ def test_forecast_damps_trends_and_adds_a_shock_each_year(hackney_counts):
         fit.reforecast(draws=50)
 
 
+def _observed_logp(model, point, names=None):
+    """Log likelihood of the published counts (``names``: those observed variables only)."""
+    observed = [model[n] for n in names] if names else model.observed_RVs
+    return float(model.compile_logp(vars=observed)(point))
+
+
+def test_count_noise_by_measure_with_equal_noises_is_the_shared_model(hackney_counts):
+    """Known answer: with the three counts' own noises all at the shared noise's value, the
+    likelihood of the published counts is the shared model's; the free variables say which
+    model was built."""
+    shared = AggregateModel(count_noise="shared").build(hackney_counts)
+    own = AggregateModel(count_noise="by_measure").build(hackney_counts)
+    names = ("stock_count_cv", "starts_count_cv", "ceases_count_cv")
+    assert "count_cv" in shared.named_vars and not set(names) & set(shared.named_vars)
+    assert set(names) <= set(own.named_vars) and "count_cv" not in own.named_vars
+    for cv in (0.01, 0.05, 0.3):
+        point = shared.initial_point()
+        point["count_cv_log__"] = np.log(cv)
+        same = {k: v for k, v in point.items() if k != "count_cv_log__"}
+        same.update({f"{n}_log__": np.log(cv) for n in names})
+        assert _observed_logp(own, same) == pytest.approx(_observed_logp(shared, point), 1e-10)
+
+
+@pytest.mark.parametrize(
+    ("noise", "count"),
+    [
+        ("stock_count_cv", "children_in_care"),
+        ("starts_count_cv", "starts"),
+        ("ceases_count_cv", "ceases"),
+    ],
+)
+def test_each_counts_noise_reaches_its_own_likelihood_only(hackney_counts, noise, count):
+    """A count's own noise widens its own likelihood and leaves the others' as they were."""
+    model = AggregateModel().build(hackney_counts)
+    before = model.initial_point()
+    after = {**before, f"{noise}_log__": before[f"{noise}_log__"] + 1.0}
+    for other in ("children_in_care", "starts", "ceases"):
+        changed = _observed_logp(model, after, [other]) != _observed_logp(model, before, [other])
+        assert changed == (other == count), other
+
+
+def test_count_noise_of_a_fit_per_measure_or_shared():
+    """``count_noise`` reads each measure's own noise, or the shared one of older fits, and
+    refuses an unknown measure naming the choices."""
+    import arviz as az
+
+    rng = np.random.default_rng(0)
+    draws = {n: rng.uniform(0.01, 0.1, (2, 5)) for n in ("stock", "starts", "ceases")}
+    model = AggregateModel()
+    model.idata_ = az.from_dict(posterior={f"{n}_count_cv": v for n, v in draws.items()})
+    np.testing.assert_array_equal(model.count_noise("starts"), draws["starts"].reshape(-1))
+    np.testing.assert_array_equal(model.count_noise("children_in_care"), draws["stock"].ravel())
+    old = AggregateModel()
+    old.idata_ = az.from_dict(posterior={"count_cv": draws["ceases"]})
+    for measure in ("children_in_care", "starts", "ceases"):
+        np.testing.assert_array_equal(old.count_noise(measure), draws["ceases"].ravel())
+    with pytest.raises(pc.ConfigError, match="children_in_care, starts, ceases"):
+        model.count_noise("fostering")
+
+
 def test_exit_random_walk_at_zero_is_the_fixed_model(hackney_counts):
     """With no year-to-year change (shocks at zero) the random-walk exit model's expectations
     are the fixed model's, year by year."""

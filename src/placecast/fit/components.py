@@ -315,9 +315,7 @@ def _counted_and_mix(f: _Frame) -> dict[str, Any]:
         # Published starts are a share of the children who join the stock (DfE's stock grows
         # by more than starts minus ceases; see AggregatePriors).
         "counted": _standardised(f, "starts_counted_share"),
-        "concentration": pm.LogNormal(
-            "share_concentration", np.log(f.pr.share_concentration), 1.0
-        ),
+        "concentration": pm.LogNormal("share_concentration", np.log(f.pr.share_concentration), 1.0),
     }
 
 
