@@ -820,6 +820,10 @@ def test_fit_published_and_backtest_commands(tmp_path, capsys):
     growth = summary.loc["expected_stock_growth_next_year", "mean"]
     assert -0.1 < growth < 0.1
     assert any("+2.0% (sd 0.025), set by the user" in s for s in inputs.sources)
+    # Hackney's own carers from Ofsted's 2018-19 data, cited, instead of a placeholder.
+    assert inputs.supply.households == 105 and inputs.supply.approvals_per_year == 15
+    assert any(s.startswith("carer supply: published 2018-19") for s in inputs.sources)
+    assert "unit costs and budget are placeholders" in inputs.name
     # The fitted inputs drive a forecast like any other council's.
     fc = pc.forecast(inputs, months=24, paths=50, seed=1)
     assert fc.children_summary().shape[0] >= 2

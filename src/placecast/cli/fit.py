@@ -16,6 +16,7 @@ from placecast.inputs import save_inputs
 from placecast.rates import Rates
 from placecast.report.tables import spreadsheet_safe
 from placecast.stock import InitialStock
+from placecast.supply import CarerSupply
 
 _FILE = click.Path(path_type=Path, exists=True, dir_okay=False)
 
@@ -63,17 +64,21 @@ def save_fitted_inputs(
     sources: tuple[str, ...],
     out: Path,
     check: FitCheck,
+    supply: CarerSupply | None = None,
 ) -> None:
     """Inputs ready for 'placecast forecast --inputs': fitted rates (up to 1,000 draws) and
-    stock; carer supply, unit costs and budget are placeholders (see placeholder_inputs)."""
+    stock; unit costs and budget are placeholders, and so is the carer supply unless given
+    (see placeholder_inputs; say where a given one came from in ``sources``)."""
+    placeholders = "unit costs and budget" if supply else "carer supply, unit costs and budget"
     save_inputs(
         placeholder_inputs(
-            f"{name} (carer supply, unit costs and budget are placeholders: edit inputs.json)",
+            f"{name} ({placeholders} are placeholders: edit inputs.json)",
             stock,
             rates,
             start=start,
             sources=sources,
             fit_check={**check.to_dict(), "passed": check.passed, "summary": check.summary()},
+            supply=supply,
         ),
         out / "inputs",
     )

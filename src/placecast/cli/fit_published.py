@@ -77,6 +77,7 @@ def fit_published(
     import numpy as np
 
     from placecast.data.dfe import published_counts
+    from placecast.data.ofsted import published_carer_supply
     from placecast.data.published import published_tables
     from placecast.fit.aggregate import AggregateModel
     from placecast.fit.national import fit_national_priors, national_priors
@@ -139,6 +140,15 @@ def fit_published(
         check = model.check()
         refused = refuse_poor_fit(model.diagnostics_, check, accept_poor_fit, out)
         if not refused:
+            carers = published_carer_supply(counts.la_code)
+            if carers is None:
+                carers_source = (
+                    f"placeholder: Ofsted's fostering data has no year for {counts.council}; "
+                    "the carer supply is sized to the starting in-house stock (enter your own)"
+                )
+                print(f"Note: {carers_source}.", file=sys.stderr)
+            else:
+                carers_source = f"carer supply: {carers.source}"
             save_fitted_inputs(
                 f"{counts.council}, fitted to DfE published statistics to 31 March {last}",
                 stock,
@@ -147,16 +157,20 @@ def fit_published(
                 sources=(
                     f"DfE children looked after in England, {counts.council}; priors: "
                     f"{priors.source}",
+                    carers_source,
                 ),
                 out=staging,
                 check=check,
+                supply=None if carers is None else carers.supply,
             )
     if refused:
         return 2
+    enter = "unit costs and budget" if carers else "carer supply, unit costs and budget"
     print(
         f"\nWrote posterior.nc, parameters_summary.csv, diagnostics.csv, published_and_fitted.csv, "
-        f"stock_at_last_year.csv and inputs/ to {out}/. Put your carer supply, unit costs and "
-        f"budget in {out}/inputs/inputs.json, then: placecast forecast --inputs {out}/inputs",
+        f"stock_at_last_year.csv and inputs/ to {out}/. Put your {enter} in "
+        f"{out}/inputs/inputs.json (the carer supply there is Ofsted's when it has the council), "
+        f"then: placecast forecast --inputs {out}/inputs",
         file=sys.stderr,
     )
     return 0

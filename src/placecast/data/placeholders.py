@@ -20,7 +20,7 @@ from placecast.rates import Rates
 from placecast.stock import InitialStock
 from placecast.supply import CarerSupply
 
-__all__ = ["placeholder_inputs", "run_rate_budget"]
+__all__ = ["placeholder_inputs", "run_rate_budget", "sized_supply"]
 
 
 def run_rate_budget(initial: InitialStock, costs: UnitCosts, first_year: int, years: int) -> Budget:
@@ -34,6 +34,23 @@ def run_rate_budget(initial: InitialStock, costs: UnitCosts, first_year: int, ye
     return Budget({int(y): float(v) for y, v in zip(fys, run_rate.values, strict=True)})
 
 
+def sized_supply(initial: InitialStock) -> CarerSupply:
+    """A placeholder carer supply: as many households as the children in in-house fostering at
+    the start need at the default places per household and unusable share, the national 13% a
+    year leaving and as many approvals as leave (a steady state)."""
+    space = initial.space
+    in_house = float(initial.by_band().loc[[space.capacity_placement]].to_numpy().sum())
+    usable = SUPPLY.places_per_household * (1.0 - SUPPLY.unusable_place_share)
+    households = max(in_house / usable, 1.0)
+    return CarerSupply(
+        households=households,
+        places_per_household=SUPPLY.places_per_household,
+        approvals_per_year=0.13 * households,
+        deregistration_rate_per_year=0.13,
+        unusable_place_share=SUPPLY.unusable_place_share,
+    )
+
+
 def placeholder_inputs(
     name: str,
     initial: InitialStock,
@@ -44,6 +61,7 @@ def placeholder_inputs(
     years: int = 6,
     max_draws: int | None = 1000,
     fit_check: Mapping[str, Any] | None = None,
+    supply: CarerSupply | None = None,
 ) -> CouncilInputs:
     """Inputs for a fitted council whose carer supply, unit costs and budget are not known yet.
 
@@ -56,6 +74,9 @@ def placeholder_inputs(
     * a budget equal to the starting stock's run-rate at those costs, rising with inflation
       (a budget that keeps pace with prices, not with demand).
 
+    A ``supply`` given (e.g. the council's own from Ofsted's data,
+    :func:`placecast.data.ofsted.published_carer_supply`) is used instead of the sized one; say
+    where it came from in ``sources``.
     ``fit_check`` is what the fit's check found (kept with the inputs, shown in reports).
     Rates with more than ``max_draws`` posterior draws keep that many, evenly spaced (``None``
     keeps all).
@@ -64,16 +85,8 @@ def placeholder_inputs(
         # Evenly spaced draws: enough for a forecast's intervals, a smaller inputs folder.
         rates = rates.select_draws(np.arange(0, rates.n_draws, rates.n_draws // max_draws))
     space = initial.space
-    in_house = float(initial.by_band().loc[[space.capacity_placement]].to_numpy().sum())
-    usable = SUPPLY.places_per_household * (1.0 - SUPPLY.unusable_place_share)
-    households = max(in_house / usable, 1.0)
-    supply = CarerSupply(
-        households=households,
-        places_per_household=SUPPLY.places_per_household,
-        approvals_per_year=0.13 * households,
-        deregistration_rate_per_year=0.13,
-        unusable_place_share=SUPPLY.unusable_place_share,
-    )
+    if supply is None:
+        supply = sized_supply(initial)
     budget = run_rate_budget(initial, COSTS, first_financial_year(start), years)
     return CouncilInputs(
         name=name,
