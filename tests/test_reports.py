@@ -14,7 +14,11 @@ import pytest
 import placecast as pc
 from placecast.cli import main
 from placecast.report import comparison_text, tidy_tables, write_excel, write_html
-from placecast.report.tables import cost_and_overspend, financial_year_label
+from placecast.report.tables import (
+    cost_and_overspend,
+    financial_year_label,
+    summary_by_financial_year,
+)
 
 EXAMPLE = Path(__file__).parents[1] / "examples" / "hackney_scenarios.toml"
 
@@ -81,6 +85,29 @@ def test_cost_and_overspend_agree_with_the_forecasts(comparison):
     assert financial_year_label(2024) == "2024/25" and financial_year_label(1999) == "1999/00"
 
 
+def test_summary_by_financial_year_is_the_tidy_tables_side_by_side(comparison):
+    """The wide summary holds, for each scenario, the same cost, budget, overspend and saving
+    as the tidy tables, one row per financial year."""
+    wide = summary_by_financial_year(comparison).set_index("financial_year")
+    tidy = tidy_tables(comparison)
+    total = tidy["spend_total_by_financial_year"].set_index(["scenario", "financial_year"])
+    over = tidy["overspend_by_financial_year"].set_index(["scenario", "financial_year"])
+    saved = tidy["savings_by_financial_year"].set_index(["scenario", "financial_year"])
+    assert list(wide.index) == list(over.loc["baseline"].index)
+    for name in ("baseline", "recruit", "home"):
+        np.testing.assert_allclose(wide[f"cost_mean_gbp ({name})"], total.loc[name, "mean_gbp"])
+        np.testing.assert_allclose(wide[f"budget_gbp ({name})"], over.loc[name, "budget_gbp"])
+        np.testing.assert_allclose(
+            wide[f"probability_of_overspend ({name})"],
+            over.loc[name, "probability_of_overspend"],
+        )
+    for name in ("recruit", "home"):
+        np.testing.assert_allclose(
+            wide[f"saving_mean_gbp ({name})"], saved.loc[name, "saving_mean_gbp"]
+        )
+    assert "saving_mean_gbp (baseline)" not in wide.columns
+
+
 def test_excel_workbook_has_tidy_sheets_and_provenance(comparison, tmp_path):
     path = write_excel(comparison, tmp_path / "r.xlsx")
     wb = openpyxl.load_workbook(path)
@@ -111,6 +138,14 @@ def test_excel_workbook_has_tidy_sheets_and_provenance(comparison, tmp_path):
     assert ("home", "own_home_beds", 2) in levers  # a number, not the text '2'
     unit = wb["inputs_unit_costs"]
     assert unit["C2"].number_format == "0.0%"
+    # The wide summary comes first after "about", with the formats of its columns' kinds.
+    assert wb.sheetnames[:2] == ["about", "summary_by_financial_year"]
+    summary = wb["summary_by_financial_year"]
+    header = [c.value for c in summary[1]]
+    assert summary.cell(2, header.index("cost_mean_gbp (recruit)") + 1).number_format.startswith(
+        "£#,##0"
+    )
+    assert summary.cell(2, header.index("probability_of_saving (home)") + 1).number_format == "0%"
 
 
 def test_html_report_is_self_contained(comparison, tmp_path):

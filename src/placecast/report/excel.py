@@ -14,18 +14,25 @@ from placecast.report.tables import (
     inputs_tables,
     run_metadata,
     spreadsheet_safe,
+    summary_by_financial_year,
     tidy_tables,
 )
 from placecast.scenario.comparison import Comparison
 
 
 def write_excel(cmp: Comparison, path: str | Path) -> Path:
-    """Write ``cmp`` to an .xlsx workbook: an "about" sheet, one tidy sheet per result table and
-    the inputs. Returns the path written."""
+    """Write ``cmp`` to an .xlsx workbook: an "about" sheet, a wide summary by financial year
+    (cost, budget, overspend and saving per scenario), one tidy sheet per result table and the
+    inputs. Returns the path written."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     about = pd.DataFrame(list(run_metadata(cmp).items()), columns=["item", "value"])
-    sheets = {"about": about, **tidy_tables(cmp), **inputs_tables(cmp)}
+    sheets = {
+        "about": about,
+        "summary_by_financial_year": summary_by_financial_year(cmp),
+        **tidy_tables(cmp),
+        **inputs_tables(cmp),
+    }
     with pd.ExcelWriter(path, engine="openpyxl") as writer:
         for name, frame in sheets.items():
             sheet = name[:31]  # Excel's limit on sheet names
