@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import fields
 from pathlib import Path
 
@@ -73,33 +72,34 @@ def cost_and_overspend(cmp: Comparison) -> pd.DataFrame:
 
 
 def summary_by_financial_year(cmp: Comparison) -> pd.DataFrame:
-    """One row per financial year, a group of columns per scenario: cost (mean and 90%
-    interval), budget, overspend (mean), the probability of overspending and, for each
-    scenario but the baseline, its saving (mean and the probability of saving); the sheet a
-    budget paper's table is copied from. Columns read ``"<measure> (<scenario>)"``."""
-    cost = cost_and_overspend(cmp)
-    savings = cmp.savings_summary() if cmp.scenarios else None
-    parts = []
-    for fc in cmp.forecasts:
-        own = cost.loc[fc.name].rename(columns={"budget": "budget_gbp"})
-        own = own[
-            [
-                "cost_mean",
-                "cost_p05",
-                "cost_p95",
-                "budget_gbp",
-                "overspend_mean",
-                "probability_of_overspend",
-            ]
-        ].rename(
-            columns=lambda c: c if c.endswith("_gbp") or c.startswith("probability") else f"{c}_gbp"
-        )
-        if savings is not None and fc.name in savings.index.get_level_values("scenario"):
-            saved = savings.loc[fc.name][["mean", "probability_of_saving"]]
-            own = own.join(saved.rename(columns={"mean": "saving_mean_gbp"}))
-        parts.append(own.rename(columns=lambda c, n=fc.name: f"{c} ({n})"))
-    wide = pd.concat(parts, axis=1).reset_index()
-    return _labelled_years(wide)
+    """The table a budget paper copies: one row per financial year and scenario (baseline
+    first within each year) with the cost (mean and 90% interval), budget, overspend (mean),
+    the probability of overspending and, for scenarios other than the baseline, the saving
+    against it (mean) and the probability of saving (empty for the baseline)."""
+    cost = cost_and_overspend(cmp).rename(columns={"budget": "budget_gbp"})
+    cost = cost.rename(
+        columns=lambda c: c if c.endswith("_gbp") or c.startswith("probability") else f"{c}_gbp"
+    )
+    columns = [
+        "cost_mean_gbp",
+        "cost_p05_gbp",
+        "cost_p95_gbp",
+        "budget_gbp",
+        "overspend_mean_gbp",
+        "probability_of_overspend",
+    ]
+    table = cost[columns]
+    if cmp.scenarios:
+        saved = cmp.savings_summary()[["mean", "probability_of_saving"]]
+        table = table.join(saved.rename(columns={"mean": "saving_mean_gbp"}))
+    order = {fc.name: k for k, fc in enumerate(cmp.forecasts)}
+    table = table.reset_index()
+    table = table.sort_values(
+        ["financial_year", "scenario"], key=lambda c: c.map(order) if c.name == "scenario" else c
+    )
+    return _labelled_years(table[["financial_year", "scenario", *table.columns[2:]]]).reset_index(
+        drop=True
+    )
 
 
 #: Interval columns of the summaries (:func:`placecast.summary.interval_summary`).
@@ -113,9 +113,7 @@ _SHARES = ("inflation_per_year", "unusable_place_share")
 def column_kind(name: str) -> str | None:
     """What a table column holds, by its name, for the formats of the Excel and HTML reports:
     ``"gbp"`` (pounds), ``"probability"``, ``"share"`` (a rate a year), ``"count"`` (a summary
-    of numbers of children) or ``None``. A wide table's ``"<column> (<scenario>)"`` is its
-    column's kind."""
-    name = re.sub(r" \(.*\)$", "", name)
+    of numbers of children) or ``None``."""
     if name.endswith("_gbp"):
         return "gbp"
     if name.startswith("probability"):
