@@ -1,0 +1,5 @@
+// MathJax reads the \( \) and \[ \] that pymdownx.arithmatex writes, in its elements only.
+window.MathJax = {
+  tex: { inlineMath: [["\\(", "\\)"]], displayMath: [["\\[", "\\]"]], processEscapes: true },
+  options: { ignoreHtmlClass: ".*|", processHtmlClass: "arithmatex" },
+};
