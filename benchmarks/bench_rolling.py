@@ -2,7 +2,8 @@
 
 Run: ``python benchmarks/bench_rolling.py [--councils N] [--origins 2017 2018 2019 2020 2021]
 [--horizon 3] [--workers 2] [--tag _x] [--fits DIR] [--variant name:setting=value,...]
-[--prior field=value ...]``. ``--prior`` sets fields of every origin's priors (a refit).
+[--prior field=value ...] [--setting field=value ...]``. ``--prior`` sets fields of every
+origin's priors and ``--setting`` fit settings such as ``count_noise`` (both refit).
 With ``--fits`` every fit is saved there and reused, and each ``--variant`` (forecast settings
 only: ``trend_damping``, ``forecast_shocks``) is scored on the same posteriors - a paired
 comparison of forecasts that costs simulations, not fits; each variant is its own run.
@@ -73,9 +74,16 @@ def main() -> None:
         default=[],
         help="field=value: an AggregatePriors field set on every origin's priors (a refit)",
     )
+    parser.add_argument(
+        "--setting",
+        action="append",
+        default=[],
+        help="field=value: a BacktestSettings field (fit or forecast) for every run (a refit)",
+    )
     args = parser.parse_args()
     variants = [("", {})] + [_variant(v) for v in args.variant]
     prior_changes = _variant("x:" + ",".join(args.prior))[1]
+    setting_changes = _variant("x:" + ",".join(args.setting))[1]
     if len(variants) > 1 and args.fits is None:
         parser.error("--variant needs --fits (the variants share the fits)")
 
@@ -85,7 +93,9 @@ def main() -> None:
     if args.councils:  # evenly spaced in code order, so every region is represented
         names = [names[i] for i in np.linspace(0, len(names) - 1, args.councils).astype(int)]
     for tag, changes in variants:
-        settings = replace(BacktestSettings(horizon=args.horizon), **changes)
+        settings = replace(
+            BacktestSettings(horizon=args.horizon), **{**setting_changes, **changes}
+        )
         name = f"rolling_{args.origins[0]}_{args.origins[-1]}_h{args.horizon}{args.tag}{tag}"
         t0 = time.perf_counter()
         result = rolling_backtest(

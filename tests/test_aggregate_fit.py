@@ -477,7 +477,7 @@ def test_count_noise_by_measure_with_equal_noises_is_the_shared_model(hackney_co
 )
 def test_each_counts_noise_reaches_its_own_likelihood_only(hackney_counts, noise, count):
     """A count's own noise widens its own likelihood and leaves the others' as they were."""
-    model = AggregateModel().build(hackney_counts)
+    model = AggregateModel(count_noise="by_measure").build(hackney_counts)
     before = model.initial_point()
     after = {**before, f"{noise}_log__": before[f"{noise}_log__"] + 1.0}
     for other in ("children_in_care", "starts", "ceases"):
@@ -485,8 +485,21 @@ def test_each_counts_noise_reaches_its_own_likelihood_only(hackney_counts, noise
         assert changed == (other == count), other
 
 
+def test_every_setting_reads_as_an_attribute_of_the_model():
+    """No method of the model hides a setting of the same name (``count_noise`` once did, so a
+    saved fit never matched its settings and was refitted)."""
+    from dataclasses import fields
+
+    from placecast.fit.settings import AggregateSettings
+
+    chosen = AggregateSettings(count_noise="shared", draws=17)
+    model = AggregateModel(settings=chosen)
+    for f in fields(AggregateSettings):
+        assert getattr(model, f.name) == getattr(chosen, f.name), f.name
+
+
 def test_count_noise_of_a_fit_per_measure_or_shared():
-    """``count_noise`` reads each measure's own noise, or the shared one of older fits, and
+    """``count_cv_draws`` reads each measure's own noise, or the shared one of older fits, and
     refuses an unknown measure naming the choices."""
     import arviz as az
 
@@ -494,14 +507,14 @@ def test_count_noise_of_a_fit_per_measure_or_shared():
     draws = {n: rng.uniform(0.01, 0.1, (2, 5)) for n in ("stock", "starts", "ceases")}
     model = AggregateModel()
     model.idata_ = az.from_dict(posterior={f"{n}_count_cv": v for n, v in draws.items()})
-    np.testing.assert_array_equal(model.count_noise("starts"), draws["starts"].reshape(-1))
-    np.testing.assert_array_equal(model.count_noise("children_in_care"), draws["stock"].ravel())
+    np.testing.assert_array_equal(model.count_cv_draws("starts"), draws["starts"].reshape(-1))
+    np.testing.assert_array_equal(model.count_cv_draws("children_in_care"), draws["stock"].ravel())
     old = AggregateModel()
     old.idata_ = az.from_dict(posterior={"count_cv": draws["ceases"]})
     for measure in ("children_in_care", "starts", "ceases"):
-        np.testing.assert_array_equal(old.count_noise(measure), draws["ceases"].ravel())
+        np.testing.assert_array_equal(old.count_cv_draws(measure), draws["ceases"].ravel())
     with pytest.raises(pc.ConfigError, match="children_in_care, starts, ceases"):
-        model.count_noise("fostering")
+        model.count_cv_draws("fostering")
 
 
 def test_exit_random_walk_at_zero_is_the_fixed_model(hackney_counts):

@@ -111,7 +111,7 @@ def forecast_published(
     post = model.idata_.posterior.stack(sample=("chain", "draw"))
     draw = np.asarray(out["draw"])
     shape = {
-        measure: 1.0 / np.square(model.count_noise(measure)[draw])
+        measure: 1.0 / np.square(model.count_cv_draws(measure)[draw])
         for measure in ("children_in_care", "starts", "ceases")
     }
     concentration = post["share_concentration"].values[draw]

@@ -431,7 +431,7 @@ class AggregateModel:
             pull_change_per_year=pull_change,
         )
 
-    def count_noise(self, measure: str) -> np.ndarray:
+    def count_cv_draws(self, measure: str) -> np.ndarray:
         """Each posterior draw's extra (beyond Poisson) relative noise of a published count.
 
         Parameters
@@ -450,7 +450,7 @@ class AggregateModel:
         own = {"children_in_care": "stock", "starts": "starts", "ceases": "ceases"}
         if measure not in own:
             raise ConfigError(
-                f"count_noise: measure must be one of {', '.join(own)}; got {measure!r}"
+                f"count_cv_draws: measure must be one of {', '.join(own)}; got {measure!r}"
             )
         post = self.idata_.posterior.stack(sample=("chain", "draw"))
         name = f"{own[measure]}_count_cv"
