@@ -14,7 +14,7 @@ import sys
 import click
 
 from placecast._version import __version__
-from placecast.cli import backtest, fit, fit_published, simulate
+from placecast.cli import backtest, fit, fit_published, init, simulate
 from placecast.cli.options import Group
 from placecast.errors import PlacecastError
 
@@ -35,6 +35,7 @@ def app(ctx: click.Context, debug: bool) -> None:
 
 
 for _command in (
+    init.init,
     simulate.forecast,
     simulate.compare_file,
     simulate.report,

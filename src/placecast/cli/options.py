@@ -70,7 +70,8 @@ def _apply(options: list[Callable[[Any], Any]], command: Any) -> Any:
 
 
 def run_options(*, defaults: bool) -> Callable[[Any], Any]:
-    """--months, --paths, --seed, --out, --no-charts and --inputs of the simulating commands
+    """--months, --paths, --seed, --out, --no-charts, --inputs and --figures of the simulating
+    commands
     (``defaults=False``: none, so a scenario file's [run] table applies)."""
     return lambda command: _apply(
         [
@@ -109,6 +110,13 @@ def run_options(*, defaults: bool) -> Callable[[Any], Any]:
                 help="a council's saved inputs folder (inputs.json + inputs.nc, e.g. written by "
                 "'placecast fit' or placecast.save_inputs); default: the embedded Hackney, "
                 "fitted to 2022",
+            ),
+            click.option(
+                "--figures",
+                type=click.Path(path_type=Path, exists=True, dir_okay=False),
+                default=None,
+                help="a workbook of your carer supply, unit costs and budget (written by "
+                "'placecast init' and filled in), used instead of the inputs' own",
             ),
         ],
         command,

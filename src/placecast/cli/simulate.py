@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from placecast.cli.options import FiniteRange, run_options
+from placecast.data.figures import read_council_figures
 from placecast.data.hackney import hackney_2022
 from placecast.engine.size import run_size
 from placecast.forecasting import SEED
@@ -31,9 +32,12 @@ def _run(
     out: Path,
     no_charts: bool,
     inputs: Path | None,
+    figures: Path | None,
 ) -> int:
     started = time.perf_counter()
     council = hackney_2022() if inputs is None else load_inputs(inputs)
+    if figures is not None:
+        council = read_council_figures(figures, council)
     size = run_size(
         council.space,
         paths=paths,
