@@ -93,9 +93,7 @@ def main() -> None:
     if args.councils:  # evenly spaced in code order, so every region is represented
         names = [names[i] for i in np.linspace(0, len(names) - 1, args.councils).astype(int)]
     for tag, changes in variants:
-        settings = replace(
-            BacktestSettings(horizon=args.horizon), **{**setting_changes, **changes}
-        )
+        settings = replace(BacktestSettings(horizon=args.horizon), **{**setting_changes, **changes})
         name = f"rolling_{args.origins[0]}_{args.origins[-1]}_h{args.horizon}{args.tag}{tag}"
         t0 = time.perf_counter()
         result = rolling_backtest(
