@@ -27,6 +27,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import xarray as xr
 
 from placecast.data.dfe import PLACEMENT_GROUPS, PublishedCounts, published_counts
 from placecast.engine import simulate
@@ -51,6 +52,7 @@ __all__ = [
     "la_councils",
     "naive_forecasts",
     "published_shares",
+    "year_of_flows",
 ]
 
 #: Columns of :attr:`Backtest.rows` (and of a checkpoint file, plus ``requested``).
@@ -91,7 +93,7 @@ def forecast_published(
     path as the fit says they stray from the model, so intervals cover what will be *published*,
     not only the model's own randomness: children in care, starts and ceases are multiplied by a
     gamma factor with mean 1 and the draw's count noise of that measure
-    (:meth:`AggregateModel.count_noise`); the placement groups split the published
+    (:meth:`AggregateModel.count_cv_draws`); the placement groups split the published
     total in shares drawn from a Dirichlet around the path's shares with the draw's
     ``share_concentration`` (the fit's Dirichlet-multinomial less its multinomial part, which the
     engine's own randomness stands for). Returns one row per (measure, year) with the forecast
@@ -135,7 +137,6 @@ def forecast_published(
     rows = []
     for h in range(1, horizon + 1):
         end = MONTHS_PER_YEAR * h
-        months = slice(end - MONTHS_PER_YEAR + 1, end)
         stock = by_group.isel(month=end).values.astype(float)  # (path, group)
         total = stock.sum(axis=1)
         published_total = total * misfit("children_in_care")
@@ -146,13 +147,10 @@ def forecast_published(
                 g: published_total * shares[:, groups.index(g)]
                 for g in ("fostering", "residential_semi_independent")
             },
-            "starts": out["entries"].isel(month=months).sum(("month", "placement")).values
+            "starts": year_of_flows(out["entries"], h).sum("placement").values
             * counted
             * misfit("starts"),
-            "ceases": out["exits"]
-            .isel(month=months)
-            .sum(("month", "placement", "exit_reason"))
-            .values
+            "ceases": year_of_flows(out["exits"], h).sum(("placement", "exit_reason")).values
             * misfit("ceases"),
         }
         for measure, values in sims.items():
@@ -170,6 +168,30 @@ def forecast_published(
                 }
             )
     return pd.DataFrame(rows)
+
+
+def year_of_flows(flow: xr.DataArray, year: int) -> xr.DataArray:
+    """A monthly flow of the engine summed over forecast year ``year`` (1 = the 12 months
+    after the starting stock).
+
+    Month 0 is the starting stock and holds no flow; year ``k`` is months ``12k - 11`` to
+    ``12k``, ending at the 31 March whose stock ``children.isel(month=12k)`` is.
+
+    Parameters
+    ----------
+    flow
+        ``entries`` or ``exits`` of :func:`~placecast.engine.simulate`, with dimension ``month``.
+    year
+        Forecast year, from 1.
+
+    Returns
+    -------
+    xarray.DataArray
+        ``flow`` without its ``month`` dimension.
+    """
+    end = MONTHS_PER_YEAR * year
+    # The stop is end + 1: slicing to ``end`` once left out each year's March (11 months).
+    return flow.isel(month=slice(end - MONTHS_PER_YEAR + 1, end + 1)).sum("month")
 
 
 def published_shares(
