@@ -27,7 +27,14 @@ from placecast.states import StateSpace, space_from_dict, space_to_dict
 from placecast.stock import InitialStock
 from placecast.supply import CarerSupply
 
-__all__ = ["FORMAT", "CouncilInputs", "load_inputs", "read_meta", "save_inputs"]
+__all__ = [
+    "FORMAT",
+    "CouncilInputs",
+    "inputs_schema",
+    "load_inputs",
+    "read_meta",
+    "save_inputs",
+]
 
 #: Version of the saved-folder layout (inputs and comparisons).
 FORMAT = 1
@@ -221,3 +228,157 @@ def load_inputs(folder: str | Path) -> CouncilInputs:
         raise
     except (KeyError, TypeError, ValueError) as err:
         raise InputError(f"inputs are incomplete or malformed: {err}", file=str(path)) from None
+
+
+def _parameters(cls: type) -> dict[str, str]:
+    """Each parameter's description from a numpydoc ``Parameters`` section (one line each)."""
+    lines = (cls.__doc__ or "").splitlines()
+    out: dict[str, str] = {}
+    names: list[str] = []
+    inside = False
+    for line in lines:
+        text = line.strip()
+        if text == "Parameters":
+            inside = True
+            continue
+        if not inside or set(text) == {"-"}:
+            continue
+        if text and line.startswith("    ") and not line.startswith("        "):
+            if text in ("Examples", "Returns", "Raises", "Notes", "Attributes"):
+                break
+            names = [n.strip() for n in text.split(",")]
+            out.update(dict.fromkeys(names, ""))
+        elif text:
+            for name in names:
+                out[name] = f"{out[name]} {text}".strip()
+    return out
+
+
+def inputs_schema() -> dict[str, Any]:
+    """JSON Schema (draft 2020-12) of ``inputs.json``, the file :func:`save_inputs` writes and
+    a person may edit.
+
+    Descriptions come from the docstrings of :class:`~placecast.supply.CarerSupply`,
+    :class:`~placecast.costs.UnitCosts` and :class:`~placecast.costs.Budget`, and bounds from
+    their checks, so the schema and the code say the same. :func:`load_inputs` applies the
+    same rules with messages naming the section; the schema is for editors and other tools.
+
+    Returns
+    -------
+    dict
+        The schema, ready for :func:`json.dumps`.
+
+    Examples
+    --------
+    >>> sorted(inputs_schema()["properties"]["supply"]["properties"])[:2]
+    ['approvals_per_year', 'deregistration_rate_per_year']
+    """
+    from placecast.supply import SUPPLY_BOUNDS
+
+    supply_doc = _parameters(CarerSupply)
+    costs_doc = _parameters(UnitCosts)
+    placements = ", ".join(StateSpace().placement_names)
+    number = {"type": "number", "minimum": 0}
+    rate = {"type": "number", "exclusiveMinimum": -1}  # a yearly change: above -100%
+    by_placement = {
+        "type": "object",
+        "additionalProperties": number,
+        "description": f"by placement category ({placements} in the default state space)",
+    }
+    supply = {
+        name: {**number, "maximum": most, "description": supply_doc[name]}
+        for name, most in SUPPLY_BOUNDS.items()
+    }
+    supply["unusable_place_share"] = {
+        "type": "number",
+        "minimum": 0,
+        "exclusiveMaximum": 1,
+        "default": 0,
+        "description": supply_doc["unusable_place_share"],
+    }
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": "https://placecast.readthedocs.io/inputs.schema.json",
+        "title": "placecast inputs.json",
+        "description": (
+            "One council's inputs as saved by placecast.save_inputs (and placecast fit, "
+            "fit-published): carer supply, unit costs and budget are meant to be edited; the "
+            "rates and starting stock live in inputs.nc beside it."
+        ),
+        "type": "object",
+        "required": ["format", *_SECTIONS],
+        "properties": {
+            "format": {"const": FORMAT, "description": "version of the saved-folder layout"},
+            "placecast_version": {
+                "type": "string",
+                "description": "placecast version that wrote the file (for the record)",
+            },
+            "name": {"type": "string", "description": _SECTIONS["name"][1]},
+            "start": {
+                "type": "string",
+                "pattern": r"^\d{4}-\d{2}$",
+                "description": _SECTIONS["start"][1] + " (31 March 2022 is 2022-03)",
+            },
+            "sources": {
+                "type": "array",
+                "items": {"type": "string"},
+                "description": "where the numbers came from, cited in reports",
+            },
+            "space": {
+                "type": "object",
+                "description": "the state space placecast saved; do not edit (inputs.nc "
+                "follows it)",
+            },
+            "supply": {
+                "type": "object",
+                "description": _parameters_title(CarerSupply),
+                "required": list(SUPPLY_BOUNDS),
+                "additionalProperties": False,
+                "properties": supply,
+            },
+            "costs": {
+                "type": "object",
+                "description": _parameters_title(UnitCosts),
+                "required": ["weekly_cost_gbp", "inflation_per_year"],
+                "additionalProperties": False,
+                "properties": {
+                    "weekly_cost_gbp": {
+                        **by_placement,
+                        "description": f"{costs_doc['weekly_cost_gbp']} Pounds, without £ "
+                        f"or commas; {by_placement['description']}.",
+                    },
+                    "price_base_financial_year": {
+                        "type": "integer",
+                        "default": 2019,
+                        "description": costs_doc["price_base_financial_year"],
+                    },
+                    "inflation_per_year": {
+                        "description": f"{costs_doc['inflation_per_year']} 0.03 is 3% a year; "
+                        "0 holds prices at the base year's.",
+                        "oneOf": [
+                            rate,
+                            {"type": "object", "additionalProperties": rate, "minProperties": 1},
+                        ],
+                    },
+                    "cost_cv": {**by_placement, "description": costs_doc["cost_cv"]},
+                },
+            },
+            "budget": {
+                "type": "object",
+                "description": _parameters(Budget)["placement_budget_gbp"]
+                + ' The key is the year the financial year starts, e.g. "2022" for 2022/23.',
+                "propertyNames": {"pattern": r"^\d{4}$"},
+                "additionalProperties": number,
+            },
+            "fit_check": {
+                "type": ["object", "null"],
+                "description": "for inputs made from a fit: what its check found (passed, "
+                "summary, problems and the numbers); reports warn when it failed",
+            },
+        },
+    }
+
+
+def _parameters_title(cls: type) -> str:
+    """The first line of a class's docstring."""
+    return (cls.__doc__ or "").strip().splitlines()[0]
