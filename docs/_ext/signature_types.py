@@ -14,8 +14,12 @@ from typing import Any
 
 import griffe
 
-_SECTION = re.compile(r"^(Parameters|Attributes|Other Parameters)\n-+\n(.*?)(?=^\S[^\n]*\n-+\n|\Z)", re.M | re.S)
-_GROUP = re.compile(r"^(?P<names>[A-Za-z_]\w*(?:, *[A-Za-z_]\w*)+)\n(?P<desc>(?:(?: {4}.*)?\n)*)", re.M)
+_SECTION = re.compile(
+    r"^(Parameters|Attributes|Other Parameters)\n-+\n(.*?)(?=^\S[^\n]*\n-+\n|\Z)", re.M | re.S
+)
+_GROUP = re.compile(
+    r"^(?P<names>[A-Za-z_]\w*(?:, *[A-Za-z_]\w*)+)\n(?P<desc>(?:(?: {4}.*)?\n)*)", re.M
+)
 
 
 def _split_groups(text: str) -> str:
