@@ -302,8 +302,14 @@ class AggregateModel:
         structure = Rates.build(space, **{n: ds[n] for n in RATE_DIMS if n in ds})
         priors = AggregatePriors.from_dict(config["priors"], structure)
         # Fits saved before ``random_walks`` existed sampled standardised shocks; before
-        # ``count_noise``, one noise was shared by the published counts.
-        saved = {"random_walks": "non_centered", "count_noise": "shared", **config["settings"]}
+        # ``count_noise``, one noise was shared by the published counts; before
+        # ``entry_timing``, a step's entrants all arrived at its end.
+        saved = {
+            "random_walks": "non_centered",
+            "count_noise": "shared",
+            "entry_timing": "end_of_step",
+            **config["settings"],
+        }
         model = cls(priors, AggregateSettings(**saved))
         model.idata_ = idata
         return model._learn(PublishedCounts.from_dict(config["counts"]), config["seed"])

@@ -57,6 +57,8 @@ ENGLAND_SETTINGS: dict[str, Any] = {
     # The shipped priors were fitted with one count noise (before 2026-12-04); the priors take
     # no noise from England, only means of shares, growth and drifts.
     "count_noise": "shared",
+    # ... and with a quarter's entrants all arriving at its end (before 2026-12-04).
+    "entry_timing": "end_of_step",
 }
 #: Tried in turn for a shipped prior until the England fit passes its check: another seed
 #: (another initialisation; 2021's first chain stuck away from the other, R-hat 1.83, with seed
