@@ -421,9 +421,9 @@ def _entrants_during_step(f: _Frame, q: Any) -> Any:
     month on, so of a step of ``s`` months the entrants of its month ``j`` have ``s - j``
     months of the step's transitions: on average ``mean(M ** i, i = 0..s-1)`` with ``M`` a
     month's transition matrix. With ``entry_timing="end_of_step"`` (fits made before
-    2026-12-04) all arrive at the step's end: the identity, which left a quarter's entrants
-    1.5 months of exposure short of the engine's and so fitted exit rates the engine then
-    turned into 2-3% more ceases in a year than the fit had.
+    2026-12-04) all arrive at the step's end: the identity, which left a quarter's entrants a
+    month of exposure short of the engine's on average, and so fitted exit rates the engine
+    then turned into about 2% more ceases a year than the fit had.
     """
     P, K = f.space.n_placements, q.shape[-1]
     eye = pt.eye(P, K)[None, None] * pt.ones_like(q[:, :, :P, :])
