@@ -298,7 +298,6 @@ def inputs_schema() -> dict[str, Any]:
     }
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "$id": "https://placecast.readthedocs.io/inputs.schema.json",
         "title": "placecast inputs.json",
         "description": (
             "One council's inputs as saved by placecast.save_inputs (and placecast fit, "

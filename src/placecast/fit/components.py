@@ -425,12 +425,12 @@ def _entrants_during_step(f: _Frame, q: Any) -> Any:
     month of exposure short of the engine's on average, and so fitted exit rates the engine
     then turned into about 2% more ceases a year than the fit had.
     """
-    P, K = f.space.n_placements, q.shape[-1]
-    eye = pt.eye(P, K)[None, None] * pt.ones_like(q[:, :, :P, :])
+    P = f.space.n_placements
+    identity = pt.eye(q.shape[-1])[None, None] * pt.ones_like(q)  # (Y, B, K, K)
     if f.entry_timing == "end_of_step" or f.step == 1:
-        return eye
-    month = _expm(q / MONTHS_PER_YEAR)  # (Y, B, K, K)
-    power, total = pt.eye(K)[None, None] * pt.ones_like(q), pt.eye(K)[None, None] * pt.ones_like(q)
+        return identity[:, :, :P, :]
+    month = _expm(q / MONTHS_PER_YEAR)
+    power, total = identity, identity
     for _ in range(f.step - 1):
         power = pt.matmul(power, month)
         total = total + power

@@ -107,7 +107,7 @@ class AggregateSettings:
         may move or leave from the next, as in the engine, so that the engine run on the
         fitted rates gives the flows the fit saw. ``"end_of_step"``: all arrive at the step's
         end (fits made before 2026-12-04), which with 3-month steps fitted exit rates that
-        gave 2-3% more ceases a year in the engine than in the fit.
+        gave about 2% more ceases a year in the engine than in the fit.
     sampler
         ``"nutpie"`` or ``"pymc"``.
     entry_model, exit_model, placement_model
