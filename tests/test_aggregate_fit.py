@@ -46,6 +46,7 @@ def _expected_at(model, point):
         "expected_stock_by_group",
         "expected_starts",
         "expected_ceases",
+        "expected_ceases_by_age_band",
     ]
     fn = model.compile_fn(
         model.replace_rvs_by_values([model[n] for n in names]),
@@ -85,9 +86,9 @@ def _structure_rates(priors, entries, growth, pull_change=0.0):
 @pytest.mark.parametrize(
     ("step", "timing", "tolerance"),
     [
-        (1, "monthly", {"stock": 1e-9, "groups": 3e-9, "ceases": 2e-9}),
-        (3, "monthly", {"stock": 0.008, "groups": 0.045, "ceases": 0.012}),
-        (3, "end_of_step", {"stock": 0.015, "groups": 0.045, "ceases": 0.03}),
+        (1, "monthly", {"stock": 1e-9, "groups": 3e-9, "ceases": 2e-9, "at_18": 1e-9}),
+        (3, "monthly", {"stock": 0.008, "groups": 0.045, "ceases": 0.012, "at_18": 0.012}),
+        (3, "end_of_step", {"stock": 0.015, "groups": 0.045, "ceases": 0.03, "at_18": 0.015}),
     ],
 )
 def test_fitted_model_is_the_engines_mean_field_model(hackney_counts, step, timing, tolerance):
@@ -95,9 +96,9 @@ def test_fitted_model_is_the_engines_mean_field_model(hackney_counts, step, timi
     expected stock, groups, starts and ceases equal placecast.expected() from the same stock.
     Monthly steps agree to floating point (both start from the same whole children by age
     month). Quarterly, with entrants arriving month by month as in the engine: stock within
-    0.7% over two years, ceases 1.1%, fostering 0.2%, residential 4.4% (its moves at 16-17);
-    with a quarter's entrants all arriving at its end: stock 1.3%, ceases 2.1% low, fostering
-    2.0%."""
+    0.7% over two years, ceases 1.1%, fostering 0.2%, residential 4.4% (its moves at 16-17),
+    those leaving at 18 1.1%; with a quarter's entrants all arriving at its end: stock 1.3%,
+    ceases 2.1% low, fostering 2.0%, leaving at 18 1.4%."""
     fitter = AggregateModel(step_months=step, entry_timing=timing)
     model = fitter.build(hackney_counts)
     point = model.initial_point()
@@ -122,6 +123,13 @@ def test_fitted_model_is_the_engines_mean_field_model(hackney_counts, step, timi
             )
         exits = float(ex["exits"].isel(path=0, month=slice(month - 11, month + 1)).sum())
         assert got["expected_ceases"][year] == pytest.approx(exits, rel=tolerance["ceases"])
+        # Ages on ceasing: the bands add up to the ceases; the last is the 18th birthdays.
+        by_age = got["expected_ceases_by_age_band"][year]
+        assert by_age.sum() == pytest.approx(got["expected_ceases"][year], rel=1e-9)
+        at_18 = (
+            ex["exits"].isel(path=0, month=slice(month - 11, month + 1)).sel(exit_reason="aged_18")
+        )
+        assert by_age[-1] == pytest.approx(float(at_18.sum()), rel=tolerance["at_18"])
         entries = float(ex["entries"].isel(path=0, month=slice(month - 11, month + 1)).sum())
         # Published starts are the counted share of those who join (prior mean 0.98 here).
         assert point["starts_counted_share_z"] == 0.0  # its prior mean

@@ -274,6 +274,61 @@ def test_placement_groups_mean_the_same_in_every_year(current):
     assert england.loc[2022, "provider_own_la"] == 37470
 
 
+@pytest.mark.parametrize("council", ["E09000012", "E08000021", "E92000001"])
+def test_ages_on_ceasing_are_read_from_every_layout(current, council):
+    """Ceases by age on ceasing: 2018-2022 the tidy ceases table's ("16 years" and "17 years"
+    added up, "18 years and over"), 2016-2017 the wide files' (two column namings), 2015 only
+    to 10-15 (its last band is 16 and over, which cannot be split)."""
+    import csv
+
+    counts = published_counts(current, council)
+    bands = dict(zip(counts.years.tolist(), counts.ceases_by_age_band, strict=True))
+    labels = ["Under 1 year", "1 to 4 years", "5 to 9 years", "10 to 15 years"]
+    with (EES / "la_children_who_ceased_during_year_2018_2022.csv").open(
+        encoding="utf-8-sig"
+    ) as fh:
+        rows = [
+            r
+            for r in csv.DictReader(fh)
+            if r["new_la_code"] == council
+            or (council == "E92000001" and r["geographic_level"] == "National")
+        ]
+    raw = {
+        label: {int(r["time_period"]): r["number"] for r in rows if r["characteristic"] == label}
+        for label in [*labels, "16 years", "17 years", "18 years and over"]
+    }
+
+    def number(text: str) -> float:
+        return float(text) if text.isdigit() else np.nan
+
+    for year in range(2018, 2023):
+        expected = [number(raw[label][year]) for label in labels]
+        expected += [number(raw["16 years"][year]) + number(raw["17 years"][year])]
+        expected += [number(raw["18 years and over"][year])]
+        assert bands[year] == pytest.approx(expected, nan_ok=True), year
+    with (FOLDER / "SFR41_CEA2016.csv").open(encoding="utf-8-sig") as fh:
+        row = next(r for r in csv.DictReader(fh) if r["New_geog_code"] == council)
+    names = ["CLA_cea1", "CLA_cea14", "CLA_cea59", "CLA_cea1015"]
+    expected = [number(row[n]) for n in names]
+    expected += [number(row["CLA_cea16"]) + number(row["CLA_cea17"]), number(row["CLA_cea18"])]
+    assert bands[2016] == pytest.approx(expected, nan_ok=True)
+    assert np.isnan(bands[2015][4:]).all() and not np.isnan(bands[2015][:4]).all()
+    if council == "E92000001":  # England's bands add up to its ceases (DfE rounds to 10s)
+        i = list(counts.years).index(2019)
+        assert counts.ceases_by_age_band[i].sum() == pytest.approx(counts.ceases[i], rel=0.002)
+        assert counts.ceases_by_age_band[i, -1] == 9600
+
+
+def test_a_series_saved_before_ages_on_ceasing_reads_with_them_unknown(current):
+    counts = published_counts(current, "Hackney")
+    saved = counts.to_dict()
+    del saved["ceases_by_age_band"]
+    old = type(counts).from_dict(saved)
+    assert old.ceases_by_age_band.shape == (counts.years.size, 6)
+    assert np.isnan(old.ceases_by_age_band).all()
+    assert type(counts).from_dict(counts.to_dict()).fingerprint() == counts.fingerprint()
+
+
 def _write(path: Path, header: str, rows: list[str]) -> Path:
     path.write_text("\ufeff" + header + "\n" + "\n".join(rows) + "\n", encoding="utf-8")
     return path
@@ -315,6 +370,24 @@ def test_a_later_release_in_the_same_layouts_reads_without_code_change(tmp_path)
             "LA of placement,Total,180,100",
         ],
     )
+    _write(
+        tmp_path / "la_children_who_ceased_during_year_2023.csv",
+        "time_period,time_identifier,geographic_level,country_code,country_name,region_code,"
+        "region_name,old_la_code,la_name,new_la_code,cla_group,characteristic,number,percentage",
+        [
+            f"2023,Reporting year,{area},Age on ceasing,{label},{n},1"
+            for label, n in (
+                ("Under 1 year", 6),
+                ("1 to 4 years", 20),
+                ("5 to 9 years", 15),
+                ("10 to 15 years", 22),
+                ("16 years", 9),
+                ("17 years", "c"),
+                ("18 years and over", 98),
+                ("Total", 170),
+            )
+        ],
+    )
     with pytest.warns(UserWarning, match="1 Local authority district"):
         tidy = read_dfe([FOLDER, EES, tmp_path])
     counts = published_counts(tidy, "Hackney")
@@ -325,6 +398,8 @@ def test_a_later_release_in_the_same_layouts_reads_without_code_change(tmp_path)
     assert frame.loc[2023, "residential_semi_independent"] == 82
     assert frame.loc[2023, "other"] == 399 - 290 - 82
     assert frame.loc[2022, "children_in_care"] == 405  # earlier years as before
+    # Ages on ceasing: a suppressed 17 leaves 16-17 unknown, never 16 alone.
+    assert counts.ceases_by_age_band[-1] == pytest.approx([6, 20, 15, 22, np.nan, 98], nan_ok=True)
 
 
 def test_bad_values_in_the_new_layouts_name_file_row_and_column(tmp_path):

@@ -69,6 +69,22 @@ PUBLICATION_YEAR_COLUMNS = {
     "SCLA_10to15": "starts_age_10_15",
     "SCLA_16over": "starts_age_16_over",
     "CLA_cease": "ceases",
+    # Ceases by age on ceasing: 2017-2019 files, then the 2016 file's names (whose 2015
+    # predecessor has one "16 and over" column, see :func:`read_dfe_table`).
+    "CEA_U1": "ceases_age_under_1",
+    "CEA_1to4": "ceases_age_1_4",
+    "CEA_5to9": "ceases_age_5_9",
+    "CEA_10to15": "ceases_age_10_15",
+    "CEA_16": "ceases_age_16",
+    "CEA_17": "ceases_age_17",
+    "CEA_18over": "ceases_age_18_over",
+    "CLA_cea1": "ceases_age_under_1",
+    "CLA_cea14": "ceases_age_1_4",
+    "CLA_cea59": "ceases_age_5_9",
+    "CLA_cea1015": "ceases_age_10_15",
+    "CLA_cea16": "ceases_age_16",
+    "CLA_cea17": "ceases_age_17",
+    "CLA_cea18": "ceases_age_18_over",
 }
 #: Columns with a year in their name: regex -> measure.
 YEAR_COLUMNS = {
@@ -217,6 +233,8 @@ def read_dfe_table(path: str | Path) -> pd.DataFrame:
             continue
         if table == "ADM" and published == 2015 and column == "CLA_started2014":
             year = 2015  # quirk: the 2015 publication labels its own year 2014
+        if table == "CEA" and published == 2015 and column == "CLA_cea16":
+            measure = "ceases_age_16_over"  # 2015's last band is 16 and over (2016: 16 only)
         values, suppressed = _numbers(frame, column, path)
         parts.append(
             pd.DataFrame(
@@ -260,6 +278,10 @@ TIDY_LABELS: dict[str, str] = {
     "10 to 15": "age_10_15",
     "16 and over": "age_16_over",
     "16 over": "age_16_over",
+    # Ages on ceasing (the ceases table): 16 and 17 apart, then 18 and over.
+    "16": "age_16",
+    "17": "age_17",
+    "18 and over": "age_18_over",
     "foster placements": "placement_fostering",
     "placed for adoption": "placement_placed_for_adoption",
     "placement with parents or other person with parental responsibility": (
@@ -630,6 +652,9 @@ GROUP_PARTS: dict[str, tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]] = {
     ),
 }
 _AGE_MEASURES = ("under_1", "1_4", "5_9", "10_15", "16_over")
+#: Bands of age on ceasing: the model's age bands with 16-17 apart from those leaving at 18
+#: (children in care leave it at 18 at the latest, so "18 and over" are its 18th birthdays).
+CEASE_AGE_BANDS = ("under_1", "1_4", "5_9", "10_15", "16_17", "18_over")
 
 
 @dataclass(frozen=True)
@@ -653,6 +678,10 @@ class PublishedCounts:
         Children starting / ceasing to be looked after during the year, (year,).
     starts_by_age_band
         Starts by age band, (year, 5).
+    ceases_by_age_band
+        Ceases by age on ceasing (:data:`CEASE_AGE_BANDS`: the five age bands with 16-17 apart
+        from 18 and over), (year, 6); NaN where not published (2015 has 16 and over in one
+        band) and, when not given, everywhere (series saved before placecast read it).
     """
 
     council: str
@@ -664,6 +693,12 @@ class PublishedCounts:
     starts: np.ndarray
     ceases: np.ndarray
     starts_by_age_band: np.ndarray
+    ceases_by_age_band: np.ndarray | None = None
+
+    def __post_init__(self) -> None:
+        if self.ceases_by_age_band is None:
+            blank = np.full((np.size(self.years), len(CEASE_AGE_BANDS)), np.nan)
+            object.__setattr__(self, "ceases_by_age_band", blank)
 
     def to_dict(self) -> dict[str, Any]:
         """The series as plain values (NaN where missing), e.g. to save with a fit."""
@@ -737,6 +772,9 @@ class PublishedCounts:
         for i, b in enumerate(_AGE_MEASURES):
             out[f"stock_age_{b}"] = self.stock_by_age_band[:, i]
             out[f"starts_age_{b}"] = self.starts_by_age_band[:, i]
+        assert self.ceases_by_age_band is not None  # set in __post_init__
+        for i, b in enumerate(CEASE_AGE_BANDS):
+            out[f"ceases_age_{b}"] = self.ceases_by_age_band[:, i]
         return out
 
 
@@ -786,4 +824,8 @@ def published_counts(tidy: pd.DataFrame, council: str) -> PublishedCounts:
         starts=col("starts"),
         ceases=col("ceases"),
         starts_by_age_band=np.column_stack([col(f"starts_age_{b}") for b in _AGE_MEASURES]),
+        ceases_by_age_band=np.column_stack(
+            [col(f"ceases_age_{b}") for b in CEASE_AGE_BANDS[:4]]
+            + [col("ceases_age_16") + col("ceases_age_17"), col("ceases_age_18_over")]
+        ),
     )

@@ -303,11 +303,13 @@ class AggregateModel:
         priors = AggregatePriors.from_dict(config["priors"], structure)
         # Fits saved before ``random_walks`` existed sampled standardised shocks; before
         # ``count_noise``, one noise was shared by the published counts; before
-        # ``entry_timing``, a step's entrants all arrived at its end.
+        # ``entry_timing``, a step's entrants all arrived at its end; before
+        # ``ceases_by_age``, ages on ceasing were not read.
         saved = {
             "random_walks": "non_centered",
             "count_noise": "shared",
             "entry_timing": "end_of_step",
+            "ceases_by_age": "ignored",
             **config["settings"],
         }
         model = cls(priors, AggregateSettings(**saved))
@@ -330,6 +332,7 @@ class AggregateModel:
             "ceases_count_cv",
             "starts_counted_share",
             "share_concentration",
+            "ceases_age_concentration",
             "exit_year_sd",
             "exit_drift",
             "exit_year_z",
@@ -473,6 +476,10 @@ class AggregateModel:
         frame["fitted_children_in_care"] = np.r_[np.nan, mean["expected_children_in_care"]]
         frame["fitted_starts"] = mean["expected_starts"]
         frame["fitted_ceases"] = np.r_[np.nan, mean["expected_ceases"]]
+        if "expected_ceases_by_age_band" in mean:  # fits before 2026-12-04 did not keep it
+            frame["fitted_ceases_age_18_over"] = np.r_[
+                np.nan, mean["expected_ceases_by_age_band"][:, -1]
+            ]
         for g, name in enumerate(PLACEMENT_GROUPS):
             frame[f"fitted_{name}"] = np.r_[np.nan, mean["expected_stock_by_group"][:, g]]
         return frame

@@ -20,7 +20,7 @@ import pymc as pm
 import pytensor
 import pytensor.tensor as pt
 
-from placecast.data.dfe import PLACEMENT_GROUPS, PublishedCounts
+from placecast.data.dfe import CEASE_AGE_BANDS, PLACEMENT_GROUPS, PublishedCounts
 from placecast.errors import ConfigError, InputError
 from placecast.fit.priors import AggregatePriors, structure_arrays
 from placecast.fit.settings import CENTERED_FROM_STARTS, AggregateSettings
@@ -96,6 +96,10 @@ def build_model(
         "starts": counts.starts[sel],
         "starts_bands": counts.starts_by_age_band[sel],
         "ceases": counts.ceases[sel],
+        # Ages on ceasing (18 and over: the 18th birthdays); all NaN leaves them out.
+        "ceases_bands": counts.ceases_by_age_band[sel]
+        if settings.ceases_by_age == "observed"
+        else np.full((int(sel.sum()), len(CEASE_AGE_BANDS)), np.nan),
     }
     if years[~np.isnan(obs["starts"])].size == 0:
         raise InputError(f"{counts.council}: no published starts between {first} and {last}")
@@ -312,13 +316,20 @@ def _noise_by_measure(f: _Frame) -> dict[str, Any]:
 
 
 def _counted_and_mix(f: _Frame) -> dict[str, Any]:
-    """The share of joiners counted as starts, and the mix concentration."""
-    return {
+    """The share of joiners counted as starts, and the mix concentrations."""
+    out = {
         # Published starts are a share of the children who join the stock (DfE's stock grows
         # by more than starts minus ceases; see AggregatePriors).
         "counted": _standardised(f, "starts_counted_share"),
         "concentration": pm.LogNormal("share_concentration", np.log(f.pr.share_concentration), 1.0),
     }
+    if not np.isnan(f.obs["ceases_bands"]).all():
+        # Ages on ceasing get their own: where they fit worse (a council's count of 18th
+        # birthdays can jump, e.g. Newcastle 7 then 24), the stock's mixes stay as tight.
+        out["ceases_concentration"] = pm.LogNormal(
+            "ceases_age_concentration", np.log(f.pr.share_concentration), 1.0
+        )
+    return out
 
 
 #: Extra (beyond Poisson) noise of published counts, by ``count_noise``.
@@ -479,13 +490,18 @@ def _dynamics(
     # One year: in each step children move / leave, entries arrive and everyone ages one step
     # (those past the last step of age 17 leave at 18). A scan over years keeps the graph one
     # year long, so it compiles in seconds whatever the number of years.
+    # Leavers by age on leaving: the age bands, then those leaving at 18.
+    band_onehot = np.eye(f.space.n_bands)[f.band]  # (ages, B)
+
     def one_year(entering_y: Any, probs_y: Any, pattern: Any, x: Any) -> tuple[Any, Any]:
-        left_y = pt.zeros(())
+        left_y = pt.zeros(f.space.n_bands + 1)
         for k in range(f.per_year):
             after = pt.matmul(x[:, None, :], probs_y)[:, 0, :]  # (ages, K)
             new = after[:, :P] + entering_y[k] * pattern[:, :P]
-            left_y = left_y + after[:, P:].sum() + entering_y[k] * pattern[:, P:].sum()
-            left_y = left_y + new[-1].sum()  # exits (the stock's, the step's entrants') + 18ths
+            # Exits of the stock and of the step's entrants, by band; then the 18th birthdays.
+            exits = after[:, P:].sum(axis=1) + entering_y[k] * pattern[:, P:].sum(axis=1)
+            by_band = pt.dot(exits, band_onehot)
+            left_y = left_y + pt.concatenate([by_band, new[-1].sum()[None]])
             x = pt.concatenate([pt.zeros((1, P)), new[:-1]], axis=0)
         return x, left_y
 
@@ -500,17 +516,23 @@ def _dynamics(
         outputs_info=[pt.as_tensor_variable(x0), None],
         return_list=True,
         return_updates=False,
-    )  # stock at 31 March (run_years, ages, P); leavers by year
+    )  # stock at 31 March (run_years, ages, P); leavers by year and age on leaving
     if f.pooled:
         # The forecast year's flows against the last year's stock (model scale).
-        growth_next = (joined_t[-1] - leavers_t[-1]) / at_year_end[f.n_years - 1].sum()
+        growth_next = (joined_t[-1] - leavers_t[-1].sum()) / at_year_end[f.n_years - 1].sum()
         pm.Deterministic("expected_stock_growth_next_year", growth_next)
         pm.Potential(
             "stock_growth_pooling",
             pm.logp(pm.Normal.dist(f.pr.stock_growth_mean, f.pr.stock_growth_sd), growth_next),
         )
         at_year_end = at_year_end[: f.n_years]
-    return {"at_year_end": at_year_end, "starts": starts_t, "ceases": leavers_t[: f.n_years]}
+    leavers_t = leavers_t[: f.n_years]
+    return {
+        "at_year_end": at_year_end,
+        "starts": starts_t,
+        "ceases": leavers_t.sum(axis=1),
+        "ceases_by_age": leavers_t,
+    }
 
 
 def _likelihood(
@@ -536,6 +558,13 @@ def _likelihood(
     _observe_counts("ceases", expected["ceases"], obs["ceases"][1:], alpha("ceases"))
     _observe_mix("stock_by_age_band", stock_bands_t, obs["bands"][1:], concentration)
     _observe_mix("stock_by_group", stock_groups_t, obs["groups"][1:], concentration)
+    if "ceases_concentration" in noise:
+        _observe_mix(
+            "ceases_by_age_band",
+            expected["ceases_by_age"],
+            obs["ceases_bands"][1:],
+            noise["ceases_concentration"],
+        )
     _observe_mix(
         "starts_by_age_band",
         pt.repeat(mix["age_share"][None], f.n_years + 1, axis=0),
@@ -546,6 +575,7 @@ def _likelihood(
     pm.Deterministic("expected_stock_by_group", stock_groups_t)
     pm.Deterministic("expected_starts", expected["starts"])
     pm.Deterministic("expected_ceases", expected["ceases"])
+    pm.Deterministic("expected_ceases_by_age_band", expected["ceases_by_age"])
 
 
 def _observe_counts(name: str, expected: Any, observed: np.ndarray, alpha: Any) -> None:

@@ -54,11 +54,12 @@ ENGLAND_SETTINGS: dict[str, Any] = {
     # How the shipped priors were sampled (England / 150 has about 200 starts a year, so
     # "auto" would now centre the shocks: the same model, another sampler geometry).
     "random_walks": "non_centered",
-    # The shipped priors were fitted with one count noise (before 2026-12-04); the priors take
-    # no noise from England, only means of shares, growth and drifts.
+    # The priors take no noise from England, only means of shares, growth and drifts.
     "count_noise": "shared",
-    # ... and with a quarter's entrants all arriving at its end (before 2026-12-04).
-    "entry_timing": "end_of_step",
+    # Entrants arrive month by month and the ages on ceasing are observed (the defaults; the
+    # priors shipped before 2026-12-04 had a quarter's entrants at its end and no ages).
+    "entry_timing": "monthly",
+    "ceases_by_age": "observed",
 }
 #: Tried in turn for a shipped prior until the England fit passes its check: another seed
 #: (another initialisation; 2021's first chain stuck away from the other, R-hat 1.83, with seed

@@ -61,6 +61,9 @@ CENTERED_FROM_STARTS = 100.0
 SAMPLERS = ("pymc", "nutpie")
 #: When a time step's entrants arrive (``AggregateSettings.entry_timing``).
 ENTRY_TIMINGS = ("monthly", "end_of_step")
+#: Whether the published ceases by age on ceasing are in the likelihood
+#: (``AggregateSettings.ceases_by_age``).
+CEASES_BY_AGE = ("observed", "ignored")
 
 
 def setting(
@@ -108,6 +111,11 @@ class AggregateSettings:
         fitted rates gives the flows the fit saw. ``"end_of_step"``: all arrive at the step's
         end (fits made before 2026-12-04), which with 3-month steps fitted exit rates that
         gave about 2% more ceases a year in the engine than in the fit.
+    ceases_by_age
+        ``"observed"`` (default): the published ceases by age on ceasing (under 1, 1-4, 5-9,
+        10-15, 16-17, 18 and over) are observed as a mix, like the stock's and starts' age
+        bands, so the fit learns how many of a council's children leave care at 18 rather
+        than before. ``"ignored"``: the mix is left out (fits made before 2026-12-04).
     sampler
         ``"nutpie"`` or ``"pymc"``.
     entry_model, exit_model, placement_model
@@ -187,6 +195,11 @@ class AggregateSettings:
         "the step's end (fits before 2026-12-04)",
         choices=ENTRY_TIMINGS,
     )
+    ceases_by_age: str = setting(
+        "observed",
+        "the published ceases by age on ceasing observed (default) or left out of the fit",
+        choices=CEASES_BY_AGE,
+    )
     count_noise: str = setting(
         "shared",
         "one extra count noise shared by children in care, starts and ceases (default), or "
@@ -218,6 +231,7 @@ class AggregateSettings:
             "random_walks",
             "count_noise",
             "entry_timing",
+            "ceases_by_age",
         ):
             if getattr(self, model) is None:
                 raise ConfigError(f"{name}.{model} must be given; got None")
