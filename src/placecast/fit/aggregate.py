@@ -491,13 +491,15 @@ class AggregateModel:
         For the last fitted year the published margins are joined using the fitted model's
         expected stock by placement and age band as the pattern, and spread within bands like
         the fitted rates' steady state, so the forecast starts from a mix the fitted rates agree
-        with (not only the margins). See :func:`published_initial_stock`.
+        with (not only the margins); with ``starting_ages="fitted"`` the age bands are the
+        fitted model's own mix of the published total. See :func:`published_initial_stock`.
         """
         year = self.last_year_ if year is None else year
         if year != self.last_year_:
             return published_initial_stock(self.counts_, year, self.priors)
         pattern = self.idata_.posterior["expected_stock_at_end"].mean(("chain", "draw"))
         pattern = pattern.transpose("placement", "age_band").values
+        ages = pattern.sum(axis=0) if self.starting_ages == "fitted" else None
         return published_initial_stock(
-            self.counts_, year, self.priors, pattern=pattern, rates=self.rates_
+            self.counts_, year, self.priors, pattern=pattern, rates=self.rates_, age_shares=ages
         )

@@ -47,7 +47,7 @@ MASS_MATRICES = ("low_rank", "diagonal")
 #: held for all of them.
 FORECAST_SHOCKS = ("yearly", "once")
 #: Settings that change only how a fitted posterior is forecast, not the fit itself.
-FORECAST_SETTINGS = ("trend_damping", "forecast_shocks")
+FORECAST_SETTINGS = ("trend_damping", "forecast_shocks", "starting_ages")
 #: How the year-to-year shocks of the entry and exit random walks are parameterised.
 RANDOM_WALKS = ("auto", "centered", "non_centered")
 #: With ``random_walks="auto"``, the shocks are centred when a council's mean published starts
@@ -64,6 +64,8 @@ ENTRY_TIMINGS = ("monthly", "end_of_step")
 #: Whether the published ceases by age on ceasing are in the likelihood
 #: (``AggregateSettings.ceases_by_age``).
 CEASES_BY_AGE = ("observed", "ignored")
+#: Whose age mix the forecast's starting stock takes (``AggregateSettings.starting_ages``).
+STARTING_AGES = ("published", "fitted")
 
 
 def setting(
@@ -100,6 +102,14 @@ class AggregateSettings:
         the random walks, so intervals widen with the horizon as the fitted variation implies;
         ``"once"`` (default): one shock for all forecast years; in the same run ``"yearly"``
         made the intervals too wide from two years out (90% intervals holding 93-100%).
+    starting_ages
+        The age mix of the forecast's starting stock: ``"published"`` (default), DfE's age
+        bands at the last 31 March; ``"fitted"``, the fitted model's own age mix at that date
+        (the published total and placement groups either way). Where the fit misses the
+        published age bands its rates were fitted to its own ages, and applied to the
+        published ones they give other flows than the fit saw (Newcastle upon Tyne to 2019:
+        under-1s 23 fitted against 45 published, and first-year ceases 25% above the fit's
+        last year).
     mass_matrix
         ``"low_rank"`` (nutpie only), ``"diagonal"``, or ``None``: low rank with nutpie,
         diagonal with PyMC's sampler.
@@ -177,6 +187,12 @@ class AggregateSettings:
         "one shock of the random walks for all forecast years (default) or a fresh one each year",
         choices=FORECAST_SHOCKS,
     )
+    starting_ages: str = setting(
+        "published",
+        "age mix of the forecast's starting stock: DfE's published bands (default) or the "
+        "fitted model's own",
+        choices=STARTING_AGES,
+    )
     random_walks: str = setting(
         "auto",
         "random-walk shocks centred (large councils) or standardised (small); auto: by the "
@@ -232,6 +248,7 @@ class AggregateSettings:
             "count_noise",
             "entry_timing",
             "ceases_by_age",
+            "starting_ages",
         ):
             if getattr(self, model) is None:
                 raise ConfigError(f"{name}.{model} must be given; got None")

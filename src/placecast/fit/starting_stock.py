@@ -47,6 +47,7 @@ def published_stock(
     year: int,
     priors: AggregatePriors | None = None,
     pattern: np.ndarray | None = None,
+    age_shares: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """Children in care at 31 March ``year`` by placement and age band, from published margins.
 
@@ -55,7 +56,10 @@ def published_stock(
     semi-independent are split into the model's placements with ``priors.fostering_split`` and
     ``priors.semi_independent_share_16_17``. With ``pattern`` (placement, age band), e.g. a fitted
     model's expected stock, that table is scaled to the published age bands and placement groups
-    instead. Whole children, margins kept (groups to within rounding).
+    instead. With ``age_shares`` (one per age band), the age bands are the published total in
+    those shares instead of the published bands (e.g. a fitted model's own ages, see
+    :meth:`~placecast.fit.aggregate.AggregateModel.initial_stock`). Whole children, margins
+    kept (groups to within rounding).
 
     Raises
     ------
@@ -69,7 +73,10 @@ def published_stock(
         raise InputError(f"{counts.council}: no published children in care at 31 March {year}")
     i = int(where[0])
     total = float(counts.children_in_care[i])
-    bands = _complete(counts.stock_by_age_band[i], total, np.asarray(priors.entry_age_share))
+    if age_shares is not None:
+        bands = total * np.asarray(age_shares, dtype=float) / float(np.sum(age_shares))
+    else:
+        bands = _complete(counts.stock_by_age_band[i], total, np.asarray(priors.entry_age_share))
     group_of = structure_arrays(priors)["group"]
     if pattern is not None:
         pattern = np.asarray(pattern, dtype=float)
@@ -120,17 +127,19 @@ def published_initial_stock(
     *,
     pattern: np.ndarray | None = None,
     rates: Rates | None = None,
+    age_shares: np.ndarray | None = None,
 ) -> InitialStock:
     """The published stock at 31 March ``year`` as a starting stock for the engine.
 
-    :func:`published_stock` by placement and age band (``pattern`` as there), spread over the
-    age months of each band like the steady state of ``rates`` (default: the priors'
-    structure; :meth:`Rates.steady_state_stock`) rather than evenly: the tables do not say how
-    many of a council's 16-17s are about to turn 18, and evenly spread too few are, which made
-    the first forecast year's residential / semi-independent stock jump and the next fall back.
+    :func:`published_stock` by placement and age band (``pattern``, ``age_shares`` as there),
+    spread over the age months of each band like the steady state of ``rates`` (default: the
+    priors' structure; :meth:`Rates.steady_state_stock`) rather than evenly: the tables do not
+    say how many of a council's 16-17s are about to turn 18, and evenly spread too few are,
+    which made the first forecast year's residential / semi-independent stock jump and the next
+    fall back.
     """
     priors = AggregatePriors() if priors is None else priors
-    table = published_stock(counts, year, priors, pattern=pattern)
+    table = published_stock(counts, year, priors, pattern=pattern, age_shares=age_shares)
     profile = (priors.structure if rates is None else rates).steady_state_stock()
     return InitialStock.from_band_table(priors.structure.space, table, age_profile=profile)
 
