@@ -31,7 +31,7 @@ import xarray as xr
 
 from placecast.data.dfe import PLACEMENT_GROUPS, PublishedCounts, published_counts
 from placecast.engine import simulate
-from placecast.errors import InputError
+from placecast.errors import ConfigError, InputError
 from placecast.evaluation.scoring import Backtest, measure_series, naive_forecasts
 from placecast.evaluation.settings import BacktestSettings
 from placecast.fit.aggregate import AggregateModel
@@ -52,6 +52,7 @@ __all__ = [
     "la_councils",
     "naive_forecasts",
     "published_shares",
+    "scored_forecast",
     "year_of_flows",
 ]
 
@@ -291,6 +292,23 @@ def backtest_council(
         if path is not None:
             model.idata_.attrs["fit_seconds"] = seconds
             model.save(path)
+    return scored_forecast(model, counts, settings, seconds)
+
+
+def scored_forecast(
+    model: AggregateModel, counts: PublishedCounts, settings: BacktestSettings, seconds: float
+) -> pd.DataFrame:
+    """A fitted model's forecast of the published measures, scored against ``counts`` (the
+    council's whole published series) with the baselines: the rows of :func:`backtest_council`.
+
+    ``settings`` gives the horizon, paths and seed (its ``last_fit_year`` must be the model's
+    last year); ``seconds`` is the fit time reported in the rows.
+    """
+    if model.last_year_ != settings.last_fit_year:
+        raise ConfigError(
+            f"scored_forecast: the model was fitted to {model.last_year_}, the settings say "
+            f"last_fit_year={settings.last_fit_year}"
+        )
     forecast = forecast_published(model, settings.horizon, paths=settings.paths, seed=settings.seed)
     naive = naive_forecasts(counts, settings.last_fit_year, settings.horizon)
     rows = forecast.merge(naive, on=["measure", "year"], how="left")

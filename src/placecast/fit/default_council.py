@@ -51,6 +51,8 @@ SETTINGS = AggregateSettings(
     random_walks="non_centered",
     count_noise="shared",
     entry_timing="end_of_step",
+    # As shipped (before 2026-12-04): placecast did not yet read the ages on ceasing.
+    ceases_by_age="ignored",
 )
 
 
