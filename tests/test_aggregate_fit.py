@@ -464,6 +464,50 @@ def test_forecast_damps_trends_and_adds_a_shock_each_year(hackney_counts):
         fit.reforecast(draws=50)
 
 
+def test_ages_on_ceasing_are_observed_unless_ignored(hackney_counts):
+    """The published ceases by age on ceasing are a Dirichlet-multinomial of the model's
+    leavers by age (own concentration), on the years of flows with every part published
+    (2015's ages stop at "16 and over", and it is the starting year anyway)."""
+    observed = AggregateModel().build(hackney_counts)
+    ignored = AggregateModel(ceases_by_age="ignored").build(hackney_counts)
+    names = {v.name for v in observed.observed_RVs}
+    assert "ceases_by_age_band" in names
+    assert "ceases_by_age_band" not in {v.name for v in ignored.observed_RVs}
+    assert "ceases_age_concentration" in observed.named_vars
+    assert "ceases_age_concentration" not in ignored.named_vars
+    bands = hackney_counts.ceases_by_age_band
+    years = hackney_counts.years
+    want = bands[(years >= 2016) & ~np.isnan(bands).any(axis=1)]
+    seen = observed.rvs_to_values[observed["ceases_by_age_band"]].data  # the observed counts
+    np.testing.assert_array_equal(seen, want)
+    assert want.shape == (2, 6)  # 2016 and 2017
+    blank = replace(hackney_counts, ceases_by_age_band=np.full_like(bands, np.nan))
+    assert "ceases_by_age_band" not in {v.name for v in AggregateModel().build(blank).observed_RVs}
+
+
+def test_starting_ages_fitted_keep_the_published_total_and_groups(hackney_counts):
+    """``starting_ages="fitted"`` (a forecast setting): the starting stock is the published
+    total and placement groups with the fitted model's own age mix."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # short chains; only the stock matters
+        fit = AggregateModel(draws=50, tune=100).fit(hackney_counts, seed=3)
+    published = fit.initial_stock()
+    fitted = fit.reforecast(starting_ages="fitted").initial_stock()
+    assert fitted.counts.sum() == published.counts.sum() == hackney_counts.children_in_care[-1]
+    groups = {g: list(m) for g, m in PLACEMENT_GROUPS.items()}
+    for members in groups.values():
+        a = fitted.by_band().loc[members].to_numpy().sum()
+        b = published.by_band().loc[members].to_numpy().sum()
+        assert abs(a - b) <= 1  # groups kept to within rounding
+    # The published bands, scaled to the total (DfE's bands of 2017 add up to 3 more).
+    np.testing.assert_allclose(
+        published.by_band().sum(axis=0).to_numpy(), hackney_counts.stock_by_age_band[-1], atol=1
+    )
+    own = fit.idata_.posterior["expected_stock_at_end"].mean(("chain", "draw")).sum("placement")
+    want = own.values / own.values.sum() * fitted.counts.sum()
+    np.testing.assert_allclose(fitted.by_band().sum(axis=0).to_numpy(), want, atol=1.0)
+
+
 def _observed_logp(model, point, names=None):
     """Log likelihood of the published counts (``names``: those observed variables only)."""
     observed = [model[n] for n in names] if names else model.observed_RVs
