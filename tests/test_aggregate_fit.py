@@ -645,8 +645,16 @@ def test_exit_random_walk_forecast_starts_from_the_latest_level(hackney_counts):
     total[-1] += stayed
     bands[-1] *= grow
     groups[-1] *= grow
+    # Those who stayed would have left before 18: the ages on ceasing say so too.
+    ages = c.ceases_by_age_band.copy()
+    ages[-1, :-1] *= 1 - stayed / ages[-1, :-1].sum()
     counts = replace(
-        c, ceases=ceases, children_in_care=total, stock_by_age_band=bands, stock_by_group=groups
+        c,
+        ceases=ceases,
+        children_in_care=total,
+        stock_by_age_band=bands,
+        stock_by_group=groups,
+        ceases_by_age_band=np.round(ages),
     )
     exit_rate = {}
     with warnings.catch_warnings():
