@@ -89,6 +89,8 @@ def build_model(
     step = settings.step_months
     sel = (counts.years >= first) & (counts.years <= last)
     years = counts.years[sel]
+    ages_on_ceasing = counts.ceases_by_age_band
+    assert ages_on_ceasing is not None  # set by PublishedCounts
     obs = {
         "total": counts.children_in_care[sel],
         "bands": counts.stock_by_age_band[sel],
@@ -97,7 +99,7 @@ def build_model(
         "starts_bands": counts.starts_by_age_band[sel],
         "ceases": counts.ceases[sel],
         # Ages on ceasing (18 and over: the 18th birthdays); all NaN leaves them out.
-        "ceases_bands": counts.ceases_by_age_band[sel]
+        "ceases_bands": ages_on_ceasing[sel]
         if settings.ceases_by_age == "observed"
         else np.full((int(sel.sum()), len(CEASE_AGE_BANDS)), np.nan),
     }
