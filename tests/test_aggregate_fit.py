@@ -491,8 +491,9 @@ def test_starting_ages_fitted_keep_the_published_total_and_groups(hackney_counts
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # short chains; only the stock matters
         fit = AggregateModel(draws=50, tune=100).fit(hackney_counts, seed=3)
-    published = fit.initial_stock()
-    fitted = fit.reforecast(starting_ages="fitted").initial_stock()
+    published = fit.reforecast(starting_ages="published").initial_stock()
+    fitted = fit.initial_stock()  # the default
+    assert fit.starting_ages == "fitted"
     assert fitted.counts.sum() == published.counts.sum() == hackney_counts.children_in_care[-1]
     groups = {g: list(m) for g, m in PLACEMENT_GROUPS.items()}
     for members in groups.values():

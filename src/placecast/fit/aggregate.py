@@ -491,8 +491,9 @@ class AggregateModel:
         For the last fitted year the published margins are joined using the fitted model's
         expected stock by placement and age band as the pattern, and spread within bands like
         the fitted rates' steady state, so the forecast starts from a mix the fitted rates agree
-        with (not only the margins); with ``starting_ages="fitted"`` the age bands are the
-        fitted model's own mix of the published total. See :func:`published_initial_stock`.
+        with; with ``starting_ages="fitted"`` (the default) the age bands are the fitted
+        model's own mix of the published total, with ``"published"`` DfE's bands. See
+        :func:`published_initial_stock`.
         """
         year = self.last_year_ if year is None else year
         if year != self.last_year_:
