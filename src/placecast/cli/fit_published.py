@@ -157,6 +157,12 @@ def fit_published(
                 sources=(
                     f"DfE children looked after in England, {counts.council}; priors: "
                     f"{priors.source}",
+                    f"starting stock: DfE's total and placement groups at 31 March {last}, "
+                    + (
+                        "age bands as fitted (starting_ages=fitted)"
+                        if settings.starting_ages == "fitted"
+                        else "age bands as published"
+                    ),
                     carers_source,
                 ),
                 out=staging,

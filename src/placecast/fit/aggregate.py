@@ -221,7 +221,8 @@ class AggregateModel:
 
     def reforecast(self, **settings: Any) -> AggregateModel:
         """The same posterior forecast another way: a copy with other forecast settings
-        (``trend_damping``, ``forecast_shocks``) and the rates they give; nothing is refitted.
+        (``trend_damping``, ``forecast_shocks``, ``starting_ages``) and the rates and starting
+        stock they give; nothing is refitted.
 
         Raises
         ------

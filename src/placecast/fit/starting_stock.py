@@ -73,7 +73,7 @@ def published_stock(
         raise InputError(f"{counts.council}: no published children in care at 31 March {year}")
     i = int(where[0])
     total = float(counts.children_in_care[i])
-    if age_shares is not None:
+    if age_shares is not None and float(np.sum(age_shares)) > 0:
         bands = total * np.asarray(age_shares, dtype=float) / float(np.sum(age_shares))
     else:
         bands = _complete(counts.stock_by_age_band[i], total, np.asarray(priors.entry_age_share))
