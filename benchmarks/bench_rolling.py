@@ -29,7 +29,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
-from runs_store import write_run
+from runs_store import parse_settings, write_run
 
 from placecast.data.published import published_tables
 from placecast.evaluation import BacktestSettings, la_councils
@@ -138,14 +138,7 @@ def main() -> None:
 def _variant(text: str) -> tuple[str, dict[str, object]]:
     """``name:setting=value,...`` -> (``_name``, settings); values are numbers or words."""
     name, _, body = text.partition(":")
-    changes: dict[str, object] = {}
-    for item in filter(None, body.split(",")):
-        key, _, value = item.partition("=")
-        try:
-            changes[key.strip()] = float(value)
-        except ValueError:
-            changes[key.strip()] = value.strip()
-    return f"_{name}", changes
+    return f"_{name}", parse_settings(body.split(","))
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ is paired with the run that made the fits. The rows and settings go to ``runs/<R
 from __future__ import annotations
 
 import argparse
+import functools
 import time
 import warnings
 from concurrent.futures import ProcessPoolExecutor
@@ -21,7 +22,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
-from runs_store import write_run
+from runs_store import parse_settings, write_run
 
 from placecast.data.dfe import published_counts
 from placecast.data.published import published_tables
@@ -31,11 +32,17 @@ from placecast.fit import AggregateModel
 from placecast.fit.settings import FORECAST_SETTINGS
 
 
+@functools.cache
+def _tables() -> pd.DataFrame:
+    """The shipped tables, read once per process (each worker scores many fits)."""
+    return published_tables()
+
+
 def _one(job: tuple[str, dict[str, object], int]) -> pd.DataFrame:
     path, changes, last = job
     warnings.simplefilter("ignore")
     model = AggregateModel.load(path).reforecast(**changes)
-    counts = published_counts(published_tables(), model.counts_.la_code)
+    counts = published_counts(_tables(), model.counts_.la_code)
     settings = BacktestSettings(
         last_fit_year=model.last_year_, horizon=min(3, last - model.last_year_)
     )
@@ -52,16 +59,11 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--description", default="")
     args = parser.parse_args()
-    changes: dict[str, object] = {}
-    for item in args.set:
-        key, _, value = item.partition("=")
+    changes = parse_settings(args.set)
+    for key in changes:
         if key not in FORECAST_SETTINGS:
             parser.error(f"{key!r} is not a forecast setting ({', '.join(FORECAST_SETTINGS)})")
-        try:
-            changes[key] = float(value)
-        except ValueError:
-            changes[key] = value
-    last = int(published_tables()["year"].max())
+    last = int(_tables()["year"].max())
     jobs = [
         (str(path), changes, last)
         for origin in args.origins

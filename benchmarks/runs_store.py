@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 import time
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -32,3 +33,15 @@ def write_run(name: str, rows: pd.DataFrame, record: dict[str, Any]) -> Path:
     }
     (folder / "settings.json").write_text(json.dumps(full, indent=2))
     return folder
+
+
+def parse_settings(items: Iterable[str]) -> dict[str, object]:
+    """``setting=value`` texts -> settings; values are numbers or words."""
+    changes: dict[str, object] = {}
+    for item in filter(None, items):
+        key, _, value = item.partition("=")
+        try:
+            changes[key.strip()] = float(value)
+        except ValueError:
+            changes[key.strip()] = value.strip()
+    return changes

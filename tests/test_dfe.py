@@ -184,14 +184,18 @@ def current():
 
 def _raw(name: str, la_code: str, label_col: str, label: str, value_col: str) -> dict[int, str]:
     """Values straight from one of DfE's files, by year (the check reads them with csv, not
-    with placecast)."""
+    with placecast); England's rows have no code, only their level."""
     import csv
+
+    def area(r: dict[str, str]) -> bool:
+        england = la_code == "E92000001" and r["geographic_level"] == "National"
+        return r["new_la_code"] == la_code or england
 
     with (EES / name).open(encoding="utf-8-sig") as fh:
         return {
             int(r["time_period"]): r[value_col]
             for r in csv.DictReader(fh)
-            if r["new_la_code"] == la_code and r[label_col] == label
+            if area(r) and r[label_col] == label
         }
 
 
@@ -284,17 +288,14 @@ def test_ages_on_ceasing_are_read_from_every_layout(current, council):
     counts = published_counts(current, council)
     bands = dict(zip(counts.years.tolist(), counts.ceases_by_age_band, strict=True))
     labels = ["Under 1 year", "1 to 4 years", "5 to 9 years", "10 to 15 years"]
-    with (EES / "la_children_who_ceased_during_year_2018_2022.csv").open(
-        encoding="utf-8-sig"
-    ) as fh:
-        rows = [
-            r
-            for r in csv.DictReader(fh)
-            if r["new_la_code"] == council
-            or (council == "E92000001" and r["geographic_level"] == "National")
-        ]
     raw = {
-        label: {int(r["time_period"]): r["number"] for r in rows if r["characteristic"] == label}
+        label: _raw(
+            "la_children_who_ceased_during_year_2018_2022.csv",
+            council,
+            "characteristic",
+            label,
+            "number",
+        )
         for label in [*labels, "16 years", "17 years", "18 years and over"]
     }
 

@@ -325,7 +325,7 @@ def _counted_and_mix(f: _Frame) -> dict[str, Any]:
         "counted": _standardised(f, "starts_counted_share"),
         "concentration": pm.LogNormal("share_concentration", np.log(f.pr.share_concentration), 1.0),
     }
-    if not np.isnan(f.obs["ceases_bands"]).all():
+    if _mix_rows(f.obs["ceases_bands"][1:]).size:  # only if some year is observed
         # Ages on ceasing get their own: where they fit worse (a council's count of 18th
         # birthdays can jump, e.g. Newcastle 7 then 24), the stock's mixes stay as tight.
         out["ceases_concentration"] = pm.LogNormal(
@@ -586,9 +586,14 @@ def _observe_counts(name: str, expected: Any, observed: np.ndarray, alpha: Any) 
         pm.NegativeBinomial(name, mu=expected[keep], alpha=alpha, observed=observed[keep])
 
 
+def _mix_rows(observed: np.ndarray) -> np.ndarray:
+    """Rows of a published mix that are observed: none of its parts suppressed, some children."""
+    return np.flatnonzero(~np.isnan(observed).any(axis=1) & (observed.sum(axis=1) > 0))
+
+
 def _observe_mix(name: str, expected: Any, observed: np.ndarray, concentration: Any) -> None:
     """Dirichlet-multinomial on the rows of ``observed`` with no suppressed part."""
-    keep = np.flatnonzero(~np.isnan(observed).any(axis=1) & (observed.sum(axis=1) > 0))
+    keep = _mix_rows(observed)
     if keep.size == 0:
         return
     share = expected[keep] / expected[keep].sum(axis=1, keepdims=True)
