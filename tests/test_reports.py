@@ -149,7 +149,8 @@ def test_excel_workbook_has_tidy_sheets_and_provenance(comparison, tmp_path):
 
 def test_html_report_is_self_contained(comparison, tmp_path):
     text = write_html(comparison, tmp_path / "r.html").read_text()
-    assert text.count("data:image/png;base64,") == 4
+    # spend, savings, sufficiency, and fans of all children, in-house, IFA and residential
+    assert text.count("data:image/png;base64,") == 7
     assert "src='http" not in text and 'src="http' not in text  # nothing fetched from outside
     for needed in (
         "Provenance",
@@ -164,11 +165,16 @@ def test_html_report_is_self_contained(comparison, tmp_path):
     # Each chart's title once (its own, in the picture), not repeated as a heading above it.
     headings = set(re.findall(r"<h3>([^<]*)</h3>", text))
     alts = re.findall(r"<img alt='([^']*)'", text)
-    assert len(alts) == 4 and not headings & set(alts[1:])
+    assert len(alts) == 7 and not headings & set(alts[1:])
     # Inputs read as amounts: pounds with commas and percentages, not 19200000.0.
-    budget = text.split("inputs budget")[1].split("</table>")[0]
+    budget = text.split("Placement budget")[1].split("</table>")[0]
     assert re.search(r"£\d{1,3}(,\d{3})+<", budget) and ".0<" not in budget
-    assert "3.0%" in text and "age_band" not in text.split("inputs stock")[1][:300]
+    assert "3.0%" in text and "age_band" not in text.split("Starting stock")[1][:300]
+    # Where each input comes from, and the rates used; no exponents (1e+04) in any table.
+    status = text.split("Where each input comes from")[1].split("</table>")[0]
+    assert status.count("<tr>") == 6 and "published" in status  # a body row per input
+    assert "Rates used" in text and "per child-year" in text
+    assert not re.search(r">-?\d(\.\d+)?e[+-]\d+<", text)
 
 
 def test_compare_command_runs_a_toml_file(tmp_path, capsys):
@@ -325,7 +331,7 @@ def test_charts_stay_readable_with_many_scenarios():
     for cmp, panels in ((many, 4), (few, 1)):
         for stem, fig in comparison_charts(cmp):
             shown = [ax for ax in fig.axes if ax.get_visible()]
-            if stem == "spend":
+            if stem in ("spend", "savings", "sufficiency"):  # one panel, all scenarios
                 continue
             assert len(shown) == panels, stem
             labels = [t.get_text() for t in shown[-1].get_xticklabels()]

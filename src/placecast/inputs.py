@@ -8,6 +8,7 @@ child-level data is written.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, replace
@@ -29,6 +30,8 @@ from placecast.supply import CarerSupply
 
 __all__ = [
     "FORMAT",
+    "INPUT_ITEMS",
+    "STATUSES",
     "CouncilInputs",
     "inputs_schema",
     "load_inputs",
@@ -38,6 +41,38 @@ __all__ = [
 
 #: Version of the saved-folder layout (inputs and comparisons).
 FORMAT = 1
+
+#: The inputs whose status (where the number comes from) is recorded, and what each holds.
+INPUT_ITEMS = {
+    "starting_stock": "children in care at the start, by placement and age",
+    "rates": "entry, move and exit rates",
+    "carer_supply": "in-house foster-carer households, approvals and leaving",
+    "unit_costs": "weekly cost of each placement (and the residential cost spread)",
+    "cost_inflation": "unit costs' rise per year",
+    "budget": "placement budget of each financial year",
+}
+
+#: What an input's status may be, and what it means (shown beside it in reports).
+STATUSES = {
+    "published": "a published figure (DfE, Ofsted, the council's annual report), cited in the "
+    "sources",
+    "council records": "counted from the council's own SSDA903 returns",
+    "fitted": "estimated by a fit to the data, with its uncertainty",
+    "assumed": "an assumption, stated in the sources",
+    "placeholder": "a stand-in until the council enters its own figure: do not cite",
+    "user-entered": "entered by the user in a figures workbook",
+    "edited": "changed in inputs.json after placecast wrote it",
+    "not recorded": "saved before placecast recorded where each input comes from",
+}
+
+#: Where each editable item lives in inputs.json (section, keys; no keys = the whole section),
+#: so that an edit made after saving can be recognised.
+_ITEM_PLACES: dict[str, tuple[str, tuple[str, ...]]] = {
+    "carer_supply": ("supply", ()),
+    "unit_costs": ("costs", ("weekly_cost_gbp", "price_base_financial_year", "cost_cv")),
+    "cost_inflation": ("costs", ("inflation_per_year",)),
+    "budget": ("budget", ()),
+}
 
 
 @dataclass(frozen=True)
@@ -58,6 +93,12 @@ class CouncilInputs:
         For inputs made from a fit: what the fit's check found
         (:meth:`placecast.fit.quality.FitCheck.to_dict`: ``passed``, ``summary``, ``problems``
         and the numbers). Reports show it, and warn when the fit failed.
+    status
+        Where each input comes from: keys from :data:`INPUT_ITEMS` (``"starting_stock"``,
+        ``"rates"``, ``"carer_supply"``, ...), values from :data:`STATUSES` (``"published"``,
+        ``"fitted"``, ``"assumed"``, ``"placeholder"``, ...). Items left out read
+        ``"not recorded"``. :func:`load_inputs` marks an item ``"edited"`` when its numbers in
+        ``inputs.json`` changed after :func:`save_inputs` wrote them.
     """
 
     name: str
@@ -70,11 +111,48 @@ class CouncilInputs:
     start: str = "2020-03"
     sources: tuple[str, ...] = field(default_factory=tuple)
     fit_check: Mapping[str, Any] | None = None
+    status: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.initial.space != self.space or self.rates.space != self.space:
             raise ConfigError("CouncilInputs: stock, rates and space must share one StateSpace")
         self.costs.validate(self.space)
+        for item, status in self.status.items():
+            if item not in INPUT_ITEMS:
+                raise ConfigError(
+                    f"CouncilInputs.status: unknown input {item!r}; use one of "
+                    f"{', '.join(INPUT_ITEMS)}"
+                )
+            if status not in STATUSES:
+                raise ConfigError(
+                    f"CouncilInputs.status[{item!r}] = {status!r}; use one of "
+                    f"{', '.join(repr(s) for s in STATUSES)}"
+                )
+
+    def status_table(self) -> pd.DataFrame:
+        """Each input with its status and what that means, for reports.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``input``, ``holds``, ``status``, ``meaning``; one row per item of
+            :data:`INPUT_ITEMS`, in that order.
+
+        Examples
+        --------
+        >>> from placecast.data.hackney import hackney_2022
+        >>> hackney_2022().status_table().set_index("input").loc["rates", "status"]
+        'fitted'
+        """
+        rows = []
+        for item, holds in INPUT_ITEMS.items():
+            status = self.status.get(item, "not recorded")
+            rows.append((item.replace("_", " "), holds, status, STATUSES[status]))
+        return pd.DataFrame(rows, columns=["input", "holds", "status", "meaning"])
+
+    def with_status(self, **status: str) -> CouncilInputs:
+        """The same inputs with some items' status set (e.g. after replacing the unit costs)."""
+        return replace(self, status={**self.status, **status})
 
     def with_rates(self, rates: Rates) -> CouncilInputs:
         """The same inputs with other rates (e.g. posterior draws from a fit)."""
@@ -104,13 +182,48 @@ def save_inputs(inputs: CouncilInputs, folder: str | Path) -> Path:
         },
         "budget": {str(k): v for k, v in inputs.budget.placement_budget_gbp.items()},
         "fit_check": None if inputs.fit_check is None else dict(inputs.fit_check),
+        "status": dict(inputs.status),
     }
+    meta["written"] = _fingerprints(meta)
     (folder / "inputs.json").write_text(json.dumps(meta, indent=2))
     data = inputs.rates.data.assign(
         initial_counts=(("placement", "age_month"), inputs.initial.counts)
     )
     data.to_netcdf(folder / "inputs.nc", engine="h5netcdf")
     return folder
+
+
+def _fingerprints(meta: Mapping[str, Any]) -> dict[str, str]:
+    """A short hash of each editable item's numbers as saved, to recognise a later edit (numbers
+    compared as floats, so "9" and "9.0" are the same)."""
+
+    def plain(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {str(k): plain(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [plain(v) for v in value]
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return float(value)
+        return value
+
+    out = {}
+    for item, (section, keys) in _ITEM_PLACES.items():
+        body = meta.get(section)
+        if isinstance(body, dict) and keys:
+            body = {k: body.get(k) for k in keys}
+        text = json.dumps(plain(body), sort_keys=True)
+        out[item] = hashlib.sha256(text.encode()).hexdigest()[:16]
+    return out
+
+
+def _edited(meta: Mapping[str, Any]) -> list[str]:
+    """The editable items whose numbers differ from what save_inputs wrote (none for files
+    written before fingerprints were kept)."""
+    written = meta.get("written")
+    if not isinstance(written, dict):
+        return []
+    now = _fingerprints(meta)
+    return [item for item in _ITEM_PLACES if item in written and written[item] != now[item]]
 
 
 def read_meta(path: Path, what: str) -> dict[str, Any]:
@@ -209,6 +322,14 @@ def load_inputs(folder: str | Path) -> CouncilInputs:
             f"cannot be read as netCDF ({err}); it may be truncated: save the inputs again",
             file=str(nc),
         ) from None
+    status = meta.get("status") or {}
+    sources = tuple(meta["sources"])
+    edited = _edited(meta)
+    if edited:
+        # The sources and status a fit wrote no longer describe these numbers.
+        status = {**status, **dict.fromkeys(edited, "edited")}
+        named = ", ".join(item.replace("_", " ") for item in edited)
+        sources = (*sources, f"edited: {named} changed in inputs.json after placecast wrote it")
     try:
         space = space_from_dict(meta["space"])
         return CouncilInputs(
@@ -221,8 +342,9 @@ def load_inputs(folder: str | Path) -> CouncilInputs:
             costs=UnitCosts(**meta["costs"]),
             budget=Budget({_financial_year(k, path): v for k, v in meta["budget"].items()}),
             start=meta["start"],
-            sources=tuple(meta["sources"]),
+            sources=sources,
             fit_check=meta.get("fit_check"),
+            status=status,
         )
     except InputError:
         raise
@@ -373,6 +495,20 @@ def inputs_schema() -> dict[str, Any]:
                 "type": ["object", "null"],
                 "description": "for inputs made from a fit: what its check found (passed, "
                 "summary, problems and the numbers); reports warn when it failed",
+            },
+            "status": {
+                "type": "object",
+                "description": "where each input comes from; reports show it. Keys: "
+                + ", ".join(INPUT_ITEMS)
+                + "; an item left out reads 'not recorded'",
+                "propertyNames": {"enum": list(INPUT_ITEMS)},
+                "additionalProperties": {"enum": list(STATUSES)},
+            },
+            "written": {
+                "type": "object",
+                "description": "hashes of the editable numbers as placecast wrote them, so that "
+                "an edit is recognised and reported (status 'edited'); do not edit",
+                "additionalProperties": {"type": "string"},
             },
         },
     }

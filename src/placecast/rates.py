@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import scipy.linalg
 import xarray as xr
 
@@ -289,6 +290,94 @@ class Rates:
                 )
 
     # -- access ------------------------------------------------------------------------------
+    def summary(self) -> pd.DataFrame:
+        """The rates a forecast uses, as a reader checks them: each rate's mean and 90% interval
+        over the draws (the interval is a single value for point estimates).
+
+        Rows: entries a year, their growth a year, the exit rates' change a year, the entrants'
+        age mix, and by age band and placement the exit rate (all reasons) and the rate of
+        moving to another placement, per child-year; when fitted, each placement's pull's change
+        a year and the entries' and exit rates' levels by forecast year (the fitted path the
+        forecast extrapolates). Rates with no child at risk (a placement not open to an age
+        band) are left out.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``rate``, ``forecast_year``, ``age_band``, ``placement`` (empty where not
+            by them), ``unit``, ``rate_mean``, ``rate_p05``, ``rate_p95``.
+
+        Examples
+        --------
+        >>> from placecast.data.hackney import hackney_2022
+        >>> table = hackney_2022().rates.summary()
+        >>> table.loc[0, ["rate", "unit"]].tolist()
+        ['entries', 'children a year']
+        """
+        ds = self.data
+        space = self.space
+        moves = ds["move_rate_per_year"].copy()
+        for p in space.placement_names:  # a move to the same placement is not a move
+            moves.loc[{"from_placement": p, "to_placement": p}] = 0.0
+        pieces: list[tuple[str, str, xr.DataArray]] = [
+            ("entries", "children a year", ds["entries_per_year"]),
+            ("entry growth", "change a year", ds["entry_growth_per_year"]),
+            ("exit rates' change", "change a year", ds["exit_change_per_year"]),
+            ("share of entrants", "share", ds["entry_age_band_share"]),
+            (
+                "exit rate",
+                "per child-year (before 18)",
+                ds["exit_rate_per_year"].sum("exit_reason"),
+            ),
+            (
+                "move rate",
+                "per child-year",
+                moves.sum("to_placement").rename(from_placement="placement"),
+            ),
+        ]
+        if bool((ds["pull_change_per_year"] != 0).any()):
+            pieces.append(("pull's change", "change a year", ds["pull_change_per_year"]))
+        for name, level in (
+            ("entries' level", "entry_level_by_year"),
+            ("exit rates' level", "exit_level_by_year"),
+        ):
+            if bool((ds[level] != 1).any()):  # a fitted path: damped trend and shocks
+                pieces.append((name, "times the rates above", ds[level]))
+        frames = []
+        for name, unit, da in pieces:
+            q = da.quantile([0.05, 0.95], dim="draw")
+            stats = xr.Dataset(
+                {
+                    "rate_mean": da.mean("draw"),
+                    "rate_p05": q.sel(quantile=0.05, drop=True),
+                    "rate_p95": q.sel(quantile=0.95, drop=True),
+                }
+            )
+            frame = stats.to_dataframe().reset_index() if da.ndim > 1 else stats.to_pandas()
+            frame = pd.DataFrame([frame]) if isinstance(frame, pd.Series) else frame
+            frames.append(frame.assign(rate=name, unit=unit))
+        by = ["forecast_year", "age_band", "placement"]
+        table = pd.concat(frames, ignore_index=True).reindex(
+            columns=[*frames[0].columns, *by[:-1], "placement"]
+        )
+        table["forecast_year"] = table["forecast_year"].map(
+            lambda k: "" if pd.isna(k) else f"year {int(k) + 1}"
+        )
+        table[by] = table[by].fillna("")
+        # A placement a band cannot be in (semi-independent under 16) has no rate to show.
+        closed = {
+            (band, p.name)
+            for b, band in enumerate(space.age_band_labels)
+            for p in space.placements
+            if space.age_band_edges_years[b + 1] <= p.min_age_years
+        }
+        keep = [
+            (b, p) not in closed for b, p in zip(table["age_band"], table["placement"], strict=True)
+        ]
+        table = table.loc[keep]
+        columns = ["rate", *by, "unit", "rate_mean", "rate_p05", "rate_p95"]
+        return table[columns].reset_index(drop=True)
+
     @property
     def n_draws(self) -> int:
         return int(self.data.sizes["draw"])

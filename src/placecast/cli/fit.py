@@ -65,6 +65,7 @@ def save_fitted_inputs(
     out: Path,
     check: FitCheck,
     supply: CarerSupply | None = None,
+    stock_status: str = "published",
 ) -> None:
     """Inputs ready for 'placecast forecast --inputs': fitted rates (up to 1,000 draws) and
     stock; unit costs and budget are placeholders, and so is the carer supply unless given
@@ -79,6 +80,7 @@ def save_fitted_inputs(
             sources=sources,
             fit_check={**check.to_dict(), "passed": check.passed, "summary": check.summary()},
             supply=supply,
+            stock_status=stock_status,
         ),
         out / "inputs",
     )
@@ -174,6 +176,7 @@ def fit(
                 sources=("SSDA903 returns: " + ", ".join(p.name for p in episodes),),
                 out=staging,
                 check=check,
+                stock_status="council records",
             )
     if refused:
         return 2

@@ -324,7 +324,17 @@ def read_council_figures(path: str | Path, inputs: CouncilInputs) -> CouncilInpu
             *inputs.sources,
             f"user-entered: carer supply, unit costs and budget from {path.name}",
         ),
+        status={
+            **inputs.status,
+            **dict.fromkeys(
+                ("carer_supply", "unit_costs", "cost_inflation", "budget"), "user-entered"
+            ),
+        },
     )
+
+
+#: The inputs a figures workbook replaces.
+_ENTERED = ("carer_supply", "unit_costs", "cost_inflation", "budget")
 
 
 def _financial_year(value: Any, path: Path, row: int) -> int:

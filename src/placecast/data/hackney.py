@@ -221,6 +221,14 @@ def hackney_2020(space: StateSpace | None = None) -> CouncilInputs:
             "Ofsted, Fostering in England 2018-19",
             "LGA: placements costing 10,000+ GBP a week, 2018/19",
         ),
+        status={
+            "starting_stock": "published",
+            "rates": "assumed",  # derived from published flows (docs/default-calibration.md)
+            "carer_supply": "published",
+            "unit_costs": "published",
+            "cost_inflation": "assumed",
+            "budget": "published",
+        },
     )
 
 

@@ -62,6 +62,7 @@ def placeholder_inputs(
     max_draws: int | None = 1000,
     fit_check: Mapping[str, Any] | None = None,
     supply: CarerSupply | None = None,
+    stock_status: str = "published",
 ) -> CouncilInputs:
     """Inputs for a fitted council whose carer supply, unit costs and budget are not known yet.
 
@@ -78,6 +79,10 @@ def placeholder_inputs(
     :func:`placecast.data.ofsted.published_carer_supply`) is used instead of the sized one; say
     where it came from in ``sources``.
     ``fit_check`` is what the fit's check found (kept with the inputs, shown in reports).
+    ``stock_status`` says where the starting stock comes from (``"published"``: DfE's tables;
+    ``"council records"``: the council's SSDA903 returns); the rates are ``"fitted"``, the carer
+    supply ``"published"`` when given and a ``"placeholder"`` otherwise, like the unit costs,
+    inflation and budget (:attr:`placecast.inputs.CouncilInputs.status`).
     Rates with more than ``max_draws`` posterior draws keep that many, evenly spaced (``None``
     keeps all).
     """
@@ -85,6 +90,7 @@ def placeholder_inputs(
         # Evenly spaced draws: enough for a forecast's intervals, a smaller inputs folder.
         rates = rates.select_draws(np.arange(0, rates.n_draws, rates.n_draws // max_draws))
     space = initial.space
+    sized = supply is None
     if supply is None:
         supply = sized_supply(initial)
     budget = run_rate_budget(initial, COSTS, first_financial_year(start), years)
@@ -99,4 +105,12 @@ def placeholder_inputs(
         start=start,
         sources=sources,
         fit_check=fit_check,
+        status={
+            "starting_stock": stock_status,
+            "rates": "fitted",
+            "carer_supply": "placeholder" if sized else "published",
+            "unit_costs": "placeholder",
+            "cost_inflation": "placeholder",
+            "budget": "placeholder",
+        },
     )

@@ -31,7 +31,7 @@ from placecast.fit.national import national_priors
 from placecast.fit.settings import AggregateSettings
 from placecast.inputs import CouncilInputs, save_inputs
 
-__all__ = ["DRAWS", "FOSTERING_SPLIT_2020", "SETTINGS", "build_hackney_2022"]
+__all__ = ["DRAWS", "FOSTERING_SPLIT_2020", "SETTINGS", "STATUS", "build_hackney_2022"]
 
 #: Posterior draws kept (evenly spaced): enough for a forecast's intervals, a small file.
 DRAWS = 250
@@ -41,6 +41,15 @@ DRAWS = 250
 FOSTERING_SPLIT_2020 = (165 / 323, 56 / 323, 102 / 323)
 #: The seed of the default's fit.
 SEED = 2022
+#: Where each of the default's inputs comes from (the sources say which publication).
+STATUS = {
+    "starting_stock": "published",
+    "rates": "fitted",
+    "carer_supply": "published",
+    "unit_costs": "published",
+    "cost_inflation": "assumed",
+    "budget": "assumed",
+}
 #: The default's fit samples longer than a council's default fit: with 300 tuning steps and 500
 #: draws per chain, Hackney to 2022 had R-hat 1.02 and a bulk ESS of 141, with 1,000 and 1,000 at a
 #: 0.99 target R-hat 1.01 and a bulk ESS of 143 (200 needed; measured 2026-12-02).
@@ -121,6 +130,7 @@ def build_hackney_2022(
             "week (LGA, 2018/19)",
         ),
         fit_check={**check.to_dict(), "passed": check.passed, "summary": check.summary()},
+        status=STATUS,
     )
     save_inputs(inputs, out)
     (Path(out) / "settings.json").write_text(

@@ -36,6 +36,7 @@ __all__ = [
     "STOCK_TOLERANCE_POISSON_SD",
     "FitCheck",
     "check_fit",
+    "stock_allowance",
 ]
 
 R_HAT_MAX = 1.01
@@ -90,6 +91,56 @@ class FitCheck:
             return f"{self.model}: passed ({numbers})"
         return f"{self.model}: FAILED - {'; '.join(self.problems)} ({numbers})"
 
+    def table(self) -> pd.DataFrame:
+        """Each rule of the check with the fit's value, what is required and whether it passed,
+        for reports.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``check``, ``value``, ``required``, ``passed`` (``"yes"`` / ``"NO"``).
+
+        Examples
+        --------
+        >>> FitCheck("m", 1.004, 650.0, 0, 2).table()["passed"].tolist()
+        ['yes', 'yes', 'yes']
+        """
+        ess_floor = ESS_BULK_PER_CHAIN * self.chains
+        rows = [
+            (
+                "largest R-hat",
+                f"{self.max_r_hat:.3f}",
+                f"at most {R_HAT_MAX}",
+                self.max_r_hat <= R_HAT_MAX,
+            ),
+            (
+                "smallest bulk effective sample size",
+                f"{self.min_ess_bulk:,.0f}",
+                f"at least {ess_floor:,} ({ESS_BULK_PER_CHAIN} per chain, {self.chains} chains)",
+                self.min_ess_bulk >= ess_floor,
+            ),
+            (
+                "divergent transitions",
+                f"{self.divergences}",
+                f"at most {DIVERGENCES_MAX}",
+                self.divergences <= DIVERGENCES_MAX,
+            ),
+        ]
+        if self.fitted_stock is not None and self.published_stock is not None:
+            allowed = stock_allowance(self.published_stock)
+            rows.append(
+                (
+                    "children in care at the last 31 March, fitted",
+                    f"{self.fitted_stock:,.0f}",
+                    f"within {allowed:,.0f} of the published {self.published_stock:,.0f}",
+                    abs(self.fitted_stock - self.published_stock) <= allowed,
+                )
+            )
+        return pd.DataFrame(
+            [(c, v, r, "yes" if ok else "NO") for c, v, r, ok in rows],
+            columns=["check", "value", "required", "passed"],
+        )
+
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)
         out["problems"] = list(self.problems)
@@ -98,6 +149,16 @@ class FitCheck:
     @classmethod
     def from_dict(cls, values: dict[str, Any]) -> FitCheck:
         return cls(**{**values, "problems": tuple(values.get("problems", ()))})
+
+
+def stock_allowance(published_stock: float) -> float:
+    """How far the fitted last stock may miss the published one: the larger of
+    :data:`STOCK_TOLERANCE` of it and :data:`STOCK_TOLERANCE_POISSON_SD` Poisson standard
+    deviations."""
+    return max(
+        STOCK_TOLERANCE * published_stock,
+        STOCK_TOLERANCE_POISSON_SD * math.sqrt(max(published_stock, 0.0)),
+    )
 
 
 def check_fit(
@@ -124,10 +185,7 @@ def check_fit(
     if divergences > DIVERGENCES_MAX:
         problems.append(f"{divergences} divergent transitions (none allowed)")
     if fitted_stock is not None and published_stock is not None:
-        allowed = max(
-            STOCK_TOLERANCE * published_stock,
-            STOCK_TOLERANCE_POISSON_SD * math.sqrt(max(published_stock, 0.0)),
-        )
+        allowed = stock_allowance(published_stock)
         if not abs(fitted_stock - published_stock) <= allowed:
             problems.append(
                 f"the fitted children in care ({fitted_stock:,.0f}) miss the published "

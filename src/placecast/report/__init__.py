@@ -3,7 +3,15 @@
 :func:`~placecast.report.outputs.write_all` decides which files a run writes.
 """
 
-from placecast.report.charts import backtest_chart, comparison_charts, fan_chart, spend_chart
+from placecast.report.charts import (
+    backtest_chart,
+    comparison_charts,
+    fan_chart,
+    fan_panels,
+    savings_chart,
+    spend_chart,
+    sufficiency_chart,
+)
 from placecast.report.excel import write_excel
 from placecast.report.html import write_html
 from placecast.report.outputs import write_all
@@ -15,7 +23,10 @@ __all__ = [
     "comparison_charts",
     "comparison_text",
     "fan_chart",
+    "fan_panels",
+    "savings_chart",
     "spend_chart",
+    "sufficiency_chart",
     "tidy_tables",
     "write_all",
     "write_comparison",

@@ -1,4 +1,5 @@
-"""Fan charts of children in care and spend (matplotlib; return the Axes for adjusting)."""
+"""Charts of a forecast: fans of children in care, spend against budget, savings against the
+baseline, foster-place sufficiency (matplotlib; return the Axes or Figure for adjusting)."""
 
 from __future__ import annotations
 
@@ -80,10 +81,7 @@ def _financial_year_ticks(ax: Axes, dates: pd.DatetimeIndex) -> None:
 
 
 def _what(forecast: Forecast, placement: str | None) -> str:
-    space = forecast.inputs.space
-    if placement is None:
-        return "children in care"
-    return f"children in {space.placements[space.index(placement)].label.lower()}"
+    return "children in care" if placement is None else f"children in {_label(forecast, placement)}"
 
 
 def _series(fc: Forecast, placement: str | None) -> xr.DataArray:
@@ -172,6 +170,86 @@ def spend_chart(forecasts: list[Forecast], *, ax: Axes | None = None) -> Axes:
     return ax
 
 
+def savings_chart(cmp: Comparison, *, ax: Axes | None = None) -> Axes:
+    """Each scenario's saving against the baseline by financial year: median and 50% / 90%
+    bands of the difference, path by path on common random numbers (positive = saves money,
+    after the scenario's own costs). With several scenarios this stays readable where their
+    cost fans would overlap."""
+    ax = _axes(ax)
+    colours = _colours()
+    savings = cmp.savings() / 1e6
+    years = savings["financial_year"].values
+    x = np.arange(len(years))
+    width = 0.8 / max(len(cmp.scenarios), 1)
+    for i, fc in enumerate(cmp.scenarios):
+        q = savings.sel(scenario=fc.name).quantile(list(QUANTILES), dim="path").values
+        pos = x - 0.4 + width * (i + 0.5)
+        c = colours[(i + 1) % len(colours)]  # the baseline's colour stays the baseline's
+        ax.vlines(pos, q[0], q[4], color=c, alpha=0.35, linewidth=6)
+        ax.vlines(pos, q[1], q[3], color=c, alpha=0.8, linewidth=6)
+        ax.plot(pos, q[2], "o", color="white", markeredgecolor=c, label=_shorten(fc.name, 60))
+    ax.axhline(0, color="black", linewidth=0.8)
+    ax.set_xticks(x, [financial_year_label(int(y)) for y in years])
+    ax.set_ylabel("£ million saved (below 0: costs more)")
+    ax.set_title(
+        f"{_shorten(cmp.baseline.inputs.name, 60)}: saving against the baseline\n"
+        "(median, 50% and 90% bands; same random numbers as the baseline)"
+    )
+    ax.grid(alpha=0.3, axis="y")
+    ax.legend(loc="upper left", fontsize="small")
+    return ax
+
+
+def sufficiency_chart(forecasts: list[Forecast], *, ax: Axes | None = None) -> Axes:
+    """In-house foster places against the children needing a foster place, at each month end.
+
+    The need is the children in in-house fostering and in the overflow placement (IFA, where
+    children go when in-house places run out); the places are the usable places of in-house
+    carer households. Bands are the baseline's 90%; each scenario adds its places' median, so
+    the chart shows how much of the need recruitment covers.
+    """
+    ax = _axes(ax)
+    colours = _colours()
+    base = forecasts[0]
+    space = base.inputs.space
+    cap, overflow = space.capacity_placement, space.overflow_placement
+    children = base.children_by_placement()
+    dates = pd.DatetimeIndex(children["date"].values)
+    need = children.sel(placement=[cap, overflow]).sum("placement")
+    in_house = children.sel(placement=cap)
+    for da, colour, label in (
+        (need, "grey", f"children in {_label(base, cap)} or {_label(base, overflow)}"),
+        (in_house, colours[2 % len(colours)], f"children in {_label(base, cap)}"),
+    ):
+        q = da.quantile([0.05, 0.5, 0.95], dim="path").values
+        ax.fill_between(dates, q[0], q[2], color=colour, alpha=0.15, linewidth=0)
+        ax.plot(dates, q[1], color=colour, label=f"{label} (median, 90% band)")
+    for i, fc in enumerate(forecasts):
+        places = fc.data["in_house_places"].median("path").values
+        # The baseline's places in black; each scenario's in its colour of the other charts.
+        colour = "black" if i == 0 else colours[i % len(colours)]
+        ax.plot(
+            dates,
+            places,
+            color=colour,
+            linestyle="-" if i == 0 else "--",
+            drawstyle="steps-post",
+            label=f"in-house places, {_shorten(fc.name, 40)} (median)",
+        )
+    ax.set_title(f"{_shorten(base.inputs.name, 60)}: in-house foster places against need")
+    _financial_year_ticks(ax, dates)
+    ax.set_ylabel("children / places")
+    ax.set_ylim(bottom=0)
+    ax.grid(alpha=0.3)
+    ax.legend(loc="lower left", fontsize="small")
+    return ax
+
+
+def _label(forecast: Forecast, placement: str) -> str:
+    space = forecast.inputs.space
+    return space.placements[space.index(placement)].label.lower()
+
+
 def comparison_charts(cmp: Comparison) -> list[tuple[str, Figure]]:
     """The charts of a comparison's reports, drawn once: (file stem, figure) pairs.
 
@@ -185,7 +263,15 @@ def comparison_charts(cmp: Comparison) -> list[tuple[str, Figure]]:
     fig = Figure(figsize=(9, 5))
     spend_chart(cmp.forecasts, ax=fig.subplots())
     drawn.append(("spend", fig))
-    for placement in (None, space.capacity_placement, space.overflow_placement):
+    if cmp.scenarios:
+        fig = Figure(figsize=(9, 5))
+        savings_chart(cmp, ax=fig.subplots())
+        drawn.append(("savings", fig))
+    fig = Figure(figsize=(9, 5))
+    sufficiency_chart(cmp.forecasts, ax=fig.subplots())
+    drawn.append(("sufficiency", fig))
+    residential = ("residential",) if "residential" in space.placement_names else ()
+    for placement in (None, space.capacity_placement, space.overflow_placement, *residential):
         stem = f"fan_{placement or 'all_children'}"
         if len(cmp.scenarios) >= SMALL_MULTIPLES_FROM:
             drawn.append((stem, fan_panels(cmp.forecasts, placement=placement)))

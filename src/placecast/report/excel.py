@@ -76,6 +76,7 @@ _FORMATS = {
     "probability": "0%",
     "count": "#,##0.0",  # numbers of children: means of whole children
     "share": "0.0%",
+    "rate": "#,##0.000",
 }
 
 

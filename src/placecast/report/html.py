@@ -17,6 +17,7 @@ from placecast.report.tables import (
     cost_and_overspend,
     fit_warning,
     inputs_tables,
+    placeholder_warning,
     run_metadata,
 )
 from placecast.report.text import gbp_m
@@ -38,7 +39,24 @@ table.provenance td, table.provenance th {
   white-space: normal; overflow-wrap: anywhere; text-align: left;
 }
 table.provenance th:first-child, table.provenance td:first-child { width: 12em; }
+table.words td, table.words th { white-space: normal; text-align: left; }
 """
+
+#: Tables of words (statuses, checks) that wrap and read left to right.
+_WORDS = ("inputs_status", "fit_diagnostics")
+
+
+#: Headings of the inputs' tables where their names say less than a reader needs.
+_HEADINGS = {
+    "inputs_status": "Where each input comes from",
+    "inputs_stock": "Starting stock",
+    "inputs_unit_costs": "Unit costs",
+    "inputs_carer_supply": "In-house carer supply",
+    "inputs_budget": "Placement budget",
+    "scenario_levers": "Scenario levers",
+    "rates_used": "Rates used (mean and 90% interval over the posterior draws)",
+    "fit_diagnostics": "The fit's check",
+}
 
 
 def _png(fig: Figure) -> str:
@@ -77,8 +95,13 @@ def _readable(frame: pd.DataFrame) -> pd.DataFrame:
         elif kind == "share":
             out[column] = values.map("{:.1%}".format)
         else:
-            out[column] = values.map("{:,.3g}".format)
+            out[column] = values.map(_number)
     return out
+
+
+def _number(value: float) -> str:
+    """Three significant figures, without exponents: 10000 -> '10,000', 0.0526 -> '0.0526'."""
+    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.3g}"
 
 
 def _table(frame: pd.DataFrame, classes: str | None = None) -> str:
@@ -117,9 +140,9 @@ def write_html(
         "simulated month by month with parameter and process uncertainty. Intervals are the "
         "middle 50% and 90% of simulated paths.</p>",
         *(
-            [f"<p class='warning'>{html.escape(w)}</p>"]
-            if (w := fit_warning(cmp)) is not None
-            else []
+            f"<p class='warning'>{html.escape(w)}</p>"
+            for w in (fit_warning(cmp), placeholder_warning(cmp))
+            if w is not None
         ),
         "<h2>Provenance</h2>",
         # Long values (data sources) wrap: at 1,400 px they pushed the others out of sight.
@@ -167,7 +190,9 @@ def write_html(
     parts += ["<h2>Children in care at 31 March (baseline)</h2>", _table(children)]
     parts += ["<h2>Inputs and assumptions</h2>"]
     for name, frame in inputs_tables(cmp).items():
-        parts += [f"<h3>{html.escape(name.replace('_', ' '))}</h3>", _table(_readable(frame))]
+        heading = _HEADINGS.get(name, name.replace("_", " ").capitalize())
+        classes = "words" if name in _WORDS else None
+        parts += [f"<h3>{html.escape(heading)}</h3>", _table(_readable(frame), classes)]
     parts.append(
         "<p class='note'>Aggregates only: no child-level data is used in or shown by this "
         "report. Methodology: see the placecast documentation (methodology page).</p>"

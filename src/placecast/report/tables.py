@@ -16,9 +16,11 @@ __all__ = [
     "column_kind",
     "cost_and_overspend",
     "financial_year_label",
+    "fit_check_table",
     "fit_check_text",
     "fit_warning",
     "inputs_tables",
+    "placeholder_warning",
     "run_metadata",
     "spreadsheet_safe",
     "tidy_tables",
@@ -106,6 +108,9 @@ def summary_by_financial_year(cmp: Comparison) -> pd.DataFrame:
 _STATS = ("mean", "p05", "p25", "median", "p75", "p95")
 
 
+#: Columns holding a rate from :meth:`placecast.rates.Rates.summary` (its unit beside it).
+_RATES = ("rate_mean", "rate_p05", "rate_p95")
+
 #: Columns holding a rate or share a year, shown as percentages.
 _SHARES = ("inflation_per_year", "unusable_place_share")
 
@@ -113,11 +118,13 @@ _SHARES = ("inflation_per_year", "unusable_place_share")
 def column_kind(name: str) -> str | None:
     """What a table column holds, by its name, for the formats of the Excel and HTML reports:
     ``"gbp"`` (pounds), ``"probability"``, ``"share"`` (a rate a year), ``"count"`` (a summary
-    of numbers of children) or ``None``."""
+    of numbers of children), ``"rate"`` (a model rate in the unit beside it) or ``None``."""
     if name.endswith("_gbp"):
         return "gbp"
     if name.startswith("probability"):
         return "probability"
+    if name in _RATES:
+        return "rate"
     if name in _STATS or name.endswith("_mean"):
         return "count"
     if name in _SHARES:
@@ -184,7 +191,10 @@ def _lever_value(value: object) -> object:
 
 
 def inputs_tables(cmp: Comparison) -> dict[str, pd.DataFrame]:
-    """The inputs and scenario levers behind a comparison, for the record."""
+    """The inputs behind a comparison, for the record: each input's status (published, fitted,
+    assumed, placeholder, ...), the stock, unit costs, carer supply and budget, the scenario
+    levers, the rates used (means and 90% intervals over the draws) and, for inputs from a
+    fit, its check rule by rule."""
     inputs = cmp.baseline.inputs
     space = inputs.space
     costs = pd.DataFrame(
@@ -230,12 +240,27 @@ def inputs_tables(cmp: Comparison) -> dict[str, pd.DataFrame]:
     )
     stock = inputs.initial.by_band().reset_index().rename_axis(columns=None)
     return {
+        "inputs_status": inputs.status_table(),
         "inputs_stock": stock,
         "inputs_unit_costs": costs,
         "inputs_carer_supply": supply,
         "inputs_budget": budget,
         "scenario_levers": levers,
+        "rates_used": inputs.rates.summary(),
+        **({} if (check := fit_check_table(cmp)) is None else {"fit_diagnostics": check}),
     }
+
+
+def fit_check_table(cmp: Comparison) -> pd.DataFrame | None:
+    """The check of the fit behind the inputs, rule by rule (:meth:`FitCheck.table`), or
+    ``None`` for inputs not fitted."""
+    from placecast.fit.quality import FitCheck
+
+    check = cmp.baseline.inputs.fit_check
+    if check is None:
+        return None
+    known = {k: v for k, v in check.items() if k not in ("passed", "summary")}
+    return FitCheck.from_dict(known).table()
 
 
 def run_metadata(cmp: Comparison) -> dict[str, str]:
@@ -257,8 +282,8 @@ def run_metadata(cmp: Comparison) -> dict[str, str]:
         "data sources": "; ".join(base.inputs.sources) or "not recorded",
         "fit check": fit_check_text(cmp) or "not from a fit (inputs given, not fitted here)",
     }
-    warning = fit_warning(cmp)
-    return {"WARNING": warning, **meta} if warning else meta
+    warnings = [w for w in (fit_warning(cmp), placeholder_warning(cmp)) if w]
+    return {"WARNING": " ".join(warnings), **meta} if warnings else meta
 
 
 def fit_check_text(cmp: Comparison) -> str | None:
@@ -277,6 +302,20 @@ def fit_warning(cmp: Comparison) -> str | None:
         + "; ".join(check.get("problems", []))
         + "). Its rates may be wrong: do not use this forecast for a budget paper until the "
         "council is fitted again with more tuning and draws."
+    )
+
+
+def placeholder_warning(cmp: Comparison) -> str | None:
+    """A warning in words when some inputs are placeholders (a fit's stand-in carer supply,
+    unit costs or budget), else None."""
+    status = cmp.baseline.inputs.status
+    stand_ins = [item.replace("_", " ") for item, s in status.items() if s == "placeholder"]
+    if not stand_ins:
+        return None
+    return (
+        f"WARNING: {', '.join(stand_ins)} are placeholders, not this council's figures: the "
+        "costs, budget and overspend are illustrations until they are entered (placecast init "
+        "writes a workbook for them; run --figures reads it)."
     )
 
 

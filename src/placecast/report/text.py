@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from placecast.calendar import financial_year_label
-from placecast.report.tables import cost_and_overspend, fit_warning
+from placecast.report.tables import cost_and_overspend, fit_warning, placeholder_warning
 from placecast.scenario.comparison import Comparison
 
 __all__ = ["comparison_text", "gbp_m"]
@@ -19,9 +19,9 @@ def gbp_m(x: float) -> str:
 def comparison_text(cmp: Comparison) -> str:
     """A summary a finance officer can read in a terminal or paste into an email."""
     base = cmp.baseline
-    warning = fit_warning(cmp)
+    warnings = [w for w in (fit_warning(cmp), placeholder_warning(cmp)) if w]
     lines = [
-        *([warning, ""] if warning else []),
+        *(f"{w}\n" for w in warnings),
         f"placecast forecast — {base.inputs.name}",
         f"{base.data.sizes['path']} simulated paths, seed {base.data.attrs.get('seed')}, "
         f"stock date {pd.Timestamp(base.data['date'].values[0]).date()}",
