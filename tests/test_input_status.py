@@ -174,3 +174,15 @@ def test_a_figures_workbook_marks_its_inputs_user_entered(default, tmp_path):
     assert entered.status["budget"] == "user-entered"
     assert entered.status["rates"] == default.status["rates"]
     assert dataclasses.asdict(entered.supply) == dataclasses.asdict(default.supply)
+
+
+def test_the_inputs_fingerprint_names_the_numbers_not_the_folder(default, tmp_path):
+    again = load_inputs(save_inputs(default, tmp_path / "in"))
+    assert pc.inputs_fingerprint(again) == pc.inputs_fingerprint(default)
+    more = dataclasses.replace(
+        default,
+        supply=dataclasses.replace(default.supply, households=default.supply.households + 1),
+    )
+    assert pc.inputs_fingerprint(more) != pc.inputs_fingerprint(default)
+    fc = pc.forecast(more, months=12, paths=5, seed=1)
+    assert fc.data.attrs["inputs_sha256"] == pc.inputs_fingerprint(more)

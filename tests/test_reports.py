@@ -198,6 +198,15 @@ def test_compare_command_runs_a_toml_file(tmp_path, capsys):
     printed = capsys.readouterr().out
     assert "foster care first" in printed and "own 4-bed children's home" in printed
     assert (out / "report.xlsx").exists() and not (out / "report.html").exists()
+    # Provenance: the command with every option as used, the scenarios file's text, and which
+    # inputs ran (the embedded default's fingerprint).
+    about = dict(openpyxl.load_workbook(out / "report.xlsx")["about"].iter_rows(values_only=True))
+    assert about["command"] == (
+        f"placecast compare {EXAMPLE} --months=24 --paths=20 --out={out} --no-charts"
+    )
+    assert about["scenarios file (TOML)"] == EXAMPLE.read_text()
+    assert about["inputs SHA-256"] == pc.inputs_fingerprint(pc.hackney_2022())
+    assert re.fullmatch(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\+00:00", about["run time (UTC)"])
 
 
 def test_compare_command_reports_bad_files_clearly(tmp_path, capsys):

@@ -19,7 +19,13 @@ from placecast.data.hackney import hackney_2020, hackney_2022
 from placecast.engine import Drivers, expected, simulate
 from placecast.errors import ConfigError, InputError, PlacecastError
 from placecast.forecasting import Forecast, ScenarioEffects, forecast
-from placecast.inputs import CouncilInputs, inputs_schema, load_inputs, save_inputs
+from placecast.inputs import (
+    CouncilInputs,
+    inputs_fingerprint,
+    inputs_schema,
+    load_inputs,
+    save_inputs,
+)
 from placecast.rates import Rates
 from placecast.scenario import Comparison, Scenario, ScenarioFile, compare, load_scenarios
 from placecast.states import Placement, StateSpace
@@ -50,6 +56,7 @@ __all__ = [
     "forecast",
     "hackney_2020",
     "hackney_2022",
+    "inputs_fingerprint",
     "inputs_schema",
     "load_inputs",
     "load_scenarios",

@@ -21,7 +21,7 @@ from placecast.calendar import financial_year_of, month_end_dates
 from placecast.costs import placement_spend
 from placecast.engine import Drivers, simulate
 from placecast.errors import ConfigError
-from placecast.inputs import CouncilInputs
+from placecast.inputs import CouncilInputs, inputs_fingerprint
 from placecast.summary import interval_summary
 
 __all__ = ["SEED", "Forecast", "ScenarioEffects", "SupportsApply", "forecast"]
@@ -220,6 +220,7 @@ def forecast(
     if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or not 0 <= seed < 2**32:
         # The seed is saved with the results; the command line takes the same range.
         raise ConfigError(f"seed must be a whole number from 0 to {2**32 - 1:,}, got {seed!r}")
+    council = inputs  # as given: the inputs a report cites (a scenario may change a copy)
     if scenario is None:
         effects = ScenarioEffects.baseline(inputs, months)
     else:
@@ -242,7 +243,10 @@ def forecast(
     )
     data.attrs["seed"] = seed
     # The day of the run, kept with the results (a report written later cites the run's day).
-    data.attrs["run_date"] = datetime.date.today().isoformat()
+    now = datetime.datetime.now(datetime.timezone.utc)
+    data.attrs["run_date"] = now.date().isoformat()
+    data.attrs["run_time"] = now.isoformat(timespec="seconds")
+    data.attrs["inputs_sha256"] = inputs_fingerprint(council)
     spend = placement_spend(
         data, inputs.costs, inputs.space, seed=cost_seed, own_home_beds=effects.own_home_beds
     )

@@ -33,6 +33,7 @@ __all__ = [
     "INPUT_ITEMS",
     "STATUSES",
     "CouncilInputs",
+    "inputs_fingerprint",
     "inputs_schema",
     "load_inputs",
     "read_meta",
@@ -165,8 +166,20 @@ def save_inputs(inputs: CouncilInputs, folder: str | Path) -> Path:
     posterior draws, and the starting stock). Returns the folder."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
+    meta = _meta(inputs)
+    meta["written"] = _fingerprints(meta)
+    (folder / "inputs.json").write_text(json.dumps(meta, indent=2))
+    data = inputs.rates.data.assign(
+        initial_counts=(("placement", "age_month"), inputs.initial.counts)
+    )
+    data.to_netcdf(folder / "inputs.nc", engine="h5netcdf")
+    return folder
+
+
+def _meta(inputs: CouncilInputs) -> dict[str, Any]:
+    """The contents of ``inputs.json`` (without the edit fingerprints)."""
     space = inputs.space
-    meta = {
+    return {
         "format": FORMAT,
         "placecast_version": __version__,
         "name": inputs.name,
@@ -184,13 +197,27 @@ def save_inputs(inputs: CouncilInputs, folder: str | Path) -> Path:
         "fit_check": None if inputs.fit_check is None else dict(inputs.fit_check),
         "status": dict(inputs.status),
     }
-    meta["written"] = _fingerprints(meta)
-    (folder / "inputs.json").write_text(json.dumps(meta, indent=2))
-    data = inputs.rates.data.assign(
-        initial_counts=(("placement", "age_month"), inputs.initial.counts)
-    )
-    data.to_netcdf(folder / "inputs.nc", engine="h5netcdf")
-    return folder
+
+
+def inputs_fingerprint(inputs: CouncilInputs) -> str:
+    """SHA-256 of everything a forecast takes from ``inputs`` (the numbers of ``inputs.json``
+    and the rates and starting stock of ``inputs.nc``), so a report can cite exactly which
+    inputs it ran on: equal inputs give equal fingerprints, whatever folder they came from.
+
+    Examples
+    --------
+    >>> from placecast.data.hackney import hackney_2020
+    >>> len(inputs_fingerprint(hackney_2020()))
+    64
+    """
+    digest = hashlib.sha256()
+    meta = _meta(inputs)
+    digest.update(json.dumps(meta, sort_keys=True, default=str).encode())
+    for name in sorted(inputs.rates.data.data_vars):
+        digest.update(name.encode())
+        digest.update(np.ascontiguousarray(inputs.rates.data[name].values, dtype=float).tobytes())
+    digest.update(np.ascontiguousarray(inputs.initial.counts, dtype=float).tobytes())
+    return digest.hexdigest()
 
 
 def _fingerprints(meta: Mapping[str, Any]) -> dict[str, str]:

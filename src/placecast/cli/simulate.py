@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 import sys
 import time
 from pathlib import Path
@@ -33,6 +34,7 @@ def _run(
     no_charts: bool,
     inputs: Path | None,
     figures: Path | None,
+    scenarios_text: str | None = None,
 ) -> int:
     started = time.perf_counter()
     council = hackney_2022() if inputs is None else load_inputs(inputs)
@@ -49,6 +51,10 @@ def _run(
     if size.seconds > 60:
         print(f"This run: {size.describe()} (rough, on 2 cores).", file=sys.stderr)
     cmp = compare(council, scenarios, months=months, paths=paths, seed=seed, progress=True)
+    for fc in cmp.forecasts:  # provenance the reports cite
+        fc.data.attrs["command"] = _command_line()
+        if scenarios_text is not None:
+            fc.data.attrs["scenarios_toml"] = scenarios_text
     print(comparison_text(cmp))
     written = write_all(cmp, out, charts=not no_charts)
     print(
@@ -56,6 +62,25 @@ def _run(
         file=sys.stderr,
     )
     return 0
+
+
+def _command_line() -> str:
+    """The command with every option as used (defaults included, so that the line reruns
+    the same forecast even if a default changes later)."""
+    ctx = click.get_current_context(silent=True)
+    if ctx is None:
+        return "not recorded"
+    words = ctx.command_path.split()
+    for param in ctx.command.params:
+        value = ctx.params.get(param.name or "")
+        if value in (None, False):
+            continue
+        if isinstance(param, click.Argument):
+            words.append(str(value))
+        else:
+            flag = param.opts[0]
+            words.append(flag if value is True else f"{flag}={value}")
+    return shlex.join(words)
 
 
 @click.command(
@@ -114,7 +139,8 @@ def compare_file(
         k: given[k] if given[k] is not None else from_file[k] if from_file[k] is not None else d
         for k, d in RUN_DEFAULTS.items()
     }
-    return _run(spec.scenarios, **chosen, **run)  # type: ignore[arg-type]
+    text = scenarios.read_text(encoding="utf-8", errors="replace")
+    return _run(spec.scenarios, **chosen, **run, scenarios_text=text)  # type: ignore[arg-type]
 
 
 @click.command(

@@ -36,7 +36,7 @@ th { background: #f3f3f3; } td:first-child, th:first-child { text-align: left; }
 .warning { border: 2px solid #b00; background: #fee; padding: .6em; font-weight: bold; }
 table.provenance { width: 100%; table-layout: fixed; }
 table.provenance td, table.provenance th {
-  white-space: normal; overflow-wrap: anywhere; text-align: left;
+  white-space: pre-wrap; overflow-wrap: anywhere; text-align: left;
 }
 table.provenance th:first-child, table.provenance td:first-child { width: 12em; }
 table.words td, table.words th { white-space: normal; text-align: left; }

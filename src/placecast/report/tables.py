@@ -278,7 +278,15 @@ def run_metadata(cmp: Comparison) -> dict[str, str]:
         "seed": str(base.data.attrs.get("seed")),
         "placecast version": __version__,
         "run date": str(base.data.attrs.get("run_date", "not recorded")),
+        "run time (UTC)": str(base.data.attrs.get("run_time", "not recorded")),
         "report date": date.today().isoformat(),
+        "command": str(base.data.attrs.get("command", "not recorded (run from Python)")),
+        "inputs SHA-256": str(base.data.attrs.get("inputs_sha256", "not recorded")),
+        **(
+            {"scenarios file (TOML)": str(base.data.attrs["scenarios_toml"])}
+            if "scenarios_toml" in base.data.attrs
+            else {}
+        ),
         "data sources": "; ".join(base.inputs.sources) or "not recorded",
         "fit check": fit_check_text(cmp) or "not from a fit (inputs given, not fitted here)",
     }
