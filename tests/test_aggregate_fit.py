@@ -460,6 +460,18 @@ def test_forecast_damps_trends_and_adds_a_shock_each_year(hackney_counts):
     fresh = (np.diff(np.log(yearly["entry_level_by_year"].values), axis=1) - want) / sd[:, None]
     assert abs(fresh.mean()) < 0.1 and 0.9 < fresh.std() < 1.1  # 200 draws x 9 years
     assert fit.reforecast().trend_damping == fit.trend_damping  # nothing changed, same model
+    # pull_trend="fitted": the random-walk pull's own mean change a year, carried on as the
+    # drift model's (a change a year on residential / semi-independent only); "none" holds it.
+    pull = post["log_residential_pull"].transpose("s", ...).values
+    drift = (pull[:, -1] - pull[:, 0]) / (pull.shape[1] - 1)
+    carried = fit.reforecast(pull_trend="fitted", trend_damping=1.0).rates_.data
+    change = carried["pull_change_per_year"].values
+    group = fit.priors.structure.space.placement_names.index("residential")
+    np.testing.assert_allclose(change[:, group], np.expm1(drift), atol=1e-12)
+    assert (change[:, 0] == 0).all() and (plain["pull_change_per_year"].values == 0).all()
+    np.testing.assert_allclose(
+        carried["pull_level_by_year"].values, plain["pull_level_by_year"].values, atol=1e-12
+    )  # undamped: the yearly change alone, the same shocks
     with pytest.raises(pc.ConfigError, match="change the fit; only trend_damping"):
         fit.reforecast(draws=50)
 

@@ -420,8 +420,14 @@ class AggregateModel:
                 # Damped: the k + 1 steps of drift by year k shrink to the damped sum.
                 log_path = resid_drift[:, None] * (self._trend_years() - undamped)[None, :]
             else:
-                pull = draws("log_residential_pull")[:, -1]
+                fitted_pull = draws("log_residential_pull")  # (draw, flow_year)
+                pull = fitted_pull[:, -1]
                 log_path = draws("pull_year_sd")[:, None] * self._forecast_z(post, "", rng)
+                if self.pull_trend == "fitted" and fitted_pull.shape[1] > 1:
+                    # The walk's drift estimated from its own path, carried on as a drift is.
+                    drift = (fitted_pull[:, -1] - fitted_pull[:, 0]) / (fitted_pull.shape[1] - 1)
+                    pull_change[:, in_group == 1] = np.expm1(drift)[:, None]
+                    log_path = log_path + drift[:, None] * (self._trend_years() - undamped)
             pull_path = np.exp(log_path[:, :, None] * in_group[None, None, :])
             weights = mix * np.exp(pull[:, None, None] * in_group)
             mix = weights / weights.sum(axis=-1, keepdims=True)

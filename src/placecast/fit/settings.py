@@ -47,7 +47,7 @@ MASS_MATRICES = ("low_rank", "diagonal")
 #: held for all of them.
 FORECAST_SHOCKS = ("yearly", "once")
 #: Settings that change only how a fitted posterior is forecast, not the fit itself.
-FORECAST_SETTINGS = ("trend_damping", "forecast_shocks", "starting_ages")
+FORECAST_SETTINGS = ("trend_damping", "forecast_shocks", "starting_ages", "pull_trend")
 #: How the year-to-year shocks of the entry and exit random walks are parameterised.
 RANDOM_WALKS = ("auto", "centered", "non_centered")
 #: With ``random_walks="auto"``, the shocks are centred when a council's mean published starts
@@ -66,6 +66,9 @@ ENTRY_TIMINGS = ("monthly", "end_of_step")
 CEASES_BY_AGE = ("observed", "ignored")
 #: Whose age mix the forecast's starting stock takes (``AggregateSettings.starting_ages``).
 STARTING_AGES = ("published", "fitted")
+#: Whether the forecast carries on the random-walk pull's fitted trend
+#: (``AggregateSettings.pull_trend``).
+PULL_TRENDS = ("none", "fitted")
 
 
 def setting(
@@ -112,6 +115,13 @@ class AggregateSettings:
         last year). Out of sample (20 councils, origins 2017-2020, the same fits) the
         forecast's ceases at one year ran +4.6% above what was published instead of +12.7%
         (benchmarks/README.md).
+    pull_trend
+        With ``placement_model="random_walk"``: ``"none"`` (default) holds the pull of
+        residential / semi-independent placements at its last fitted value (plus the forecast's
+        shocks); ``"fitted"`` carries it on by its fitted years' mean change a year (the random
+        walk's drift estimated from its own path, per draw; damped like the other trends), as
+        the shift from fostering to residential and semi-independent placements went on after
+        2019.
     mass_matrix
         ``"low_rank"`` (nutpie only), ``"diagonal"``, or ``None``: low rank with nutpie,
         diagonal with PyMC's sampler.
@@ -189,6 +199,12 @@ class AggregateSettings:
         "one shock of the random walks for all forecast years (default) or a fresh one each year",
         choices=FORECAST_SHOCKS,
     )
+    pull_trend: str = setting(
+        "none",
+        "the random-walk pull of residential / semi-independent placements held at its last "
+        "fitted value (default) or carried on at its fitted years' mean change a year",
+        choices=PULL_TRENDS,
+    )
     starting_ages: str = setting(
         "fitted",
         "age mix of the forecast's starting stock: the fitted model's own (default) or DfE's "
@@ -251,6 +267,7 @@ class AggregateSettings:
             "entry_timing",
             "ceases_by_age",
             "starting_ages",
+            "pull_trend",
         ):
             if getattr(self, model) is None:
                 raise ConfigError(f"{name}.{model} must be given; got None")
