@@ -85,6 +85,29 @@ def test_cost_and_overspend_agree_with_the_forecasts(comparison):
     assert financial_year_label(2024) == "2024/25" and financial_year_label(1999) == "1999/00"
 
 
+def test_comparison_summary_prints_millions_with_intervals(comparison):
+    """What a script prints: financial years as "2020/21", money in £m with its 90% interval
+    (no 1.9e+07), the same numbers as the money table; the baseline saves nothing against
+    itself (blank), a scenario's years before its levers start read "not started"."""
+    table = comparison.summary()
+    money = cost_and_overspend(comparison)
+    first = money.index[0]
+    row = table.loc[("baseline", financial_year_label(int(first[1])))]
+    assert row["cost"] == f"£{money.loc[first, 'cost_mean'] / 1e6:,.2f}m"
+    assert row["cost 90% interval"].count("£") == 2 and " to " in row["cost 90% interval"]
+    assert row["saving"] == "" and row["P(overspend)"].endswith("%")
+    assert "e+" not in table.to_string()
+    late = pc.compare(
+        pc.hackney_2020(),
+        [pc.Scenario("later", extra_approvals_per_year=10, from_date="2021-06")],
+        months=36,
+        paths=10,
+        seed=1,
+    ).summary()
+    assert late.loc[("later", "2020/21"), "saving"] == "not started"
+    assert late.loc[("later", "2021/22"), "saving"].endswith("m")
+
+
 def test_summary_by_financial_year_is_the_tidy_tables_side_by_side(comparison):
     """The summary holds, for each financial year and scenario, the same cost, budget,
     overspend and saving as the tidy tables; the baseline has no saving."""

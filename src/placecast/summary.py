@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import xarray as xr
 
-__all__ = ["QUANTILES", "interval_summary"]
+__all__ = ["QUANTILES", "gbp_m", "interval_summary"]
 
 #: The quantiles of every interval placecast reports: the middle 50% and 90%, and the median.
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
@@ -26,3 +26,8 @@ def interval_summary(
     if probability_above_zero:
         frame["probability_above_zero"] = (da > 0).mean(dim).to_series().reindex(frame.index)
     return frame
+
+
+def gbp_m(x: float) -> str:
+    """Millions of pounds, sign first: -640000 -> '-£0.64m'."""
+    return f"{'-' if x < 0 else ''}£{abs(x) / 1e6:,.2f}m"

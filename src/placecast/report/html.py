@@ -10,17 +10,14 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from placecast.calendar import financial_year_label
 from placecast.report.charts import comparison_charts
 from placecast.report.tables import (
     column_kind,
-    cost_and_overspend,
     fit_warning,
     inputs_tables,
     placeholder_warning,
     run_metadata,
 )
-from placecast.report.text import gbp_m
 from placecast.scenario.comparison import Comparison
 
 if TYPE_CHECKING:
@@ -119,20 +116,10 @@ def write_html(
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     meta = run_metadata(cmp)
-    money = cost_and_overspend(cmp).reset_index()
-    results = pd.DataFrame(
-        {
-            "scenario": money["scenario"],
-            "financial year": money["financial_year"].map(financial_year_label),
-            "cost (mean)": money["cost_mean"].map(gbp_m),
-            "cost 90% interval": [
-                f"{gbp_m(lo)} to {gbp_m(hi)}"
-                for lo, hi in zip(money["cost_p05"], money["cost_p95"], strict=True)
-            ],
-            "budget": money["budget"].map(gbp_m),
-            "overspend (mean)": money["overspend_mean"].map(gbp_m),
-            "P(overspend)": money["probability_of_overspend"].map("{:.0%}".format),
-        }
+    summary = cmp.summary().reset_index().rename(columns={"financial_year": "financial year"})
+    shown = ["scenario", "financial year", "cost", "cost 90% interval", "budget", "overspend"]
+    results = summary[[*shown, "P(overspend)"]].rename(
+        columns={"cost": "cost (mean)", "overspend": "overspend (mean)"}
     )
     parts = [
         f"<h1>placecast forecast: {html.escape(meta['council'])}</h1>",
@@ -151,24 +138,10 @@ def write_html(
         _table(results),
     ]
     if cmp.scenarios:
-        sav = cmp.savings_summary().reset_index()
-        on = sav["levers"] == "on"
-        sav = pd.DataFrame(
-            {
-                "scenario": sav["scenario"],
-                "financial year": sav["financial_year"].map(financial_year_label),
-                "saving (mean)": sav["mean"].map(gbp_m).where(on, "not started"),
-                "saving 90% interval": pd.Series(
-                    [
-                        f"{gbp_m(a)} to {gbp_m(b)}"
-                        for a, b in zip(sav["p05"], sav["p95"], strict=True)
-                    ]
-                ).where(on, "not started"),
-                "P(saves money)": sav["probability_of_saving"]
-                .map("{:.0%}".format)
-                .where(on, "not started"),
-            }
-        )
+        sav = summary.loc[
+            summary["scenario"].isin([fc.name for fc in cmp.scenarios]),
+            ["scenario", "financial year", "saving", "saving 90% interval", "P(saves money)"],
+        ].rename(columns={"saving": "saving (mean)"})
         parts += [
             "<h2>Savings against the baseline</h2>",
             "<p class='note'>After scenario costs (e.g. recruitment), on common random numbers: "

@@ -4,16 +4,11 @@ from __future__ import annotations
 
 import pandas as pd
 
-from placecast.calendar import financial_year_label
-from placecast.report.tables import cost_and_overspend, fit_warning, placeholder_warning
+from placecast.report.tables import fit_warning, placeholder_warning
 from placecast.scenario.comparison import Comparison
+from placecast.summary import gbp_m
 
 __all__ = ["comparison_text", "gbp_m"]
-
-
-def gbp_m(x: float) -> str:
-    """Millions of pounds, sign first: -640000 -> '-£0.64m'."""
-    return f"{'-' if x < 0 else ''}£{abs(x) / 1e6:,.2f}m"
 
 
 def comparison_text(cmp: Comparison) -> str:
@@ -35,47 +30,24 @@ def comparison_text(cmp: Comparison) -> str:
     wide.index = [pd.Timestamp(d).strftime("%Y") for d in wide.index]
     lines.append(wide.to_string())
     lines += ["", "Placement cost and overspend by financial year (mean; 90% interval)"]
-    money = cost_and_overspend(cmp)
-    text = pd.DataFrame(
+    table = cmp.summary().rename_axis(index={"financial_year": "year"})
+
+    def with_interval(what: str) -> pd.Series:
+        return table[what] + " (" + table[f"{what} 90% interval"].str.replace(" to ", "–") + ")"
+
+    money = pd.DataFrame(
         {
-            "cost": [
-                f"{gbp_m(m)} ({gbp_m(lo)}–{gbp_m(hi)})"
-                for m, lo, hi in money[["cost_mean", "cost_p05", "cost_p95"]].to_numpy()
-            ],
-            "budget": money["budget"].map(gbp_m).to_numpy(),
-            "overspend": [
-                f"{gbp_m(m)} ({gbp_m(lo)}–{gbp_m(hi)})"
-                for m, lo, hi in money[
-                    ["overspend_mean", "overspend_p05", "overspend_p95"]
-                ].to_numpy()
-            ],
-            "P(overspend)": money["probability_of_overspend"].map("{:.0%}".format).to_numpy(),
-        },
-        index=pd.MultiIndex.from_arrays(
-            [
-                money.index.get_level_values("scenario"),
-                money.index.get_level_values("financial_year").map(financial_year_label),
-            ],
-            names=["scenario", "year"],
-        ),
+            "cost": with_interval("cost"),
+            "budget": table["budget"],
+            "overspend": with_interval("overspend"),
+            "P(overspend)": table["P(overspend)"],
+        }
     )
-    lines.append(text.to_string())
+    lines.append(money.to_string())
     if cmp.scenarios:
         lines += ["", "Saving against baseline, after scenario costs (same random numbers)"]
-        sav = cmp.savings_summary()
-        text = sav.apply(
-            lambda r: pd.Series(
-                {
-                    "mean": gbp_m(r["mean"]),
-                    "90% interval": f"{gbp_m(r['p05'])} to {gbp_m(r['p95'])}",
-                    "P(saves money)": f"{r['probability_of_saving']:.0%}",
-                }
-                if r["levers"] == "on"
-                else dict.fromkeys(["mean", "90% interval", "P(saves money)"], "not started")
-            ),
-            axis=1,
-        )
-        text = text.rename(index=financial_year_label, level="financial_year")  # as above
-        text = text.rename_axis(index={"financial_year": "year"})
-        lines.append(text.to_string())
+        saving = table.loc[[fc.name for fc in cmp.scenarios]]
+        saving = saving[["saving", "saving 90% interval", "P(saves money)"]]
+        saving.columns = ["mean", "90% interval", "P(saves money)"]
+        lines.append(saving.to_string())
     return "\n".join(lines)

@@ -22,7 +22,7 @@ from placecast.errors import ConfigError
 from placecast.forecasting import SEED, Forecast, forecast
 from placecast.inputs import CouncilInputs
 from placecast.scenario.levers import Scenario
-from placecast.summary import interval_summary
+from placecast.summary import gbp_m, interval_summary
 
 __all__ = ["Comparison", "compare"]
 
@@ -106,6 +106,63 @@ class Comparison:
                     }
                 )
         return pd.DataFrame(rows)
+
+    def summary(self) -> pd.DataFrame:
+        """The table to read or paste: by scenario and financial year ("2022/23"), the cost,
+        overspend and (for scenarios) saving in £m with their 90% intervals, the budget, and
+        the probabilities of overspending and of saving. Text, for people; the numbers behind
+        it are :meth:`savings_summary` and each forecast's :meth:`~Forecast.overspend_summary`.
+
+        Examples
+        --------
+        >>> import placecast as pc
+        >>> cmp = compare(pc.hackney_2020(), [Scenario("more", extra_approvals_per_year=10)],
+        ...               months=24, paths=20)
+        >>> cmp.summary().loc[("more", "2021/22"), "P(saves money)"].endswith("%")
+        True
+        """
+
+        def interval(lo: float, hi: float) -> str:
+            return f"{gbp_m(lo)} to {gbp_m(hi)}"
+
+        frames = []
+        for fc in self.forecasts:
+            cost = interval_summary(fc.total_cost.reset_coords(drop=True))
+            over = fc.overspend_summary()
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "scenario": fc.name,
+                        "financial_year": [financial_year_label(int(y)) for y in cost.index],
+                        "cost": cost["mean"].map(gbp_m).to_numpy(),
+                        "cost 90% interval": list(map(interval, cost["p05"], cost["p95"])),
+                        "budget": over["budget"].map(gbp_m).to_numpy(),
+                        "overspend": over["mean"].map(gbp_m).to_numpy(),
+                        "overspend 90% interval": list(map(interval, over["p05"], over["p95"])),
+                        "P(overspend)": over["probability_of_overspend"].map("{:.0%}".format),
+                    }
+                )
+            )
+        table = pd.concat(frames, ignore_index=True)
+        if self.scenarios:
+            sav = self.savings_summary().reset_index()
+            on = sav["levers"] == "on"
+            saving = pd.DataFrame(
+                {
+                    "scenario": sav["scenario"],
+                    "financial_year": sav["financial_year"].map(financial_year_label),
+                    "saving": sav["mean"].map(gbp_m).where(on, "not started"),
+                    "saving 90% interval": pd.Series(
+                        list(map(interval, sav["p05"], sav["p95"]))
+                    ).where(on, "not started"),
+                    "P(saves money)": sav["probability_of_saving"]
+                    .map("{:.0%}".format)
+                    .where(on, "not started"),
+                }
+            )
+            table = table.merge(saving, on=["scenario", "financial_year"], how="left")
+            table = table.fillna("")  # the baseline saves nothing against itself
+        return table.set_index(["scenario", "financial_year"])
 
     def break_even(self) -> pd.DataFrame:
         """Cumulative scenario spend (e.g. recruitment) against cumulative placement savings."""
