@@ -61,7 +61,7 @@ def test_recruitment_saves_money_on_common_random_numbers(hackney):
         seed=4,
     )
     sav = cmp.savings_summary().loc["recruit 20 a year"]
-    assert sav.loc[2022, "mean"] > 0
+    assert sav.loc["2022/23", "mean"] > 0
     # Common random numbers: the saving's spread is far below the spread of the cost itself.
     spread_cost = cmp.baseline.total_cost.sel(financial_year=2022).std()
     spread_saving = cmp.savings().sel(financial_year=2022).std()
@@ -207,7 +207,7 @@ def test_inflation_and_budget_overrides(hackney):
     assert priced.budget.placement_budget_gbp[2021] == 30e6
     assert priced.budget.placement_budget_gbp[2020] == hackney.budget.placement_budget_gbp[2020]
     fc = pc.forecast(hackney, months=24, paths=10, seed=1, scenario=s)
-    assert fc.overspend_summary().loc[2021, "budget"] == 30e6
+    assert fc.overspend_summary().loc["2021/22", "budget"] == 30e6
     with pytest.raises(pc.ConfigError, match="unknown placements"):
         pc.forecast(
             hackney, months=24, paths=2, scenario=pc.Scenario("x", inflation_per_year={"zoo": 0.1})
@@ -327,8 +327,8 @@ def test_scenario_semantics_a_user_can_read():
     cmp = pc.compare(pc.hackney_2022(), [later], months=48, paths=30, seed=2)
     sav = cmp.savings_summary()
     levers = sav["levers"].droplevel("scenario")
-    assert levers.loc[2022] == "not started" and levers.loc[2023] == "not started"
-    assert levers.loc[2024] == "on" and levers.loc[2025] == "on"
+    assert levers.loc["2022/23"] == "not started" and levers.loc["2023/24"] == "not started"
+    assert levers.loc["2024/25"] == "on" and levers.loc["2025/26"] == "on"
     assert (sav.loc[levers.to_numpy() == "not started", "mean"] == 0).all()
     assert "not started" in comparison_text(cmp)
     seeds = {inspect.signature(f).parameters["seed"].default for f in (pc.forecast, pc.compare)}

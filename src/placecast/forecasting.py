@@ -175,8 +175,8 @@ class Forecast:
         """Overspend by financial year: mean, median, intervals and probability of overspending."""
         frame = interval_summary(self.overspend, probability_above_zero=True)
         frame = frame.rename(columns={"probability_above_zero": "probability_of_overspend"})
-        budget = self.inputs.budget.as_dataarray(frame.index.values).to_series()
-        frame.insert(0, "budget", budget.reindex(frame.index).to_numpy())
+        years = self.overspend["financial_year"].values  # the frame's rows, in order
+        frame.insert(0, "budget", self.inputs.budget.as_dataarray(years).to_numpy())
         return frame
 
 
@@ -213,7 +213,7 @@ def forecast(
     >>> import placecast as pc
     >>> fc = pc.forecast(pc.hackney_2020(), months=24, paths=50, seed=1)
     >>> list(fc.overspend_summary().index)
-    [2020, 2021]
+    ['2020/21', '2021/22']
     """
     if months < 1:
         raise ConfigError(f"months must be >= 1, got {months}")

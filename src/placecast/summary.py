@@ -5,6 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import xarray as xr
 
+from placecast.calendar import financial_year_label
+
 __all__ = ["QUANTILES", "gbp_m", "interval_summary"]
 
 #: The quantiles of every interval placecast reports: the middle 50% and 90%, and the median.
@@ -17,7 +19,8 @@ def interval_summary(
     """Mean, median and 50% / 90% intervals over ``dim``, as a tidy DataFrame.
 
     With ``probability_above_zero``, adds the share of paths above zero (e.g. the probability of
-    overspending).
+    overspending). A ``financial_year`` index level is labelled as people write it, "2022/23"
+    (the labels sort in time order), the same in every table placecast returns or writes.
     """
     q = da.quantile(list(QUANTILES), dim=dim)
     frame = q.to_dataframe(name="value")["value"].unstack("quantile")
@@ -25,6 +28,8 @@ def interval_summary(
     frame.insert(0, "mean", da.mean(dim).to_series().reindex(frame.index))
     if probability_above_zero:
         frame["probability_above_zero"] = (da > 0).mean(dim).to_series().reindex(frame.index)
+    if "financial_year" in (frame.index.names or []):
+        frame = frame.rename(index=lambda y: financial_year_label(int(y)), level="financial_year")
     return frame
 
 

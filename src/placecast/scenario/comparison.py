@@ -70,10 +70,11 @@ class Comparison:
         for fc in self.scenarios:
             dates = month_end_dates(fc.inputs.start, fc.data.sizes["month"] - 1)
             month = min(int(fc.effects.drivers.lever_from_month), len(dates) - 1)
-            first_year[fc.name] = int(financial_year_of(dates[month : month + 1])[0])
+            first = int(financial_year_of(dates[month : month + 1])[0])
+            first_year[fc.name] = financial_year_label(first)
         frame.insert(
             0,
-            "levers",
+            "levers",  # the labels sort in time order
             ["not started" if fy < first_year[s] else "on" for s, fy in frame.index],
         )
         return frame
@@ -133,7 +134,7 @@ class Comparison:
                 pd.DataFrame(
                     {
                         "scenario": fc.name,
-                        "financial_year": [financial_year_label(int(y)) for y in cost.index],
+                        "financial_year": cost.index,
                         "cost": cost["mean"].map(gbp_m).to_numpy(),
                         "cost 90% interval": list(map(interval, cost["p05"], cost["p95"])),
                         "budget": over["budget"].map(gbp_m).to_numpy(),
@@ -150,7 +151,7 @@ class Comparison:
             saving = pd.DataFrame(
                 {
                     "scenario": sav["scenario"],
-                    "financial_year": sav["financial_year"].map(financial_year_label),
+                    "financial_year": sav["financial_year"],
                     "saving": sav["mean"].map(gbp_m).where(on, "not started"),
                     "saving 90% interval": pd.Series(
                         list(map(interval, sav["p05"], sav["p95"]))
@@ -179,7 +180,7 @@ class Comparison:
                 rows.append(
                     {
                         "scenario": fc.name,
-                        "financial_year": int(fy),
+                        "financial_year": financial_year_label(int(fy)),
                         "cumulative_scenario_cost_gbp": spent,
                         "cumulative_placement_saving_gbp": saved,
                         "cumulative_net_saving_gbp": saved - spent,
