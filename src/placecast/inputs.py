@@ -213,7 +213,7 @@ def inputs_fingerprint(inputs: CouncilInputs) -> str:
     digest = hashlib.sha256()
     meta = _meta(inputs)
     digest.update(json.dumps(meta, sort_keys=True, default=str).encode())
-    for name in sorted(inputs.rates.data.data_vars):
+    for name in sorted(str(n) for n in inputs.rates.data.data_vars):
         digest.update(name.encode())
         digest.update(np.ascontiguousarray(inputs.rates.data[name].values, dtype=float).tobytes())
     digest.update(np.ascontiguousarray(inputs.initial.counts, dtype=float).tobytes())
