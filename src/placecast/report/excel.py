@@ -44,6 +44,8 @@ def write_excel(cmp: Comparison, path: str | Path) -> Path:
                 for cell in column[1:]:
                     if fmt:
                         cell.number_format = fmt
+                    # Every cell at the top, so a row with a wrapped cell still reads across.
+                    cell.alignment = Alignment(vertical="top")
                     if isinstance(cell.value, str) and len(cell.value) > _WIDEST:
                         cell.alignment = Alignment(wrap_text=True, vertical="top")
                         lines = -(-len(cell.value) // (_WIDEST - 5))
