@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -12,6 +13,7 @@ from hypothesis import strategies as st
 import placecast as pc
 from conftest import assert_conserved
 from placecast.costs import placement_spend
+from placecast.scenario import LEVERS
 
 
 def test_zero_lever_scenario_equals_the_baseline_exactly(hackney):
@@ -333,3 +335,35 @@ def test_scenario_semantics_a_user_can_read():
     assert "not started" in comparison_text(cmp)
     seeds = {inspect.signature(f).parameters["seed"].default for f in (pc.forecast, pc.compare)}
     assert seeds == {RUN_DEFAULTS["seed"]} == {1}
+
+
+def test_a_step_down_programme_costs_per_child_it_moves():
+    """Known answer on common random numbers: the same step-down with and without its cost
+    simulates the same children, and the cost is, path by path, the cost per child times the
+    monthly chance of stepping down times each month's children in residential care (inflated
+    like residential); the saving falls by exactly that."""
+    inputs = pc.hackney_2022()
+    rate, cost = 0.5, 2_000.0
+    free = pc.Scenario("step down", residential_step_down_per_year=rate)
+    paid = pc.Scenario(
+        "step down, paid", residential_step_down_per_year=rate, step_down_cost_per_child_gbp=cost
+    )
+    cmp = pc.compare(inputs, [free, paid], months=24, paths=40, seed=3)
+    _, a, b = cmp.forecasts
+    np.testing.assert_array_equal(a.data["children"].values, b.data["children"].values)
+    resid = b.children_by_placement().sel(placement="residential").isel(month=slice(0, -1))
+    fy = b.data["financial_year"].values[1:]
+    inflation = (1 + inputs.costs.inflation("residential")) ** (
+        fy - inputs.costs.price_base_financial_year
+    )
+    monthly = resid.values * cost * -np.expm1(-rate / 12) * inflation[None, :]
+    want = pd.DataFrame(monthly).T.groupby(fy).sum().T.to_numpy()
+    got = (b.total_cost - a.total_cost).transpose("path", "financial_year").values
+    np.testing.assert_allclose(got, want[:, : got.shape[1]], rtol=1e-9)
+    assert (got > 0).all()
+    saved = cmp.savings()
+    np.testing.assert_allclose(
+        (saved.sel(scenario="step down") - saved.sel(scenario="step down, paid")).values, got
+    )
+    assert b.extra_cost.dims == ("path", "financial_year")
+    assert "step_down_cost_per_child_gbp" in LEVERS  # settable in TOML files too

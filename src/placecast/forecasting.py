@@ -50,6 +50,11 @@ class ScenarioEffects:
     extra_cost_gbp
         Scenario costs outside placement fees (recruitment, running an own home) by financial
         year, for every financial year the horizon touches, GBP.
+    cost_per_child_month_gbp
+        A programme's cost for each child in a placement, by forecast month 1..months and
+        placement (e.g. a residential step-down programme's cost per child stepped down, times
+        the chance a residential child steps down that month), GBP; the forecast charges it on
+        each path's children at the start of the month. ``None``: no such cost.
     """
 
     name: str
@@ -57,6 +62,7 @@ class ScenarioEffects:
     drivers: Drivers
     own_home_beds: np.ndarray | None
     extra_cost_gbp: xr.DataArray
+    cost_per_child_month_gbp: xr.DataArray | None = None
 
     @classmethod
     def baseline(cls, inputs: CouncilInputs, months: int) -> ScenarioEffects:
@@ -125,9 +131,23 @@ class Forecast:
 
     @property
     def extra_cost(self) -> xr.DataArray:
-        """Scenario costs outside placements (e.g. recruitment), by financial year, GBP."""
+        """Scenario costs outside placements (e.g. recruitment), by financial year, GBP; by
+        (path, financial_year) when a programme costs per child (each path's own children)."""
         years = self.spend["financial_year"].values
-        return self.effects.extra_cost_gbp.reindex(financial_year=years, fill_value=0.0)
+        fixed = self.effects.extra_cost_gbp.reindex(financial_year=years, fill_value=0.0)
+        per_child = self.effects.cost_per_child_month_gbp
+        if per_child is None:
+            return fixed
+        children = self.children_by_placement().isel(month=slice(0, -1))  # start of each month
+        monthly = (children.values * per_child.values[None, :, :]).sum(axis=-1)  # (path, month)
+        fy = self.data["financial_year"].values[1:]
+        by_year = pd.DataFrame(monthly).T.groupby(fy).sum().reindex(years, fill_value=0.0)
+        programme = xr.DataArray(
+            by_year.to_numpy().T,
+            dims=("path", "financial_year"),
+            coords={"path": self.data["path"].values, "financial_year": years},
+        )
+        return (fixed + programme).transpose("path", "financial_year").rename("extra_cost_gbp")
 
     @property
     def total_cost(self) -> xr.DataArray:

@@ -173,7 +173,10 @@ class Comparison:
             placement_saving = (
                 (base - fc.spend.sum("placement")).mean("path").cumsum("financial_year")
             )
-            scenario_cost = fc.extra_cost.cumsum("financial_year")
+            extra = fc.extra_cost
+            scenario_cost = (extra.mean("path") if "path" in extra.dims else extra).cumsum(
+                "financial_year"
+            )
             for fy in placement_saving["financial_year"].values:
                 saved = float(placement_saving.sel(financial_year=fy))
                 spent = float(scenario_cost.sel(financial_year=fy))

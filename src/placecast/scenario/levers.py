@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import xarray as xr
 
 from placecast.calendar import financial_year_of, month_end_dates
 from placecast.costs import Budget
@@ -79,6 +80,10 @@ class Scenario:
     residential_step_down_per_year
         Extra rate per child-year of moves from residential to in-house fostering (a child who
         finds no in-house place steps down to IFA instead).
+    step_down_cost_per_child_gbp
+        One-off cost of the step-down programme for each child it moves (support, matching),
+        in the price base year and inflating like residential: charged on each path's expected
+        step-downs (the extra rate times its children in residential care each month).
     foster_care_first
         No new semi-independent placements for under-18s: entries and moves that would go to
         semi-independent accommodation go to in-house fostering (capacity permitting) instead.
@@ -115,6 +120,7 @@ class Scenario:
     residential_step_down_per_year: float = _lever(
         0.0, "non_negative", 12, "a rate per child-year (12: every child in a month)"
     )
+    step_down_cost_per_child_gbp: float = _lever(0.0, "non_negative", 1e7, "GBP a child")
     foster_care_first: bool = _lever(False, "flag")
     own_home_beds: int = _lever(0, "whole", 1_000, f"beds, {_COUNCIL} residential care")
     own_home_weekly_cost_per_bed_gbp: float = _lever(0.0, "non_negative", 1e6, "GBP a bed a week")
@@ -308,6 +314,7 @@ class Scenario:
             drivers=self._drivers(inputs, months, on, from_month),
             own_home_beds=beds,
             extra_cost_gbp=extra_cost_by_year(self._extra_cost_by_month(priced, on), inputs.start),
+            cost_per_child_month_gbp=self._cost_per_child_month(priced, on),
         )
 
     def drivers(self, inputs: CouncilInputs, months: int) -> Drivers:
@@ -369,6 +376,25 @@ class Scenario:
             return replace(inputs, costs=costs, budget=budget)
         except ConfigError as err:  # e.g. inflation for a placement the council lacks
             raise ConfigError(f"Scenario {self.name!r}: {err}") from None
+
+    def _cost_per_child_month(self, priced: CouncilInputs, on: np.ndarray) -> xr.DataArray | None:
+        """The step-down programme's cost per residential child-month: its cost per child times
+        the chance a residential child steps down in the month (the lever's extra rate)."""
+        if not (self.step_down_cost_per_child_gbp and self.residential_step_down_per_year):
+            return None
+        space = priced.space
+        fy = financial_year_of(month_end_dates(priced.start, on.size)[1:])
+        inflation = (1.0 + priced.costs.inflation("residential")) ** (
+            fy - priced.costs.price_base_financial_year
+        )
+        chance = -np.expm1(-self.residential_step_down_per_year / MONTHS_PER_YEAR)
+        cost = np.zeros((on.size, space.n_placements))
+        cost[:, space.index("residential")] = (
+            on * self.step_down_cost_per_child_gbp * chance * inflation
+        )
+        return xr.DataArray(
+            cost, dims=("month", "placement"), coords={"placement": list(space.placement_names)}
+        )
 
     def _extra_cost_by_month(self, priced: CouncilInputs, on: np.ndarray) -> np.ndarray:
         """Scenario costs outside placement fees by forecast month, GBP: recruitment of the
