@@ -22,7 +22,7 @@ from placecast.costs import placement_spend
 from placecast.engine import Drivers, simulate
 from placecast.errors import ConfigError
 from placecast.inputs import CouncilInputs, inputs_fingerprint
-from placecast.summary import interval_summary
+from placecast.summary import gbp_m, gbp_m_interval, interval_summary
 
 __all__ = ["SEED", "Forecast", "ScenarioEffects", "SupportsApply", "forecast"]
 
@@ -190,6 +190,31 @@ class Forecast:
         parts["total"] = self.total_cost.reset_coords(drop=True)
         da = xr.concat(list(parts.values()), dim=pd.Index(list(parts), name="placement"))
         return interval_summary(da)
+
+    def summary(self) -> pd.DataFrame:
+        """The table to read or paste: by financial year ("2022/23"), the cost and overspend in
+        £m with their 90% intervals, the budget and the probability of overspending. Text, for
+        people; the numbers are :meth:`overspend_summary` and :attr:`total_cost`.
+
+        Examples
+        --------
+        >>> import placecast as pc
+        >>> pc.forecast(pc.hackney_2020(), months=12, paths=10).summary().columns.tolist()[:2]
+        ['cost', 'cost 90% interval']
+        """
+        cost = interval_summary(self.total_cost.reset_coords(drop=True))
+        over = self.overspend_summary()
+        return pd.DataFrame(
+            {
+                "cost": cost["mean"].map(gbp_m),
+                "cost 90% interval": list(map(gbp_m_interval, cost["p05"], cost["p95"])),
+                "budget": over["budget"].map(gbp_m),
+                "overspend": over["mean"].map(gbp_m),
+                "overspend 90% interval": list(map(gbp_m_interval, over["p05"], over["p95"])),
+                "P(overspend)": over["probability_of_overspend"].map("{:.0%}".format),
+            },
+            index=cost.index,
+        )
 
     def overspend_summary(self) -> pd.DataFrame:
         """Overspend by financial year: mean, median, intervals and probability of overspending."""

@@ -7,7 +7,7 @@ import xarray as xr
 
 from placecast.calendar import financial_year_label
 
-__all__ = ["QUANTILES", "gbp_m", "interval_summary"]
+__all__ = ["QUANTILES", "gbp_m", "gbp_m_interval", "interval_summary"]
 
 #: The quantiles of every interval placecast reports: the middle 50% and 90%, and the median.
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
@@ -36,3 +36,8 @@ def interval_summary(
 def gbp_m(x: float) -> str:
     """Millions of pounds, sign first: -640000 -> '-£0.64m'."""
     return f"{'-' if x < 0 else ''}£{abs(x) / 1e6:,.2f}m"
+
+
+def gbp_m_interval(low: float, high: float) -> str:
+    """An interval in millions of pounds: '-£0.10m to £0.08m'."""
+    return f"{gbp_m(low)} to {gbp_m(high)}"

@@ -22,7 +22,7 @@ from placecast.errors import ConfigError
 from placecast.forecasting import SEED, Forecast, forecast
 from placecast.inputs import CouncilInputs
 from placecast.scenario.levers import Scenario
-from placecast.summary import gbp_m, interval_summary
+from placecast.summary import gbp_m, gbp_m_interval, interval_summary
 
 __all__ = ["Comparison", "compare"]
 
@@ -122,29 +122,8 @@ class Comparison:
         >>> cmp.summary().loc[("more", "2021/22"), "P(saves money)"].endswith("%")
         True
         """
-
-        def interval(lo: float, hi: float) -> str:
-            return f"{gbp_m(lo)} to {gbp_m(hi)}"
-
-        frames = []
-        for fc in self.forecasts:
-            cost = interval_summary(fc.total_cost.reset_coords(drop=True))
-            over = fc.overspend_summary()
-            frames.append(
-                pd.DataFrame(
-                    {
-                        "scenario": fc.name,
-                        "financial_year": cost.index,
-                        "cost": cost["mean"].map(gbp_m).to_numpy(),
-                        "cost 90% interval": list(map(interval, cost["p05"], cost["p95"])),
-                        "budget": over["budget"].map(gbp_m).to_numpy(),
-                        "overspend": over["mean"].map(gbp_m).to_numpy(),
-                        "overspend 90% interval": list(map(interval, over["p05"], over["p95"])),
-                        "P(overspend)": over["probability_of_overspend"].map("{:.0%}".format),
-                    }
-                )
-            )
-        table = pd.concat(frames, ignore_index=True)
+        frames = {fc.name: fc.summary() for fc in self.forecasts}
+        table = pd.concat(frames, names=["scenario"]).reset_index()
         if self.scenarios:
             sav = self.savings_summary().reset_index()
             on = sav["levers"] == "on"
@@ -154,7 +133,7 @@ class Comparison:
                     "financial_year": sav["financial_year"],
                     "saving": sav["mean"].map(gbp_m).where(on, "not started"),
                     "saving 90% interval": pd.Series(
-                        list(map(interval, sav["p05"], sav["p95"]))
+                        list(map(gbp_m_interval, sav["p05"], sav["p95"]))
                     ).where(on, "not started"),
                     "P(saves money)": sav["probability_of_saving"]
                     .map("{:.0%}".format)
