@@ -367,3 +367,30 @@ def test_a_step_down_programme_costs_per_child_it_moves():
     )
     assert b.extra_cost.dims == ("path", "financial_year")
     assert "step_down_cost_per_child_gbp" in LEVERS  # settable in TOML files too
+
+
+def test_foster_care_first_costs_a_weekly_amount_per_older_child_in_house():
+    """Known answer: the programme's cost is, path by path, the weekly amount times the weeks of
+    each month times that path's 16-17-year-olds in in-house fostering at the month's start,
+    inflated like in-house fostering; the placements simulated are the same as without it."""
+    inputs = pc.hackney_2022()
+    weekly = 150.0
+    free = pc.Scenario("first", foster_care_first=True)
+    paid = pc.Scenario(
+        "first, paid", foster_care_first=True, foster_care_first_weekly_cost_per_child_gbp=weekly
+    )
+    cmp = pc.compare(inputs, [free, paid], months=24, paths=30, seed=5)
+    _, a, b = cmp.forecasts
+    np.testing.assert_array_equal(a.data["children"].values, b.data["children"].values)
+    older = b.data["children"].sel(placement="in_house_fostering", age_band="16_17")
+    older = older.isel(month=slice(0, -1)).transpose("path", "month").values
+    dates = pd.DatetimeIndex(b.data["date"].values[1:])
+    fy = b.data["financial_year"].values[1:]
+    inflation = (1 + inputs.costs.inflation("in_house_fostering")) ** (
+        fy - inputs.costs.price_base_financial_year
+    )
+    monthly = older * weekly * (dates.days_in_month.to_numpy() / 7.0) * inflation
+    want = pd.DataFrame(monthly).T.groupby(fy).sum().T.to_numpy()
+    got = (b.total_cost - a.total_cost).transpose("path", "financial_year").values
+    np.testing.assert_allclose(got, want[:, : got.shape[1]], rtol=1e-9)
+    assert (got > 0).all()

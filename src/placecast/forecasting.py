@@ -51,10 +51,11 @@ class ScenarioEffects:
         Scenario costs outside placement fees (recruitment, running an own home) by financial
         year, for every financial year the horizon touches, GBP.
     cost_per_child_month_gbp
-        A programme's cost for each child in a placement, by forecast month 1..months and
-        placement (e.g. a residential step-down programme's cost per child stepped down, times
-        the chance a residential child steps down that month), GBP; the forecast charges it on
-        each path's children at the start of the month. ``None``: no such cost.
+        A programme's cost for each child in a placement and age band, by forecast month
+        1..months, placement and age band (e.g. a residential step-down programme's cost per
+        child stepped down, times the chance a residential child steps down that month), GBP;
+        the forecast charges it on each path's children at the start of the month. ``None``: no
+        such cost.
     """
 
     name: str
@@ -138,8 +139,9 @@ class Forecast:
         per_child = self.effects.cost_per_child_month_gbp
         if per_child is None:
             return fixed
-        children = self.children_by_placement().isel(month=slice(0, -1))  # start of each month
-        monthly = (children.values * per_child.values[None, :, :]).sum(axis=-1)  # (path, month)
+        children = self.data["children"].isel(month=slice(0, -1))  # at the start of each month
+        children = children.transpose("path", "month", "placement", "age_band").values
+        monthly = (children * per_child.values[None]).sum(axis=(2, 3))  # (path, month)
         fy = self.data["financial_year"].values[1:]
         by_year = pd.DataFrame(monthly).T.groupby(fy).sum().reindex(years, fill_value=0.0)
         programme = xr.DataArray(

@@ -87,6 +87,11 @@ class Scenario:
     foster_care_first
         No new semi-independent placements for under-18s: entries and moves that would go to
         semi-independent accommodation go to in-house fostering (capacity permitting) instead.
+    foster_care_first_weekly_cost_per_child_gbp
+        What foster care first costs beyond the placements: an extra weekly amount for each
+        child aged 16-17 in in-house fostering while the lever is on (an enhanced fee or support
+        for the carers of older teenagers), in the price base year and inflating like in-house
+        fostering.
     own_home_beds, own_home_weekly_cost_per_bed_gbp
         A council-run children's home: its beds take children in residential care first at no
         external fee; its running cost (per bed per week, occupied or not, in the price base year
@@ -122,6 +127,9 @@ class Scenario:
     )
     step_down_cost_per_child_gbp: float = _lever(0.0, "non_negative", 1e7, "GBP a child")
     foster_care_first: bool = _lever(False, "flag")
+    foster_care_first_weekly_cost_per_child_gbp: float = _lever(
+        0.0, "non_negative", 1e6, "GBP a child a week"
+    )
     own_home_beds: int = _lever(0, "whole", 1_000, f"beds, {_COUNCIL} residential care")
     own_home_weekly_cost_per_bed_gbp: float = _lever(0.0, "non_negative", 1e6, "GBP a bed a week")
     entry_multiplier: float = _lever(
@@ -378,22 +386,44 @@ class Scenario:
             raise ConfigError(f"Scenario {self.name!r}: {err}") from None
 
     def _cost_per_child_month(self, priced: CouncilInputs, on: np.ndarray) -> xr.DataArray | None:
-        """The step-down programme's cost per residential child-month: its cost per child times
-        the chance a residential child steps down in the month (the lever's extra rate)."""
-        if not (self.step_down_cost_per_child_gbp and self.residential_step_down_per_year):
+        """Programme costs charged per child, by month, placement and age band: the step-down's
+        cost per child times the chance a residential child steps down in the month (the
+        lever's extra rate); foster care first's weekly cost for each 16-17-year-old in in-house
+        fostering."""
+        step_down = self.step_down_cost_per_child_gbp and self.residential_step_down_per_year
+        first = self.foster_care_first and self.foster_care_first_weekly_cost_per_child_gbp
+        if not (step_down or first):
             return None
         space = priced.space
-        fy = financial_year_of(month_end_dates(priced.start, on.size)[1:])
-        inflation = (1.0 + priced.costs.inflation("residential")) ** (
-            fy - priced.costs.price_base_financial_year
-        )
-        chance = -np.expm1(-self.residential_step_down_per_year / MONTHS_PER_YEAR)
-        cost = np.zeros((on.size, space.n_placements))
-        cost[:, space.index("residential")] = (
-            on * self.step_down_cost_per_child_gbp * chance * inflation
-        )
+        dates = month_end_dates(priced.start, on.size)[1:]
+        fy = financial_year_of(dates)
+
+        def inflated(placement: str) -> np.ndarray:  # (month,) price index from the base year
+            return (1.0 + priced.costs.inflation(placement)) ** (
+                fy - priced.costs.price_base_financial_year
+            )
+
+        cost = np.zeros((on.size, space.n_placements, len(space.age_band_labels)))
+        if step_down:
+            chance = -np.expm1(-self.residential_step_down_per_year / MONTHS_PER_YEAR)
+            cost[:, space.index("residential"), :] = (
+                on * self.step_down_cost_per_child_gbp * chance * inflated("residential")
+            )[:, None]
+        if first:
+            cap = space.capacity_placement
+            weeks = dates.days_in_month.to_numpy() / 7.0
+            # The ages semi-independent accommodation takes (16-17 in the default space).
+            from_age = space.placements[space.index("semi_independent")].min_age_years
+            older = np.asarray(space.age_band_edges_years[:-1]) >= from_age
+            weekly = on * self.foster_care_first_weekly_cost_per_child_gbp * weeks * inflated(cap)
+            cost[:, space.index(cap), older] = weekly[:, None]
         return xr.DataArray(
-            cost, dims=("month", "placement"), coords={"placement": list(space.placement_names)}
+            cost,
+            dims=("month", "placement", "age_band"),
+            coords={
+                "placement": list(space.placement_names),
+                "age_band": list(space.age_band_labels),
+            },
         )
 
     def _extra_cost_by_month(self, priced: CouncilInputs, on: np.ndarray) -> np.ndarray:
