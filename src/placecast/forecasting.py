@@ -139,8 +139,8 @@ class Forecast:
         per_child = self.effects.cost_per_child_month_gbp
         if per_child is None:
             return fixed
-        children = self.data["children"].isel(month=slice(0, -1))  # at the start of each month
-        children = children.transpose("path", "month", "placement", "age_band").values
+        at_start = self.data["children"].isel(month=slice(0, -1))  # each month's start
+        children = at_start.transpose("path", "month", "placement", "age_band").values
         monthly = (children * per_child.values[None]).sum(axis=(2, 3))  # (path, month)
         fy = self.data["financial_year"].values[1:]
         by_year = pd.DataFrame(monthly).T.groupby(fy).sum().reindex(years, fill_value=0.0)
