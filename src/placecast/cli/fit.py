@@ -147,7 +147,12 @@ def fit(
         "child-years...",
         file=sys.stderr,
     )
-    model = EpisodeModel(draws=draws, tune=tune).fit(flows, space, seed=seed, progressbar=True)
+    model = EpisodeModel(draws=draws, tune=tune).fit(
+        flows,
+        space,
+        seed=seed,
+        progressbar=sys.stderr.isatty(),  # quiet in logs and pipes
+    )
     stock = stock_at(data, space, period_end)
     about = {
         "command": "fit",

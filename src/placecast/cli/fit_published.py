@@ -110,7 +110,11 @@ def fit_published(
         priors = national_priors(tidy, last, placement_model=settings.placement_model)
     priors = with_stock_growth(priors, stock_growth, no_stock_growth_prior)
     print(f"Fitting {counts.council} ({counts.la_code}) to {last}...", file=sys.stderr)
-    model = AggregateModel(priors, settings).fit(counts, seed=seed, progressbar=True)
+    model = AggregateModel(priors, settings).fit(
+        counts,
+        seed=seed,
+        progressbar=sys.stderr.isatty(),  # quiet in logs and pipes
+    )
     stock = model.initial_stock()
     print("\nPublished and fitted (posterior mean)")
     print(
