@@ -198,6 +198,8 @@ def test_html_report_is_self_contained(comparison, tmp_path):
     assert status.count("<tr>") == 6 and "published" in status  # a body row per input
     assert "Rates used" in text and "per child-year" in text
     assert not re.search(r">-?\d(\.\d+)?e[+-]\d+<", text)
+    # The method is in the report (offline), linked from its top.
+    assert "href='#methodology'" in text and "<h2 id='methodology'>" in text
 
 
 def test_compare_command_runs_a_toml_file(tmp_path, capsys):

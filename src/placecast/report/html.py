@@ -39,6 +39,26 @@ table.provenance th:first-child, table.provenance td:first-child { width: 12em; 
 table.words td, table.words th { white-space: normal; text-align: left; }
 """
 
+#: The method in a reader's words, in the report itself (it must read offline).
+_METHODOLOGY = """
+<p>Each simulated path follows every child in care month by month, by placement (in-house
+fostering, friends and family fostering, independent fostering agency, residential,
+semi-independent, other) and age in months. Each month a child may move placement or leave care
+at rates that depend on the age band and placement, and everyone leaves at 18; new children
+enter at a yearly rate. Rates come with their uncertainty: a fitted council's paths each use one
+of the fit's posterior draws, so the intervals hold both the uncertainty about the rates and the
+month-to-month chance of who moves when.</p>
+<p>In-house fostering has a capacity: the usable places of the council's approved carer
+households, which change with approvals and carers leaving. A child who would be placed in-house
+when no place is free goes to an independent fostering agency instead, so recruiting carers moves
+children from agency to in-house placements. Costs are each placement's weekly unit cost,
+rising with the stated inflation (residential costs vary child by child), summed by financial
+year and compared with the budget. Scenarios run on the same random numbers as the baseline,
+so their differences come from the levers, not from chance.</p>
+<p>The tables "Where each input comes from" and "Rates used" above say which numbers are
+published, fitted, assumed or placeholders, and what rates the paths used.</p>
+"""
+
 #: Tables of words (statuses, checks) that wrap and read left to right.
 _WORDS = ("inputs_status", "fit_diagnostics")
 
@@ -125,7 +145,8 @@ def write_html(
         f"<h1>placecast forecast: {html.escape(meta['council'])}</h1>",
         "<p class='note'>Children in care by placement type and placement spend against budget, "
         "simulated month by month with parameter and process uncertainty. Intervals are the "
-        "middle 50% and 90% of simulated paths.</p>",
+        "middle 50% and 90% of simulated paths. <a href='#methodology'>How this forecast is "
+        "made</a>.</p>",
         *(
             f"<p class='warning'>{html.escape(w)}</p>"
             for w in (fit_warning(cmp), placeholder_warning(cmp))
@@ -166,10 +187,13 @@ def write_html(
         heading = _HEADINGS.get(name, name.replace("_", " ").capitalize())
         classes = "words" if name in _WORDS else None
         parts += [f"<h3>{html.escape(heading)}</h3>", _table(_readable(frame), classes)]
-    parts.append(
+    parts += [
+        "<h2 id='methodology'>How this forecast is made</h2>",
+        _METHODOLOGY,
         "<p class='note'>Aggregates only: no child-level data is used in or shown by this "
-        "report. Methodology: see the placecast documentation (methodology page).</p>"
-    )
+        "report. The full methodology, with its equations, is the placecast documentation's "
+        "Methodology page (docs/methodology.md in the package's source).</p>",
+    ]
     page = (
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
         f"<title>placecast: {html.escape(meta['council'])}</title><style>{_CSS}</style></head>"
