@@ -219,7 +219,7 @@ def sufficiency_chart(forecasts: list[Forecast], *, ax: Axes | None = None) -> A
     in_house = children.sel(placement=cap)
     for da, colour, label in (
         (need, "grey", f"children in {_label(base, cap)} or {_label(base, overflow)}"),
-        (in_house, colours[2 % len(colours)], f"children in {_label(base, cap)}"),
+        (in_house, colours[0], f"children in {_label(base, cap)}"),  # no scenario uses [0]
     ):
         q = da.quantile([0.05, 0.5, 0.95], dim="path").values
         ax.fill_between(dates, q[0], q[2], color=colour, alpha=0.15, linewidth=0)
@@ -241,7 +241,8 @@ def sufficiency_chart(forecasts: list[Forecast], *, ax: Axes | None = None) -> A
     ax.set_ylabel("children / places")
     ax.set_ylim(bottom=0)
     ax.grid(alpha=0.3)
-    ax.legend(loc="lower left", fontsize="small")
+    # Below the axes: with several scenarios a legend inside covered the places' lines.
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.08), ncol=2, fontsize="small")
     return ax
 
 
