@@ -353,13 +353,12 @@ class Rates:
                     "rate_p95": q.sel(quantile=0.95, drop=True),
                 }
             )
-            frame = stats.to_dataframe().reset_index() if da.ndim > 1 else stats.to_pandas()
+            # One row for a rate of its own (entries), a row per label for one by band etc.
+            frame = stats.to_dataframe().reset_index() if stats.dims else stats.to_pandas()
             frame = pd.DataFrame([frame]) if isinstance(frame, pd.Series) else frame
             frames.append(frame.assign(rate=name, unit=unit))
         by = ["forecast_year", "age_band", "placement"]
-        table = pd.concat(frames, ignore_index=True).reindex(
-            columns=[*frames[0].columns, *by[:-1], "placement"]
-        )
+        table = pd.concat(frames, ignore_index=True).reindex(columns=[*frames[0].columns, *by])
         table["forecast_year"] = table["forecast_year"].map(
             lambda k: "" if pd.isna(k) else f"year {int(k) + 1}"
         )

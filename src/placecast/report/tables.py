@@ -323,7 +323,7 @@ def placeholder_warning(cmp: Comparison) -> str | None:
     return (
         f"WARNING: {', '.join(stand_ins)} are placeholders, not this council's figures: the "
         "costs, budget and overspend are illustrations until they are entered (placecast init "
-        "writes a workbook for them; run --figures reads it)."
+        "writes a workbook for them; placecast forecast or compare --figures reads it)."
     )
 
 
