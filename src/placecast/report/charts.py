@@ -147,10 +147,7 @@ def spend_chart(forecasts: list[Forecast], *, ax: Axes | None = None) -> Axes:
     for i, fc in enumerate(forecasts):
         q = fc.total_cost.quantile(list(QUANTILES), dim="path").values / 1e6
         pos = x - 0.4 + width * (i + 0.5)
-        c = colours[i % len(colours)]
-        ax.vlines(pos, q[0], q[4], color=c, alpha=0.35, linewidth=6)
-        ax.vlines(pos, q[1], q[3], color=c, alpha=0.8, linewidth=6)
-        ax.plot(pos, q[2], "o", color="white", markeredgecolor=c, label=f"{fc.name} (median)")
+        _interval_bars(ax, pos, q, colours[i % len(colours)], f"{fc.name} (median)")
     budget = first.inputs.budget.as_dataarray(years).values / 1e6
     ax.step(
         np.r_[x - 0.5, x[-1] + 0.5],
@@ -170,6 +167,14 @@ def spend_chart(forecasts: list[Forecast], *, ax: Axes | None = None) -> Axes:
     return ax
 
 
+def _interval_bars(ax: Axes, x: Any, q: np.ndarray, colour: str, label: str) -> None:
+    """Bars of the 90% (light) and 50% (dark) intervals with the median as a ring, at ``x``;
+    ``q`` holds the :data:`QUANTILES` by row."""
+    ax.vlines(x, q[0], q[4], color=colour, alpha=0.35, linewidth=6)
+    ax.vlines(x, q[1], q[3], color=colour, alpha=0.8, linewidth=6)
+    ax.plot(x, q[2], "o", color="white", markeredgecolor=colour, label=label)
+
+
 def savings_chart(cmp: Comparison, *, ax: Axes | None = None) -> Axes:
     """Each scenario's saving against the baseline by financial year: median and 50% / 90%
     bands of the difference, path by path on common random numbers (positive = saves money,
@@ -185,9 +190,7 @@ def savings_chart(cmp: Comparison, *, ax: Axes | None = None) -> Axes:
         q = savings.sel(scenario=fc.name).quantile(list(QUANTILES), dim="path").values
         pos = x - 0.4 + width * (i + 0.5)
         c = colours[(i + 1) % len(colours)]  # the baseline's colour stays the baseline's
-        ax.vlines(pos, q[0], q[4], color=c, alpha=0.35, linewidth=6)
-        ax.vlines(pos, q[1], q[3], color=c, alpha=0.8, linewidth=6)
-        ax.plot(pos, q[2], "o", color="white", markeredgecolor=c, label=_shorten(fc.name, 60))
+        _interval_bars(ax, pos, q, c, _shorten(fc.name, 60))
     ax.axhline(0, color="black", linewidth=0.8)
     ax.set_xticks(x, [financial_year_label(int(y)) for y in years])
     ax.set_ylabel("£ million saved (below 0: costs more)")
