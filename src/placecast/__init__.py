@@ -27,7 +27,15 @@ from placecast.inputs import (
     save_inputs,
 )
 from placecast.rates import Rates
-from placecast.scenario import Comparison, Scenario, ScenarioFile, compare, load_scenarios
+from placecast.scenario import (
+    Comparison,
+    RecruitmentCurve,
+    Scenario,
+    ScenarioFile,
+    compare,
+    load_scenarios,
+    recruitment_curve,
+)
 from placecast.states import Placement, StateSpace
 from placecast.stock import InitialStock
 from placecast.supply import CarerSupply
@@ -45,6 +53,7 @@ __all__ = [
     "PlacecastError",
     "Placement",
     "Rates",
+    "RecruitmentCurve",
     "Scenario",
     "ScenarioEffects",
     "ScenarioFile",
@@ -60,6 +69,7 @@ __all__ = [
     "inputs_schema",
     "load_inputs",
     "load_scenarios",
+    "recruitment_curve",
     "save_inputs",
     "simulate",
 ]

@@ -14,7 +14,7 @@ import sys
 import click
 
 from placecast._version import __version__
-from placecast.cli import backtest, fit, fit_published, init, simulate
+from placecast.cli import backtest, fit, fit_published, init, recruit, simulate
 from placecast.cli.options import Group
 from placecast.errors import PlacecastError
 
@@ -42,6 +42,7 @@ for _command in (
     fit.fit,
     fit_published.fit_published,
     backtest.backtest,
+    recruit.recruit,
 ):
     app.add_command(_command)
 

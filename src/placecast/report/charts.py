@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 
     from placecast.forecasting import Forecast
     from placecast.scenario.comparison import Comparison
+    from placecast.scenario.recruitment import RecruitmentCurve
 
 
 def _fan(ax: Axes, x: Any, da: xr.DataArray, colour: str, label: str) -> None:
@@ -200,6 +201,32 @@ def savings_chart(cmp: Comparison, *, ax: Axes | None = None) -> Axes:
     )
     ax.grid(alpha=0.3, axis="y")
     ax.legend(loc="upper left", fontsize="small")
+    return ax
+
+
+def recruitment_chart(curve: RecruitmentCurve, *, ax: Axes | None = None) -> Axes:
+    """The saving over the horizon against extra approvals a year: median and 50% / 90% bands
+    of each candidate's saving against no extra recruitment, after the recruitment's cost, on
+    common random numbers; the candidate with the lowest expected cost is marked."""
+    ax = _axes(ax)
+    saving = curve.saving().sum("financial_year") / 1e6
+    approvals = saving["approvals_per_year"].values
+    q = saving.quantile(list(QUANTILES), dim="path").transpose("quantile", ...).values
+    _interval_bars(ax, approvals, q, _colours()[1], "saving (median, 50% and 90% bands)")
+    ax.plot(approvals, saving.mean("path").values, color=_colours()[1], lw=1, label="mean")
+    best = curve.best()
+    ax.axvline(best, color="black", ls=":", lw=1, label=f"lowest expected cost: {best:g} a year")
+    ax.axhline(0, color="black", lw=0.8)
+    years = curve.placement_cost["financial_year"].values
+    span = f"{financial_year_label(int(years[0]))} to {financial_year_label(int(years[-1]))}"
+    ax.set_xlabel("extra carer households approved a year")
+    ax.set_ylabel(f"£ million saved, {span}")
+    ax.set_title(
+        f"Recruitment: saving against no extra recruitment, at "
+        f"£{curve.cost_per_household_gbp:,.0f} a household"
+    )
+    ax.grid(alpha=0.3)
+    ax.legend(loc="lower left", fontsize="small")
     return ax
 
 

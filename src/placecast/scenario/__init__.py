@@ -4,6 +4,16 @@ numbers (:mod:`~placecast.scenario.comparison`) and TOML scenario files
 
 from placecast.scenario.comparison import Comparison, compare
 from placecast.scenario.levers import LEVERS, Scenario
+from placecast.scenario.recruitment import RecruitmentCurve, recruitment_curve
 from placecast.scenario.toml import ScenarioFile, load_scenarios
 
-__all__ = ["LEVERS", "Comparison", "Scenario", "ScenarioFile", "compare", "load_scenarios"]
+__all__ = [
+    "LEVERS",
+    "Comparison",
+    "RecruitmentCurve",
+    "Scenario",
+    "ScenarioFile",
+    "compare",
+    "load_scenarios",
+    "recruitment_curve",
+]

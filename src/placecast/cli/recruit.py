@@ -1,0 +1,169 @@
+"""``placecast recruit``: how many foster-carer households to recruit, on common random numbers."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import click
+import pandas as pd
+
+from placecast.cli.options import SEED, FiniteRange
+from placecast.data.figures import read_council_figures
+from placecast.data.hackney import hackney_2022
+from placecast.folders import written_folder
+from placecast.forecasting import SEED as DEFAULT_SEED
+from placecast.inputs import load_inputs
+from placecast.report.tables import spreadsheet_safe
+from placecast.scenario.recruitment import DEFAULT_APPROVALS, recruitment_curve
+from placecast.summary import gbp_m
+
+
+@click.command(
+    "recruit",
+    help="How many extra foster-carer households to approve a year: forecasts each candidate on "
+    "the baseline's random numbers and prints the whole curve (cost and saving over the "
+    "horizon with 90% intervals), the number with the lowest expected cost and the lowest "
+    "CVaR, the break-even cost per household and, with --budget-year, the least recruitment "
+    "that meets the budget with --probability. Writes recruitment_curve.csv and a chart.",
+    short_help="how many foster carers to recruit: the curve, optimum and break-even",
+)
+@click.option(
+    "--approvals",
+    type=FiniteRange(0, 1_000),
+    multiple=True,
+    help="a candidate number of extra approvals a year (repeat; default "
+    + ", ".join(f"{n:g}" for n in DEFAULT_APPROVALS)
+    + ")",
+)
+@click.option(
+    "--cost-per-household",
+    type=FiniteRange(0, 1e7),
+    default=10_000.0,
+    show_default=True,
+    help="one-off cost of recruiting one extra household, GBP (an assumption: use your own)",
+)
+@click.option(
+    "--budget-year",
+    type=click.IntRange(2000, 2100),
+    default=None,
+    help="a financial year, by the year it starts (2024 = 2024/25), for the goal-seek",
+)
+@click.option(
+    "--probability",
+    type=click.FloatRange(0, 1, min_open=True),
+    default=0.8,
+    show_default=True,
+    help="chance of meeting the budget the goal-seek asks for",
+)
+@click.option(
+    "--months",
+    type=click.IntRange(12, 600),
+    default=60,
+    show_default=True,
+    help="horizon in months",
+)
+@click.option(
+    "--paths",
+    type=click.IntRange(10, 1_000_000),
+    default=1000,
+    show_default=True,
+    help="simulated paths per candidate",
+)
+@click.option("--seed", type=SEED, default=DEFAULT_SEED, show_default=True, help="random seed")
+@click.option(
+    "--inputs",
+    type=click.Path(path_type=Path, exists=True, file_okay=False),
+    default=None,
+    help="a council's saved inputs folder (default: embedded Hackney)",
+)
+@click.option(
+    "--figures",
+    type=click.Path(path_type=Path, exists=True, dir_okay=False),
+    default=None,
+    help="a workbook of your carer supply, unit costs and budget",
+)
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("placecast-recruit"),
+    show_default=True,
+    help="output folder",
+)
+def recruit(
+    approvals: tuple[float, ...],
+    cost_per_household: float,
+    budget_year: int | None,
+    probability: float,
+    months: int,
+    paths: int,
+    seed: int,
+    inputs: Path | None,
+    figures: Path | None,
+    out: Path,
+) -> int:
+    started = time.perf_counter()
+    council = hackney_2022() if inputs is None else load_inputs(inputs)
+    if figures is not None:
+        council = read_council_figures(figures, council)
+    curve = recruitment_curve(
+        council,
+        approvals or DEFAULT_APPROVALS,
+        cost_per_household_gbp=cost_per_household,
+        months=months,
+        paths=paths,
+        seed=seed,
+    )
+    table = curve.table()
+    shown = pd.DataFrame(
+        {
+            "extra a year": table["approvals_per_year"].map("{:g}".format),
+            "total cost (mean)": table["total_cost_mean_gbp"].map(gbp_m),
+            "saving (mean)": table["saving_mean_gbp"].map(gbp_m),
+            "saving 90% interval": [
+                f"{gbp_m(lo)} to {gbp_m(hi)}"
+                for lo, hi in zip(table["saving_p05_gbp"], table["saving_p95_gbp"], strict=True)
+            ],
+            "P(saves)": table["probability_of_saving"].map(
+                lambda p: "" if pd.isna(p) else f"{p:.0%}"
+            ),
+            "break-even cost a household": table["break_even_cost_per_household_gbp"].map(
+                lambda c: "" if pd.isna(c) else f"£{c:,.0f}"
+            ),
+        }
+    )
+    print(f"placecast recruit — {council.name}")
+    print(
+        f"{paths} paths a candidate, seed {seed}, {months} months; recruitment at "
+        f"£{cost_per_household:,.0f} a household; savings against no extra recruitment, summed "
+        "over the forecast's financial years\n"
+    )
+    print(shown.to_string(index=False))
+    print(
+        f"\nLowest expected total cost: {curve.best():g} extra a year; lowest CVaR (mean of the "
+        f"worst 10% of paths): {curve.best('cvar', 0.9):g} a year."
+    )
+    if budget_year is not None:
+        least = curve.least_meeting_budget(budget_year, probability)
+        year = f"{budget_year}/{str(budget_year + 1)[-2:]}"
+        print(
+            f"Least recruitment meeting the {year} budget with probability {probability:.0%}: "
+            + (f"{least:g} extra a year." if least is not None else "none of the candidates.")
+        )
+    about = {"command": "recruit", "council": council.name, "paths": paths, "seed": seed}
+    with written_folder(out, about) as staging:
+        spreadsheet_safe(table).to_csv(staging / "recruitment_curve.csv", index=False)
+        from matplotlib.figure import Figure
+
+        from placecast.report.charts import recruitment_chart
+
+        fig = Figure(figsize=(9, 5))
+        recruitment_chart(curve, ax=fig.subplots())
+        fig.savefig(staging / "recruitment_curve.png", dpi=120, bbox_inches="tight")
+    print(
+        f"\nWrote recruitment_curve.csv and recruitment_curve.png to {out}/ in "
+        f"{time.perf_counter() - started:.1f} s",
+        file=sys.stderr,
+    )
+    return 0
