@@ -74,6 +74,10 @@ def test_risk_and_probability_follow_the_paths():
         curve.least_meeting_budget(2030, 0.5)
     with pytest.raises(pc.ConfigError, match="objective"):
         curve.best("median")
+    with pytest.raises(pc.ConfigError, match="cost per household must be a number >= 0"):
+        curve.saving(-1.0)
+    with pytest.raises(pc.ConfigError, match="probability must be in"):
+        curve.least_meeting_budget(2023, 0.0)
 
 
 def test_more_recruitment_means_less_placement_cost_on_the_engine():

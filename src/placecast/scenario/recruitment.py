@@ -82,6 +82,7 @@ class RecruitmentCurve:
         the total cost, and the break-even cost per household."""
         total = self.total_cost().sum("financial_year")
         saving = self.saving().sum("financial_year")
+        even = self.break_even()
         rows = []
         for n in total["approvals_per_year"].values:
             t, s = total.sel(approvals_per_year=n).values, saving.sel(approvals_per_year=n).values
@@ -96,7 +97,7 @@ class RecruitmentCurve:
                     "saving_p05_gbp": np.quantile(s, 0.05),
                     "saving_p95_gbp": np.quantile(s, 0.95),
                     "probability_of_saving": float((s > 0).mean()) if n > 0 else np.nan,
-                    "break_even_cost_per_household_gbp": self.break_even().get(float(n), np.nan),
+                    "break_even_cost_per_household_gbp": even.get(float(n), np.nan),
                 }
             )
         return pd.DataFrame(rows)
