@@ -10,11 +10,9 @@ import click
 import pandas as pd
 
 from placecast.cli.options import SEED, FiniteRange
-from placecast.data.figures import read_council_figures
-from placecast.data.hackney import hackney_2022
+from placecast.cli.simulate import council_inputs
 from placecast.folders import written_folder
 from placecast.forecasting import SEED as DEFAULT_SEED
-from placecast.inputs import load_inputs
 from placecast.report.tables import spreadsheet_safe
 from placecast.scenario.recruitment import DEFAULT_APPROVALS, recruitment_curve
 from placecast.summary import gbp_m
@@ -104,9 +102,7 @@ def recruit(
     out: Path,
 ) -> int:
     started = time.perf_counter()
-    council = hackney_2022() if inputs is None else load_inputs(inputs)
-    if figures is not None:
-        council = read_council_figures(figures, council)
+    council = council_inputs(inputs, figures)
     curve = recruitment_curve(
         council,
         approvals or DEFAULT_APPROVALS,

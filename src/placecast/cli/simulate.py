@@ -14,7 +14,7 @@ from placecast.data.figures import read_council_figures
 from placecast.data.hackney import hackney_2022
 from placecast.engine.size import run_size
 from placecast.forecasting import SEED
-from placecast.inputs import load_inputs
+from placecast.inputs import CouncilInputs, load_inputs
 from placecast.report.outputs import write_all
 from placecast.report.text import comparison_text
 from placecast.results import load_comparison
@@ -37,9 +37,7 @@ def _run(
     scenarios_text: str | None = None,
 ) -> int:
     started = time.perf_counter()
-    council = hackney_2022() if inputs is None else load_inputs(inputs)
-    if figures is not None:
-        council = read_council_figures(figures, council)
+    council = council_inputs(inputs, figures)
     size = run_size(
         council.space,
         paths=paths,
@@ -62,6 +60,13 @@ def _run(
         file=sys.stderr,
     )
     return 0
+
+
+def council_inputs(inputs: Path | None, figures: Path | None) -> CouncilInputs:
+    """The council a simulating command runs: the embedded default or ``--inputs``, with the
+    carer supply, unit costs and budget of ``--figures`` when given."""
+    council = hackney_2022() if inputs is None else load_inputs(inputs)
+    return council if figures is None else read_council_figures(figures, council)
 
 
 def _command_line() -> str:
