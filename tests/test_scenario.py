@@ -357,10 +357,7 @@ def test_a_step_down_programme_costs_per_child_it_moves():
         fy - inputs.costs.price_base_financial_year
     )
     monthly = resid.values * cost * -np.expm1(-rate / 12) * inflation[None, :]
-    want = pd.DataFrame(monthly).T.groupby(fy).sum().T.to_numpy()
-    got = (b.total_cost - a.total_cost).transpose("path", "financial_year").values
-    np.testing.assert_allclose(got, want[:, : got.shape[1]], rtol=1e-9)
-    assert (got > 0).all()
+    got = _assert_extra_cost(a, b, monthly)
     saved = cmp.savings()
     np.testing.assert_allclose(
         (saved.sel(scenario="step down") - saved.sel(scenario="step down, paid")).values, got
@@ -390,7 +387,16 @@ def test_foster_care_first_costs_a_weekly_amount_per_older_child_in_house():
         fy - inputs.costs.price_base_financial_year
     )
     monthly = older * weekly * (dates.days_in_month.to_numpy() / 7.0) * inflation
+    _assert_extra_cost(a, b, monthly)
+
+
+def _assert_extra_cost(free: pc.Forecast, paid: pc.Forecast, monthly: np.ndarray) -> np.ndarray:
+    """The paid scenario's total cost exceeds the free one's, path by path and financial year,
+    by ``monthly`` (path, month) summed by financial year, and is positive; returns the
+    difference (path, financial_year)."""
+    fy = paid.data["financial_year"].values[1:]
     want = pd.DataFrame(monthly).T.groupby(fy).sum().T.to_numpy()
-    got = (b.total_cost - a.total_cost).transpose("path", "financial_year").values
+    got = (paid.total_cost - free.total_cost).transpose("path", "financial_year").values
     np.testing.assert_allclose(got, want[:, : got.shape[1]], rtol=1e-9)
     assert (got > 0).all()
+    return got

@@ -23,6 +23,7 @@ from placecast.forecasting import SEED as DEFAULT_SEED
 __all__ = [
     "SEED",
     "Group",
+    "council_options",
     "out_option",
     "run_options",
     "seed_option",
@@ -103,24 +104,36 @@ def run_options(*, defaults: bool) -> Callable[[Any], Any]:
             click.option(
                 "--no-charts", is_flag=True, help="skip the PNG charts and the HTML report"
             ),
-            click.option(
-                "--inputs",
-                type=click.Path(path_type=Path, exists=True, file_okay=False),
-                default=None,
-                help="a council's saved inputs folder (inputs.json + inputs.nc, e.g. written by "
-                "'placecast fit' or placecast.save_inputs); default: the embedded Hackney, "
-                "fitted to 2022",
-            ),
-            click.option(
-                "--figures",
-                type=click.Path(path_type=Path, exists=True, dir_okay=False),
-                default=None,
-                help="a workbook of your carer supply, unit costs and budget (written by "
-                "'placecast init' and filled in), used instead of the inputs' own",
-            ),
+            *_COUNCIL,
         ],
         command,
     )
+
+
+def council_options(command: Any) -> Any:
+    """--inputs and --figures, the council a simulating command runs (see
+    :func:`placecast.cli.simulate.council_inputs`)."""
+    return _apply(_COUNCIL, command)
+
+
+#: --inputs and --figures (decorators; click makes a fresh option each time one is applied).
+_COUNCIL = [
+    click.option(
+        "--inputs",
+        type=click.Path(path_type=Path, exists=True, file_okay=False),
+        default=None,
+        help="a council's saved inputs folder (inputs.json + inputs.nc, e.g. written by "
+        "'placecast fit' or placecast.save_inputs); default: the embedded Hackney, "
+        "fitted to 2022",
+    ),
+    click.option(
+        "--figures",
+        type=click.Path(path_type=Path, exists=True, dir_okay=False),
+        default=None,
+        help="a workbook of your carer supply, unit costs and budget (written by "
+        "'placecast init' and filled in), used instead of the inputs' own",
+    ),
+]
 
 
 def _option_for(f: Field[Any], *, defaults: dict[str, Any]) -> Any:

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 import pandas as pd
 
-from placecast.cli.options import SEED, FiniteRange
+from placecast.cli.options import SEED, FiniteRange, council_options
 from placecast.cli.simulate import council_inputs
 from placecast.folders import written_folder
 from placecast.forecasting import SEED as DEFAULT_SEED
@@ -70,18 +70,7 @@ from placecast.summary import gbp_m
     help="simulated paths per candidate",
 )
 @click.option("--seed", type=SEED, default=DEFAULT_SEED, show_default=True, help="random seed")
-@click.option(
-    "--inputs",
-    type=click.Path(path_type=Path, exists=True, file_okay=False),
-    default=None,
-    help="a council's saved inputs folder (default: embedded Hackney)",
-)
-@click.option(
-    "--figures",
-    type=click.Path(path_type=Path, exists=True, dir_okay=False),
-    default=None,
-    help="a workbook of your carer supply, unit costs and budget",
-)
+@council_options
 @click.option(
     "--out",
     type=click.Path(path_type=Path, file_okay=False),

@@ -60,13 +60,8 @@ class RecruitmentCurve:
 
     def total_cost(self, cost_per_household_gbp: float | None = None) -> xr.DataArray:
         """Placement spend plus recruitment, by (approvals_per_year, path, financial_year)."""
-        each = (
-            self.cost_per_household_gbp
-            if cost_per_household_gbp is None
-            else float(cost_per_household_gbp)
-        )
-        if not np.isfinite(each) or each < 0:
-            raise ConfigError(f"cost per household must be a number >= 0 GBP, got {each!r}")
+        given = cost_per_household_gbp
+        each = self.cost_per_household_gbp if given is None else _cost_each(given)
         return self.placement_cost + each * self.households_recruited
 
     def saving(self, cost_per_household_gbp: float | None = None) -> xr.DataArray:
@@ -151,6 +146,14 @@ class RecruitmentCurve:
         return out
 
 
+def _cost_each(value: float) -> float:
+    """A cost per household, checked: a number of pounds >= 0."""
+    each = float(value)
+    if not np.isfinite(each) or each < 0:
+        raise ConfigError(f"cost per household must be a number >= 0 GBP, got {each!r}")
+    return each
+
+
 def _cvar(values: np.ndarray, level: float) -> float:
     """Mean of the values at or above their ``level`` quantile (the worst ``1 - level``)."""
     values = np.asarray(values, dtype=float)
@@ -193,9 +196,7 @@ def recruitment_curve(
     [0.0, 10.0, 20.0]
     """
     candidates = sorted({0.0, *(float(n) for n in approvals_per_year)})
-    cost_each = float(cost_per_household_gbp)
-    if not np.isfinite(cost_each) or cost_each < 0:
-        raise ConfigError(f"cost_per_household_gbp must be a number >= 0, got {cost_each!r}")
+    cost_each = _cost_each(cost_per_household_gbp)
     spends, recruited = [], []
     for n in candidates:
         # At one pound a household the scenario's own cost counts the households it approves
