@@ -2,11 +2,12 @@
 
 Run: ``python benchmarks/bench_rolling.py [--councils N] [--origins 2017 2018 2019 2020 2021]
 [--horizon 3] [--workers 2] [--tag _x] [--fits DIR] [--variant name:setting=value,...]
-[--prior field=value ...] [--setting field=value ...]``. ``--prior`` sets fields of every
-origin's priors and ``--setting`` fit settings such as ``count_noise`` (both refit).
-With ``--fits`` every fit is saved there and reused, and each ``--variant`` (forecast settings
-only: ``trend_damping``, ``forecast_shocks``) is scored on the same posteriors - a paired
-comparison of forecasts that costs simulations, not fits; each variant is its own run.
+[--prior field=value ...] [--setting field=value ...] [--checkpoint DIR]``. ``--prior`` sets
+fields of every origin's priors and ``--setting`` fit settings such as ``count_noise`` (both
+refit). Each ``--variant`` (forecast settings only: ``trend_damping``, ``forecast_shocks``,
+``pull_trend``, ``starting_ages``) is scored on the same posteriors right after each fit - a
+paired comparison of forecasts that costs simulations, not fits - and written as its own run
+(``..._<name>``). With ``--fits`` every fit is also saved there and reused by later runs.
 
 Reads the DfE tables shipped with placecast (built from the 2015-2019 wide and the 2018-2022
 tidy files in ``../shared/data``); for every
@@ -16,13 +17,16 @@ forecast for T+1..min(T+3, 2022). Writes
 ``benchmarks/runs/rolling_<origins>_h<H><tag>/``: ``rows.csv`` (every council, origin, measure
 and year), ``settings.json`` (the command and every setting), and ``by_horizon.csv`` /
 ``by_horizon_no_covid.csv`` (:meth:`Backtest.by_horizon`, with and without the forecast years
-2020-21), and prints both tables. Partial rows are kept in ``.rolling_*.partial/`` beside this
-file, so an interrupted run resumes.
+2020-21), and prints both tables. Partial rows (every variant's) are kept as the councils finish
+in ``--checkpoint`` (default ``runs/partial/<run name>/``, tracked in git: a run of every
+council takes longer than a session, so commit it and the next session's same command resumes
+where it stopped).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import time
 import warnings
 from dataclasses import replace
@@ -63,6 +67,12 @@ def main() -> None:
     parser.add_argument("--description", default="")
     parser.add_argument("--fits", type=Path, default=None, help="folder of reusable fits")
     parser.add_argument(
+        "--checkpoint",
+        type=Path,
+        default=None,
+        help="folder of partial rows (default runs/partial/<run name>/)",
+    )
+    parser.add_argument(
         "--variant",
         action="append",
         default=[],
@@ -81,40 +91,47 @@ def main() -> None:
         help="field=value: a BacktestSettings field (fit or forecast) for every run (a refit)",
     )
     args = parser.parse_args()
-    variants = [("", {})] + [_variant(v) for v in args.variant]
+    # "base" is the run's own forecast settings; each variant is written as run name + _name.
+    variants = dict([("base", {}), *(_variant(v) for v in args.variant)])
+    if len(variants) != 1 + len(args.variant):
+        parser.error("--variant: each needs its own name, and not 'base'")
     prior_changes = _variant("x:" + ",".join(args.prior))[1]
     setting_changes = _variant("x:" + ",".join(args.setting))[1]
-    if len(variants) > 1 and args.fits is None:
-        parser.error("--variant needs --fits (the variants share the fits)")
 
     warnings.simplefilter("ignore")
     tidy = published_tables()  # the shipped tables, read from ../shared/data
     names = la_councils(tidy)
     if args.councils:  # evenly spaced in code order, so every region is represented
         names = [names[i] for i in np.linspace(0, len(names) - 1, args.councils).astype(int)]
-    for tag, changes in variants:
-        settings = replace(BacktestSettings(horizon=args.horizon), **{**setting_changes, **changes})
-        name = f"rolling_{args.origins[0]}_{args.origins[-1]}_h{args.horizon}{args.tag}{tag}"
-        t0 = time.perf_counter()
-        result = rolling_backtest(
-            tidy,
-            names,
-            args.origins,
-            settings,
-            workers=args.workers,
-            progress=True,
-            checkpoint=HERE / f".{name}.partial",
-            fits=args.fits,
-            priors=(
-                (lambda s: replace(backtest_priors(tidy, s), **prior_changes))
-                if prior_changes
-                else None
-            ),
-        )
-        elapsed = time.perf_counter() - t0
+    settings = replace(BacktestSettings(horizon=args.horizon), **setting_changes)
+    base = f"rolling_{args.origins[0]}_{args.origins[-1]}_h{args.horizon}{args.tag}"
+    checkpoint = args.checkpoint or HERE / "runs" / "partial" / base
+    _check_resume(checkpoint, {"variants": variants, "settings": settings.to_dict()}, parser)
+    t0 = time.perf_counter()
+    result = rolling_backtest(
+        tidy,
+        names,
+        args.origins,
+        settings,
+        workers=args.workers,
+        progress=True,
+        checkpoint=checkpoint,
+        fits=args.fits,
+        priors=(
+            (lambda s: replace(backtest_priors(tidy, s), **prior_changes))
+            if prior_changes
+            else None
+        ),
+        variants=variants if len(variants) > 1 else None,
+    )
+    elapsed = time.perf_counter() - t0
+    for key, changes in variants.items():
+        name = base + ("" if key == "base" else f"_{key}")
+        one = result.variant(key) if len(variants) > 1 else result
         record = {
-            "description": (args.description or name) + (f"; variant {changes}" if tag else ""),
-            "settings": settings.to_dict(),
+            "description": (args.description or base)
+            + ("" if key == "base" else f"; variant {changes}"),
+            "settings": replace(settings, **changes).to_dict(),
             "origins": args.origins,
             "councils": args.councils or "all",
             "priors": result.priors_source,
@@ -123,22 +140,36 @@ def main() -> None:
             "and dfe_cla_ees_2018_2022)",
             "failed": result.skipped.to_dict("records"),
             "fits": None if args.fits is None else "reused from --fits where already made",
+            "variants scored on the same fits": variants,
             "minutes": round(elapsed / 60, 1),
             "workers": args.workers,
         }
-        folder = write_run(name, result.rows, record)
+        folder = write_run(name, one.rows, record)
         for suffix, excluded in (("", ()), ("_no_covid", (2020, 2021))):
-            table = result.by_horizon(exclude_years=excluded)[COLUMNS]
+            table = one.by_horizon(exclude_years=excluded)[COLUMNS]
             table.to_csv(folder / f"by_horizon{suffix}.csv")
             print(f"\n{name}: by horizon{' without forecast years 2020-21' if excluded else ''}")
             print(table.round(2).to_string())
-        print(f"\n{len(names)} councils x {len(args.origins)} origins in {elapsed / 60:.1f} min")
+    print(f"\n{len(names)} councils x {len(args.origins)} origins in {elapsed / 60:.1f} min")
+
+
+def _check_resume(folder: Path, what: dict[str, object], parser: argparse.ArgumentParser) -> None:
+    """Partial rows resume only the run that made them: the same variants and settings."""
+    marker = folder / "run.json"
+    text = json.dumps(what, sort_keys=True, indent=2, default=str)
+    if marker.is_file() and marker.read_text() != text:
+        parser.error(
+            f"{folder} holds partial rows of a run with other settings or variants "
+            f"(see {marker}); pass another --tag or --checkpoint, or delete the folder"
+        )
+    folder.mkdir(parents=True, exist_ok=True)
+    marker.write_text(text)
 
 
 def _variant(text: str) -> tuple[str, dict[str, object]]:
-    """``name:setting=value,...`` -> (``_name``, settings); values are numbers or words."""
+    """``name:setting=value,...`` -> (``name``, settings); values are numbers or words."""
     name, _, body = text.partition(":")
-    return f"_{name}", parse_settings(body.split(","))
+    return name, parse_settings(body.split(","))
 
 
 if __name__ == "__main__":

@@ -36,12 +36,14 @@ def write_run(name: str, rows: pd.DataFrame, record: dict[str, Any]) -> Path:
 
 
 def parse_settings(items: Iterable[str]) -> dict[str, object]:
-    """``setting=value`` texts -> settings; values are numbers or words."""
+    """``setting=value`` texts -> settings; values are whole numbers, numbers or words."""
     changes: dict[str, object] = {}
     for item in filter(None, items):
         key, _, value = item.partition("=")
-        try:
-            changes[key.strip()] = float(value)
-        except ValueError:
-            changes[key.strip()] = value.strip()
+        for kind in (int, float, str.strip):
+            try:
+                changes[key.strip()] = kind(value)
+                break
+            except ValueError:
+                continue
     return changes

@@ -284,7 +284,44 @@ def test_saved_fits_are_reused_for_other_forecast_settings(tmp_path, monkeypatch
         pd.testing.assert_frame_equal(same, first)
         assert not np.allclose(flat["q95"], first["q95"])  # another forecast of it
         assert (flat["fit_seconds"] == first["fit_seconds"]).all()
+        # Variants in one pass: the same fit forecast each way, as the separate reruns did.
+        both = backtest_council(
+            counts,
+            settings,
+            fits=tmp_path,
+            variants={"undamped": {}, "flat": {"trend_damping": 0.01}},
+        )
+        assert fitted == []
+        for name, alone in (("undamped", first), ("flat", flat)):
+            one = both[both["variant"] == name].drop(columns="variant").reset_index(drop=True)
+            pd.testing.assert_frame_equal(one, alone)
         backtest_council(
             counts, BacktestSettings(**{**settings.to_dict(), "draws": 50}), fits=tmp_path
         )
     assert fitted == [50]  # a fit setting changed: fitted again
+
+
+def test_variants_that_change_the_fit_are_refused_before_fitting(monkeypatch):
+    """A variant may only set forecast settings; a fit setting or a bad value is refused
+    before any council is fitted, and mixed variants cannot be scored together."""
+    from placecast.evaluation import backtesting
+    from placecast.fit.priors import AggregatePriors
+
+    monkeypatch.setattr(backtesting, "_one", lambda job: pytest.fail("fitted"))
+    tidy = pd.DataFrame({"geographic_level": ["la"], "la_code": ["A"]})
+    priors = AggregatePriors(source="test")
+    with pytest.raises(ConfigError, match="'more_draws'.*change the fit"):
+        backtesting.backtest(tidy, ["A"], priors=priors, variants={"more_draws": {"draws": 900}})
+    with pytest.raises(ConfigError, match="trend_damping"):
+        backtesting.backtest(tidy, ["A"], priors=priors, variants={"bad": {"trend_damping": 7.0}})
+    with pytest.raises(ConfigError, match="at least one"):
+        backtesting.backtest(tidy, ["A"], priors=priors, variants={})
+
+    rows = pd.DataFrame({"council": ["A", "A"], "variant": ["one", "two"], "mean": [1.0, 2.0]})
+    mixed = Backtest(rows=rows, settings=BacktestSettings())
+    with pytest.raises(ConfigError, match="several forecast variants"):
+        mixed.scored()
+    assert mixed.variant("two").rows["mean"].tolist() == [2.0]
+    assert "variant" not in mixed.variant("two").rows.columns
+    with pytest.raises(ConfigError, match="no variant 'three'"):
+        mixed.variant("three")

@@ -20,10 +20,11 @@ from __future__ import annotations
 
 import multiprocessing
 import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import fields, replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -258,6 +259,7 @@ def backtest_council(
     priors: AggregatePriors | None = None,
     *,
     fits: str | Path | None = None,
+    variants: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> pd.DataFrame:
     """Fit, forecast and score one council; one row per (measure, year).
 
@@ -269,6 +271,11 @@ def backtest_council(
     the data, priors, seed and fit settings are the same, so forecast settings
     (``trend_damping``, ``forecast_shocks``) can be compared on the same posteriors; a reused
     fit keeps the ``fit_seconds`` it took.
+
+    ``variants``: name -> forecast settings (``trend_damping``, ``forecast_shocks``, ...; see
+    :meth:`AggregateModel.reforecast`). The one fit is then forecast and scored once per
+    variant, and the rows get a ``variant`` column: a paired comparison of forecasts that
+    costs simulations, not fits, and needs no saved fits to be repeated later.
     """
     import time
 
@@ -292,7 +299,31 @@ def backtest_council(
         if path is not None:
             model.idata_.attrs["fit_seconds"] = seconds
             model.save(path)
-    return scored_forecast(model, counts, settings, seconds)
+    if variants is None:
+        return scored_forecast(model, counts, settings, seconds)
+    _check_variants(variants)
+    return pd.concat(
+        [
+            scored_forecast(
+                model.reforecast(**changes), counts, replace(settings, **changes), seconds
+            ).assign(variant=name)
+            for name, changes in variants.items()
+        ],
+        ignore_index=True,
+    )
+
+
+def _check_variants(variants: Mapping[str, Mapping[str, Any]]) -> None:
+    """Refuse variants that would need a refit, before any fit is spent on them."""
+    if not variants:
+        raise ConfigError("backtest variants: give at least one (name -> forecast settings)")
+    for name, changes in variants.items():
+        other = sorted(set(changes) - set(FORECAST_SETTINGS))
+        if other:
+            raise ConfigError(
+                f"backtest variant {name!r}: {other} change the fit; a variant may set only "
+                f"{', '.join(FORECAST_SETTINGS)} (run a separate backtest for fit settings)"
+            )
 
 
 def scored_forecast(
@@ -330,13 +361,22 @@ def scored_forecast(
     return rows
 
 
-_Job = tuple[pd.DataFrame, str, BacktestSettings, AggregatePriors, "Path | None"]
+_Job = tuple[
+    pd.DataFrame,
+    str,
+    BacktestSettings,
+    AggregatePriors,
+    "Path | None",
+    "Mapping[str, Mapping[str, Any]] | None",
+]
 
 
 def _one(args: _Job) -> pd.DataFrame:
-    tidy, council, settings, priors, fits = args
+    tidy, council, settings, priors, fits, variants = args
     try:
-        return backtest_council(published_counts(tidy, council), settings, priors, fits=fits)
+        return backtest_council(
+            published_counts(tidy, council), settings, priors, fits=fits, variants=variants
+        )
     except InputError as err:  # reported, not dropped: the council appears with its reason
         return pd.DataFrame([{"council": council, "error": str(err)}])
     except Exception as err:  # one council's failure must not lose the others' results
@@ -369,6 +409,7 @@ def backtest(
     progress: bool = False,
     checkpoint: str | Path | None = None,
     fits: str | Path | None = None,
+    variants: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> Backtest:
     """Backtest the aggregate fit for many councils (default: every local authority).
 
@@ -395,9 +436,17 @@ def backtest(
     fits
         A folder of saved fits, reused when nothing but the forecast settings changed (see
         :func:`backtest_council`).
+    variants
+        Name -> forecast settings, each scored on the same fits (see
+        :func:`backtest_council`); the rows then have a ``variant`` column, and
+        :meth:`Backtest.variant` picks one out.
     """
     from tqdm.auto import tqdm
 
+    if variants is not None:
+        _check_variants(variants)
+        for changes in variants.values():
+            replace(settings, **changes)  # a bad value is refused now, not after every fit
     if priors is None:
         priors = backtest_priors(tidy, settings)
     names: Sequence[str] = list(councils) if councils is not None else la_councils(tidy)
@@ -408,10 +457,11 @@ def backtest(
         names = [c for c in names if c not in set(done["requested"])]
     run = replace(settings, cores=1) if workers > 1 else settings
     folder = None if fits is None else Path(fits)
-    jobs: list[_Job] = [(tidy, c, run, priors, folder) for c in names]
+    jobs: list[_Job] = [(tidy, c, run, priors, folder, variants) for c in names]
+    columns = _COLUMNS if variants is None else [*_COLUMNS, "variant"]
 
     def keep(job: _Job, part: pd.DataFrame) -> None:
-        part = part.assign(requested=job[1]).reindex(columns=_COLUMNS)
+        part = part.assign(requested=job[1]).reindex(columns=columns)
         parts.append(part)
         if checkpoint is not None:  # append as councils finish, so a long run can resume
             header = not Path(checkpoint).exists()

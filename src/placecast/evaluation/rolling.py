@@ -9,9 +9,10 @@ accuracy by horizon with bootstrap intervals over councils).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -36,6 +37,7 @@ def rolling_backtest(
     progress: bool = False,
     checkpoint: str | Path | None = None,
     fits: str | Path | None = None,
+    variants: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> Backtest:
     """Backtest from every origin in ``origins``; one :class:`Backtest` with all their rows.
 
@@ -62,6 +64,9 @@ def rolling_backtest(
     fits
         A folder of saved fits (one per origin and council), reused when only the forecast
         settings changed (:func:`~placecast.evaluation.backtesting.backtest_council`).
+    variants
+        Name -> forecast settings, each scored on the same fits; the rows get a ``variant``
+        column (:meth:`~placecast.evaluation.scoring.Backtest.variant` picks one out).
     """
     last = int(tidy["year"].max()) if last_year is None else int(last_year)
     if not origins:
@@ -91,6 +96,7 @@ def rolling_backtest(
             progress=progress,
             checkpoint=path,
             fits=fits,
+            variants=variants,
         )
         parts.append(result.rows.assign(origin=int(origin)))
         sources.append(f"{origin}: {result.priors_source}")

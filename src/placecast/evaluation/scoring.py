@@ -8,13 +8,13 @@ forecast intervals.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
 
 from placecast.data.dfe import PLACEMENT_GROUPS, PublishedCounts
-from placecast.errors import InputError
+from placecast.errors import ConfigError, InputError
 from placecast.evaluation.settings import BacktestSettings
 
 __all__ = ["MEASURES", "Backtest", "measure_series", "naive_forecasts"]
@@ -89,8 +89,30 @@ class Backtest:
     priors_source: str = ""
     skipped: pd.DataFrame = field(default_factory=pd.DataFrame)
 
+    def variant(self, name: str) -> Backtest:
+        """The rows of one forecast variant of a backtest run with ``variants`` (see
+        :func:`~placecast.evaluation.backtesting.backtest`), as a backtest of its own.
+
+        Raises
+        ------
+        ConfigError
+            The backtest has no variants, or none called ``name``.
+        """
+        if "variant" not in self.rows.columns:
+            raise ConfigError(f"Backtest.variant({name!r}): this backtest was run without variants")
+        known = list(dict.fromkeys(self.rows["variant"].dropna()))
+        if name not in known:
+            raise ConfigError(f"Backtest.variant: no variant {name!r}; the variants are {known}")
+        rows = self.rows[self.rows["variant"] == name].drop(columns="variant")
+        return replace(self, rows=rows.reset_index(drop=True))
+
     def scored(self) -> pd.DataFrame:
         """Rows with a published actual and a usable scale, plus absolute errors and coverage."""
+        if "variant" in self.rows.columns and self.rows["variant"].nunique() > 1:
+            raise ConfigError(
+                "Backtest: the rows hold several forecast variants; score one at a time with "
+                "Backtest.variant(name)"
+            )
         r = self.rows.dropna(subset=["actual", "mean"]).copy()
         r = r[r["scale"] > 0]
         r["abs_error"] = (r["q50"] - r["actual"]).abs()
