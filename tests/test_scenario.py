@@ -228,7 +228,8 @@ def test_from_date_is_resolved_against_the_stock_date(hackney):
 
 def test_load_scenarios_from_toml(tmp_path):
     example = pc.load_scenarios(Path(__file__).parents[1] / "examples" / "hackney_scenarios.toml")
-    assert example.months == 60 and len(example.scenarios) == 6
+    assert example.months == 60 and len(example.scenarios) == 7
+    assert example.scenarios[6].rate_changes[0].age_band == "10_15"
     assert example.scenarios[4].own_home_beds == 4
     bad = tmp_path / "bad.toml"
     bad.write_text('[[scenario]]\nname = "x"\nextra_carers = 3\n')

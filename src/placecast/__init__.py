@@ -29,6 +29,7 @@ from placecast.inputs import (
 from placecast.rates import Rates
 from placecast.scenario import (
     Comparison,
+    RateChange,
     RecruitmentCurve,
     Scenario,
     ScenarioFile,
@@ -52,6 +53,7 @@ __all__ = [
     "InputError",
     "PlacecastError",
     "Placement",
+    "RateChange",
     "Rates",
     "RecruitmentCurve",
     "Scenario",

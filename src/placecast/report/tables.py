@@ -10,6 +10,7 @@ import pandas as pd
 from placecast.calendar import financial_year_label
 from placecast.errors import is_number
 from placecast.scenario.comparison import Comparison
+from placecast.scenario.rate_changes import RateChange
 from placecast.summary import interval_summary
 
 __all__ = [
@@ -186,7 +187,10 @@ def tidy_tables(cmp: Comparison) -> dict[str, pd.DataFrame]:
 
 
 def _lever_value(value: object) -> object:
-    """A lever's value as a spreadsheet should hold it: numbers as numbers, tables as text."""
+    """A lever's value as a spreadsheet should hold it: numbers as numbers, tables as text,
+    rate changes as their one-line descriptions."""
+    if isinstance(value, tuple) and value and all(isinstance(v, RateChange) for v in value):
+        return "; ".join(v.describe() for v in value)
     return value if is_number(value) else str(value)
 
 

@@ -27,12 +27,21 @@ from placecast.errors import ConfigError, InputError, is_number
 from placecast.forecasting import ScenarioEffects, extra_cost_by_year
 from placecast.inputs import CouncilInputs
 from placecast.rates import Rates
+from placecast.scenario.rate_changes import RateChange, apply_rate_changes
 from placecast.states import MONTHS_PER_YEAR
 
 __all__ = ["LEVERS", "Scenario", "lever_bounds"]
 
 #: How a lever's value is checked (the ``check`` of its field metadata).
-_CHECKS = ("non_negative", "whole", "growth", "flag", "by_placement", "by_financial_year")
+_CHECKS = (
+    "non_negative",
+    "whole",
+    "growth",
+    "flag",
+    "by_placement",
+    "by_financial_year",
+    "rate_changes",
+)
 
 
 def _lever(default: Any, check: str, most: float | None = None, why: str = "") -> Any:
@@ -104,6 +113,11 @@ class Scenario:
         Unit-cost inflation by placement category, replacing the baseline's for those categories.
     budget_gbp
         Placement budget by financial year, replacing the baseline's for those years.
+    rate_changes
+        Per-rate levers: :class:`~placecast.scenario.rate_changes.RateChange` items (or tables
+        with the same keys, as in TOML), each multiplying or adding to entry, move or exit
+        rates by age band and placement, applied in order; a change's programme cost a year is
+        a scenario cost.
 
     Examples
     --------
@@ -140,6 +154,7 @@ class Scenario:
     budget_gbp: Mapping[int, float] | None = _lever(
         None, "by_financial_year", 1e10, f"GBP a year, {_COUNCIL} budget"
     )
+    rate_changes: tuple[RateChange, ...] = _lever((), "rate_changes")
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str):
@@ -151,6 +166,7 @@ class Scenario:
         if not clean:
             raise ConfigError("Scenario.name must be a non-empty string")
         object.__setattr__(self, "name", clean)
+        object.__setattr__(self, "rate_changes", self._rate_changes(self.rate_changes))
         for f in fields(self):
             if f.metadata.get("lever"):
                 self._check(f.name, f.metadata["check"], getattr(self, f.name))
@@ -175,6 +191,21 @@ class Scenario:
                 "own_home_weekly_cost_per_bed_gbp, the home's running cost per bed a week "
                 "(staff, premises, overheads; e.g. 4000): without it the home would cost nothing"
             )
+
+    def _rate_changes(self, given: Any) -> tuple[RateChange, ...]:
+        """``rate_changes`` as a tuple of :class:`RateChange` (tables, as from TOML or a saved
+        comparison, are built into them)."""
+        if isinstance(given, Mapping | str) or not hasattr(given, "__iter__"):
+            raise ConfigError(
+                f"Scenario {self.name!r}: rate_changes must be a list of rate changes, e.g. "
+                '[{rate = "entries", multiply = 0.9, age_band = "10_15"}]; got ' + repr(given)
+            )
+        return tuple(
+            c
+            if isinstance(c, RateChange)
+            else RateChange.from_dict(c, where=f"Scenario {self.name!r}: rate_changes[{i}]")
+            for i, c in enumerate(given)
+        )
 
     def _month_text(self, when: Any) -> str:
         """``from_date`` as "YYYY-MM": text such as "2021-04" or "2021-04-01", or a date (a TOML
@@ -291,9 +322,14 @@ class Scenario:
         ConfigError
             The levers start outside the horizon, an inflation rate names a placement the
             council does not have, or a budget is given for a financial year the forecast does
-            not reach (it would be ignored).
+            not reach (it would be ignored), or a rate change names an age band, placement or
+            exit reason the council does not have or would make a rate invalid.
         """
         self.start_month(inputs, months)
+        if self.rate_changes:
+            apply_rate_changes(
+                inputs.rates.data, inputs.space, self.rate_changes, scenario=self.name
+            )
         priced = self.priced_inputs(inputs)
         if self.budget_gbp:
             covered = sorted(set(financial_year_of(month_end_dates(inputs.start, months)[1:])))
@@ -353,8 +389,9 @@ class Scenario:
         )
 
     def lever_rates(self, inputs: CouncilInputs) -> Rates | None:
-        """The council's rates changed by step-down and foster-care-first, or ``None``."""
-        if not self.residential_step_down_per_year and not self.foster_care_first:
+        """The council's rates changed by step-down, foster-care-first and the rate changes (in
+        that order), or ``None`` if the scenario changes no rate."""
+        if not (self.residential_step_down_per_year or self.foster_care_first or self.rate_changes):
             return None
         space = inputs.space
         ds = inputs.rates.data.copy(deep=True)
@@ -370,6 +407,7 @@ class Scenario:
             share = ds["entry_placement_share"].values
             share[:, :, cap] += share[:, :, si]
             share[:, :, si] = 0.0
+        ds = apply_rate_changes(ds, space, self.rate_changes, scenario=self.name)
         return Rates.build(space, **{str(k): ds[k] for k in ds.data_vars})
 
     def priced_inputs(self, inputs: CouncilInputs) -> CouncilInputs:
@@ -428,7 +466,8 @@ class Scenario:
 
     def _extra_cost_by_month(self, priced: CouncilInputs, on: np.ndarray) -> np.ndarray:
         """Scenario costs outside placement fees by forecast month, GBP: recruitment of the
-        extra households (expected number) and the running cost of an own children's home."""
+        extra households (expected number), the running cost of an own children's home and the
+        rate changes' programme costs (cash, a twelfth of a year's each month)."""
         dates = month_end_dates(priced.start, on.size)[1:]
         fy = financial_year_of(dates)
         recruitment = on * self.extra_approvals_per_year / MONTHS_PER_YEAR
@@ -439,7 +478,8 @@ class Scenario:
             fy - priced.costs.price_base_financial_year
         )
         home = on * self.own_home_beds * self.own_home_weekly_cost_per_bed_gbp * days / 7.0
-        return recruitment + home * inflation
+        programmes = sum(c.programme_cost_per_year_gbp for c in self.rate_changes)
+        return recruitment + home * inflation + on * programmes / MONTHS_PER_YEAR
 
 
 #: Levers a scenario may set (the names accepted in TOML files and by :class:`Scenario`).
