@@ -141,6 +141,7 @@ def test_excel_workbook_has_tidy_sheets_and_provenance(comparison, tmp_path):
         "savings_by_financial_year",
         "inputs_unit_costs",
         "scenario_levers",
+        "sufficiency",
     } <= set(wb.sheetnames)
     about = {r[0]: r[1] for r in wb["about"].iter_rows(min_row=2, values_only=True)}
     assert about["seed"] == "2" and about["simulated paths"] == "40"
@@ -183,6 +184,8 @@ def test_html_report_is_self_contained(comparison, tmp_path):
         "Savings against the baseline",
         "Inputs and assumptions",
         "P(overspend)",
+        "Sufficiency at 31 March (baseline)",
+        "Usable in-house fostering places",
     ):
         assert needed in text
     # Each chart's title once (its own, in the picture), not repeated as a heading above it.

@@ -401,3 +401,39 @@ def _assert_extra_cost(free: pc.Forecast, paid: pc.Forecast, monthly: np.ndarray
     np.testing.assert_allclose(got, want[:, : got.shape[1]], rtol=1e-9)
     assert (got > 0).all()
     return got
+
+
+def test_sufficiency_sets_places_needed_against_in_house_supply(hackney):
+    """Known answers from the paths themselves: needs are the children at each 31 March by
+    placement and band (all ages their sum); supply is the usable in-house places; each gap is
+    worked out path by path. Recruitment (common random numbers) never lowers the supply."""
+    base = pc.forecast(hackney, months=36, paths=60, seed=4)
+    table = base.sufficiency()
+    dates = table.index.get_level_values("date").unique()
+    assert [d.month for d in dates] == [3, 3, 3] and dates[0].year == 2021
+    at = base.data.swap_dims(month="date").sel(date=dates[-1])
+    residential = table.loc[(dates[-1], "Residential (children's homes, secure)")]
+    by_band = at["children"].sel(placement="residential")
+    np.testing.assert_allclose(
+        residential.loc["10_15", "mean"], by_band.sel(age_band="10_15").mean()
+    )
+    np.testing.assert_allclose(residential.loc["all ages", "mean"], by_band.sum("age_band").mean())
+    places = at["in_house_places"]
+    in_house = at["children"].sel(placement="in_house_fostering").sum("age_band")
+    ifa = at["children"].sel(placement="ifa").sum("age_band")
+    rows = table.xs("all ages", level="age_band").loc[dates[-1]]
+    assert rows.loc["Usable in-house fostering places", "kind"] == "supply"
+    np.testing.assert_allclose(rows.loc["Usable in-house fostering places", "mean"], places.mean())
+    gap = (
+        "In-house fostering places less children in in-house fostering or independent "
+        "fostering agency"
+    )
+    np.testing.assert_allclose(rows.loc[gap, "p05"], (places - in_house - ifa).quantile(0.05))
+    np.testing.assert_allclose(
+        rows.loc["Unused in-house fostering places", "median"], (places - in_house).median()
+    )
+    more = pc.forecast(
+        hackney, months=36, paths=60, seed=4, scenario=pc.Scenario("r", extra_approvals_per_year=10)
+    ).sufficiency()
+    supply = lambda t: t.xs("Usable in-house fostering places", level="item")["mean"]  # noqa: E731
+    assert (supply(more) >= supply(table)).all() and supply(more).iloc[-1] > supply(table).iloc[-1]

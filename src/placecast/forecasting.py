@@ -182,6 +182,73 @@ class Forecast:
         da = da.swap_dims(month="date").drop_vars(["month", "financial_year"], errors="ignore")
         return interval_summary(da)
 
+    def sufficiency(self) -> pd.DataFrame:
+        """Places needed by placement type and age band at each 31 March of the forecast, set
+        against in-house foster supply: the table a sufficiency strategy needs.
+
+        Rows (a tidy frame indexed by ``date``, ``item``, ``age_band``; ``kind`` says which):
+
+        * ``need``: children in each placement type (one place each) by age band and for
+          ``"all ages"``: in-house foster places, IFA places, residential beds, supported
+          accommodation and the others, as the council's placement labels name them;
+        * ``supply``: usable in-house foster places (approved carer households' places);
+        * ``gap``: in-house places left after the children placed in-house (``unused in-house
+          places``), and in-house places less every child in in-house fostering or the overflow
+          placement (IFA), i.e. how far in-house supply is from covering all mainstream
+          fostering (negative: a shortfall).
+
+        Columns: mean, median and 50% / 90% intervals over paths (each path's own need, supply
+        and gap, so a gap's interval is not the difference of two intervals).
+
+        Examples
+        --------
+        >>> import placecast as pc
+        >>> table = pc.forecast(pc.hackney_2020(), months=24, paths=20).sufficiency()
+        >>> sorted(table["kind"].unique())
+        ['gap', 'need', 'supply']
+        """
+        space = self.inputs.space
+        march = np.flatnonzero(pd.DatetimeIndex(self.data["date"].values).month == 3)
+        march = march[march > 0]  # forecast years (a forecast covers at least one), not the stock
+        at = self.data.isel(month=march).swap_dims(month="date")
+        children = at["children"].drop_vars(["month", "financial_year"], errors="ignore")
+        labels = {p.name: p.label for p in space.placements}
+        cap, overflow = space.capacity_placement, space.overflow_placement
+        all_ages = children.sum("age_band").expand_dims(age_band=["all ages"])
+        need = xr.concat([children, all_ages], dim="age_band")
+        need = need.assign_coords(placement=[labels[p] for p in need["placement"].values])
+        places = at["in_house_places"].drop_vars(["month", "financial_year"], errors="ignore")
+        in_house = children.sel(placement=cap).sum("age_band")
+        fostering = in_house + children.sel(placement=overflow).sum("age_band")
+        cap_label, overflow_label = labels[cap].lower(), labels[overflow].lower()
+        others = {
+            ("supply", f"Usable {cap_label} places"): places,
+            ("gap", f"Unused {cap_label} places"): places - in_house,
+            ("gap", f"{labels[cap]} places less children in {cap_label} or {overflow_label}"): (
+                places - fostering
+            ),
+        }
+        frames = [
+            interval_summary(need.rename(placement="item")).assign(kind="need").reset_index(),
+            *(
+                interval_summary(da.expand_dims(item=[item], age_band=["all ages"]))
+                .assign(kind=kind)
+                .reset_index()
+                for (kind, item), da in others.items()
+            ),
+        ]
+        table = pd.concat(frames, ignore_index=True)
+        order = [*need["placement"].values, *(item for _, item in others)]
+        bands = [*space.age_band_labels, "all ages"]
+        table["item"] = pd.Categorical(table["item"], categories=order, ordered=True)
+        table["age_band"] = pd.Categorical(table["age_band"], categories=bands, ordered=True)
+        table = table.sort_values(["date", "item", "age_band"])
+        table["item"] = table["item"].astype(str)
+        table["age_band"] = table["age_band"].astype(str)
+        index = ["date", "item", "age_band"]
+        columns = ["kind", *(c for c in table.columns if c not in (*index, "kind"))]
+        return table.set_index(index)[columns]
+
     def spend_summary(self) -> pd.DataFrame:
         """Spend by financial year and placement (plus scenario costs and total), with intervals."""
         spend = self.spend.reset_coords(drop=True)

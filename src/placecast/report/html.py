@@ -17,6 +17,7 @@ from placecast.report.tables import (
     inputs_tables,
     placeholder_warning,
     run_metadata,
+    sufficiency_by_year,
 )
 from placecast.scenario.comparison import Comparison
 
@@ -37,6 +38,9 @@ table.provenance td, table.provenance th {
 }
 table.provenance th:first-child, table.provenance td:first-child { width: 12em; }
 table.words td, table.words th { white-space: normal; text-align: left; }
+table.sufficiency td:nth-child(2), table.sufficiency th:nth-child(2) {
+  white-space: normal; text-align: left; min-width: 14em;
+}
 """
 
 #: The method in a reader's words, in the report itself (it must read offline).
@@ -182,6 +186,14 @@ def write_html(
         heading = "" if title == own else f"<h3>{html.escape(title)}</h3>"
         parts.append(f"{heading}<img alt='{html.escape(title)}' src='data:image/png;base64,{png}'>")
     parts += ["<h2>Children in care at 31 March (baseline)</h2>", _table(children)]
+    parts += [
+        "<h2>Sufficiency at 31 March (baseline)</h2>",
+        "<p class='note'>Places needed (children in each placement type), usable in-house "
+        "foster places and the gaps between them: median and 90% interval over paths (each "
+        "path's own gap). By age band in the Excel sheet <code>sufficiency</code>, with every "
+        "scenario.</p>",
+        _table(sufficiency_by_year(cmp), "sufficiency"),
+    ]
     parts += ["<h2>Inputs and assumptions</h2>"]
     for name, frame in inputs_tables(cmp).items():
         heading = _HEADINGS.get(name, name.replace("_", " ").capitalize())

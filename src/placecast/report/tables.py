@@ -178,12 +178,29 @@ def tidy_tables(cmp: Comparison) -> dict[str, pd.DataFrame]:
         ),
         "scenario_table": cmp.table(),
     }
+    sufficiency = tidy({fc.name: fc.sufficiency() for fc in forecasts})
+    sufficiency["date"] = pd.to_datetime(sufficiency["date"]).dt.date
+    tables["sufficiency"] = sufficiency
     if cmp.scenarios:
         tables["savings_by_financial_year"] = _in_gbp(
             cmp.savings_summary().reset_index(), "saving_"
         )
         tables["break_even"] = cmp.break_even()
     return {name: _labelled_years(frame) for name, frame in tables.items()}
+
+
+def sufficiency_by_year(cmp: Comparison) -> pd.DataFrame:
+    """The baseline's sufficiency for all ages as a reader scans it: a row per need, supply or
+    gap, a column per 31 March, each cell the median and 90% interval ("152 (131-170)")."""
+    table = cmp.baseline.sufficiency().xs("all ages", level="age_band").reset_index()
+    table["cell"] = [
+        f"{m:,.0f} ({lo:,.0f} to {hi:,.0f})"
+        for m, lo, hi in zip(table["median"], table["p05"], table["p95"], strict=True)
+    ]
+    table["date"] = pd.to_datetime(table["date"]).dt.strftime("31 March %Y")
+    wide = table.pivot(index=["kind", "item"], columns="date", values="cell")
+    order = list(dict.fromkeys(zip(table["kind"], table["item"], strict=True)))
+    return wide.reindex(order).reset_index().rename_axis(columns=None)
 
 
 def _lever_value(value: object) -> object:
