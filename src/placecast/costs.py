@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-import scipy.stats
 import xarray as xr
 
 from placecast.errors import ConfigError, is_number
@@ -250,6 +249,8 @@ def placement_spend(
             .sum("month")
             .transpose(*order)
         )
+        import scipy.stats  # here, not at import: it is half of placecast's start-up
+
         rng = np.random.default_rng(seed)
         u = rng.random(years_weeks.shape)
         for name, cv in costs.cost_cv.items():

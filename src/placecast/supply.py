@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 import numpy as np
-import scipy.stats
 
 from placecast.errors import ConfigError, is_number
 from placecast.states import MONTHS_PER_YEAR
@@ -124,6 +123,8 @@ def step_households(
         approvals = np.full_like(households, mean_approvals, dtype=float)
         deregistrations = households * p_leave
     else:
+        import scipy.stats  # here, not at import: it is half of placecast's start-up
+
         u = rng.random((2, households.size)).reshape(2, *households.shape)
         approvals = (
             scipy.stats.poisson.ppf(u[0], mean_approvals) if mean_approvals > 0 else 0 * u[0]

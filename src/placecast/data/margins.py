@@ -8,7 +8,6 @@ children without breaking either margin.
 from __future__ import annotations
 
 import numpy as np
-from scipy.optimize import Bounds, LinearConstraint, milp
 
 
 def ipf(prior: np.ndarray, rows: np.ndarray, cols: np.ndarray, iterations: int = 200) -> np.ndarray:
@@ -50,6 +49,9 @@ def round_preserving(table: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> n
     array([[1, 0],
            [0, 1]])
     """
+    # Here, not at import: scipy.optimize is a quarter of placecast's start-up.
+    from scipy.optimize import Bounds, LinearConstraint, milp
+
     table = np.asarray(table, dtype=float)
     rows, cols = np.asarray(rows), np.asarray(cols)
     n_rows, n_cols = table.shape
