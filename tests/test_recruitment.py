@@ -108,6 +108,21 @@ def test_recruit_command_prints_the_curve_and_writes_it(tmp_path, capsys):
     table = pd.read_csv(out / "recruitment_curve.csv")
     assert list(table["approvals_per_year"]) == [0.0, 5.0, 10.0]
     assert (out / "recruitment_curve.png").stat().st_size > 10_000
+    # The report section: the workbook's curve as numbers with formats, the HTML with the answers.
+    import openpyxl
+
+    book = openpyxl.load_workbook(out / "recruitment.xlsx")
+    assert book.sheetnames == ["about", "recruitment_curve"]
+    sheet = book["recruitment_curve"]
+    header = [c.value for c in sheet[1]]
+    assert [r[0] for r in sheet.iter_rows(min_row=2, values_only=True)] == [0.0, 5.0, 10.0]
+    cost = sheet.cell(2, header.index("total_cost_mean_gbp") + 1)
+    assert isinstance(cost.value, float) and cost.number_format.startswith("£#,##0")
+    about = dict(book["about"].iter_rows(min_row=2, values_only=True))
+    assert about["least recruitment meeting the 2023/24 budget with P >= 80%"] in printed
+    page = (out / "recruitment.html").read_text()
+    assert "data:image/png;base64," in page and "break-even cost a household" in page
+    assert "src='http" not in page and "lowest CVaR" in page
     # A year outside the forecast: one line naming the years there are, exit 2, no traceback.
     assert main([*args, "--months", "24", "--budget-year", "2030", "--out", str(out)]) == 2
     err = capsys.readouterr().err

@@ -125,30 +125,48 @@ def recruit(
         "over the forecast's financial years\n"
     )
     print(shown.to_string(index=False))
+    best, safest = curve.best(), curve.best("cvar", 0.9)
     print(
-        f"\nLowest expected total cost: {curve.best():g} extra a year; lowest CVaR (mean of the "
-        f"worst 10% of paths): {curve.best('cvar', 0.9):g} a year."
+        f"\nLowest expected total cost: {best:g} extra a year; lowest CVaR (mean of the "
+        f"worst 10% of paths): {safest:g} a year."
     )
+    about: dict[str, object] = {
+        "command": "recruit",
+        "council": council.name,
+        "paths a candidate": paths,
+        "seed": seed,
+        "months": months,
+        "cost of recruiting a household (GBP)": f"{cost_per_household:,.0f}",
+        "lowest expected total cost at (extra a year)": f"{best:g}",
+        "lowest CVaR, worst 10% of paths, at (extra a year)": f"{safest:g}",
+    }
     if budget_year is not None:
         least = curve.least_meeting_budget(budget_year, probability)
         year = f"{budget_year}/{str(budget_year + 1)[-2:]}"
+        answer = f"{least:g} extra a year" if least is not None else "none of the candidates"
         print(
             f"Least recruitment meeting the {year} budget with probability {probability:.0%}: "
-            + (f"{least:g} extra a year." if least is not None else "none of the candidates.")
+            f"{answer}."
         )
-    about = {"command": "recruit", "council": council.name, "paths": paths, "seed": seed}
-    with written_folder(out, about) as staging:
+        about[f"least recruitment meeting the {year} budget with P >= {probability:.0%}"] = answer
+    with written_folder(
+        out, {"command": "recruit", "council": council.name, "paths": paths, "seed": seed}
+    ) as staging:
         spreadsheet_safe(table).to_csv(staging / "recruitment_curve.csv", index=False)
         from matplotlib.figure import Figure
 
         from placecast.report.charts import recruitment_chart
+        from placecast.report.excel import write_recruitment_excel
+        from placecast.report.html import write_recruitment_html
 
         fig = Figure(figsize=(9, 5))
         recruitment_chart(curve, ax=fig.subplots())
         fig.savefig(staging / "recruitment_curve.png", dpi=120, bbox_inches="tight")
+        write_recruitment_excel(table, about, staging / "recruitment.xlsx")
+        write_recruitment_html(shown, about, fig, staging / "recruitment.html")
     print(
-        f"\nWrote recruitment_curve.csv and recruitment_curve.png to {out}/ in "
-        f"{time.perf_counter() - started:.1f} s",
+        f"\nWrote recruitment_curve.csv, recruitment_curve.png, recruitment.xlsx and "
+        f"recruitment.html to {out}/ in {time.perf_counter() - started:.1f} s",
         file=sys.stderr,
     )
     return 0

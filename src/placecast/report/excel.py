@@ -1,4 +1,5 @@
-"""An Excel workbook of a comparison: tidy sheets a finance officer can pivot (openpyxl)."""
+"""Excel workbooks of a comparison and of a recruitment curve: tidy sheets a finance officer
+can pivot (openpyxl)."""
 
 from __future__ import annotations
 
@@ -24,8 +25,6 @@ def write_excel(cmp: Comparison, path: str | Path) -> Path:
     """Write ``cmp`` to an .xlsx workbook: an "about" sheet, a wide summary by financial year
     (cost, budget, overspend and saving per scenario), one tidy sheet per result table and the
     inputs. Returns the path written."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     about = pd.DataFrame(list(run_metadata(cmp).items()), columns=["item", "value"])
     sheets = {
         "about": about,
@@ -33,6 +32,24 @@ def write_excel(cmp: Comparison, path: str | Path) -> Path:
         **tidy_tables(cmp),
         **inputs_tables(cmp),
     }
+    return write_sheets(sheets, path)
+
+
+def write_recruitment_excel(
+    table: pd.DataFrame, about: dict[str, object], path: str | Path
+) -> Path:
+    """Write a recruitment curve (:meth:`~placecast.RecruitmentCurve.table`) to an .xlsx
+    workbook: an "about" sheet (``about``: the council, settings and answers) and the curve,
+    formatted as the comparison's sheets are. Returns the path written."""
+    frame = pd.DataFrame([(k, str(v)) for k, v in about.items()], columns=["item", "value"])
+    return write_sheets({"about": frame, "recruitment_curve": table}, path)
+
+
+def write_sheets(sheets: dict[str, pd.DataFrame], path: str | Path) -> Path:
+    """Write each frame to a sheet of its name: number formats by what a column holds, wrapped
+    long text, frozen header, landscape printing one page wide, and an Excel Table (filters)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
     with pd.ExcelWriter(path, engine="openpyxl") as writer:
         for name, frame in sheets.items():
             sheet = name[:31]  # Excel's limit on sheet names

@@ -213,3 +213,36 @@ def write_html(
     )
     path.write_text(page, encoding="utf-8")
     return path
+
+
+def write_recruitment_html(
+    shown: pd.DataFrame, about: dict[str, object], chart: Figure, path: str | Path
+) -> Path:
+    """Write a self-contained HTML report of a recruitment curve: what was run and the answers
+    (``about``), the curve's chart and its table as printed (``shown``). Returns the path."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    council = str(about.get("council", ""))
+    items = pd.DataFrame([(k, str(v)) for k, v in about.items()], columns=["item", "value"])
+    parts = [
+        f"<h1>placecast recruitment curve: {html.escape(council)}</h1>",
+        "<p class='note'>Each candidate number of extra carer households approved a year is "
+        "forecast on the same random numbers as no extra recruitment, so the differences come "
+        "from the recruitment, not from chance. Savings are against no extra recruitment, "
+        "summed over the forecast's financial years, after the cost of recruiting; intervals "
+        "are the middle 90% of simulated paths.</p>",
+        "<h2>What was run, and the answers</h2>",
+        _table(items, "provenance"),
+        "<h2>The curve</h2>",
+        f"<img alt='{html.escape(_chart_title(chart))}' src='data:image/png;base64,{_png(chart)}'>",
+        _table(shown),
+        "<p class='note'>Aggregates only: no child-level data is used in or shown by this "
+        "report.</p>",
+    ]
+    page = (
+        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
+        f"<title>placecast recruit: {html.escape(council)}</title><style>{_CSS}</style></head>"
+        f"<body>{''.join(parts)}</body></html>"
+    )
+    path.write_text(page, encoding="utf-8")
+    return path
