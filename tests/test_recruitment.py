@@ -127,3 +127,95 @@ def test_recruit_command_prints_the_curve_and_writes_it(tmp_path, capsys):
     assert main([*args, "--months", "24", "--budget-year", "2030", "--out", str(out)]) == 2
     err = capsys.readouterr().err
     assert "2030/31 is not in the forecast (2022/23, 2023/24)" in err and "Traceback" not in err
+
+
+def hand_made_with_retention(retention_cost: float) -> RecruitmentCurve:
+    """The hand-made curve tried at two deregistration rates: the council's own (0.10) and
+    0.05, at which placement costs R = 200,000 a year less; 100 households held a year."""
+    base = hand_made()
+    rates = pd.Index([0.05, 0.10], name="deregistration_rate_per_year")
+    cut = xr.DataArray(
+        [200_000.0, 0.0],
+        dims="deregistration_rate_per_year",
+        coords={"deregistration_rate_per_year": rates},
+    )
+    placement = (base.placement_cost - cut).transpose("approvals_per_year", ...)
+    households = base.households_recruited.expand_dims(deregistration_rate_per_year=rates)
+    held = xr.full_like(placement, 100.0)
+    return RecruitmentCurve(
+        placement,
+        households.transpose("approvals_per_year", ...),
+        base.budget,
+        cost_per_household_gbp=12_000.0,
+        household_years=held,
+        retention_cost_per_household_year_gbp=retention_cost,
+        own_deregistration_rate=0.10,
+    )
+
+
+def test_retention_is_worth_its_cost_only_when_it_saves_more():
+    """A retention offer at 1,000 a household-year (100,000 a year) buying 200,000 a year of
+    placements is taken; at 3,000 (300,000 a year) it is not. Recruitment's optimum (16) and
+    its break-even (at the council's own rate) are unchanged by the retention grid."""
+    cheap = hand_made_with_retention(1_000.0)
+    assert cheap.best_option() == {"approvals_per_year": 16.0, "deregistration_rate_per_year": 0.05}
+    assert cheap.best() == 16.0
+    dear = hand_made_with_retention(3_000.0)
+    assert dear.best_option() == {"approvals_per_year": 16.0, "deregistration_rate_per_year": 0.10}
+    table = cheap.table().set_index(["approvals_per_year", "deregistration_rate_per_year"])
+    n = 16.0
+    want = 3 * (60_000 * n - 1_500 * n**2 - 12_000 * n + 200_000 - 100_000)
+    assert table.loc[(n, 0.05), "saving_mean_gbp"] == pytest.approx(want)
+    assert table.loc[(0.0, 0.10), "saving_mean_gbp"] == 0  # the baseline
+    assert np.isnan(table.loc[(0.0, 0.10), "probability_of_saving"])
+    assert table.loc[(0.0, 0.05), "probability_of_saving"] == 1.0  # retention alone saves
+    assert cheap.break_even()[10.0] == pytest.approx(60_000 - 1_500 * 10)
+    assert np.isnan(table.loc[(10.0, 0.05), "break_even_cost_per_household_gbp"])
+    # The budget goal-seek takes any rate: retention alone meets 9.7e6 - 100,000 at fewer.
+    assert cheap.least_meeting_budget(2023, 1.0) < hand_made().least_meeting_budget(2023, 1.0)
+
+
+def test_a_retention_grid_on_the_engine():
+    """Fewer carers leaving keeps more households and never raises the mean placement cost (on
+    common random numbers); the council's own rate is always tried; bad rates are refused."""
+    hackney = pc.hackney_2022()
+    own = hackney.supply.deregistration_rate_per_year
+    curve = recruitment_curve(
+        hackney,
+        [10],
+        deregistration_rates=[own / 2],
+        retention_cost_per_household_year_gbp=500.0,
+        months=24,
+        paths=60,
+        seed=2,
+    )
+    rates = list(curve.placement_cost["deregistration_rate_per_year"].values)
+    assert rates == [own / 2, own]
+    held = curve.household_years.sum("financial_year").mean("path")
+    assert (
+        held.sel(deregistration_rate_per_year=own / 2) > held.sel(deregistration_rate_per_year=own)
+    ).all()
+    cost = curve.placement_cost.sum("financial_year").mean("path")
+    assert (
+        cost.sel(deregistration_rate_per_year=own / 2) <= cost.sel(deregistration_rate_per_year=own)
+    ).all()
+    assert len(curve.table()) == 4 and "deregistration_rate_per_year" in curve.table()
+    with pytest.raises(pc.ConfigError, match="deregistration rates must be between 0 and 12"):
+        recruitment_curve(hackney, [5], deregistration_rates=[-0.1], months=12, paths=5)
+    with pytest.raises(pc.ConfigError, match="cost per household a year must be a number >= 0"):
+        recruitment_curve(
+            hackney, [5], retention_cost_per_household_year_gbp=-1, months=12, paths=5
+        )
+
+
+def test_recruit_command_tries_retention_rates(tmp_path, capsys):
+    from placecast.cli import main
+
+    out = tmp_path / "r"
+    args = ["recruit", "--approvals", "5", "--deregistration-rate", "0.05"]
+    args += ["--retention-cost", "400", "--months", "12", "--paths", "20", "--out", str(out)]
+    assert main(args) == 0
+    printed = capsys.readouterr().out
+    assert "deregistration a year" in printed and "retention offer £400" in printed
+    table = pd.read_csv(out / "recruitment_curve.csv")
+    assert len(table) == 4 and set(table["deregistration_rate_per_year"].round(3)) >= {0.05}

@@ -24,7 +24,9 @@ from placecast.summary import gbp_m
     "the baseline's random numbers and prints the whole curve (cost and saving over the "
     "horizon with 90% intervals), the number with the lowest expected cost and the lowest "
     "CVaR, the break-even cost per household and, with --budget-year, the least recruitment "
-    "that meets the budget with --probability. Writes recruitment_curve.csv and a chart.",
+    "that meets the budget with --probability. With --deregistration-rate, also tries the "
+    "deregistration rates a retention offer might buy, at --retention-cost a household a "
+    "year. Writes recruitment_curve.csv, a chart, recruitment.xlsx and recruitment.html.",
     short_help="how many foster carers to recruit: the curve, optimum and break-even",
 )
 @click.option(
@@ -41,6 +43,20 @@ from placecast.summary import gbp_m
     default=10_000.0,
     show_default=True,
     help="one-off cost of recruiting one extra household, GBP (an assumption: use your own)",
+)
+@click.option(
+    "--deregistration-rate",
+    type=FiniteRange(0, 12),
+    multiple=True,
+    help="a deregistration rate a year a retention offer might buy, tried with every number "
+    "of approvals (repeat; the council's own rate is always tried)",
+)
+@click.option(
+    "--retention-cost",
+    type=FiniteRange(0, 1e6),
+    default=0.0,
+    show_default=True,
+    help="what the retention offer costs a household a year, GBP (an assumption)",
 )
 @click.option(
     "--budget-year",
@@ -81,6 +97,8 @@ from placecast.summary import gbp_m
 def recruit(
     approvals: tuple[float, ...],
     cost_per_household: float,
+    deregistration_rate: tuple[float, ...],
+    retention_cost: float,
     budget_year: int | None,
     probability: float,
     months: int,
@@ -96,14 +114,22 @@ def recruit(
         council,
         approvals or DEFAULT_APPROVALS,
         cost_per_household_gbp=cost_per_household,
+        deregistration_rates=deregistration_rate or None,
+        retention_cost_per_household_year_gbp=retention_cost,
         months=months,
         paths=paths,
         seed=seed,
     )
     table = curve.table()
+    rates = (
+        {"deregistration a year": table["deregistration_rate_per_year"].map("{:.3g}".format)}
+        if curve.retention
+        else {}
+    )
     shown = pd.DataFrame(
         {
             "extra a year": table["approvals_per_year"].map("{:g}".format),
+            **rates,
             "total cost (mean)": table["total_cost_mean_gbp"].map(gbp_m),
             "saving (mean)": table["saving_mean_gbp"].map(gbp_m),
             "saving 90% interval": [
@@ -121,14 +147,21 @@ def recruit(
     print(f"placecast recruit — {council.name}")
     print(
         f"{paths} paths a candidate, seed {seed}, {months} months; recruitment at "
-        f"£{cost_per_household:,.0f} a household; savings against no extra recruitment, summed "
-        "over the forecast's financial years\n"
+        f"£{cost_per_household:,.0f} a household"
+        + (
+            f", retention offer £{retention_cost:,.0f} a household a year (the council's own "
+            f"deregistration rate, {curve.own_deregistration_rate:.3g}, has none)"
+            if curve.retention
+            else ""
+        )
+        + "; savings against no extra recruitment at the council's own rate, summed over the "
+        "forecast's financial years\n"
     )
     print(shown.to_string(index=False))
-    best, safest = curve.best(), curve.best("cvar", 0.9)
+    best, safest = _option(curve.best_option()), _option(curve.best_option("cvar", 0.9))
     print(
-        f"\nLowest expected total cost: {best:g} extra a year; lowest CVaR (mean of the "
-        f"worst 10% of paths): {safest:g} a year."
+        f"\nLowest expected total cost: {best}; lowest CVaR (mean of the worst 10% of paths): "
+        f"{safest}."
     )
     about: dict[str, object] = {
         "command": "recruit",
@@ -137,8 +170,16 @@ def recruit(
         "seed": seed,
         "months": months,
         "cost of recruiting a household (GBP)": f"{cost_per_household:,.0f}",
-        "lowest expected total cost at (extra a year)": f"{best:g}",
-        "lowest CVaR, worst 10% of paths, at (extra a year)": f"{safest:g}",
+        **(
+            {
+                "council's own deregistration rate a year": f"{curve.own_deregistration_rate:.3g}",
+                "retention offer's cost a household a year (GBP)": f"{retention_cost:,.0f}",
+            }
+            if curve.retention
+            else {}
+        ),
+        "lowest expected total cost at": best,
+        "lowest CVaR, worst 10% of paths, at": safest,
     }
     if budget_year is not None:
         least = curve.least_meeting_budget(budget_year, probability)
@@ -170,3 +211,11 @@ def recruit(
         file=sys.stderr,
     )
     return 0
+
+
+def _option(option: dict[str, float]) -> str:
+    """A candidate in words: "5 extra a year" (", deregistration 0.05 a year" with retention)."""
+    text = f"{option['approvals_per_year']:g} extra a year"
+    if "deregistration_rate_per_year" in option:
+        text += f", deregistration {option['deregistration_rate_per_year']:.3g} a year"
+    return text

@@ -211,11 +211,31 @@ def recruitment_chart(curve: RecruitmentCurve, *, ax: Axes | None = None) -> Axe
     ax = _axes(ax)
     saving = curve.saving().sum("financial_year") / 1e6
     approvals = saving["approvals_per_year"].values
-    q = saving.quantile(list(QUANTILES), dim="path").transpose("quantile", ...).values
-    _interval_bars(ax, approvals, q, _colours()[1], "saving (median, 50% and 90% bands)")
-    ax.plot(approvals, saving.mean("path").values, color=_colours()[1], lw=1, label="mean")
-    best = curve.best()
-    ax.axvline(best, color="black", ls=":", lw=1, label=f"lowest expected cost: {best:g} a year")
+    # With a retention grid, one series per deregistration rate, side by side at each number.
+    rates = list(saving["deregistration_rate_per_year"].values) if curve.retention else [None]
+    step = np.diff(approvals).min() if len(approvals) > 1 else 1.0
+    for i, rate in enumerate(rates):
+        one = saving if rate is None else saving.sel(deregistration_rate_per_year=rate)
+        q = one.quantile(list(QUANTILES), dim="path").transpose("quantile", ...).values
+        x = approvals + (i - (len(rates) - 1) / 2) * step * 0.25
+        colour = _colours()[(i + 1) % len(_colours())]
+        what = "" if rate is None else f", deregistration {rate:.3g} a year"
+        _interval_bars(ax, x, q, colour, f"saving{what} (median, 50% and 90% bands)")
+        ax.plot(x, one.mean("path").values, color=colour, lw=1, label=f"mean{what}")
+    best = curve.best_option()
+    ax.axvline(
+        best["approvals_per_year"],
+        color="black",
+        ls=":",
+        lw=1,
+        label="lowest expected cost: "
+        + f"{best['approvals_per_year']:g} a year"
+        + (
+            f", deregistration {best['deregistration_rate_per_year']:.3g}"
+            if curve.retention
+            else ""
+        ),
+    )
     ax.axhline(0, color="black", lw=0.8)
     years = curve.placement_cost["financial_year"].values
     span = f"{financial_year_label(int(years[0]))} to {financial_year_label(int(years[-1]))}"
@@ -224,6 +244,11 @@ def recruitment_chart(curve: RecruitmentCurve, *, ax: Axes | None = None) -> Axe
     ax.set_title(
         f"Recruitment: saving against no extra recruitment, at "
         f"£{curve.cost_per_household_gbp:,.0f} a household"
+        + (
+            f"; retention £{curve.retention_cost_per_household_year_gbp:,.0f} a household a year"
+            if curve.retention
+            else ""
+        )
     )
     ax.grid(alpha=0.3)
     ax.legend(loc="lower left", fontsize="small")

@@ -6,6 +6,11 @@ recruitment, not from chance), and keeps each path's placement cost by financial
 of recruiting is linear in the cost per household, so it is applied afterwards: one set of
 forecasts answers every cost per household, and the break-even cost needs no search.
 
+With ``deregistration_rates``, each number of approvals is also tried with each deregistration
+rate a retention offer might buy, priced at a cost per household a year: a grid of options with
+a ``deregistration_rate_per_year`` dimension, the baseline being no extra approvals at the
+council's own rate.
+
 The answers a commissioning team asks for are methods of :class:`RecruitmentCurve`: the whole
 curve (:meth:`~RecruitmentCurve.table`), the best number for expected cost or for a risk
 measure (:meth:`~RecruitmentCurve.best`; CVaR, the mean of the worst paths), the least
@@ -25,9 +30,10 @@ import xarray as xr
 
 from placecast.calendar import financial_year_label
 from placecast.errors import ConfigError
-from placecast.forecasting import SEED, forecast
+from placecast.forecasting import SEED, Forecast, forecast
 from placecast.inputs import CouncilInputs
 from placecast.scenario.levers import Scenario
+from placecast.states import MONTHS_PER_YEAR
 
 __all__ = ["RecruitmentCurve", "recruitment_curve"]
 
@@ -51,71 +57,134 @@ class RecruitmentCurve:
         The placement budget by financial year, GBP.
     cost_per_household_gbp
         The one-off cost of recruiting and approving one extra household, GBP.
+    household_years
+        With a retention grid: carer household-years held by (approvals_per_year,
+        deregistration_rate_per_year, path, financial_year), which the retention offer is paid
+        on; ``None`` without one.
+    retention_cost_per_household_year_gbp
+        What the retention offer costs for each household a year, GBP, at every deregistration
+        rate other than the council's own.
+    own_deregistration_rate
+        The council's own deregistration rate a year (the baseline's), with a retention grid.
+
+    With a retention grid every array also has a ``deregistration_rate_per_year`` dimension
+    (the candidates' rates, the council's own among them) and savings are against no extra
+    approvals at the council's own rate.
     """
 
     placement_cost: xr.DataArray
     households_recruited: xr.DataArray
     budget: xr.DataArray
     cost_per_household_gbp: float
+    household_years: xr.DataArray | None = None
+    retention_cost_per_household_year_gbp: float = 0.0
+    own_deregistration_rate: float | None = None
+
+    @property
+    def retention(self) -> bool:
+        """Whether the curve tries deregistration rates (a retention grid) as well."""
+        return "deregistration_rate_per_year" in self.placement_cost.dims
+
+    def _baseline(self, da: xr.DataArray) -> xr.DataArray:
+        """``da`` at no extra approvals (and, with a retention grid, the council's own rate)."""
+        at = da.sel(approvals_per_year=0)
+        if self.retention:
+            at = at.sel(deregistration_rate_per_year=self.own_deregistration_rate)
+        return at
+
+    def _options(self, da: xr.DataArray) -> xr.DataArray:
+        """``da`` with one ``option`` dimension over every (approvals[, rate]) candidate; its
+        ``approvals_per_year`` (and ``deregistration_rate_per_year``) say which."""
+        dims = ("approvals_per_year", "deregistration_rate_per_year")
+        return da.stack(option=[d for d in dims if d in da.dims])
 
     def total_cost(self, cost_per_household_gbp: float | None = None) -> xr.DataArray:
-        """Placement spend plus recruitment, by (approvals_per_year, path, financial_year)."""
+        """Placement spend plus recruitment (plus, with a retention grid, the retention offer),
+        by (approvals_per_year, [deregistration_rate_per_year,] path, financial_year)."""
         given = cost_per_household_gbp
         each = self.cost_per_household_gbp if given is None else _cost_each(given)
-        return self.placement_cost + each * self.households_recruited
+        total = self.placement_cost + each * self.households_recruited
+        if self.retention and self.household_years is not None:
+            rate = self.household_years["deregistration_rate_per_year"]
+            offered = rate != self.own_deregistration_rate
+            cost = self.retention_cost_per_household_year_gbp * self.household_years * offered
+            total = total + cost
+        return total.transpose("approvals_per_year", ..., "path", "financial_year")
 
     def saving(self, cost_per_household_gbp: float | None = None) -> xr.DataArray:
         """Saving against no extra recruitment, by (approvals_per_year, path, financial_year):
         positive saves money, after the recruitment's cost."""
         total = self.total_cost(cost_per_household_gbp)
-        return total.sel(approvals_per_year=0) - total
+        return self._baseline(total) - total
 
     def table(self) -> pd.DataFrame:
         """The whole curve over the horizon: for each candidate, the total cost and the saving
         against no extra recruitment summed over the forecast's financial years (mean and 90%
         interval, GBP), the probability of saving, the CVaR (mean of the worst 10% of paths) of
         the total cost, and the break-even cost per household."""
-        total = self.total_cost().sum("financial_year")
-        saving = self.saving().sum("financial_year")
+        total = self._options(self.total_cost().sum("financial_year"))
+        saving = self._options(self.saving().sum("financial_year"))
         even = self.break_even()
         rows = []
-        for n in total["approvals_per_year"].values:
-            t, s = total.sel(approvals_per_year=n).values, saving.sel(approvals_per_year=n).values
-            rows.append(
-                {
-                    "approvals_per_year": float(n),
-                    "total_cost_mean_gbp": t.mean(),
-                    "total_cost_p05_gbp": np.quantile(t, 0.05),
-                    "total_cost_p95_gbp": np.quantile(t, 0.95),
-                    "total_cost_cvar90_gbp": _cvar(t, 0.9),
-                    "saving_mean_gbp": s.mean(),
-                    "saving_p05_gbp": np.quantile(s, 0.05),
-                    "saving_p95_gbp": np.quantile(s, 0.95),
-                    "probability_of_saving": float((s > 0).mean()) if n > 0 else np.nan,
-                    "break_even_cost_per_household_gbp": even.get(float(n), np.nan),
-                }
-            )
+        for k in range(total.sizes["option"]):
+            t = total.isel(option=k).values
+            s = saving.isel(option=k).values
+            n = float(_level(total, "approvals_per_year")[k])
+            row: dict[str, float] = {"approvals_per_year": n}
+            if self.retention:
+                rate = float(_level(total, "deregistration_rate_per_year")[k])
+                row["deregistration_rate_per_year"] = rate
+                baseline = n == 0 and rate == self.own_deregistration_rate
+            else:
+                rate, baseline = np.nan, n == 0
+            row |= {
+                "total_cost_mean_gbp": t.mean(),
+                "total_cost_p05_gbp": np.quantile(t, 0.05),
+                "total_cost_p95_gbp": np.quantile(t, 0.95),
+                "total_cost_cvar90_gbp": _cvar(t, 0.9),
+                "saving_mean_gbp": s.mean(),
+                "saving_p05_gbp": np.quantile(s, 0.05),
+                "saving_p95_gbp": np.quantile(s, 0.95),
+                "probability_of_saving": np.nan if baseline else float((s > 0).mean()),
+                "break_even_cost_per_household_gbp": (
+                    even.get(n, np.nan)
+                    if not self.retention or rate == self.own_deregistration_rate
+                    else np.nan
+                ),
+            }
+            rows.append(row)
         return pd.DataFrame(rows)
 
     def best(self, objective: str = "expected", level: float = 0.9) -> float:
         """The candidate with the lowest expected total cost over the horizon
         (``objective="expected"``) or the lowest CVaR at ``level`` (``"cvar"``: the mean of the
-        worst ``1 - level`` of paths, for a council that fears the bad years most)."""
-        total = self.total_cost().sum("financial_year")
+        worst ``1 - level`` of paths, for a council that fears the bad years most): its extra
+        approvals a year (with a retention grid, see :meth:`best_option` for its rate too)."""
+        return self.best_option(objective, level)["approvals_per_year"]
+
+    def best_option(self, objective: str = "expected", level: float = 0.9) -> dict[str, float]:
+        """As :meth:`best`, the whole option: ``approvals_per_year`` and, with a retention grid,
+        ``deregistration_rate_per_year``."""
+        total = self._options(self.total_cost().sum("financial_year"))
         if objective == "expected":
             score = total.mean("path").values
         elif objective == "cvar":
             if not 0 < level < 1:
                 raise ConfigError(f"CVaR level must be in (0, 1), got {level!r}")
-            score = np.array([_cvar(row, level) for row in total.transpose(..., "path").values])
+            score = np.array(
+                [_cvar(row, level) for row in total.transpose("option", "path").values]
+            )
         else:
             raise ConfigError(f"objective must be 'expected' or 'cvar', got {objective!r}")
-        return float(total["approvals_per_year"].values[int(np.argmin(score))])
+        k = int(np.argmin(score))
+        names = total.indexes["option"].names
+        return {str(name): float(_level(total, str(name))[k]) for name in names}
 
     def least_meeting_budget(self, financial_year: int, probability: float) -> float | None:
         """The fewest extra approvals a year among the candidates whose total cost in
         ``financial_year`` (the year it starts: 2024 is 2024/25) stays within the budget with
-        at least ``probability``; ``None`` when no candidate does."""
+        at least ``probability`` (with a retention grid, at any of its rates); ``None`` when no
+        candidate does."""
         if not 0 < probability <= 1:
             raise ConfigError(f"probability must be in (0, 1], got {probability!r}")
         years = self.placement_cost["financial_year"].values
@@ -125,9 +194,9 @@ class RecruitmentCurve:
                 f"financial year {financial_year_label(financial_year)} is not in the forecast "
                 f"({labels}); give one of them, by the year it starts"
             )
-        total = self.total_cost().sel(financial_year=financial_year)
+        total = self._options(self.total_cost().sel(financial_year=financial_year))
         within = (total <= float(self.budget.sel(financial_year=financial_year))).mean("path")
-        meets = within["approvals_per_year"].values[within.values >= probability]
+        meets = _level(within, "approvals_per_year")[within.values >= probability]
         return float(meets.min()) if meets.size else None
 
     def break_even(self) -> dict[float, float]:
@@ -135,8 +204,11 @@ class RecruitmentCurve:
         placement saving over the horizon pays for the households it recruits (GBP): above
         it, recruiting that many costs more than it saves within the horizon."""
         placement = self.placement_cost.sum("financial_year").mean("path")
-        saved = placement.sel(approvals_per_year=0) - placement
         households = self.households_recruited.sum("financial_year")
+        if self.retention:  # recruitment alone: at the council's own rate
+            placement = placement.sel(deregistration_rate_per_year=self.own_deregistration_rate)
+            households = households.sel(deregistration_rate_per_year=self.own_deregistration_rate)
+        saved = placement.sel(approvals_per_year=0) - placement
         out = {}
         for n in placement["approvals_per_year"].values:
             if n > 0:
@@ -146,11 +218,16 @@ class RecruitmentCurve:
         return out
 
 
-def _cost_each(value: float) -> float:
-    """A cost per household, checked: a number of pounds >= 0."""
+def _level(da: xr.DataArray, name: str) -> np.ndarray:
+    """The candidates' values of ``name`` along a curve's stacked ``option`` dimension."""
+    return np.asarray(da.indexes["option"].get_level_values(name), dtype=float)
+
+
+def _cost_each(value: float, per: str = "household") -> float:
+    """A cost per household (or ``per`` whatever else), checked: a number of pounds >= 0."""
     each = float(value)
     if not np.isfinite(each) or each < 0:
-        raise ConfigError(f"cost per household must be a number >= 0 GBP, got {each!r}")
+        raise ConfigError(f"cost per {per} must be a number >= 0 GBP, got {each!r}")
     return each
 
 
@@ -165,6 +242,8 @@ def recruitment_curve(
     approvals_per_year: Sequence[float] = DEFAULT_APPROVALS,
     *,
     cost_per_household_gbp: float = 10_000.0,
+    deregistration_rates: Sequence[float] | None = None,
+    retention_cost_per_household_year_gbp: float = 0.0,
     months: int = 60,
     paths: int = 1000,
     seed: int = SEED,
@@ -181,6 +260,13 @@ def recruitment_curve(
     cost_per_household_gbp
         One-off cost of recruiting and approving one extra household (an assumption: use your
         own); any other cost can be applied afterwards (:meth:`RecruitmentCurve.total_cost`).
+    deregistration_rates
+        Optional retention candidates: deregistration rates a year (households leaving per
+        household-year) that a retention offer might buy; each is tried with every number of
+        approvals, and the council's own rate is always added (it is the baseline's).
+    retention_cost_per_household_year_gbp
+        What the retention offer costs for each carer household a year, paid at every rate but
+        the council's own (an assumption: use your own).
     months, paths, seed
         As for :func:`placecast.forecast`; every candidate runs on the same seed.
 
@@ -197,28 +283,77 @@ def recruitment_curve(
     """
     candidates = sorted({0.0, *(float(n) for n in approvals_per_year)})
     cost_each = _cost_each(cost_per_household_gbp)
-    spends, recruited = [], []
-    for n in candidates:
-        # At one pound a household the scenario's own cost counts the households it approves
-        # (expected, by financial year); the curve prices them at any cost afterwards.
-        scenario = (
-            None
-            if n == 0
-            else Scenario(
-                f"{n:g} more a year", extra_approvals_per_year=n, cost_per_recruited_household_gbp=1
+    retention_each = _cost_each(retention_cost_per_household_year_gbp, "household a year")
+    own = float(inputs.supply.deregistration_rate_per_year)
+    rates = None
+    if deregistration_rates is not None:
+        rates = sorted({own, *(float(d) for d in deregistration_rates)})
+        bad = [d for d in rates if not np.isfinite(d) or d < 0 or d > 12]
+        if bad:
+            raise ConfigError(
+                f"deregistration rates must be between 0 and 12 a year (12: every household in "
+                f"a month); got {bad}"
             )
-        )
-        # (Scenario's frozen name does not match the protocol's settable one, as in compare.)
-        fc = forecast(inputs, months=months, paths=paths, seed=seed, scenario=scenario)  # type: ignore[arg-type]
-        spends.append(fc.spend.sum("placement").reset_coords(drop=True))
-        recruited.append(fc.extra_cost.reset_coords(drop=True))
+    spends, recruited, held = [], [], []
+    for rate in [own] if rates is None else rates:
+        for n in candidates:
+            fc = _forecast_option(inputs, n, None if rate == own else rate, months, paths, seed)
+            spends.append(fc.spend.sum("placement").reset_coords(drop=True))
+            recruited.append(fc.extra_cost.reset_coords(drop=True))
+            held.append(_household_years(fc))
     index = pd.Index(candidates, name="approvals_per_year")
-    placement_cost = xr.concat(spends, dim=index).transpose("approvals_per_year", "path", ...)
-    households = xr.concat(recruited, dim=index)
+
+    def gathered(parts: list[xr.DataArray]) -> xr.DataArray:
+        if rates is None:
+            return xr.concat(parts, dim=index)
+        by_rate = [
+            xr.concat(parts[i * len(candidates) : (i + 1) * len(candidates)], dim=index)
+            for i in range(len(rates))
+        ]
+        return xr.concat(by_rate, dim=pd.Index(rates, name="deregistration_rate_per_year"))
+
+    placement_cost = gathered(spends).transpose("approvals_per_year", ..., "path", "financial_year")
+    households = gathered(recruited).transpose("approvals_per_year", ...)
     budget = inputs.budget.as_dataarray(placement_cost["financial_year"].values)
     return RecruitmentCurve(
         placement_cost=placement_cost.rename("placement_cost_gbp"),
         households_recruited=households.rename("households_recruited"),
         budget=budget,
         cost_per_household_gbp=cost_each,
+        household_years=None if rates is None else gathered(held).rename("household_years"),
+        retention_cost_per_household_year_gbp=retention_each,
+        own_deregistration_rate=None if rates is None else own,
+    )
+
+
+def _forecast_option(
+    inputs: CouncilInputs, n: float, rate: float | None, months: int, paths: int, seed: int
+) -> Forecast:
+    """One candidate's forecast. At one pound a household the scenario's own cost counts the
+    households it approves (expected, by financial year); the curve prices them afterwards."""
+    scenario = (
+        None
+        if n == 0 and rate is None
+        else Scenario(
+            f"{n:g} more a year" + ("" if rate is None else f", deregistration {rate:g}"),
+            extra_approvals_per_year=n,
+            cost_per_recruited_household_gbp=1,
+            deregistration_rate_per_year=rate,
+        )
+    )
+    # (Scenario's frozen name does not match the protocol's settable one, as in compare.)
+    return forecast(inputs, months=months, paths=paths, seed=seed, scenario=scenario)  # type: ignore[arg-type]
+
+
+def _household_years(fc: Forecast) -> xr.DataArray:
+    """Carer household-years held by (path, financial_year), over the forecast's complete
+    financial years (the months' households at their start, a twelfth of a year each)."""
+    households = fc.data["carer_households"].isel(month=slice(0, -1)).values  # (path, month)
+    fy = fc.data["financial_year"].values[1:]
+    years = fc.spend["financial_year"].values
+    by_year = pd.DataFrame(households.T / MONTHS_PER_YEAR).groupby(fy).sum().reindex(years)
+    return xr.DataArray(
+        by_year.to_numpy().T,
+        dims=("path", "financial_year"),
+        coords={"path": fc.data["path"].values, "financial_year": years},
     )
