@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -219,3 +221,31 @@ def test_recruit_command_tries_retention_rates(tmp_path, capsys):
     assert "deregistration a year" in printed and "retention offer £400" in printed
     table = pd.read_csv(out / "recruitment_curve.csv")
     assert len(table) == 4 and set(table["deregistration_rate_per_year"].round(3)) >= {0.05}
+
+
+def test_refinement_halves_the_gaps_around_the_best_number(monkeypatch):
+    """Each round forecasts only the midpoints either side of the best number so far (on the
+    same random numbers), so the optimum is found between grid points; the expected cost at
+    the refined best is never above the grid's best."""
+    from placecast.scenario import recruitment
+
+    hackney = pc.hackney_2022()
+    grid = recruitment_curve(hackney, [8, 16], months=24, paths=40, seed=3)
+    runs = []
+    real = recruitment._forecast_option
+    monkeypatch.setattr(recruitment, "_forecast_option", lambda *a: runs.append(a[1]) or real(*a))
+    refined = recruitment_curve(hackney, [8, 16], months=24, paths=40, seed=3, refine=2)
+    numbers = list(refined.placement_cost["approvals_per_year"].values)
+    points = [0.0, 8.0, 16.0]
+    i = points.index(grid.best())
+    halves = {(a + b) / 2 for a, b in itertools.pairwise(points[max(i - 1, 0) : i + 2])}
+    assert halves <= set(numbers) and len(runs) == len(set(runs)) == len(numbers)
+    mean = lambda c: c.total_cost().sum("financial_year").mean("path")  # noqa: E731
+    assert float(mean(refined).min()) <= float(mean(grid).min())
+    # The grid's own points are the same forecasts, bit for bit.
+    np.testing.assert_array_equal(
+        refined.placement_cost.sel(approvals_per_year=16.0),
+        grid.placement_cost.sel(approvals_per_year=16.0),
+    )
+    with pytest.raises(pc.ConfigError, match="refine must be a whole number"):
+        recruitment_curve(hackney, [5], refine=-1, months=12, paths=5)

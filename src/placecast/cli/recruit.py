@@ -59,6 +59,13 @@ from placecast.summary import gbp_m
     help="what the retention offer costs a household a year, GBP (an assumption)",
 )
 @click.option(
+    "--refine",
+    type=click.IntRange(0, 10),
+    default=0,
+    show_default=True,
+    help="rounds of refinement: each also tries the midpoints either side of the best number",
+)
+@click.option(
     "--budget-year",
     type=click.IntRange(2000, 2100),
     default=None,
@@ -99,6 +106,7 @@ def recruit(
     cost_per_household: float,
     deregistration_rate: tuple[float, ...],
     retention_cost: float,
+    refine: int,
     budget_year: int | None,
     probability: float,
     months: int,
@@ -116,6 +124,7 @@ def recruit(
         cost_per_household_gbp=cost_per_household,
         deregistration_rates=deregistration_rate or None,
         retention_cost_per_household_year_gbp=retention_cost,
+        refine=refine,
         months=months,
         paths=paths,
         seed=seed,

@@ -21,6 +21,7 @@ recruitment still pays for itself within the horizon (:meth:`~RecruitmentCurve.b
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -244,6 +245,7 @@ def recruitment_curve(
     cost_per_household_gbp: float = 10_000.0,
     deregistration_rates: Sequence[float] | None = None,
     retention_cost_per_household_year_gbp: float = 0.0,
+    refine: int = 0,
     months: int = 60,
     paths: int = 1000,
     seed: int = SEED,
@@ -267,6 +269,10 @@ def recruitment_curve(
     retention_cost_per_household_year_gbp
         What the retention offer costs for each carer household a year, paid at every rate but
         the council's own (an assumption: use your own).
+    refine
+        Rounds of refinement between the grid's points: each adds the midpoints between the
+        number with the lowest expected cost and its neighbours (forecasting only those), so
+        the optimum is found to half the grid's spacing per round, not only on the grid.
     months, paths, seed
         As for :func:`placecast.forecast`; every candidate runs on the same seed.
 
@@ -294,36 +300,61 @@ def recruitment_curve(
                 f"deregistration rates must be between 0 and 12 a year (12: every household in "
                 f"a month); got {bad}"
             )
-    spends, recruited, held = [], [], []
-    for rate in [own] if rates is None else rates:
-        for n in candidates:
-            fc = _forecast_option(inputs, n, None if rate == own else rate, months, paths, seed)
-            spends.append(fc.spend.sum("placement").reset_coords(drop=True))
-            recruited.append(fc.extra_cost.reset_coords(drop=True))
-            held.append(_household_years(fc))
-    index = pd.Index(candidates, name="approvals_per_year")
+    if isinstance(refine, bool) or not isinstance(refine, int) or not 0 <= refine <= 10:
+        raise ConfigError(f"refine must be a whole number of rounds from 0 to 10, got {refine!r}")
+    runs: dict[tuple[float, float], tuple[xr.DataArray, xr.DataArray, xr.DataArray]] = {}
 
-    def gathered(parts: list[xr.DataArray]) -> xr.DataArray:
-        if rates is None:
-            return xr.concat(parts, dim=index)
-        by_rate = [
-            xr.concat(parts[i * len(candidates) : (i + 1) * len(candidates)], dim=index)
-            for i in range(len(rates))
-        ]
-        return xr.concat(by_rate, dim=pd.Index(rates, name="deregistration_rate_per_year"))
+    def curve_of(numbers: list[float]) -> RecruitmentCurve:
+        """Forecast the options not run yet; the curve over ``numbers`` x rates."""
+        for rate in [own] if rates is None else rates:
+            for n in numbers:
+                if (n, rate) not in runs:
+                    fc = _forecast_option(
+                        inputs, n, None if rate == own else rate, months, paths, seed
+                    )
+                    runs[n, rate] = (
+                        fc.spend.sum("placement").reset_coords(drop=True),
+                        fc.extra_cost.reset_coords(drop=True),
+                        _household_years(fc),
+                    )
+        index = pd.Index(numbers, name="approvals_per_year")
 
-    placement_cost = gathered(spends).transpose("approvals_per_year", ..., "path", "financial_year")
-    households = gathered(recruited).transpose("approvals_per_year", ...)
-    budget = inputs.budget.as_dataarray(placement_cost["financial_year"].values)
-    return RecruitmentCurve(
-        placement_cost=placement_cost.rename("placement_cost_gbp"),
-        households_recruited=households.rename("households_recruited"),
-        budget=budget,
-        cost_per_household_gbp=cost_each,
-        household_years=None if rates is None else gathered(held).rename("household_years"),
-        retention_cost_per_household_year_gbp=retention_each,
-        own_deregistration_rate=None if rates is None else own,
-    )
+        def gathered(part: int) -> xr.DataArray:
+            by_rate = [
+                xr.concat([runs[n, rate][part] for n in numbers], dim=index)
+                for rate in ([own] if rates is None else rates)
+            ]
+            if rates is None:
+                return by_rate[0]
+            return xr.concat(by_rate, dim=pd.Index(rates, name="deregistration_rate_per_year"))
+
+        placement_cost = gathered(0).transpose("approvals_per_year", ..., "path", "financial_year")
+        return RecruitmentCurve(
+            placement_cost=placement_cost.rename("placement_cost_gbp"),
+            households_recruited=gathered(1)
+            .transpose("approvals_per_year", ...)
+            .rename("households_recruited"),
+            budget=inputs.budget.as_dataarray(placement_cost["financial_year"].values),
+            cost_per_household_gbp=cost_each,
+            household_years=None if rates is None else gathered(2).rename("household_years"),
+            retention_cost_per_household_year_gbp=retention_each,
+            own_deregistration_rate=None if rates is None else own,
+        )
+
+    curve = curve_of(candidates)
+    for _ in range(refine):
+        # Halve the gaps either side of the best number (lowest expected cost), as a
+        # bisection would, on the same random numbers.
+        best = curve.best()
+        i = candidates.index(best)
+        around = candidates[max(i - 1, 0) : i + 2]
+        middles = [(a + b) / 2 for a, b in itertools.pairwise(around)]
+        new = [m for m in middles if m not in candidates]
+        if not new:
+            break
+        candidates = sorted({*candidates, *new})
+        curve = curve_of(candidates)
+    return curve
 
 
 def _forecast_option(
