@@ -113,8 +113,9 @@ class RecruitmentCurve:
         return total.transpose("approvals_per_year", ..., "path", "financial_year")
 
     def saving(self, cost_per_household_gbp: float | None = None) -> xr.DataArray:
-        """Saving against no extra recruitment, by (approvals_per_year, path, financial_year):
-        positive saves money, after the recruitment's cost."""
+        """Saving against no extra recruitment (at the council's own deregistration rate), by
+        (approvals_per_year, [deregistration_rate_per_year,] path, financial_year): positive
+        saves money, after the recruitment's (and any retention offer's) cost."""
         total = self.total_cost(cost_per_household_gbp)
         return self._baseline(total) - total
 
@@ -302,7 +303,7 @@ def recruitment_curve(
             )
     if isinstance(refine, bool) or not isinstance(refine, int) or not 0 <= refine <= 10:
         raise ConfigError(f"refine must be a whole number of rounds from 0 to 10, got {refine!r}")
-    runs: dict[tuple[float, float], tuple[xr.DataArray, xr.DataArray, xr.DataArray]] = {}
+    runs: dict[tuple[float, float], tuple[xr.DataArray, xr.DataArray, xr.DataArray | None]] = {}
 
     def curve_of(numbers: list[float]) -> RecruitmentCurve:
         """Forecast the options not run yet; the curve over ``numbers`` x rates."""
@@ -315,15 +316,15 @@ def recruitment_curve(
                     runs[n, rate] = (
                         fc.spend.sum("placement").reset_coords(drop=True),
                         fc.extra_cost.reset_coords(drop=True),
-                        _household_years(fc),
+                        None if rates is None else _household_years(fc),
                     )
         index = pd.Index(numbers, name="approvals_per_year")
 
         def gathered(part: int) -> xr.DataArray:
-            by_rate = [
-                xr.concat([runs[n, rate][part] for n in numbers], dim=index)
-                for rate in ([own] if rates is None else rates)
-            ]
+            by_rate: list[xr.DataArray] = []
+            for rate in [own] if rates is None else rates:
+                items = [runs[n, rate][part] for n in numbers]
+                by_rate.append(xr.concat([a for a in items if a is not None], dim=index))
             if rates is None:
                 return by_rate[0]
             return xr.concat(by_rate, dim=pd.Index(rates, name="deregistration_rate_per_year"))
