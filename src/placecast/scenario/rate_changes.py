@@ -255,7 +255,7 @@ def _apply(
             )
         others = np.where(cells[None], 0.0, share)
         room = others.sum(axis=2)
-        rows = band[None, :] & np.broadcast_to(True, changed.shape)
+        rows = np.broadcast_to(band, changed.shape)  # (draw, band): the bands changed
         stuck = rows & (room <= 0) & (changed < 1 - 1e-12)
         if stuck.any():
             raise ConfigError(
