@@ -2,14 +2,13 @@
 
 ``docs/inputs.md`` holds the marker ``<!-- inputs-fields -->``; it is replaced by one row per
 field of ``inputs.json`` from :func:`placecast.inputs_schema`, so the page cannot drift from
-what :func:`placecast.load_inputs` accepts. The schema itself is written to the site as
-``inputs.schema.json``.
+what :func:`placecast.load_inputs` accepts. The schema itself is a generated file of the site,
+``inputs.schema.json`` (so the page's link to it resolves).
 """
 
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 MARKER = "<!-- inputs-fields -->"
@@ -73,8 +72,12 @@ def on_page_markdown(markdown: str, **kwargs: Any) -> str:
     return markdown.replace(MARKER, fields_table(inputs_schema()))
 
 
-def on_post_build(config: Any, **kwargs: Any) -> None:
+def on_files(files: Any, config: Any, **kwargs: Any) -> Any:
+    """The schema as a file of the site, so that links to it (from inputs.md) resolve."""
+    from mkdocs.structure.files import File
+
     from placecast.inputs import inputs_schema
 
-    path = Path(config["site_dir"]) / "inputs.schema.json"
-    path.write_text(json.dumps(inputs_schema(), indent=2) + "\n")
+    content = json.dumps(inputs_schema(), indent=2) + "\n"
+    files.append(File.generated(config, "inputs.schema.json", content=content))
+    return files

@@ -107,48 +107,10 @@ class AggregateModel:
         How the model is built and sampled (:class:`~placecast.fit.settings.AggregateSettings`);
         any of its fields may also be given by name and override it, e.g.
         ``AggregateModel(draws=200)``. Each setting reads as an attribute (``model.draws``).
-    draws, tune, chains, cores, target_accept
-        NUTS settings (300 tuning steps is nutpie's default; how they behave in the backtest,
-        and what more tuning costs, is in ``docs/published-statistics.md``).
-    mass_matrix
-        How NUTS adapts its mass matrix: ``"low_rank"`` (a diagonal plus a low-rank part fitted
-        to the gradients; nutpie only) or ``"diagonal"``; ``None`` (default): ``"low_rank"``
-        with nutpie, ``"diagonal"`` with PyMC's sampler. The posterior of a large council is
-        strongly correlated (its counts pin down combinations of rates, not each rate), and
-        the low-rank part follows that (measured in ``benchmarks/README.md``).
-    step_months
-        Time step and age resolution of the fitted model. ``1`` is the engine's monthly model
-        exactly; the default ``3`` (quarters) is about 9 times cheaper and its stock stays within
-        1.5% of the monthly model's over two years (tested), less than the counting noise.
-    entry_model
-        ``"random_walk"`` (default): the log of yearly entries is last year's plus a fitted
-        drift and a shock, so a forecast starts from the latest level; ``"trend"``: shocks
-        around a log-linear trend, so a forecast returns to the line.
-    exit_model
-        ``"random_walk"`` (default): one log multiplier on all exit rates (not on 18th
-        birthdays) moves from year to year as a random walk with a drift (prior: England's, with
-        ``national_priors``), so a forecast starts from the latest year's exit level
-        plus a year's drift, its uncertainty includes one more year's change, and later forecast
-        years follow the drift (``Rates.exit_change_per_year``); ``"fixed"``: exit rates are the
-        same in every year.
-    placement_model
-        ``"random_walk"`` (default): the log pull towards residential / semi-independent
-        placements (the entry tilt and the move multiplier together) moves from year to year as
-        a random walk without drift (fitted year-to-year sd, prior median
-        ``AggregatePriors.pull_year_sd``), so a forecast starts from the latest year's pull
-        plus a fresh shock, and the intervals of the placement groups include a change of the
-        mix as well as counting noise (as for entries, one shock for all forecast years; its
-        backtest against the others is in ``docs/published-statistics.md``). ``"fixed"``: the
-        entry tilt and the move multiplier are the same in every year; ``"drift"``: both change
-        by one fitted log drift per year (prior ``AggregatePriors.residential_drift_mean`` and
-        ``_sd``; England's with ``national_priors``), so the share of children in
-        those placements can keep rising (in England it rose from 9.5% of children in care in
-        2015 to 12.2% in 2019), and forecast years follow the drift
-        (``Rates.pull_change_per_year``).
-    sampler
-        ``"nutpie"`` (default: nutpie's NUTS on the model compiled with JAX) or ``"pymc"``
-        (PyMC's NUTS on the C backend, much slower to compile); fit times are in
-        ``benchmarks/README.md``.
+    **overrides
+        Any field of :class:`~placecast.fit.settings.AggregateSettings` by name, overriding
+        ``settings`` (e.g. ``draws=200``); the model's own choices among them are described
+        under Notes.
 
     Attributes
     ----------
@@ -162,6 +124,51 @@ class AggregateModel:
         Published values next to the model's posterior mean, by year.
     first_year_, last_year_ : int
         The fitted window: the starting stock's year and the last year observed.
+
+    Notes
+    -----
+    ``draws``, ``tune``, ``chains``, ``cores``, ``target_accept``: NUTS settings (300 tuning
+    steps is nutpie's default; how they behave in the backtest, and what more tuning costs, is
+    in ``docs/published-statistics.md``).
+
+    ``mass_matrix``: how NUTS adapts its mass matrix: ``"low_rank"`` (a diagonal plus a low-rank
+    part fitted to the gradients; nutpie only) or ``"diagonal"``; ``None`` (default):
+    ``"low_rank"`` with nutpie, ``"diagonal"`` with PyMC's sampler. The posterior of a large
+    council is strongly correlated (its counts pin down combinations of rates, not each rate),
+    and the low-rank part follows that (measured in ``benchmarks/README.md``).
+
+    ``step_months``: time step and age resolution of the fitted model. ``1`` is the engine's
+    monthly model exactly; the default ``3`` (quarters) is about 9 times cheaper and its stock
+    stays within 1.5% of the monthly model's over two years (tested), less than the counting
+    noise.
+
+    ``entry_model``: ``"random_walk"`` (default): the log of yearly entries is last year's plus
+    a fitted drift and a shock, so a forecast starts from the latest level; ``"trend"``: shocks
+    around a log-linear trend, so a forecast returns to the line.
+
+    ``exit_model``: ``"random_walk"`` (default): one log multiplier on all exit rates (not on
+    18th birthdays) moves from year to year as a random walk with a drift (prior: England's,
+    with ``national_priors``), so a forecast starts from the latest year's exit level plus a
+    year's drift, its uncertainty includes one more year's change, and later forecast years
+    follow the drift (``Rates.exit_change_per_year``); ``"fixed"``: exit rates are the same in
+    every year.
+
+    ``placement_model``: ``"random_walk"`` (default): the log pull towards residential /
+    semi-independent placements (the entry tilt and the move multiplier together) moves from
+    year to year as a random walk without drift (fitted year-to-year sd, prior median
+    ``AggregatePriors.pull_year_sd``), so a forecast starts from the latest year's pull plus a
+    fresh shock, and the intervals of the placement groups include a change of the mix as well
+    as counting noise (as for entries, one shock for all forecast years; its backtest against
+    the others is in ``docs/published-statistics.md``). ``"fixed"``: the entry tilt and the move
+    multiplier are the same in every year; ``"drift"``: both change by one fitted log drift per
+    year (prior ``AggregatePriors.residential_drift_mean`` and ``_sd``; England's with
+    ``national_priors``), so the share of children in those placements can keep rising (in
+    England it rose from 9.5% of children in care in 2015 to 12.2% in 2019), and forecast years
+    follow the drift (``Rates.pull_change_per_year``).
+
+    ``sampler``: ``"nutpie"`` (default: nutpie's NUTS on the model compiled with JAX) or
+    ``"pymc"`` (PyMC's NUTS on the C backend, much slower to compile); fit times are in
+    ``benchmarks/README.md``.
     """
 
     def __init__(
