@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 import pandas as pd
 
+from placecast.calendar import financial_year_label
 from placecast.cli.options import SEED, FiniteRange, council_options
 from placecast.cli.simulate import council_inputs
 from placecast.folders import written_folder
@@ -192,7 +193,7 @@ def recruit(
     }
     if budget_year is not None:
         least = curve.least_meeting_budget(budget_year, probability)
-        year = f"{budget_year}/{str(budget_year + 1)[-2:]}"
+        year = financial_year_label(budget_year)
         answer = f"{least:g} extra a year" if least is not None else "none of the candidates"
         print(
             f"Least recruitment meeting the {year} budget with probability {probability:.0%}: "

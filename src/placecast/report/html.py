@@ -206,13 +206,7 @@ def write_html(
         "report. The full methodology, with its equations, is the placecast documentation's "
         "Methodology page (docs/methodology.md in the package's source).</p>",
     ]
-    page = (
-        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
-        f"<title>placecast: {html.escape(meta['council'])}</title><style>{_CSS}</style></head>"
-        f"<body>{''.join(parts)}</body></html>"
-    )
-    path.write_text(page, encoding="utf-8")
-    return path
+    return _write_page(path, f"placecast: {meta['council']}", parts)
 
 
 def write_recruitment_html(
@@ -239,9 +233,14 @@ def write_recruitment_html(
         "<p class='note'>Aggregates only: no child-level data is used in or shown by this "
         "report.</p>",
     ]
+    return _write_page(path, f"placecast recruit: {council}", parts)
+
+
+def _write_page(path: Path, title: str, parts: list[str]) -> Path:
+    """One self-contained page (the report's style inline) of ``parts``, written to ``path``."""
     page = (
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
-        f"<title>placecast recruit: {html.escape(council)}</title><style>{_CSS}</style></head>"
+        f"<title>{html.escape(title)}</title><style>{_CSS}</style></head>"
         f"<body>{''.join(parts)}</body></html>"
     )
     path.write_text(page, encoding="utf-8")
