@@ -291,18 +291,28 @@ def step_expected(
     band = space.band_of_age_month
 
     leaving = n * batch.p_leave
-    routed = leaving[..., None] * np.swapaxes(batch.route, 1, 2)[:, :, band, :]  # (S,P,A,K)
     stay = n - leaving
-    arrivals = np.moveaxis(routed[..., :P].sum(axis=1), 2, 1)  # (S, to, A)
-    moves = routed[..., :P].sum(axis=2)
-    exits = routed[..., P:].sum(axis=2)
+    # Where a leaver goes depends on the age band only, so leavers are routed band by band
+    # (a loop over the few bands, not paths) rather than through a dense (path, placement, age
+    # month, destination) array: that array was most of the mean-field model's time and memory.
+    arrivals = np.empty_like(n)  # (S, to, A)
+    for b, (lo, width) in enumerate(
+        zip(space.band_start_months, space.band_width_months, strict=True)
+    ):
+        to_placement = np.swapaxes(batch.route[:, b, :, :P], 1, 2)  # (S, to, from)
+        arrivals[:, :, lo : lo + width] = to_placement @ leaving[:, :, lo : lo + width]
+    flows = np.einsum("spb,sbpk->spk", space.to_bands(leaving), batch.route)  # (S, P, K)
+    moves = flows[..., :P].copy()
+    exits = flows[..., P:]
+    # Leavers heading for the capacity placement, by origin and age: they queue for its places.
+    to_capacity = leaving * np.swapaxes(batch.route[:, :, :, cap], 1, 2)[:, :, band]  # (S, P, A)
 
     per_age = (batch.age_share / space.band_width_months)[:, band]  # (S, A)
     mix = np.swapaxes(batch.placement_share[:, band, :], 1, 2)  # (S, P, A)
     entries = _entry_intensity(batch, month, multiplier)[:, None, None] * per_age[:, None, :] * mix
 
     kept, displaced = _keep_in_place(places, stay[:, cap, :])
-    demand = np.concatenate([entries[:, cap, None, :], routed[..., cap]], axis=1)  # (S, 1+P, A)
+    demand = np.concatenate([entries[:, cap, None, :], to_capacity], axis=1)  # (S, 1+P, A)
     admitted = np.swapaxes(_allocate(places - kept.sum(axis=1), np.swapaxes(demand, 1, 2)), 1, 2)
     refused = demand - admitted
 
