@@ -37,6 +37,7 @@ FLOORS: list[tuple[str, ...]] = [
     ("placecast.fit",),
     ("placecast.evaluation",),
     ("placecast.report",),
+    ("placecast.batch",),
     ("placecast.cli",),
     ("placecast",),  # the public import surface, placecast/__init__.py
 ]

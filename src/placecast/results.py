@@ -22,10 +22,17 @@ from placecast.forecasting import Forecast, ScenarioEffects
 from placecast.inputs import FORMAT, load_inputs, read_meta, save_inputs
 from placecast.scenario import Comparison, Scenario
 
-__all__ = ["load_comparison", "load_inputs", "save_comparison", "save_inputs"]
+__all__ = [
+    "load_comparison",
+    "load_inputs",
+    "save_comparison",
+    "save_inputs",
+    "scenario_to_dict",
+]
 
 
-def _scenario_dict(scenario: Scenario | None) -> dict[str, Any] | None:
+def scenario_to_dict(scenario: Scenario | None) -> dict[str, Any] | None:
+    """A scenario's levers as plain values (JSON), as :func:`load_comparison` reads them."""
     if scenario is None:
         return None
     values = asdict(scenario)
@@ -40,7 +47,7 @@ def save_comparison(cmp: Comparison, folder: str | Path) -> Path:
     meta = {
         "format": FORMAT,
         "placecast_version": __version__,
-        "scenarios": [_scenario_dict(fc.scenario) for fc in cmp.forecasts],
+        "scenarios": [scenario_to_dict(fc.scenario) for fc in cmp.forecasts],
     }
     (folder / "comparison.json").write_text(json.dumps(meta, indent=2))
     for k, fc in enumerate(cmp.forecasts):

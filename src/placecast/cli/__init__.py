@@ -2,7 +2,8 @@
 
 A thin layer over the public API; everything it does can be done from Python. One module per
 command: :mod:`~placecast.cli.simulate` (forecast, compare, report), :mod:`~placecast.cli.fit`,
-:mod:`~placecast.cli.fit_published` and :mod:`~placecast.cli.backtest`; shared and generated
+:mod:`~placecast.cli.fit_published`, :mod:`~placecast.cli.backtest`,
+:mod:`~placecast.cli.recruit` and :mod:`~placecast.cli.batch`; shared and generated
 options in :mod:`~placecast.cli.options`. Errors placecast raises on purpose reach the user as
 one line and exit status 2 (``--debug`` shows the traceback).
 """
@@ -14,7 +15,7 @@ import sys
 import click
 
 from placecast._version import __version__
-from placecast.cli import backtest, fit, fit_published, init, recruit, simulate
+from placecast.cli import backtest, batch, fit, fit_published, init, recruit, simulate
 from placecast.cli.options import Group
 from placecast.errors import PlacecastError
 
@@ -43,6 +44,7 @@ for _command in (
     fit_published.fit_published,
     backtest.backtest,
     recruit.recruit,
+    batch.batch,
 ):
     app.add_command(_command)
 

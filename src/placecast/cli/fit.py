@@ -1,4 +1,4 @@
-"""``placecast fit``: rates from SSDA903 returns; the fitted inputs folder both fits write."""
+"""``placecast fit``: rates from SSDA903 returns; how both fitting commands report a check."""
 
 from __future__ import annotations
 
@@ -9,14 +9,10 @@ import click
 import pandas as pd
 
 from placecast.cli.options import POSITIVE, out_option, seed_option
-from placecast.data.placeholders import placeholder_inputs
+from placecast.fit.published import save_fitted_inputs
 from placecast.fit.quality import FitCheck
 from placecast.folders import file_digests, written_folder
-from placecast.inputs import save_inputs
-from placecast.rates import Rates
 from placecast.report.tables import spreadsheet_safe
-from placecast.stock import InitialStock
-from placecast.supply import CarerSupply
 
 _FILE = click.Path(path_type=Path, exists=True, dir_okay=False)
 
@@ -53,37 +49,6 @@ def refuse_poor_fit(diagnostics: pd.DataFrame, check: FitCheck, accept: bool, ou
         file=sys.stderr,
     )
     return True
-
-
-def save_fitted_inputs(
-    name: str,
-    stock: InitialStock,
-    rates: Rates,
-    *,
-    start: str,
-    sources: tuple[str, ...],
-    out: Path,
-    check: FitCheck,
-    supply: CarerSupply | None = None,
-    stock_status: str = "published",
-) -> None:
-    """Inputs ready for 'placecast forecast --inputs': fitted rates (up to 1,000 draws) and
-    stock; unit costs and budget are placeholders, and so is the carer supply unless given
-    (see placeholder_inputs; say where a given one came from in ``sources``)."""
-    placeholders = "unit costs and budget" if supply else "carer supply, unit costs and budget"
-    save_inputs(
-        placeholder_inputs(
-            f"{name} ({placeholders} are placeholders: edit inputs.json)",
-            stock,
-            rates,
-            start=start,
-            sources=sources,
-            fit_check={**check.to_dict(), "passed": check.passed, "summary": check.summary()},
-            supply=supply,
-            stock_status=stock_status,
-        ),
-        out / "inputs",
-    )
 
 
 @click.command(

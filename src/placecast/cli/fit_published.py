@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from placecast.cli.fit import ACCEPT_POOR_FIT, refuse_poor_fit, save_fitted_inputs
+from placecast.cli.fit import ACCEPT_POOR_FIT, refuse_poor_fit
 from placecast.cli.options import (
     out_option,
     seed_option,
@@ -17,9 +17,8 @@ from placecast.cli.options import (
     stock_growth_options,
     with_stock_growth,
 )
-from placecast.errors import InputError
 from placecast.fit.settings import AggregateSettings
-from placecast.folders import file_digests, written_folder
+from placecast.folders import file_digests
 
 #: --data: DfE CSV files or folders of them (repeat the option for several).
 DATA = click.option(
@@ -74,28 +73,16 @@ def fit_published(
     accept_poor_fit: bool,
     **options: Any,
 ) -> int:
-    import numpy as np
-
     from placecast.data.dfe import published_counts
-    from placecast.data.ofsted import published_carer_supply
     from placecast.data.published import published_tables
-    from placecast.fit.aggregate import AggregateModel
     from placecast.fit.national import fit_national_priors, national_priors
     from placecast.fit.priors import AggregatePriors
+    from placecast.fit.published import fit_published_council, fitting_year
 
     settings = settings_from_options(AggregateSettings, options)
     tidy = published_tables(list(data) or None)
     counts = published_counts(tidy, council)
-    published = counts.years[~np.isnan(counts.children_in_care)]
-    latest = int(published.max())
-    if last_year is not None and not int(published.min()) < last_year <= latest:
-        raise InputError(
-            f"--last-year {last_year}: {counts.council}'s published children in care run "
-            f"{int(published.min())}-{latest}, and a fit needs at least one year before its "
-            f"last; give a year from {int(published.min()) + 1} to {latest}, or add later tables "
-            "with --data"
-        )
-    last = int(last_year or latest)
+    last = fitting_year(counts, last_year)
     counts = counts.upto(last)
     priors = AggregatePriors()
     if default_priors and refit_national_priors:
@@ -110,69 +97,35 @@ def fit_published(
         priors = national_priors(tidy, last, placement_model=settings.placement_model)
     priors = with_stock_growth(priors, stock_growth, no_stock_growth_prior)
     print(f"Fitting {counts.council} ({counts.la_code}) to {last}...", file=sys.stderr)
-    model = AggregateModel(priors, settings).fit(
+    # The folder is written whole or not at all; a failed check leaves no inputs/ (an earlier
+    # run's is removed with the rest of its files).
+    fitted = fit_published_council(
         counts,
+        priors,
+        settings,
         seed=seed,
+        out=out,
+        accept_poor_fit=accept_poor_fit,
+        about={
+            "command": "fit-published",
+            "data_sha256": file_digests(data) if data else "the tables shipped with placecast",
+        },
         progressbar=sys.stderr.isatty(),  # quiet in logs and pipes
     )
-    stock = model.initial_stock()
+    model, carers = fitted.model, fitted.carers
     print("\nPublished and fitted (posterior mean)")
     print(
         model.fitted_.filter(regex="^(fitted_)?(children_in_care|starts|ceases)$")
         .round(0)
         .to_string()
     )
-    about = {
-        "command": "fit-published",
-        "council": counts.council,
-        "la_code": counts.la_code,
-        "last_year": last,
-        "seed": seed,
-        "settings": settings.to_dict(),
-        "priors": priors.source,
-        "series_fingerprint": counts.fingerprint(),  # the published series fitted
-        "data_sha256": file_digests(data) if data else "the tables shipped with placecast",
-    }
-    # The folder is written whole or not at all; a failed check leaves no inputs/ (an earlier
-    # run's is removed with the rest of its files).
-    with written_folder(out, about) as staging:
-        model.save(staging / "posterior.nc")
-        model.summary().to_csv(staging / "parameters_summary.csv")
-        model.diagnostics_.to_csv(staging / "diagnostics.csv", index=False)
-        model.fitted_.to_csv(staging / "published_and_fitted.csv")
-        stock.by_band().to_csv(staging / "stock_at_last_year.csv")
-        check = model.check()
-        refused = refuse_poor_fit(model.diagnostics_, check, accept_poor_fit, out)
-        if not refused:
-            carers = published_carer_supply(counts.la_code)
-            if carers is None:
-                carers_source = (
-                    f"placeholder: Ofsted's fostering data has no year for {counts.council}; "
-                    "the carer supply is sized to the starting in-house stock (enter your own)"
-                )
-                print(f"Note: {carers_source}.", file=sys.stderr)
-            else:
-                carers_source = f"carer supply: {carers.source}"
-            save_fitted_inputs(
-                f"{counts.council}, fitted to DfE published statistics to 31 March {last}",
-                stock,
-                model.rates_,
-                start=f"{last}-03",
-                sources=(
-                    f"DfE children looked after in England, {counts.council}; priors: "
-                    f"{priors.source}",
-                    f"starting stock: DfE's total and placement groups at 31 March {last}, "
-                    + (
-                        "age bands as fitted (starting_ages=fitted)"
-                        if settings.starting_ages == "fitted"
-                        else "age bands as published"
-                    ),
-                    carers_source,
-                ),
-                out=staging,
-                check=check,
-                supply=None if carers is None else carers.supply,
-            )
+    refused = refuse_poor_fit(model.diagnostics_, fitted.check, accept_poor_fit, out)
+    if not refused and carers is None:
+        print(
+            f"Note: placeholder: Ofsted's fostering data has no year for {counts.council}; "
+            "the carer supply is sized to the starting in-house stock (enter your own).",
+            file=sys.stderr,
+        )
     if refused:
         return 2
     enter = "unit costs and budget" if carers else "carer supply, unit costs and budget"

@@ -236,6 +236,25 @@ def write_recruitment_html(
     return _write_page(path, f"placecast recruit: {council}", parts)
 
 
+def write_tables_html(
+    title: str, about: dict[str, object], tables: dict[str, pd.DataFrame], path: str | Path
+) -> Path:
+    """Write a self-contained HTML page of tables: what was run (``about``), then each table
+    under its name (underscores read as spaces), formatted as the reports' tables are."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    items = pd.DataFrame([(k, str(v)) for k, v in about.items()], columns=["item", "value"])
+    parts = [f"<h1>{html.escape(title)}</h1>", "<h2>What was run</h2>", _table(items, "provenance")]
+    for name, frame in tables.items():
+        heading = html.escape(name.replace("_", " ").capitalize())
+        parts += [f"<h2>{heading}</h2>", _table(_readable(frame))]
+    parts.append(
+        "<p class='note'>Aggregates only: no child-level data is used in or shown by this "
+        "report.</p>"
+    )
+    return _write_page(path, title, parts)
+
+
 def _write_page(path: Path, title: str, parts: list[str]) -> Path:
     """One self-contained page (the report's style inline) of ``parts``, written to ``path``."""
     page = (

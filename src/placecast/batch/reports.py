@@ -1,0 +1,44 @@
+"""Regional totals written as a finance officer reads them: CSV tables, an Excel workbook and
+an HTML page, each with its councils and how their paths were paired."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from placecast.batch.totals import RegionalTotals
+from placecast.report.excel import write_sheets
+from placecast.report.html import write_tables_html
+
+__all__ = ["write_totals"]
+
+
+def write_totals(totals: RegionalTotals, out: str | Path, about: dict[str, object]) -> Path:
+    """Write ``totals`` to ``out``: ``totals.xlsx``, ``totals.html`` and a CSV per table.
+
+    ``about`` says what was run (the batch, its settings); the pairing of councils' paths is
+    added to it. Returns the folder.
+    """
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    tables = {
+        "children": totals.children(),
+        "children_by_placement": totals.children_by_placement(),
+        "cost": totals.cost(),
+        "overspend": totals.overspend(),
+        "savings": totals.savings(),
+    }
+    tables = {name: frame.reset_index() for name, frame in tables.items() if not frame.empty}
+    tables["councils"] = totals.councils
+    for name, frame in tables.items():
+        frame.to_csv(out / f"{name}.csv", index=False)
+    items = {
+        **about,
+        "groups": ", ".join(map(str, totals.paths["group"].values)),
+        "pairing of councils' paths": totals.pairing,
+    }
+    frame = pd.DataFrame([(k, str(v)) for k, v in items.items()], columns=["item", "value"])
+    write_sheets({"about": frame, **tables}, out / "totals.xlsx")
+    write_tables_html("placecast regional totals", items, tables, out / "totals.html")
+    return out
