@@ -9,6 +9,7 @@ folder, which the runner brings back and stores under the batch folder.
 from __future__ import annotations
 
 import time
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
@@ -87,15 +88,20 @@ class FitJob:
         counts = _published(shared, code)
         last = fitting_year(counts, self.last_year)
         t0 = time.perf_counter()
-        fitted = fit_published_council(
-            counts.upto(last),
-            shared["priors"],
-            self.fit_settings,
-            seed=seed,
-            out=out,
-            accept_poor_fit=self.accept_poor_fit,
-            about={"command": "batch fit"},
-        )
+        with warnings.catch_warnings():
+            # Convergence is judged by the fit check and shown in the batch's table; the
+            # sampler's own warnings would interleave from every worker.
+            warnings.simplefilter("ignore", UserWarning)
+            warnings.simplefilter("ignore", RuntimeWarning)
+            fitted = fit_published_council(
+                counts.upto(last),
+                shared["priors"],
+                self.fit_settings,
+                seed=seed,
+                out=out,
+                accept_poor_fit=self.accept_poor_fit,
+                about={"command": "batch fit"},
+            )
         diag = fitted.model.diagnostics_.iloc[0]
         return {
             "council": counts.council,

@@ -14,6 +14,10 @@ from placecast.report.html import write_tables_html
 __all__ = ["write_totals"]
 
 
+def _in_pounds(column: str) -> str:
+    return column if column.startswith("probability") else f"{column}_gbp"
+
+
 def write_totals(totals: RegionalTotals, out: str | Path, about: dict[str, object]) -> Path:
     """Write ``totals`` to ``out``: ``totals.xlsx``, ``totals.html`` and a CSV per table.
 
@@ -29,7 +33,13 @@ def write_totals(totals: RegionalTotals, out: str | Path, about: dict[str, objec
         "overspend": totals.overspend(),
         "savings": totals.savings(),
     }
-    tables = {name: frame.reset_index() for name, frame in tables.items() if not frame.empty}
+    money = {"cost", "overspend", "savings"}
+    tables = {
+        # Pounds say so in their column names, so the workbook and page format them as £.
+        name: (frame.rename(columns=_in_pounds) if name in money else frame).reset_index()
+        for name, frame in tables.items()
+        if not frame.empty
+    }
     tables["councils"] = totals.councils
     for name, frame in tables.items():
         frame.to_csv(out / f"{name}.csv", index=False)

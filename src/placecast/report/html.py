@@ -112,12 +112,17 @@ def _readable(frame: pd.DataFrame) -> pd.DataFrame:
             continue
         kind = column_kind(str(column))
         if kind == "gbp":
-            out[column] = values.map("£{:,.0f}".format)
+            out[column] = values.map(_pounds)
         elif kind == "share":
             out[column] = values.map("{:.1%}".format)
         else:
             out[column] = values.map(_number)
     return out
+
+
+def _pounds(value: float) -> str:
+    """Whole pounds with the sign first: -1234.5 -> '-£1,235'."""
+    return f"-£{-value:,.0f}" if value < 0 else f"£{value:,.0f}"
 
 
 def _number(value: float) -> str:
