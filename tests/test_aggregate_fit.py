@@ -925,6 +925,8 @@ def test_fit_published_and_backtest_commands(tmp_path, capsys):
     assert inputs.supply.households == 105 and inputs.supply.approvals_per_year == 15
     assert any(s.startswith("carer supply: published 2018-19") for s in inputs.sources)
     assert "unit costs and budget are placeholders" in inputs.name
+    # The fostering split comes from Hackney's providers at 31 March 2018, cited.
+    assert any(s.startswith("fostering split in-house") and "2018" in s for s in inputs.sources)
     # The fitted inputs drive a forecast like any other council's.
     fc = pc.forecast(inputs, months=24, paths=50, seed=1)
     assert fc.children_summary().shape[0] >= 2

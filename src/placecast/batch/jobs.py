@@ -83,6 +83,7 @@ class FitJob:
         return {"tidy": tidy, "priors": national_priors(tidy, last, placement_model=placement)}
 
     def run(self, code: str, shared: Mapping[str, Any], seed: int, out: Path) -> dict[str, Any]:
+        from placecast.data.providers import fostering_split
         from placecast.fit.published import fit_published_council, fitting_year
 
         counts = _published(shared, code)
@@ -100,6 +101,7 @@ class FitJob:
                 seed=seed,
                 out=out,
                 accept_poor_fit=self.accept_poor_fit,
+                fostering=fostering_split(shared["tidy"], code, last),
                 about={"command": "batch fit"},
             )
         diag = fitted.model.diagnostics_.iloc[0]

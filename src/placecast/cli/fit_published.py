@@ -74,6 +74,7 @@ def fit_published(
     **options: Any,
 ) -> int:
     from placecast.data.dfe import published_counts
+    from placecast.data.providers import fostering_split
     from placecast.data.published import published_tables
     from placecast.fit.national import fit_national_priors, national_priors
     from placecast.fit.priors import AggregatePriors
@@ -106,6 +107,7 @@ def fit_published(
         seed=seed,
         out=out,
         accept_poor_fit=accept_poor_fit,
+        fostering=fostering_split(tidy, counts.la_code, last),
         about={
             "command": "fit-published",
             "data_sha256": file_digests(data) if data else "the tables shipped with placecast",

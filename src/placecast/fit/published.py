@@ -8,7 +8,7 @@ stock) with ``inputs/`` for ``placecast forecast`` unless the fit failed its che
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +17,7 @@ import numpy as np
 from placecast.data.dfe import PublishedCounts
 from placecast.data.ofsted import CarerSupplySource, published_carer_supply
 from placecast.data.placeholders import placeholder_inputs
+from placecast.data.providers import FosteringSplit
 from placecast.errors import InputError
 from placecast.fit.aggregate import AggregateModel
 from placecast.fit.priors import AggregatePriors
@@ -109,6 +110,7 @@ def fit_published_council(
     seed: int,
     out: str | Path,
     accept_poor_fit: bool = False,
+    fostering: FosteringSplit | None = None,
     about: dict[str, Any] | None = None,
     progressbar: bool = False,
 ) -> PublishedFit:
@@ -126,6 +128,11 @@ def fit_published_council(
         The fit folder, written whole or not at all (an earlier run's files are replaced).
     accept_poor_fit
         Write ``inputs/`` even when the fit fails its check (they then carry the check).
+    fostering
+        The council's split of fostering into in-house, family and friends and agency
+        (:func:`~placecast.data.providers.fostering_split`), which replaces the priors'
+        assumed split for the starting stock; ``None`` keeps the assumed one (said in the
+        inputs' sources).
     about
         More lines for the folder's manifest (the command, the data used).
     progressbar
@@ -135,6 +142,16 @@ def fit_published_council(
     -------
     PublishedFit
     """
+    if fostering is not None:
+        priors = replace(priors, fostering_split=fostering.shares)
+        split_source = fostering.source
+    else:
+        in_house, family, agency = priors.fostering_split
+        split_source = (
+            f"fostering split assumed (in-house {in_house:.0%}, family and friends "
+            f"{family:.0%}, agency {agency:.0%}): DfE's provider counts for {counts.council} "
+            "are suppressed or missing"
+        )
     model = AggregateModel(priors, settings).fit(counts, seed=seed, progressbar=progressbar)
     last = int(counts.years.max())
     stock = model.initial_stock()
@@ -179,6 +196,7 @@ def fit_published_council(
                     f"{priors.source}",
                     f"starting stock: DfE's total and placement groups at 31 March {last}, "
                     f"age bands {ages}",
+                    split_source,
                     carers_source,
                 ),
                 out=staging,
