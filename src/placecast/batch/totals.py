@@ -136,16 +136,16 @@ def regional_totals(
             chosen[name] = codes
     _check_alike(available)
     summed, rows = [], []
-    for name, codes in chosen.items():
-        members = [available[c] for c in codes]
-        total = xr.concat(members, dim="council").sum("council")
-        summed.append(total.expand_dims(group=[name]))
-        for code, ds in zip(codes, members, strict=True):
+    for group, codes in chosen.items():
+        datasets = [available[c] for c in codes]
+        total = xr.concat(datasets, dim="council").sum("council")
+        summed.append(total.expand_dims(group=[group]))
+        for code, ds in zip(codes, datasets, strict=True):
             children = ds["children"].sum("placement").median("path")
             cost = ds["total_cost_gbp"].median("path")
             rows.append(
                 {
-                    "group": name,
+                    "group": group,
                     "la_code": code,
                     "council": table["la_name"].get(code, ds.attrs.get("council", code)),
                     "start": ds.attrs.get("start", ""),

@@ -171,9 +171,9 @@ def build_regions_table(folders: Sequence[str | Path], out: str | Path = REGIONS
             f"no tidy DfE file with region columns in {[str(d) for d in folders]}; give the "
             "folder of the explore-education-statistics files"
         )
-    names = dict(zip(tidy["region_code"], tidy["region_name"], strict=False))
+    region_names = dict(zip(tidy["region_code"], tidy["region_name"], strict=False))
     wide = wide[~wide["la_code"].isin(tidy["la_code"])].assign(
-        region_name=lambda w: w["region_code"].map(names).fillna(w["region_name"])
+        region_name=lambda w: w["region_code"].map(region_names).fillna(w["region_name"])
     )
     shipped = bundled_rows()
     shipped = shipped[(shipped["geographic_level"] == "la") & shipped["value"].notna()]
