@@ -421,6 +421,7 @@ def test_mass_matrix_reaches_the_sampler(
     assert seen["low_rank_mass_matrix"] is low_rank and seen["sampler"] == sampler
 
 
+@pytest.mark.slow  # several fits: a long statistical check (CI's slow step)
 def test_random_walk_forecast_starts_from_the_latest_level(hackney_counts):
     """Entries jump by 40% in the last fitted year. A random walk carries the new level into the
     forecast; a trend treats most of the jump as a one-year shock and returns towards the line."""
@@ -645,6 +646,7 @@ def test_exit_drift_moves_every_later_year(hackney_counts):
     assert np.all(np.diff(ceases[1:] / base[1:]) < 0)  # lower and lower against no drift
 
 
+@pytest.mark.slow  # several fits: a long statistical check (CI's slow step)
 def test_exit_random_walk_forecast_starts_from_the_latest_level(hackney_counts):
     """In the last fitted year 30% fewer children leave and stay in care instead. The
     random-walk exit model carries a lower exit level into the forecast's rates (shrunk by its
@@ -725,6 +727,7 @@ def test_stock_growth_prior_adds_a_year_the_engine_agrees_with(hackney_counts):
     assert float(growth) == pytest.approx(want, abs=0.002)
 
 
+@pytest.mark.slow  # several fits: a long statistical check (CI's slow step)
 def test_stock_growth_prior_pools_the_forecast_year(hackney_counts):
     """Hackney to 2017: its own flows imply children in care +12% in 2017/18 (0.124 seen;
     382 were published). A stock-growth prior at 0 +- 0.01 pulls the forecast year's flows to

@@ -267,7 +267,9 @@ def test_batch_forecast_command_writes_councils_and_totals(inputs_folder, tmp_pa
 def test_backtest_batch_rows_are_the_same_on_one_and_two_workers(tmp_path):
     """The backtest on Dask keeps its numbers whatever the workers: every council uses the
     settings' seed, as the one-process backtest does."""
-    settings = BacktestSettings(last_fit_year=2019, horizon=2, draws=100, tune=150, paths=100)
+    settings = BacktestSettings(
+        last_fit_year=2019, horizon=1, draws=60, tune=100, paths=50, step_months=6
+    )
     job = BacktestJob(backtest=settings)
     councils = ["E09000001", "E06000017"]  # the City of London and Rutland: small councils
     rows = {}
