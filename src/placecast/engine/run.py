@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -85,6 +85,19 @@ def _run_batch(
         out["redirected_to_overflow"][:, t] = res.redirected
         out["displaced_to_overflow"][:, t] = res.displaced
     return out
+
+
+def _in_batches(
+    run: Callable[[int], dict[str, np.ndarray]], n: int, workers: int
+) -> dict[str, np.ndarray]:
+    """``run(i)`` for each batch ``i`` (on ``workers`` threads), joined along the paths."""
+    # numpy releases the GIL in its array kernels, so threads give real parallelism here.
+    if workers > 1 and n > 1:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            parts = list(pool.map(run, range(n)))
+    else:
+        parts = [run(i) for i in range(n)]
+    return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
 
 
 def _supply_vars(supply: SupplyPaths) -> dict[str, np.ndarray]:
@@ -254,13 +267,7 @@ def simulate(
         rows = slice(i * batch_paths, i * batch_paths + batches[i].size)
         return _run_batch(initial, regimes, carers.places[rows], drivers, batches[i], seeds[i])
 
-    # numpy releases the GIL in its array kernels, so threads give real parallelism here.
-    if workers > 1 and len(batches) > 1:
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            parts = list(pool.map(run, range(len(batches))))
-    else:
-        parts = [run(i) for i in range(len(batches))]
-    out = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+    out = _in_batches(run, len(batches), workers)
     out.update(_supply_vars(carers))
     attrs = {
         "seed": str(root.entropy),
@@ -280,16 +287,22 @@ def expected(
     start: str | pd.Period = "2020-03",
     drivers: Drivers | None = None,
     draws: Sequence[int] | None = None,
+    batch_draws: int = 250,
+    workers: int | None = None,
 ) -> xr.Dataset:
     """The mean-field cohort model: the engine's step applied to expected values.
 
     Same output layout as :func:`simulate`, with one "path" per rate draw and fractional counts.
     Flows and stocks are expectations conditional on the capacity rule being applied to expected
     numbers (capacity makes the true expectation slightly different; see the methodology page).
+    ``batch_draws`` draws are stepped together, batches on ``workers`` threads (default: the
+    number of CPUs, at most 4); neither changes the numbers.
     """
     drivers = Drivers.constant(supply, months) if drivers is None else drivers
     if drivers.months != months:
         raise ConfigError(f"drivers cover {drivers.months} months but months={months}")
+    if batch_draws < 1:
+        raise ConfigError(f"batch_draws must be >= 1, got {batch_draws}")
     _check_inputs(initial, rates)
     month_end_dates(start, months)
     draw = np.arange(rates.n_draws) if draws is None else np.asarray(draws)
@@ -301,7 +314,16 @@ def expected(
         paths=draw.size,
         rng=None,
     )
-    out = _run_batch(initial, _regimes(rates, drivers), carers.places, drivers, draw, None)
+    regimes = _regimes(rates, drivers)
+    batches = [draw[i : i + batch_draws] for i in range(0, draw.size, batch_draws)]
+
+    def run(i: int) -> dict[str, np.ndarray]:
+        rows = slice(i * batch_draws, i * batch_draws + batches[i].size)
+        return _run_batch(initial, regimes, carers.places[rows], drivers, batches[i], None)
+
+    # Batches keep each month's arrays in cache and let threads share the work; every draw's
+    # numbers are its own, whatever the batch.
+    out = _in_batches(run, len(batches), workers or min(4, os.cpu_count() or 1))
     out.update(_supply_vars(carers))
     attrs = {"model": "mean_field", "start": str(pd.Period(start, freq="M"))}
     return _to_dataset(out, rates.space, draw, start, attrs)
