@@ -25,7 +25,7 @@ from placecast.batch import (
     write_totals,
 )
 from placecast.batch.jobs import PATHS_FILE
-from placecast.data.published import bundled_rows
+from placecast.data.published import bundled_rows, published_tables
 from placecast.data.regions import council_regions, councils_in
 from placecast.errors import ConfigError, InputError
 from placecast.evaluation.settings import BacktestSettings
@@ -280,3 +280,15 @@ def test_backtest_batch_rows_are_the_same_on_one_and_two_workers(tmp_path):
             [pd.read_csv(result.council_folder(c) / "backtest_rows.csv") for c in councils]
         ).drop(columns="fit_seconds")
     pd.testing.assert_frame_equal(rows[1], rows[2])
+    # And they are the one-process backtest's rows (Rutland's, to keep the check short).
+    from placecast.data.dfe import published_counts
+    from placecast.evaluation.backtesting import backtest_council, backtest_priors
+
+    tidy = published_tables()
+    alone = backtest_council(
+        published_counts(tidy, "E06000017"), settings, backtest_priors(tidy, settings)
+    ).drop(columns="fit_seconds")
+    batch = rows[1][rows[1]["la_code"] == "E06000017"].drop(columns="origin")
+    pd.testing.assert_frame_equal(
+        batch.reset_index(drop=True), alone.reset_index(drop=True), check_dtype=False
+    )

@@ -159,12 +159,14 @@ def _start(folder: Path, job: CouncilJob, seed: int) -> None:
     path = folder / BATCH_FILE
     if path.is_file():
         before = json.loads(path.read_text())
-        same = {k: before.get(k) for k in record}
-        if same != json.loads(json.dumps(record)):
+        wanted = json.loads(json.dumps(record, default=str))
+        differ = [k for k in wanted if before.get(k) != wanted[k]]
+        if differ:
             raise InputError(
                 f"{path}: this folder holds a batch started with other settings "
-                f"({same['job']}, seed {same['seed']}); resume it with the same job, settings "
-                "and seed, or give another --out folder"
+                f"({', '.join(differ)} differ: it was {before.get('job')} with seed "
+                f"{before.get('seed')}); resume it with the same job, settings and seed, or "
+                "give another --out folder"
             )
         return
     folder.mkdir(parents=True, exist_ok=True)
