@@ -5,17 +5,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pandas as pd
-
 from placecast.batch.totals import RegionalTotals
 from placecast.report.excel import write_sheets
 from placecast.report.html import write_tables_html
+from placecast.report.tables import about_table, in_gbp
 
 __all__ = ["write_totals"]
-
-
-def _in_pounds(column: str) -> str:
-    return column if column.startswith("probability") else f"{column}_gbp"
 
 
 def write_totals(totals: RegionalTotals, out: str | Path, about: dict[str, object]) -> Path:
@@ -36,7 +31,7 @@ def write_totals(totals: RegionalTotals, out: str | Path, about: dict[str, objec
     money = {"cost", "overspend", "savings"}
     tables = {
         # Pounds say so in their column names, so the workbook and page format them as £.
-        name: (frame.rename(columns=_in_pounds) if name in money else frame).reset_index()
+        name: (in_gbp(frame) if name in money else frame).reset_index()
         for name, frame in tables.items()
         if not frame.empty
     }
@@ -48,7 +43,6 @@ def write_totals(totals: RegionalTotals, out: str | Path, about: dict[str, objec
         "groups": ", ".join(map(str, totals.paths["group"].values)),
         "pairing of councils' paths": totals.pairing,
     }
-    frame = pd.DataFrame([(k, str(v)) for k, v in items.items()], columns=["item", "value"])
-    write_sheets({"about": frame, **tables}, out / "totals.xlsx")
+    write_sheets({"about": about_table(items), **tables}, out / "totals.xlsx")
     write_tables_html("placecast regional totals", items, tables, out / "totals.html")
     return out

@@ -11,6 +11,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.table import Table, TableStyleInfo
 
 from placecast.report.tables import (
+    about_table,
     column_kind,
     inputs_tables,
     run_metadata,
@@ -41,8 +42,7 @@ def write_recruitment_excel(
     """Write a recruitment curve (:meth:`~placecast.RecruitmentCurve.table`) to an .xlsx
     workbook: an "about" sheet (``about``: the council, settings and answers) and the curve,
     formatted as the comparison's sheets are. Returns the path written."""
-    frame = pd.DataFrame([(k, str(v)) for k, v in about.items()], columns=["item", "value"])
-    return write_sheets({"about": frame, "recruitment_curve": table}, path)
+    return write_sheets({"about": about_table(about), "recruitment_curve": table}, path)
 
 
 def write_sheets(sheets: dict[str, pd.DataFrame], path: str | Path) -> Path:

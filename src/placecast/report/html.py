@@ -12,6 +12,7 @@ import pandas as pd
 
 from placecast.report.charts import comparison_charts
 from placecast.report.tables import (
+    about_table,
     column_kind,
     fit_warning,
     inputs_tables,
@@ -222,7 +223,7 @@ def write_recruitment_html(
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     council = str(about.get("council", ""))
-    items = pd.DataFrame([(k, str(v)) for k, v in about.items()], columns=["item", "value"])
+    items = about_table(about)
     parts = [
         f"<h1>placecast recruitment curve: {html.escape(council)}</h1>",
         "<p class='note'>Each candidate number of extra carer households approved a year is "
@@ -248,7 +249,7 @@ def write_tables_html(
     under its name (underscores read as spaces), formatted as the reports' tables are."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    items = pd.DataFrame([(k, str(v)) for k, v in about.items()], columns=["item", "value"])
+    items = about_table(about)
     parts = [f"<h1>{html.escape(title)}</h1>", "<h2>What was run</h2>", _table(items, "provenance")]
     for name, frame in tables.items():
         heading = html.escape(name.replace("_", " ").capitalize())

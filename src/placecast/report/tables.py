@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import fields
 from pathlib import Path
 
@@ -14,12 +15,14 @@ from placecast.scenario.rate_changes import RateChange
 from placecast.summary import interval_summary
 
 __all__ = [
+    "about_table",
     "column_kind",
     "cost_and_overspend",
     "financial_year_label",
     "fit_check_table",
     "fit_check_text",
     "fit_warning",
+    "in_gbp",
     "inputs_tables",
     "placeholder_warning",
     "run_metadata",
@@ -133,9 +136,14 @@ def column_kind(name: str) -> str | None:
     return None
 
 
-def _in_gbp(frame: pd.DataFrame, prefix: str = "") -> pd.DataFrame:
+def in_gbp(frame: pd.DataFrame, prefix: str = "") -> pd.DataFrame:
     """Money columns named with their unit: ``mean`` -> ``<prefix>mean_gbp``."""
     return frame.rename(columns={c: f"{prefix}{c}_gbp" for c in _STATS if c in frame.columns})
+
+
+def about_table(items: Mapping[str, object]) -> pd.DataFrame:
+    """What was run, as the two-column table the reports open with (``item``, ``value``)."""
+    return pd.DataFrame([(k, str(v)) for k, v in items.items()], columns=["item", "value"])
 
 
 def _labelled_years(frame: pd.DataFrame) -> pd.DataFrame:
@@ -169,11 +177,11 @@ def tidy_tables(cmp: Comparison) -> dict[str, pd.DataFrame]:
         "children_in_care_total": children.loc[is_child_total]
         .drop(columns="placement")
         .reset_index(drop=True),
-        "spend_by_financial_year": _in_gbp(spend.loc[~is_spend_total]).reset_index(drop=True),
-        "spend_total_by_financial_year": _in_gbp(
+        "spend_by_financial_year": in_gbp(spend.loc[~is_spend_total]).reset_index(drop=True),
+        "spend_total_by_financial_year": in_gbp(
             spend.loc[is_spend_total].drop(columns="cost")
         ).reset_index(drop=True),
-        "overspend_by_financial_year": _in_gbp(
+        "overspend_by_financial_year": in_gbp(
             overspend.rename(columns={"budget": "budget_gbp"}), "overspend_"
         ),
         "scenario_table": cmp.table(),
@@ -182,9 +190,7 @@ def tidy_tables(cmp: Comparison) -> dict[str, pd.DataFrame]:
     sufficiency["date"] = pd.to_datetime(sufficiency["date"]).dt.date
     tables["sufficiency"] = sufficiency
     if cmp.scenarios:
-        tables["savings_by_financial_year"] = _in_gbp(
-            cmp.savings_summary().reset_index(), "saving_"
-        )
+        tables["savings_by_financial_year"] = in_gbp(cmp.savings_summary().reset_index(), "saving_")
         tables["break_even"] = cmp.break_even()
     return {name: _labelled_years(frame) for name, frame in tables.items()}
 
