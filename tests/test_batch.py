@@ -207,6 +207,8 @@ def test_compare_batch_sums_each_scenarios_savings(client, inputs_folder, tmp_pa
     np.testing.assert_allclose(
         totals.paths["saving_gbp"].sel(group="England").transpose(*each.dims).values, each.values
     )
+    own = pd.read_csv(out / "councils" / CODES[0] / "savings_summary.csv")
+    assert set(own["scenario"]) == {"recruit 10"} and "probability_above_zero" in own
     with pytest.raises(ConfigError, match="at least one scenario"):
         run_batch(CompareJob(inputs=str(inputs_folder)), CODES, tmp_path / "none", client=client)
 

@@ -25,6 +25,7 @@ from placecast.fit.settings import AggregateSettings
 from placecast.inputs import load_inputs
 from placecast.results import scenario_to_dict
 from placecast.scenario import Scenario, compare
+from placecast.summary import interval_summary
 
 __all__ = ["PATHS_FILE", "BacktestJob", "CompareJob", "CouncilJob", "FitJob", "ForecastJob"]
 
@@ -192,6 +193,8 @@ class ForecastJob:
                 dim=pd.Index([fc.name for fc in forecasts[1:]], name="scenario"),
             )
             paths["saving_gbp"] = savings.transpose("scenario", "path", "financial_year")
+            summary = interval_summary(paths["saving_gbp"], probability_above_zero=True)
+            summary.to_csv(out / "savings_summary.csv")
         paths.attrs = {
             "council": base.inputs.name,
             "la_code": code,
