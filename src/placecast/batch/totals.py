@@ -18,7 +18,8 @@ import pandas as pd
 import xarray as xr
 
 from placecast.batch.jobs import PATHS_FILE
-from placecast.data.regions import council_regions, councils_in
+from placecast.batch.runner import resolve_councils
+from placecast.data.regions import council_regions
 from placecast.errors import InputError
 from placecast.summary import interval_summary
 
@@ -126,7 +127,7 @@ def regional_totals(
     else:
         chosen = {}
         for name, members in groups.items():
-            codes = [c for m in members for c in _codes(m, table)]
+            codes = [c for m in members for c in _codes(m)]
             missing = [c for c in codes if c not in available]
             if missing:
                 raise InputError(
@@ -161,14 +162,12 @@ def regional_totals(
     return RegionalTotals(paths=paths, councils=pd.DataFrame(rows))
 
 
-def _codes(member: str, table: pd.DataFrame) -> list[str]:
-    """A group member: a council code, a council name, or a region."""
-    if member in table.index:
-        return [member]
-    by_name = table.index[table["la_name"].str.casefold() == member.strip().casefold()]
-    if len(by_name):
-        return [by_name[-1]]
-    return councils_in([member], table.reset_index())
+def _codes(member: str) -> list[str]:
+    """A group member: a council code or name, or a region (as the batch's own councils)."""
+    try:
+        return resolve_councils([member])
+    except InputError:
+        return resolve_councils(regions=[member])
 
 
 def _check_alike(available: Mapping[str, xr.Dataset]) -> None:
