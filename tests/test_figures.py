@@ -132,3 +132,67 @@ def test_init_and_forecast_with_figures_from_the_command_line(template, tmp_path
     assert code == 2 and "Traceback" not in err
     assert "sheet 'budget'" in err and "row 3" in err and "placement_budget_gbp" in err
     assert not (tmp_path / "run").exists()
+
+
+@pytest.fixture(scope="module")
+def typed(hackney, tmp_path_factory):
+    """Hackney with cost sub-types (one with a share by year) and a high-cost tier."""
+    from dataclasses import replace
+
+    costs = replace(
+        hackney.costs,
+        subtypes=(
+            pc.CostSubtype("secure", "residential", 0.05, weekly_cost_gbp=4025, source="CCO"),
+            pc.CostSubtype("registered", "semi_independent", {2024: 0.3, 2026: 0.6}, uplift=0.2),
+        ),
+        tails={"residential": pc.CostTail(0.02, 12_000.0, cv=0.3, source="LGA")},
+    )
+    council = replace(hackney, costs=costs)
+    return council, write_figures_template(council, tmp_path_factory.mktemp("t") / "typed.xlsx")
+
+
+def test_cost_types_and_tiers_go_through_the_workbook(typed, hackney, template, tmp_path):
+    council, path = typed
+    back = read_council_figures(path, council)
+    assert back.costs.subtypes == (
+        pc.CostSubtype("secure", "residential", 0.05, weekly_cost_gbp=4025, source="CCO"),
+        pc.CostSubtype("registered", "semi_independent", {2024: 0.3, 2026: 0.6}, uplift=0.2),
+    )
+    assert back.costs.tails == council.costs.tails
+    # Emptied sheets mean none; a workbook without the sheets keeps the inputs' own.
+    book = openpyxl.load_workbook(path)
+    book["cost_types"].delete_rows(2, 10)
+    book["high_cost_tiers"].delete_rows(2, 10)
+    book.save(tmp_path / "none.xlsx")
+    none = read_council_figures(tmp_path / "none.xlsx", council)
+    assert none.costs.subtypes == () and not none.costs.tails
+    del book["cost_types"], book["high_cost_tiers"]
+    book.save(tmp_path / "old.xlsx")
+    assert read_council_figures(tmp_path / "old.xlsx", council).costs.tails == council.costs.tails
+
+
+@pytest.mark.parametrize(
+    ("sheet", "cell", "value", "message"),
+    [
+        ("cost_types", "C2", "5%", r"sheet 'cost_types'.*row 2.*column 'share'.*not a number"),
+        ("cost_types", "A2", "homes", r"sheet 'cost_types'.*row 2.*unknown placement 'homes'"),
+        ("cost_types", "C2", 1.5, r"sheet 'cost_types'.*row 2.*share 1.5 must be a number"),
+        ("cost_types", "F4", "2024/25", r"sheet 'cost_types'.*row 4.*share given twice"),
+        ("cost_types", "A2", "semi_independent", None),
+        ("high_cost_tiers", "B2", 0.5, r"sheet 'high_cost_tiers'.*lower the tier's share"),
+        ("high_cost_tiers", "C2", "£12k", r"sheet 'high_cost_tiers'.*row 2.*not a number"),
+    ],
+)
+def test_a_bad_cost_type_cell_is_refused_naming_sheet_and_row(
+    typed, tmp_path, sheet, cell, value, message
+):
+    council, template = typed
+    path = _edited(template, tmp_path, sheet, cell, value)
+    if message is None:  # secure moved to semi-independent: 5% + 60% from 2026/27 is fine...
+        assert read_council_figures(path, council).costs.subtypes[0].placement == value
+        book = openpyxl.load_workbook(path)
+        book["cost_types"]["C4"] = 0.99  # ...but 5% + 99% is more than all of it
+        book.save(path)
+        message = r"sheet 'cost_types'.*shares add up to 104% in 2026/27"
+    with pytest.raises(InputError, match=message):
+        read_council_figures(path, council)

@@ -14,7 +14,7 @@ of the documentation.
 """
 
 from placecast._version import __version__
-from placecast.costs import Budget, UnitCosts
+from placecast.costs import Budget, CostSubtype, CostTail, UnitCosts
 from placecast.data.hackney import hackney_2020, hackney_2022
 from placecast.engine import Drivers, expected, simulate
 from placecast.errors import ConfigError, InputError, PlacecastError
@@ -46,6 +46,8 @@ __all__ = [
     "CarerSupply",
     "Comparison",
     "ConfigError",
+    "CostSubtype",
+    "CostTail",
     "CouncilInputs",
     "Drivers",
     "Forecast",

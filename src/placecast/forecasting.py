@@ -18,7 +18,7 @@ import pandas as pd
 import xarray as xr
 
 from placecast.calendar import financial_year_of, month_end_dates
-from placecast.costs import placement_spend
+from placecast.costs import STANDARD, placement_spend, spend_by_cost_type
 from placecast.engine import Drivers, simulate
 from placecast.errors import ConfigError
 from placecast.inputs import CouncilInputs, inputs_fingerprint
@@ -259,6 +259,32 @@ class Forecast:
         parts["total"] = self.total_cost.reset_coords(drop=True)
         da = xr.concat(list(parts.values()), dim=pd.Index(list(parts), name="placement"))
         return interval_summary(da)
+
+    def spend_by_cost_type(self) -> pd.DataFrame:
+        """Spend by financial year, placement and cost type (the council's
+        :class:`~placecast.CostSubtype` s; ``"standard"`` is the rest of each category), with
+        intervals over paths. Only the rows of cost types a category has."""
+        costs, space = self.inputs.costs, self.inputs.space
+        split = spend_by_cost_type(self.spend, costs, space).reset_coords(drop=True)
+        frame = interval_summary(split)
+        mine = {(t.placement, t.name) for t in costs.subtypes}
+        keep = [
+            c == STANDARD or (p, c) in mine
+            for p, c in zip(
+                frame.index.get_level_values("placement"),
+                frame.index.get_level_values("cost_type"),
+                strict=True,
+            )
+        ]
+        frame = frame.loc[keep]
+        # Reading order: years, the council's placements, "standard" before the sub-types.
+        order = {
+            "placement": {p: i for i, p in enumerate(space.placement_names)},
+            "cost_type": {c: i for i, c in enumerate(costs.cost_types(space))},
+        }
+        return frame.sort_index(
+            key=lambda level: level.map(order[level.name]) if level.name in order else level
+        )
 
     def summary(self) -> pd.DataFrame:
         """The table to read or paste: by financial year ("2022/23"), the cost and overspend in

@@ -20,7 +20,7 @@ import pandas as pd
 import xarray as xr
 
 from placecast._version import __version__
-from placecast.costs import Budget, UnitCosts
+from placecast.costs import Budget, CostSubtype, CostTail, UnitCosts
 from placecast.errors import ConfigError, InputError
 from placecast.folders import check_finished
 from placecast.rates import RATE_DIMS, Rates
@@ -66,11 +66,17 @@ STATUSES = {
     "not recorded": "saved before placecast recorded where each input comes from",
 }
 
+#: Keys written only when set, so files saved before they existed keep their fingerprints.
+_OPTIONAL_KEYS = ("subtypes", "tails")
+
 #: Where each editable item lives in inputs.json (section, keys; no keys = the whole section),
 #: so that an edit made after saving can be recognised.
 _ITEM_PLACES: dict[str, tuple[str, tuple[str, ...]]] = {
     "carer_supply": ("supply", ()),
-    "unit_costs": ("costs", ("weekly_cost_gbp", "price_base_financial_year", "cost_cv")),
+    "unit_costs": (
+        "costs",
+        ("weekly_cost_gbp", "price_base_financial_year", "cost_cv", "subtypes", "tails"),
+    ),
     "cost_inflation": ("costs", ("inflation_per_year",)),
     "budget": ("budget", ()),
 }
@@ -192,11 +198,22 @@ def _meta(inputs: CouncilInputs) -> dict[str, Any]:
             "price_base_financial_year": inputs.costs.price_base_financial_year,
             "inflation_per_year": {p: inputs.costs.inflation(p) for p in space.placement_names},
             "cost_cv": dict(inputs.costs.cost_cv),
+            **_cost_types(inputs.costs),
         },
         "budget": {str(k): v for k, v in inputs.budget.placement_budget_gbp.items()},
         "fit_check": None if inputs.fit_check is None else dict(inputs.fit_check),
         "status": dict(inputs.status),
     }
+
+
+def _cost_types(costs: UnitCosts) -> dict[str, Any]:
+    """Sub-types and high-cost tiers for inputs.json, only when the council has them."""
+    out: dict[str, Any] = {}
+    if costs.subtypes:
+        out["subtypes"] = [t.to_dict() for t in costs.subtypes]
+    if costs.tails:
+        out["tails"] = {p: t.to_dict() for p, t in costs.tails.items()}
+    return out
 
 
 def inputs_fingerprint(inputs: CouncilInputs) -> str:
@@ -237,7 +254,7 @@ def _fingerprints(meta: Mapping[str, Any]) -> dict[str, str]:
     for item, (section, keys) in _ITEM_PLACES.items():
         body = meta.get(section)
         if isinstance(body, dict) and keys:
-            body = {k: body.get(k) for k in keys}
+            body = {k: body.get(k) for k in keys if k in body or k not in _OPTIONAL_KEYS}
         text = json.dumps(plain(body), sort_keys=True)
         out[item] = hashlib.sha256(text.encode()).hexdigest()[:16]
     return out
@@ -403,6 +420,64 @@ def _parameters(cls: type) -> dict[str, str]:
     return out
 
 
+def _subtype_schema() -> dict[str, Any]:
+    """One cost sub-type in inputs.json (see :class:`placecast.CostSubtype`)."""
+    doc = _parameters(CostSubtype)
+    share = {"type": "number", "minimum": 0, "maximum": 1}
+    pounds = {"type": "number", "minimum": 0}
+    return {
+        "type": "object",
+        "required": ["name", "placement", "share"],
+        "additionalProperties": False,
+        "oneOf": [{"required": ["weekly_cost_gbp"]}, {"required": ["uplift"]}],
+        "properties": {
+            "name": {"type": "string", "pattern": r"^[A-Za-z_][A-Za-z0-9_]*$"},
+            "placement": {"type": "string", "description": doc["placement"]},
+            "share": {
+                "description": doc["share"] + ' By year: {"2024": 0.3}.',
+                "oneOf": [
+                    share,
+                    {
+                        "type": "object",
+                        "propertyNames": {"pattern": r"^\d{4}$"},
+                        "additionalProperties": share,
+                        "minProperties": 1,
+                    },
+                ],
+            },
+            "weekly_cost_gbp": {**pounds, "description": doc["weekly_cost_gbp"]},
+            "uplift": {"type": "number", "exclusiveMinimum": -1, "description": doc["uplift"]},
+            "label": {"type": "string"},
+            "source": {"type": "string"},
+        },
+    }
+
+
+def _tail_schema() -> dict[str, Any]:
+    """One high-cost tier in inputs.json (see :class:`placecast.CostTail`)."""
+    doc = _parameters(CostTail)
+    return {
+        "type": "object",
+        "required": ["share", "mean_weekly_cost_gbp"],
+        "additionalProperties": False,
+        "properties": {
+            "share": {
+                "type": "number",
+                "exclusiveMinimum": 0,
+                "exclusiveMaximum": 1,
+                "description": doc["share"],
+            },
+            "mean_weekly_cost_gbp": {
+                "type": "number",
+                "exclusiveMinimum": 0,
+                "description": doc["mean_weekly_cost_gbp"],
+            },
+            "cv": {"type": "number", "minimum": 0, "default": 0, "description": doc["cv"]},
+            "source": {"type": "string", "description": doc["source"]},
+        },
+    }
+
+
 def inputs_schema() -> dict[str, Any]:
     """JSON Schema (draft 2020-12) of ``inputs.json``, the file :func:`save_inputs` writes and
     a person may edit.
@@ -509,6 +584,16 @@ def inputs_schema() -> dict[str, Any]:
                         ],
                     },
                     "cost_cv": {**by_placement, "description": costs_doc["cost_cv"]},
+                    "subtypes": {
+                        "type": "array",
+                        "description": costs_doc["subtypes"],
+                        "items": _subtype_schema(),
+                    },
+                    "tails": {
+                        "type": "object",
+                        "description": costs_doc["tails"],
+                        "additionalProperties": _tail_schema(),
+                    },
                 },
             },
             "budget": {

@@ -7,20 +7,23 @@ came from; :func:`read_council_figures` reads it back into the inputs (``placeca
 --figures``), refusing any cell it cannot use with the sheet, row and column and the fix.
 
 Sheets: ``carer_supply`` (one row per figure), ``unit_costs`` (one row per placement: weekly
-cost, yearly inflation, the spread of one child's cost), ``budget`` (one row per financial
+cost, yearly inflation, the spread of one child's cost), ``cost_types`` (optional sub-types of a
+placement: one row per sub-type, or per sub-type and the financial year its share starts),
+``high_cost_tiers`` (optional: a placement's high-cost tier), ``budget`` (one row per financial
 year, "2024/25") and ``about`` (what to do, and the financial year whose prices the unit costs
-are in).
+are in). A workbook without the two optional sheets keeps the inputs' cost types.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import re
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from placecast.calendar import financial_year_label
-from placecast.costs import Budget, UnitCosts
+from placecast.costs import Budget, CostSubtype, CostTail, UnitCosts
 from placecast.errors import ConfigError, InputError, is_number
 from placecast.inputs import CouncilInputs
 from placecast.supply import CarerSupply
@@ -37,6 +40,18 @@ SUPPLY_FIGURES = {
     "unusable_place_share": "share of approved places not available (0.2 = 20%)",
 }
 _PRICES = "prices of financial year"
+
+#: The optional sheets' columns (the first ones needed on each row).
+_TYPE_COLUMNS = (
+    "placement",
+    "cost_type",
+    "share",
+    "weekly_cost_gbp",
+    "uplift",
+    "from_financial_year",
+    "source",
+)
+_TIER_COLUMNS = ("placement", "share", "mean_weekly_cost_gbp", "cv", "source")
 
 
 def write_figures_template(inputs: CouncilInputs, path: str | Path) -> Path:
@@ -71,7 +86,11 @@ def write_figures_template(inputs: CouncilInputs, path: str | Path) -> Path:
             "Replace the values in the carer_supply, unit_costs and budget sheets with your "
             "council's own figures, keeping the sheets, their headings and the names in the "
             "first column; then run: placecast forecast --inputs <inputs folder> --figures "
-            f"{path.name}",
+            f"{path.name}. Optional: cost_types (a placement's sub-types, each a share of its "
+            "child-weeks with its own weekly cost or an uplift on the placement's, e.g. secure "
+            "within residential; a share that starts in a later year gets a row with "
+            "from_financial_year) and high_cost_tiers (a share of a placement's children at a "
+            "much higher weekly cost, within its average: see placecast's docs, Costs)",
         ),
         (_PRICES, financial_year_label(costs.price_base_financial_year)),
         *(("source", s) for s in inputs.sources),
@@ -93,6 +112,30 @@ def write_figures_template(inputs: CouncilInputs, path: str | Path) -> Path:
                 space.placements[space.index(p)].label,
             ]
         )
+    types = book.create_sheet("cost_types")
+    types.append(list(_TYPE_COLUMNS))
+    for t in costs.subtypes:
+        shares: list[tuple[int | None, float]] = (
+            [(int(y), float(v)) for y, v in sorted(t.share.items())]
+            if isinstance(t.share, Mapping)
+            else [(None, float(t.share))]
+        )
+        for year, share in shares:
+            types.append(
+                [
+                    t.placement,
+                    t.name,
+                    share,
+                    t.weekly_cost_gbp,
+                    t.uplift,
+                    None if year is None else financial_year_label(year),
+                    t.source or t.label,
+                ]
+            )
+    tiers = book.create_sheet("high_cost_tiers")
+    tiers.append(list(_TIER_COLUMNS))
+    for placement, tail in costs.tails.items():
+        tiers.append([placement, tail.share, tail.mean_weekly_cost_gbp, tail.cv, tail.source])
     budget = book.create_sheet("budget")
     budget.append(["financial_year", "placement_budget_gbp"])
     for year, value in sorted(inputs.budget.placement_budget_gbp.items()):
@@ -102,6 +145,11 @@ def write_figures_template(inputs: CouncilInputs, path: str | Path) -> Path:
         ("unit_costs", "B"): "£#,##0.00",
         ("unit_costs", "C"): "0.0%",
         ("unit_costs", "D"): "0.00",
+        ("cost_types", "C"): "0.0%",
+        ("cost_types", "D"): "£#,##0.00",
+        ("cost_types", "E"): "0.0%",
+        ("high_cost_tiers", "B"): "0.0%",
+        ("high_cost_tiers", "C"): "£#,##0.00",
         ("budget", "B"): "£#,##0",
     }
     for ws in book.worksheets:
@@ -277,15 +325,29 @@ def read_council_figures(path: str | Path, inputs: CouncilInputs) -> CouncilInpu
         else inflation,
         cost_cv={p: v for p, v in spread.items() if v},
     )
+    if "cost_types" in sheets:
+        costs = dataclasses.replace(costs, subtypes=_cost_types(path, rows, number, space))
+    else:  # a workbook from before these sheets: keep the inputs' cost types
+        costs = dataclasses.replace(costs, subtypes=inputs.costs.subtypes)
+    if "high_cost_tiers" in sheets:
+        costs = dataclasses.replace(costs, tails=_tiers(path, rows, number, space))
+    else:
+        costs = dataclasses.replace(costs, tails=inputs.costs.tails)
     try:
         costs.validate(space)
     except ConfigError as err:
+        if str(err).startswith("cost sub-types of"):  # shares over 100%: the sheet's rows
+            raise InputError(str(err), file=f"{path} sheet 'cost_types'") from None
         bad = next((p for p in weekly if f"[{p!r}]" in str(err)), None)
         raise InputError(
             str(err),
             file=f"{path} sheet 'unit_costs'",
             row=cost_rows.get(bad or ""),
         ) from None
+    try:
+        costs.tail_weekly_costs(space, [prices])
+    except ConfigError as err:
+        raise InputError(str(err), file=f"{path} sheet 'high_cost_tiers'") from None
 
     budget: dict[int, float] = {}
     budget_rows: dict[int, int] = {}
@@ -331,6 +393,94 @@ def read_council_figures(path: str | Path, inputs: CouncilInputs) -> CouncilInpu
             ),
         },
     )
+
+
+def _known_placement(placement: str, space: Any, where: str, row: int) -> None:
+    if placement not in space.placement_names:
+        raise InputError(
+            f"unknown placement {placement!r}: the placements are "
+            f"{', '.join(space.placement_names)}",
+            file=where,
+            row=row,
+            column="placement",
+        )
+
+
+def _cost_types(path: Path, rows: Any, number: Any, space: Any) -> tuple[CostSubtype, ...]:
+    """The ``cost_types`` sheet: a row per sub-type, or per sub-type and the year its share
+    starts (``from_financial_year``)."""
+    where = f"{path} sheet 'cost_types'"
+    found: dict[tuple[str, str], dict[str, Any]] = {}
+    for row, cells in rows("cost_types", _TYPE_COLUMNS[:3]):
+        placement = str(cells["placement"] or "").strip()
+        _known_placement(placement, space, where, row)
+        name = str(cells["cost_type"] or "").strip()
+        share = number("cost_types", row, "share", cells["share"], "the share (0.1 = 10%)")
+        year = cells.get("from_financial_year")
+        entry = found.setdefault(
+            (placement, name), {"row": row, "shares": {}, "placement": placement, "name": name}
+        )
+        key = None if year in (None, "") else _financial_year(year, path, row)
+        if key in entry["shares"] or (
+            entry["shares"] and (key is None) != (None in entry["shares"])
+        ):
+            raise InputError(
+                f"{name} ({placement}) has its share given twice or both with and without a "
+                f"year (also row {entry['row']}): one row per year it starts, or one row",
+                file=where,
+                row=row,
+                column="from_financial_year",
+            )
+        entry["shares"][key] = share
+        for column in ("weekly_cost_gbp", "uplift"):
+            value = cells.get(column)
+            if value not in (None, ""):
+                entry[column] = number("cost_types", row, column, value, column.replace("_", " "))
+        if cells.get("source"):
+            entry["source"] = str(cells["source"])
+    out = []
+    for entry in found.values():
+        shares = entry["shares"]
+        try:
+            out.append(
+                CostSubtype(
+                    entry["name"],
+                    entry["placement"],
+                    share=shares[None] if None in shares else shares,
+                    weekly_cost_gbp=entry.get("weekly_cost_gbp"),
+                    uplift=entry.get("uplift"),
+                    source=entry.get("source", ""),
+                )
+            )
+        except ConfigError as err:
+            raise InputError(str(err), file=where, row=entry["row"]) from None
+    return tuple(out)
+
+
+def _tiers(path: Path, rows: Any, number: Any, space: Any) -> dict[str, CostTail]:
+    """The ``high_cost_tiers`` sheet: a row per placement with a tier."""
+    out: dict[str, CostTail] = {}
+    for row, cells in rows("high_cost_tiers", _TIER_COLUMNS[:3]):
+        placement = str(cells["placement"] or "").strip()
+        _known_placement(placement, space, f"{path} sheet 'high_cost_tiers'", row)
+        if placement in out:
+            raise InputError(
+                f"{placement} has two high-cost tiers: keep one row",
+                file=f"{path} sheet 'high_cost_tiers'",
+                row=row,
+                column="placement",
+            )
+        values = {
+            c: number("high_cost_tiers", row, c, cells[c], c.replace("_", " "))
+            for c in ("share", "mean_weekly_cost_gbp")
+        }
+        cv = cells.get("cv")
+        values["cv"] = 0.0 if cv in (None, "") else number("high_cost_tiers", row, "cv", cv, "cv")
+        try:
+            out[placement] = CostTail(**values, source=str(cells.get("source") or ""))
+        except ConfigError as err:
+            raise InputError(str(err), file=f"{path} sheet 'high_cost_tiers'", row=row) from None
+    return out
 
 
 #: The inputs a figures workbook replaces.

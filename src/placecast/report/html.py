@@ -65,7 +65,7 @@ published, fitted, assumed or placeholders, and what rates the paths used.</p>
 """
 
 #: Tables of words (statuses, checks) that wrap and read left to right.
-_WORDS = ("inputs_status", "fit_diagnostics")
+_WORDS = ("inputs_status", "fit_diagnostics", "inputs_cost_types")
 
 
 #: Headings of the inputs' tables where their names say less than a reader needs.
@@ -73,6 +73,7 @@ _HEADINGS = {
     "inputs_status": "Where each input comes from",
     "inputs_stock": "Starting stock",
     "inputs_unit_costs": "Unit costs",
+    "inputs_cost_types": "Cost types within a placement category",
     "inputs_carer_supply": "In-house carer supply",
     "inputs_budget": "Placement budget",
     "scenario_levers": "Scenario levers",
@@ -200,6 +201,14 @@ def write_html(
         "scenario.</p>",
         _table(sufficiency_by_year(cmp), "sufficiency"),
     ]
+    if cmp.baseline.inputs.costs.subtypes:
+        parts += [
+            "<h2>Spend by cost type (baseline)</h2>",
+            "<p class='note'>Each placement's spend split by its cost types' shares and weekly "
+            "costs (see the inputs' cost types below); median over paths. Intervals, and every "
+            "scenario, in the Excel sheet <code>spend_by_cost_type</code>.</p>",
+            _table(_spend_by_cost_type(cmp)),
+        ]
     parts += ["<h2>Inputs and assumptions</h2>"]
     for name, frame in inputs_tables(cmp).items():
         heading = _HEADINGS.get(name, name.replace("_", " ").capitalize())
@@ -213,6 +222,16 @@ def write_html(
         "Methodology page (docs/methodology.md in the package's source).</p>",
     ]
     return _write_page(path, f"placecast: {meta['council']}", parts)
+
+
+def _spend_by_cost_type(cmp: Comparison) -> pd.DataFrame:
+    """The baseline's median spend by cost type, a column per financial year, for categories
+    that have sub-types."""
+    table = cmp.baseline.spend_by_cost_type()["median"]
+    split = {t.placement for t in cmp.baseline.inputs.costs.subtypes}
+    table = table[table.index.get_level_values("placement").isin(split)]
+    wide = table.unstack("financial_year").map(_pounds).reset_index()
+    return wide.rename_axis(columns=None)
 
 
 def write_recruitment_html(

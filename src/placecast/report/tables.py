@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from placecast.calendar import financial_year_label
+from placecast.costs import UnitCosts
 from placecast.errors import is_number
 from placecast.scenario.comparison import Comparison
 from placecast.scenario.rate_changes import RateChange
@@ -186,6 +187,9 @@ def tidy_tables(cmp: Comparison) -> dict[str, pd.DataFrame]:
         ),
         "scenario_table": cmp.table(),
     }
+    if cmp.baseline.inputs.costs.subtypes:
+        by_type = tidy({fc.name: fc.spend_by_cost_type() for fc in forecasts})
+        tables["spend_by_cost_type"] = in_gbp(by_type)
     sufficiency = tidy({fc.name: fc.sufficiency() for fc in forecasts})
     sufficiency["date"] = pd.to_datetime(sufficiency["date"]).dt.date
     tables["sufficiency"] = sufficiency
@@ -232,6 +236,10 @@ def inputs_tables(cmp: Comparison) -> dict[str, pd.DataFrame]:
         },
         index=pd.Index(space.placement_names, name="placement"),
     ).reset_index()
+    if inputs.costs.subtypes:  # the cost above is then that of placements of no sub-type
+        base = inputs.costs.price_base_financial_year
+        average = inputs.costs.weekly_cost(space, [base]).isel(financial_year=0).values
+        costs.insert(2, f"average_with_cost_types_{base}_gbp", average)
     supply = pd.DataFrame(
         [
             {"input": k, "value": getattr(inputs.supply, k)}
@@ -266,16 +274,48 @@ def inputs_tables(cmp: Comparison) -> dict[str, pd.DataFrame]:
         columns=["scenario", "lever", "value"],
     )
     stock = inputs.initial.by_band().reset_index().rename_axis(columns=None)
+    types = cost_types_table(inputs.costs)
     return {
         "inputs_status": inputs.status_table(),
         "inputs_stock": stock,
         "inputs_unit_costs": costs,
+        **({} if types is None else {"inputs_cost_types": types}),
         "inputs_carer_supply": supply,
         "inputs_budget": budget,
         "scenario_levers": levers,
         "rates_used": inputs.rates.summary(),
         **({} if (check := fit_check_table(cmp)) is None else {"fit_diagnostics": check}),
     }
+
+
+def cost_types_table(costs: UnitCosts) -> pd.DataFrame | None:
+    """The council's cost sub-types and high-cost tiers, one row each with its source, or
+    ``None`` when it has none."""
+    rows = [
+        {
+            "placement": t.placement,
+            "cost_type": t.name,
+            "share_of_child_weeks": t.share_text(),
+            "weekly_cost": (
+                f"£{t.weekly_cost_gbp:,.0f}"
+                if t.weekly_cost_gbp is not None
+                else f"{t.uplift:+.0%} on the {t.placement} cost"
+            ),
+            "source": t.source or t.label,
+        }
+        for t in costs.subtypes
+    ]
+    rows += [
+        {
+            "placement": placement,
+            "cost_type": "high-cost tier (within the average)",
+            "share_of_child_weeks": f"{tail.share:.1%}",
+            "weekly_cost": f"£{tail.mean_weekly_cost_gbp:,.0f} (CV {tail.cv:g})",
+            "source": tail.source,
+        }
+        for placement, tail in costs.tails.items()
+    ]
+    return pd.DataFrame(rows) if rows else None
 
 
 def fit_check_table(cmp: Comparison) -> pd.DataFrame | None:
