@@ -288,3 +288,34 @@ def test_published_figures_match_dfes_files():
         lga_high_cost_tail("2020/21")
     figures = published_weekly_costs()
     assert figures["source"].str.len().min() > 20
+
+
+def test_a_scenario_changes_cost_types_on_common_random_numbers(tmp_path):
+    toml = tmp_path / "scenarios.toml"
+    toml.write_text(
+        "[[scenario]]\n"
+        'name = "own homes"\n'
+        "[[scenario.cost_subtypes]]\n"
+        'name = "in_house"\nplacement = "residential"\n'
+        "share = { 2023 = 0.3 }\nuplift = -0.2\n"
+        "[[scenario]]\n"
+        'name = "dearer own homes"\n'
+        "[[scenario.cost_subtypes]]\n"
+        'name = "in_house"\nplacement = "residential"\n'
+        "share = { 2023 = 0.3 }\nuplift = 0.2\n"
+    )
+    scenarios = pc.load_scenarios(toml).scenarios
+    cmp = pc.compare(pc.hackney_2022(), scenarios, months=36, paths=100, seed=2)
+    savings = cmp.savings()
+    cheaper = savings.sel(scenario="own homes")
+    dearer = savings.sel(scenario="dearer own homes")
+    # Prices only: the same children, so no saving before 2023/24 and exactly the fee
+    # difference after; a cheaper sub-type saves on every path, a dearer one costs.
+    assert float(abs(cheaper.sel(financial_year=2022)).max()) == 0.0
+    assert bool((cheaper.sel(financial_year=2023) > 0).all())
+    assert bool((dearer.sel(financial_year=2023) < 0).all())
+    np.testing.assert_allclose(cheaper, -dearer, rtol=1e-9)
+    baseline = cmp.baseline.spend.sel(placement="residential", financial_year=2023)
+    np.testing.assert_allclose(cheaper.sel(financial_year=2023), baseline * 0.3 * 0.2, rtol=1e-9)
+    with pytest.raises(ConfigError, match=r"Scenario 'x': cost_subtypes\[0\]: .*share 2"):
+        pc.Scenario("x", cost_subtypes=[{"name": "a", "placement": "residential", "share": 2}])

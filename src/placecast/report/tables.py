@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from placecast.calendar import financial_year_label
-from placecast.costs import UnitCosts
+from placecast.costs import CostSubtype, UnitCosts
 from placecast.errors import is_number
 from placecast.scenario.comparison import Comparison
 from placecast.scenario.rate_changes import RateChange
@@ -187,7 +187,7 @@ def tidy_tables(cmp: Comparison) -> dict[str, pd.DataFrame]:
         ),
         "scenario_table": cmp.table(),
     }
-    if cmp.baseline.inputs.costs.subtypes:
+    if any(fc.inputs.costs.subtypes for fc in forecasts):
         by_type = tidy({fc.name: fc.spend_by_cost_type() for fc in forecasts})
         tables["spend_by_cost_type"] = in_gbp(by_type)
     sufficiency = tidy({fc.name: fc.sufficiency() for fc in forecasts})
@@ -217,6 +217,8 @@ def _lever_value(value: object) -> object:
     """A lever's value as a spreadsheet should hold it: numbers as numbers, tables as text,
     rate changes as their one-line descriptions."""
     if isinstance(value, tuple) and value and all(isinstance(v, RateChange) for v in value):
+        return "; ".join(v.describe() for v in value)
+    if isinstance(value, tuple) and value and all(isinstance(v, CostSubtype) for v in value):
         return "; ".join(v.describe() for v in value)
     return value if is_number(value) else str(value)
 

@@ -21,7 +21,7 @@ import pandas as pd
 import xarray as xr
 
 from placecast.calendar import financial_year_of, month_end_dates
-from placecast.costs import Budget
+from placecast.costs import Budget, CostSubtype
 from placecast.engine import Drivers
 from placecast.errors import ConfigError, InputError, is_number
 from placecast.forecasting import ScenarioEffects, extra_cost_by_year
@@ -41,6 +41,7 @@ _CHECKS = (
     "by_placement",
     "by_financial_year",
     "rate_changes",
+    "cost_subtypes",
 )
 
 
@@ -155,6 +156,7 @@ class Scenario:
         None, "by_financial_year", 1e10, f"GBP a year, {_COUNCIL} budget"
     )
     rate_changes: tuple[RateChange, ...] = _lever((), "rate_changes")
+    cost_subtypes: tuple[CostSubtype, ...] = _lever((), "cost_subtypes")
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str):
@@ -167,6 +169,7 @@ class Scenario:
             raise ConfigError("Scenario.name must be a non-empty string")
         object.__setattr__(self, "name", clean)
         object.__setattr__(self, "rate_changes", self._rate_changes(self.rate_changes))
+        object.__setattr__(self, "cost_subtypes", self._cost_subtypes(self.cost_subtypes))
         for f in fields(self):
             if f.metadata.get("lever"):
                 self._check(f.name, f.metadata["check"], getattr(self, f.name))
@@ -206,6 +209,22 @@ class Scenario:
             else RateChange.from_dict(c, where=f"Scenario {self.name!r}: rate_changes[{i}]")
             for i, c in enumerate(given)
         )
+
+    def _cost_subtypes(self, given: Any) -> tuple[CostSubtype, ...]:
+        """``cost_subtypes`` as a tuple of :class:`CostSubtype` (tables are built into them)."""
+        if isinstance(given, Mapping | str) or not hasattr(given, "__iter__"):
+            raise ConfigError(
+                f"Scenario {self.name!r}: cost_subtypes must be a list of cost sub-types, e.g. "
+                '[{name = "in_house", placement = "residential", share = 0.3, uplift = -0.1}]; '
+                f"got {given!r}"
+            )
+        out = []
+        for i, item in enumerate(given):
+            try:
+                out.append(item if isinstance(item, CostSubtype) else CostSubtype.from_dict(item))
+            except ConfigError as err:
+                raise ConfigError(f"Scenario {self.name!r}: cost_subtypes[{i}]: {err}") from None
+        return tuple(out)
 
     def _month_text(self, when: Any) -> str:
         """``from_date`` as "YYYY-MM": text such as "2021-04" or "2021-04-01", or a date (a TOML
@@ -418,6 +437,10 @@ class Scenario:
             costs = replace(costs, inflation_per_year={**base, **self.inflation_per_year})
         if self.budget_gbp:
             budget = Budget({**budget.placement_budget_gbp, **self.budget_gbp})
+        if self.cost_subtypes:
+            merged = {(t.placement, t.name): t for t in costs.subtypes}
+            merged.update({(t.placement, t.name): t for t in self.cost_subtypes})
+            costs = replace(costs, subtypes=tuple(merged.values()))
         try:
             return replace(inputs, costs=costs, budget=budget)
         except ConfigError as err:  # e.g. inflation for a placement the council lacks
