@@ -136,3 +136,19 @@ def test_no_module_is_shadowed_by_a_package_attribute():
         value = getattr(package, child, None)
         if value is not None:
             assert isinstance(value, type(placecast)), f"{parent}.{child} is not the module"
+
+
+def test_the_command_line_starts_without_the_fitting_stack():
+    """``placecast forecast`` never fits: starting the command line must not import PyMC, ArviZ,
+    JAX or Dask (seconds of start-up; cli/fit.py importing the fit at module level made every
+    command take 5 s more)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, placecast.cli\n"
+        "heavy = [m for m in ('pymc', 'arviz', 'jax', 'nutpie', 'dask') if m in sys.modules]\n"
+        "print(','.join(heavy))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""

@@ -10,8 +10,9 @@ the scenario's own costs. This module does not know what a scenario is made of.
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass
-from typing import Protocol
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol, TypeVar, cast
 
 import numpy as np
 import pandas as pd
@@ -99,6 +100,9 @@ def extra_cost_by_year(monthly_gbp: np.ndarray, start: str) -> xr.DataArray:
     )
 
 
+_T = TypeVar("_T")
+
+
 @dataclass
 class Forecast:
     """A simulated forecast: numbers by placement and their cost against budget.
@@ -120,6 +124,15 @@ class Forecast:
     data: xr.Dataset
     spend: xr.DataArray
     effects: ScenarioEffects
+    # Summaries already made: a report asks for the same ones many times (its CSV, workbook,
+    # HTML and console text), and a forecast's numbers never change once made.
+    _made: dict[Any, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    def _once(self, key: Any, make: Callable[[], _T]) -> _T:
+        if key not in self._made:
+            self._made[key] = make()
+        made = self._made[key]
+        return cast(_T, made.copy() if isinstance(made, pd.DataFrame) else made)  # may be edited
 
     @property
     def inputs(self) -> CouncilInputs:
@@ -134,6 +147,9 @@ class Forecast:
     def extra_cost(self) -> xr.DataArray:
         """Scenario costs outside placements (e.g. recruitment), by financial year, GBP; by
         (path, financial_year) when a programme costs per child (each path's own children)."""
+        return self._once("extra_cost", self._extra_cost)
+
+    def _extra_cost(self) -> xr.DataArray:
         years = self.spend["financial_year"].values
         fixed = self.effects.extra_cost_gbp.reindex(financial_year=years, fill_value=0.0)
         per_child = self.effects.cost_per_child_month_gbp
@@ -154,7 +170,10 @@ class Forecast:
     @property
     def total_cost(self) -> xr.DataArray:
         """Placement spend plus scenario costs, by (path, financial_year), GBP."""
-        return (self.spend.sum("placement") + self.extra_cost).rename("total_cost_gbp")
+        return self._once(
+            "total_cost",
+            lambda: (self.spend.sum("placement") + self.extra_cost).rename("total_cost_gbp"),
+        )
 
     @property
     def overspend(self) -> xr.DataArray:
@@ -172,6 +191,11 @@ class Forecast:
 
         Returns a tidy frame indexed by (date, placement) with mean, median and 50%/90% intervals.
         """
+        if at not in ("march", "all"):
+            raise ConfigError(f"children_summary(at=...) must be 'march' or 'all', got {at!r}")
+        return self._once(("children_summary", at), lambda: self._children_summary(at))
+
+    def _children_summary(self, at: str) -> pd.DataFrame:
         da = self.children_by_placement()
         total = da.sum("placement").expand_dims(placement=["total"])
         da = xr.concat([da, total], dim="placement")
@@ -207,6 +231,9 @@ class Forecast:
         >>> sorted(table["kind"].unique())
         ['gap', 'need', 'supply']
         """
+        return self._once("sufficiency", self._sufficiency)
+
+    def _sufficiency(self) -> pd.DataFrame:
         space = self.inputs.space
         march = np.flatnonzero(pd.DatetimeIndex(self.data["date"].values).month == 3)
         march = march[march > 0]  # forecast years (a forecast covers at least one), not the stock
@@ -251,6 +278,9 @@ class Forecast:
 
     def spend_summary(self) -> pd.DataFrame:
         """Spend by financial year and placement (plus scenario costs and total), with intervals."""
+        return self._once("spend_summary", self._spend_summary)
+
+    def _spend_summary(self) -> pd.DataFrame:
         spend = self.spend.reset_coords(drop=True)
         parts = {str(p): spend.sel(placement=p, drop=True) for p in spend["placement"].values}
         extra = self.extra_cost
@@ -313,6 +343,9 @@ class Forecast:
 
     def overspend_summary(self) -> pd.DataFrame:
         """Overspend by financial year: mean, median, intervals and probability of overspending."""
+        return self._once("overspend_summary", self._overspend_summary)
+
+    def _overspend_summary(self) -> pd.DataFrame:
         frame = interval_summary(self.overspend, probability_above_zero=True)
         frame = frame.rename(columns={"probability_above_zero": "probability_of_overspend"})
         years = self.overspend["financial_year"].values  # the frame's rows, in order

@@ -54,8 +54,10 @@ def save_comparison(cmp: Comparison, folder: str | Path) -> Path:
         # Spend's financial_year is a dimension; the data's is a coordinate along month.
         spend = fc.spend.rename(financial_year="spend_financial_year")
         out = fc.data.assign(placement_spend_gbp=spend)
-        # Counts are mostly small integers: compression shrinks them about tenfold.
-        encoding = {name: {"zlib": True, "complevel": 4} for name in out.data_vars}
+        # Counts are mostly small integers: byte-shuffled, the fastest zlib level shrinks them
+        # about elevenfold (default council, 2,000 paths: 58 -> 5.4 MB in 0.75 s; level 4
+        # without shuffling gave 6.4 MB in 1.17 s; benchmarks/README.md, "Report chain").
+        encoding = {name: {"zlib": True, "complevel": 1, "shuffle": True} for name in out.data_vars}
         out.to_netcdf(folder / f"forecast_{k}.nc", engine="h5netcdf", encoding=encoding)
     return folder
 

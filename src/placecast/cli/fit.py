@@ -9,7 +9,6 @@ import click
 import pandas as pd
 
 from placecast.cli.options import POSITIVE, out_option, seed_option
-from placecast.fit.published import save_fitted_inputs
 from placecast.fit.quality import FitCheck
 from placecast.folders import file_digests, written_folder
 from placecast.report.tables import spreadsheet_safe
@@ -98,6 +97,7 @@ def fit(
 ) -> int:
     from placecast.data.ssda903 import episode_flows, read_ssda903, stock_at
     from placecast.fit.episodes import EpisodeModel
+    from placecast.fit.published import save_fitted_inputs
     from placecast.states import StateSpace
 
     space = StateSpace()

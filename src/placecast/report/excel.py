@@ -3,6 +3,7 @@ can pivot (openpyxl)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 import pandas as pd
@@ -22,15 +23,18 @@ from placecast.report.tables import (
 from placecast.scenario.comparison import Comparison
 
 
-def write_excel(cmp: Comparison, path: str | Path) -> Path:
+def write_excel(
+    cmp: Comparison, path: str | Path, tables: Mapping[str, pd.DataFrame] | None = None
+) -> Path:
     """Write ``cmp`` to an .xlsx workbook: an "about" sheet, a wide summary by financial year
     (cost, budget, overspend and saving per scenario), one tidy sheet per result table and the
-    inputs. Returns the path written."""
+    inputs. ``tables``: :func:`~placecast.report.tables.tidy_tables` of ``cmp`` when already
+    made. Returns the path written."""
     about = pd.DataFrame(list(run_metadata(cmp).items()), columns=["item", "value"])
     sheets = {
         "about": about,
         "summary_by_financial_year": summary_by_financial_year(cmp),
-        **tidy_tables(cmp),
+        **(tidy_tables(cmp) if tables is None else tables),
         **inputs_tables(cmp),
     }
     return write_sheets(sheets, path)

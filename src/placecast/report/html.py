@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import html
 import io
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -82,10 +83,15 @@ _HEADINGS = {
 }
 
 
-def _png(fig: Figure) -> str:
+def png_bytes(fig: Figure) -> bytes:
+    """The chart as PNG, as the report embeds it and the run's files hold it (encoded once)."""
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
-    return base64.b64encode(buf.getvalue()).decode("ascii")
+    fig.savefig(buf, format="png", dpi=120, bbox_inches="tight")
+    return buf.getvalue()
+
+
+def _png(fig: Figure, encoded: bytes | None = None) -> str:
+    return base64.b64encode(png_bytes(fig) if encoded is None else encoded).decode("ascii")
 
 
 def _chart_title(fig: Figure) -> str:
@@ -93,12 +99,15 @@ def _chart_title(fig: Figure) -> str:
     return fig.get_suptitle() or (fig.axes[0].get_title() if fig.axes else "")
 
 
-def _titled(charts: list[tuple[str, Figure]]) -> list[tuple[str, str]]:
-    """(heading, embedded PNG) per chart; the spend chart gets a shorter heading."""
+def _titled(
+    charts: list[tuple[str, Figure]], pngs: Mapping[str, bytes] | None = None
+) -> list[tuple[str, str]]:
+    """(heading, embedded PNG) per chart; the spend chart gets a shorter heading. ``pngs``:
+    the charts already encoded, by stem."""
     return [
         (
             "Placement cost against budget" if stem == "spend" else _chart_title(fig),
-            _png(fig),
+            _png(fig, (pngs or {}).get(stem)),
         )
         for stem, fig in charts
     ]
@@ -137,12 +146,16 @@ def _table(frame: pd.DataFrame, classes: str | None = None) -> str:
 
 
 def write_html(
-    cmp: Comparison, path: str | Path, charts: list[tuple[str, Figure]] | None = None
+    cmp: Comparison,
+    path: str | Path,
+    charts: list[tuple[str, Figure]] | None = None,
+    pngs: Mapping[str, bytes] | None = None,
 ) -> Path:
     """Write a self-contained HTML report of ``cmp`` (charts embedded). Returns the path.
 
     ``charts`` are :func:`~placecast.report.charts.comparison_charts` already drawn (so a run
-    that also writes them as files draws them once); by default they are drawn here.
+    that also writes them as files draws them once); by default they are drawn here. ``pngs``:
+    those charts already encoded as PNG (:func:`png_bytes`), by stem, so none is encoded twice.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -187,7 +200,7 @@ def write_html(
     children = children[["date", "placement", "mean", "p05", "p95"]].round(1)
     parts += ["<h2>Charts</h2>"]
     drawn = comparison_charts(cmp) if charts is None else charts
-    for (title, png), (_, fig) in zip(_titled(drawn), drawn, strict=True):
+    for (title, png), (_, fig) in zip(_titled(drawn, pngs), drawn, strict=True):
         # A heading only where it says more than the chart's own title (shown once, not twice).
         own = _chart_title(fig)
         heading = "" if title == own else f"<h3>{html.escape(title)}</h3>"

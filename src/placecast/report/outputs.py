@@ -7,8 +7,8 @@ from pathlib import Path
 from placecast.folders import written_folder
 from placecast.report.charts import comparison_charts
 from placecast.report.excel import write_excel
-from placecast.report.html import write_html
-from placecast.report.tables import run_metadata, write_comparison
+from placecast.report.html import png_bytes, write_html
+from placecast.report.tables import run_metadata, tidy_tables, write_comparison
 from placecast.results import save_comparison
 from placecast.scenario.comparison import Comparison
 
@@ -38,15 +38,19 @@ def write_all(
     if results:  # the inputs as run; their SHA-256s are in the manifest's files
         about["inputs"] = "results/inputs.json, results/inputs.nc"
     with written_folder(out, about) as staging:
-        written = write_comparison(cmp, staging)
-        written.append(write_excel(cmp, staging / "report.xlsx"))
+        tables = tidy_tables(cmp)  # once, for the CSV files and the workbook
+        written = write_comparison(cmp, staging, tables)
+        written.append(write_excel(cmp, staging / "report.xlsx", tables))
         if charts:
             drawn = comparison_charts(cmp)
+            pngs = {}
             for stem, fig in drawn:
-                for suffix in ("png", "svg"):
-                    fig.savefig(staging / f"{stem}.{suffix}", dpi=120, bbox_inches="tight")
-                    written.append(staging / f"{stem}.{suffix}")
-            written.append(write_html(cmp, staging / "report.html", charts=drawn))
+                # Encoded once: the same PNG is the file and the HTML report's image.
+                pngs[stem] = png_bytes(fig)
+                (staging / f"{stem}.png").write_bytes(pngs[stem])
+                fig.savefig(staging / f"{stem}.svg", bbox_inches="tight")
+                written += [staging / f"{stem}.png", staging / f"{stem}.svg"]
+            written.append(write_html(cmp, staging / "report.html", charts=drawn, pngs=pngs))
         if results:
             written.append(save_comparison(cmp, staging / "results"))
     return [out / p.relative_to(staging) for p in written]

@@ -396,12 +396,15 @@ def placeholder_warning(cmp: Comparison) -> str | None:
     )
 
 
-def write_comparison(cmp: Comparison, out_dir: str | Path) -> list[Path]:
-    """Write the tidy tables of a comparison as CSV files to ``out_dir``; returns the files."""
+def write_comparison(
+    cmp: Comparison, out_dir: str | Path, tables: Mapping[str, pd.DataFrame] | None = None
+) -> list[Path]:
+    """Write the tidy tables of a comparison as CSV files to ``out_dir``; returns the files.
+    ``tables``: :func:`tidy_tables` of ``cmp`` when already made (the workbook uses them too)."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     written = []
-    for name, frame in tidy_tables(cmp).items():
+    for name, frame in (tidy_tables(cmp) if tables is None else tables).items():
         path = out / f"{name}.csv"
         spreadsheet_safe(frame).to_csv(path, index=False)
         written.append(path)
