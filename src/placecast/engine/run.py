@@ -170,11 +170,18 @@ def _regimes(rates: Rates, drivers: Drivers) -> list[list[tuple[Rates, np.ndarra
                 "Drivers.lever_rates must share the state space and draws of the rates"
             )
     years = -(-drivers.months // MONTHS_PER_YEAR)
-    out = []
-    for r in sets:
-        by_year = [r.in_year(k) for k in range(years if r.changes_by_year else 1)]
-        out.append([(y, y.monthly_probabilities()) for y in by_year])
-    return out
+    return [_by_year(r, years if r.changes_by_year else 1) for r in sets]
+
+
+def _by_year(rates: Rates, years: int) -> list[tuple[Rates, np.ndarray]]:
+    """Each forecast year's rates and monthly probabilities, kept on the rates once made: the
+    baseline and every scenario that leaves the rates alone share them (a compare's N+1
+    forecasts made them N+1 times). Rates are immutable, so what is kept cannot go stale."""
+    made = rates.__dict__.get("_monthly_by_year", [])
+    if len(made) < years:
+        made = [(y, y.monthly_probabilities()) for y in map(rates.in_year, range(years))]
+        object.__setattr__(rates, "_monthly_by_year", made)  # not a field: not compared
+    return made[:years]
 
 
 def _check_inputs(initial: InitialStock, rates: Rates) -> None:
