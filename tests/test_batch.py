@@ -294,3 +294,49 @@ def test_backtest_batch_rows_are_the_same_on_one_and_two_workers(tmp_path):
     pd.testing.assert_frame_equal(
         batch.reset_index(drop=True), alone.reset_index(drop=True), check_dtype=False
     )
+
+
+def test_fits_on_workers_sample_on_no_more_cores_than_the_worker_has(client):
+    """Two one-thread workers on one machine, each fitting with two parallel chains, would
+    oversubscribe it: on a worker the fit's cores are capped at the worker's threads."""
+    from placecast.batch.jobs import _cores_of_this_worker
+    from placecast.evaluation.settings import BacktestSettings
+    from placecast.fit.settings import AggregateSettings
+
+    assert AggregateSettings().cores == 2
+    on_worker = client.submit(
+        lambda: (
+            _cores_of_this_worker(AggregateSettings()).cores,
+            _cores_of_this_worker(BacktestSettings(last_fit_year=2019)).cores,
+        ),
+        pure=False,
+    ).result()
+    assert on_worker == (1, 1)
+    assert _cores_of_this_worker(AggregateSettings()).cores == 2  # not on a worker: as given
+
+
+def test_batch_fit_says_which_fits_failed_their_check_and_exits_non_zero(
+    monkeypatch, tmp_path, capsys
+):
+    """A council whose fit fails placecast's check finishes (its diagnostics are kept) but has
+    no inputs: the command names it and exits 2, as fit-published does; with
+    --accept-poor-fit it exits 0."""
+    import placecast.cli.batch as cli_batch
+    from placecast.batch.runner import BatchResult
+    from placecast.cli import main
+
+    table = pd.DataFrame(
+        {
+            "la_code": ["E09000012", "E09000007"],
+            "council": ["Hackney", "Camden"],
+            "status": ["done", "done"],
+            "check_passed": [True, False],
+        }
+    )
+    monkeypatch.setattr(cli_batch, "_run", lambda job, options: BatchResult(tmp_path, table))
+    assert main(["batch", "fit", "--council", "Hackney", "--out", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert "1 councils' fits failed placecast's check" in err and "E09000007 Camden" in err
+    assert "Hackney" not in err
+    argv = ["batch", "fit", "--council", "Hackney", "--accept-poor-fit", "--out", str(tmp_path)]
+    assert main(argv) == 0

@@ -13,7 +13,7 @@ import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import Any, ClassVar, Protocol
+from typing import Any, ClassVar, Protocol, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -98,7 +98,7 @@ class FitJob:
             fitted = fit_published_council(
                 counts.upto(last),
                 shared["priors"],
-                self.fit_settings,
+                _cores_of_this_worker(self.fit_settings),
                 seed=seed,
                 out=out,
                 accept_poor_fit=self.accept_poor_fit,
@@ -116,6 +116,23 @@ class FitJob:
             "divergences": int(diag["divergences"]),
             "carer_supply": "Ofsted" if fitted.carers is not None else "placeholder",
         }
+
+
+_S = TypeVar("_S")
+
+
+def _cores_of_this_worker(settings: _S) -> _S:
+    """The fit's settings with its chains in parallel on at most this Dask worker's threads:
+    several workers on one machine each sampling on every core would oversubscribe it. Chains
+    are seeded apart from ``cores``, so the draws are the same either way."""
+    try:
+        from distributed import get_worker
+
+        threads = int(get_worker().state.nthreads)
+    except (ImportError, ValueError):  # not on a worker
+        return settings
+    cores = int(getattr(settings, "cores", 1))
+    return replace(settings, cores=min(cores, threads)) if threads < cores else settings  # type: ignore[type-var]
 
 
 def _inputs_folder(inputs: str | Path, code: str) -> Path:
@@ -279,9 +296,9 @@ class BacktestJob:
         runs = self._runs(int(shared["tidy"]["year"].max()))
         rows = pd.concat(
             [
-                backtest_council(counts, run, shared["priors"][run.last_fit_year]).assign(
-                    origin=run.last_fit_year
-                )
+                backtest_council(
+                    counts, _cores_of_this_worker(run), shared["priors"][run.last_fit_year]
+                ).assign(origin=run.last_fit_year)
                 for run in runs
             ],
             ignore_index=True,

@@ -130,12 +130,28 @@ def batch() -> None:
 )
 @settings_options(AggregateSettings)
 @_run_options("placecast-batch-fit")
-def fit(last_year: int | None, accept_poor_fit: bool, **options: Any) -> None:
+def fit(last_year: int | None, accept_poor_fit: bool, **options: Any) -> int | None:
     from placecast.batch import FitJob
 
     settings = settings_from_options(AggregateSettings, options)
     job = FitJob(fit_settings=settings, last_year=last_year, accept_poor_fit=accept_poor_fit)
-    _run(job, options)
+    result = _run(job, options)
+    table = result.councils
+    if "check_passed" not in table or accept_poor_fit:
+        return None
+    poor = table[(table["status"] == "done") & (table["check_passed"] == False)]  # noqa: E712
+    if not poor.empty:
+        # As fit-published: a fit that fails its check wrote no inputs, and says so.
+        print(
+            f"{len(poor)} councils' fits failed placecast's check and have no inputs/ (their "
+            "diagnostics are in their folders; running again gives the same fit): "
+            + ", ".join(f"{r.la_code} {r.council}" for r in poor.itertuples())
+            + ". Fit them with other settings into a new folder, or pass --accept-poor-fit "
+            "to write inputs that carry the failed check.",
+            file=sys.stderr,
+        )
+        return 2  # as fit-published does for a fit that fails its check
+    return None
 
 
 _INPUTS = click.option(
