@@ -106,8 +106,16 @@ def _allocate(free: np.ndarray, demand: np.ndarray) -> np.ndarray:
     Vectorised greedy fill: entry i gets what is left after the entries before it.
     """
     flat = demand.reshape(demand.shape[0], -1)
-    before = np.cumsum(flat, axis=1) - flat
-    return np.clip(free[:, None] - before, 0, flat).reshape(demand.shape)
+    # Paths whose whole demand fits get all of it; only the others queue. (Most paths, most
+    # months: the queue's cumulative sum was a quarter of the mean-field model's time.)
+    short = flat.sum(axis=1) > free
+    if not short.any():
+        return demand.copy()
+    given = flat.copy()
+    queued = flat[short]
+    before = np.cumsum(queued, axis=1) - queued
+    given[short] = np.clip(free[short, None] - before, 0, queued)
+    return given.reshape(demand.shape)
 
 
 def _keep_in_place(places: np.ndarray, stayers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
