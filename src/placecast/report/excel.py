@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from openpyxl.styles import Alignment
 from openpyxl.utils import get_column_letter
@@ -57,21 +58,29 @@ def write_sheets(sheets: dict[str, pd.DataFrame], path: str | Path) -> Path:
     with pd.ExcelWriter(path, engine="openpyxl") as writer:
         for name, frame in sheets.items():
             sheet = name[:31]  # Excel's limit on sheet names
-            spreadsheet_safe(frame).to_excel(writer, sheet_name=sheet, index=False)
+            safe = spreadsheet_safe(frame)
+            safe.to_excel(writer, sheet_name=sheet, index=False)
             ws = writer.sheets[sheet]
             ws.freeze_panes = "A2"
-            for column in ws.columns:
+            # Rows with text too long for a column wrap it; their cells all sit at the top so
+            # the row still reads across. (Styling only those rows: styling every cell was
+            # most of the workbook's time, and one-line rows look the same either way.)
+            long_text = safe.map(lambda v: isinstance(v, str) and len(v) > _WIDEST).to_numpy()
+            wrapped_rows = {int(i) + 2 for i in np.flatnonzero(long_text.any(axis=1))}
+            for j, column in enumerate(ws.columns):
                 fmt = _number_format(str(column[0].value), frame)
                 for cell in column[1:]:
                     if fmt:
                         cell.number_format = fmt
-                    # Every cell at the top, so a row with a wrapped cell still reads across.
-                    cell.alignment = Alignment(vertical="top")
-                    if isinstance(cell.value, str) and len(cell.value) > _WIDEST:
-                        cell.alignment = Alignment(wrap_text=True, vertical="top")
-                        lines = -(-len(cell.value) // (_WIDEST - 5))
+                    if cell.row not in wrapped_rows:
+                        continue
+                    if long_text[cell.row - 2, j]:
+                        cell.alignment = _WRAPPED
+                        lines = -(-len(str(cell.value)) // (_WIDEST - 5))
                         height = ws.row_dimensions[cell.row].height or 15
                         ws.row_dimensions[cell.row].height = max(height, 15 * lines)
+                    else:
+                        cell.alignment = _TOP
                 width = max(len(_shown(c.value)) for c in column)
                 ws.column_dimensions[column[0].column_letter].width = min(
                     max(width + 2, 10), _WIDEST
@@ -91,6 +100,8 @@ def write_sheets(sheets: dict[str, pd.DataFrame], path: str | Path) -> Path:
 
 #: Widest column (characters); longer text wraps within it.
 _WIDEST = 60
+_TOP = Alignment(vertical="top")
+_WRAPPED = Alignment(wrap_text=True, vertical="top")
 
 
 #: Excel number formats by :func:`~placecast.report.tables.column_kind`.
