@@ -723,7 +723,7 @@ def _drawn_spend(
         high, rest = (a.values[None, :] * WEEKS_PER_YEAR for a in tiers[name])  # per child-year
         # Children in the tier this year: of round(k) child-years, each with the tier's share.
         n = np.maximum(np.rint(k), 1.0)
-        count = scipy.stats.binom.ppf(u_count[..., i], n, tail.share)
+        count = np.maximum(scipy.stats.binom.ppf(u_count[..., i], n, tail.share), 0.0)  # u=0: -1
         k_high = np.where(k > 0, k * count / n, 0.0)
         # Scaled so the mean spend stays the forecast's (cost by month, not by year's average).
         scale = np.divide(
