@@ -6,39 +6,21 @@ embedded default council.
 
 Paths, months and council size time ``placecast.simulate``; scenarios time ``placecast.compare``
 with 0, 1, 2, 4 and 8 recruitment scenarios (N + 1 forecasts). Each point is the best of
-``--repeats``; the exponent is the least-squares slope of log time on log size.
+``--repeats``; the exponent is the least-squares slope of log time on log size. Council size
+scales stock, entries, carer households and approvals together (``bench_engine.scaled``; the
+run recorded on 2026-12-05 held approvals fixed).
 """
 
 from __future__ import annotations
 
 import argparse
-import time
-from collections.abc import Callable
-from dataclasses import replace
 
 import numpy as np
 import pandas as pd
+from bench_engine import best_of, scaled
 from runs_store import write_run
 
 import placecast as pc
-
-
-def best_of(run: Callable[[], object], repeats: int) -> float:
-    times = []
-    for _ in range(repeats):
-        t = time.perf_counter()
-        run()
-        times.append(time.perf_counter() - t)
-    return min(times)
-
-
-def scaled(inputs: pc.CouncilInputs, factor: int) -> pc.CouncilInputs:
-    """The council with ``factor`` times its children and entries (rates per child unchanged)."""
-    initial = pc.InitialStock(inputs.space, inputs.initial.counts * factor)
-    data = inputs.rates.data.assign(entries_per_year=inputs.rates.data["entries_per_year"] * factor)
-    rates = pc.Rates.build(inputs.space, **{str(k): data[k] for k in data.data_vars})
-    supply = replace(inputs.supply, households=inputs.supply.households * factor)
-    return replace(inputs, initial=initial, rates=rates, supply=supply)
 
 
 def main() -> None:

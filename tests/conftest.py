@@ -15,6 +15,16 @@ sys.path.insert(0, str(Path(__file__).parent))  # for tests/reference.py
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 
+#: Round weekly unit costs for known-answer cost tests.
+COSTS = {
+    "in_house_fostering": 100.0,
+    "friends_family_fostering": 100.0,
+    "ifa": 200.0,
+    "residential": 1000.0,
+    "semi_independent": 500.0,
+    "other": 0.0,
+}
+
 
 def make_rates(
     space: pc.StateSpace,

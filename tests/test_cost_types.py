@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 import placecast as pc
-from conftest import SHARED, make_rates, no_capacity_limit, stock
+from conftest import COSTS, SHARED, make_rates, no_capacity_limit, stock
 from placecast.costs import placement_spend, spend_by_cost_type
 from placecast.data.cost_types import (
     NATIONAL_CHILDRENS_HOMES,
@@ -23,15 +23,6 @@ from placecast.data.cost_types import (
 )
 from placecast.errors import ConfigError, InputError
 from placecast.inputs import inputs_schema
-
-COSTS = {
-    "in_house_fostering": 100.0,
-    "friends_family_fostering": 100.0,
-    "ifa": 200.0,
-    "residential": 1000.0,
-    "semi_independent": 500.0,
-    "other": 0.0,
-}
 
 
 def _steady(space, n=20, placement="residential", paths=1):

@@ -6,20 +6,11 @@ import numpy as np
 import pytest
 
 import placecast as pc
-from conftest import make_rates, no_capacity_limit, stock
+from conftest import COSTS, make_rates, no_capacity_limit, stock
 from placecast.costs import child_weeks, placement_spend
 from placecast.states import N_AGE_MONTHS
 from placecast.summary import interval_summary
 from placecast.supply import simulate_supply
-
-COSTS = {
-    "in_house_fostering": 100.0,
-    "friends_family_fostering": 100.0,
-    "ifa": 200.0,
-    "residential": 1000.0,
-    "semi_independent": 500.0,
-    "other": 0.0,
-}
 
 
 def _steady(space, n=10, placement="ifa", months=24):

@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from placecast.calendar import financial_year_label
 from placecast.errors import ConfigError, is_number
 from placecast.states import StateSpace
 
@@ -154,7 +155,7 @@ class CostSubtype:
         """The share as a reader writes it: "10%", or "30% from 2024/25, 60% from 2026/27"."""
         if isinstance(self.share, Mapping):
             return ", ".join(
-                f"{v:.0%} from {y}/{(y + 1) % 100:02d}" for y, v in sorted(self.share.items())
+                f"{v:.0%} from {financial_year_label(y)}" for y, v in sorted(self.share.items())
             )
         return f"{self.share:.0%}"
 
@@ -183,8 +184,18 @@ class CostSubtype:
         return {**out, "label": self.label, "source": self.source}
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> CostSubtype:
-        """From :meth:`to_dict`'s form (years may be text, as in JSON)."""
+    def from_dict(cls, data: Mapping[str, Any], *, where: str = "") -> CostSubtype:
+        """From :meth:`to_dict`'s form (years may be text, as in JSON); ``where`` prefixes
+        any error (e.g. the scenario and lever it came from)."""
+        try:
+            return cls._from_dict(data)
+        except ConfigError as err:
+            if where:
+                raise ConfigError(f"{where}: {err}") from None
+            raise
+
+    @classmethod
+    def _from_dict(cls, data: Mapping[str, Any]) -> CostSubtype:
         if not isinstance(data, Mapping):
             raise ConfigError(
                 f"a cost sub-type must be a table of name, placement, share and weekly_cost_gbp "
@@ -468,7 +479,7 @@ class UnitCosts:
                 year = years[int(np.argmax(total))]
                 raise ConfigError(
                     f"cost sub-types of {placement}: shares add up to {total.max():.0%} in "
-                    f"{year}/{(year + 1) % 100:02d}; they are shares of the category's "
+                    f"{financial_year_label(year)}; they are shares of the category's "
                     "child-weeks and may add up to 100% at most"
                 )
         for placement in self.tails:
@@ -489,12 +500,11 @@ class UnitCosts:
         category. A cost type a category lacks has share 0."""
         self.validate(space)
         years = np.asarray(financial_years, dtype=int)
-        own = self._standard_weekly_cost(space, years)  # (year, placement)
+        factor = self._price_index(space, years)  # (year, placement)
+        own = self._base_weekly_cost(space)[None, :] * factor
         types = self.cost_types(space)
         cost = np.repeat(own[:, :, None], len(types), axis=2)
         share = np.zeros_like(cost)
-        growth = np.array([1.0 + self.inflation(p) for p in space.placement_names])
-        factor = growth[None, :] ** (years[:, None] - self.price_base_financial_year)
         for sub in self.subtypes:
             i, k = space.index(sub.placement), types.index(sub.name)
             share[:, i, k] = sub.share_in(years)
@@ -515,10 +525,13 @@ class UnitCosts:
             xr.DataArray(share, dims=dims, coords=coords, name="share_of_child_weeks"),
         )
 
-    def _standard_weekly_cost(self, space: StateSpace, years: np.ndarray) -> np.ndarray:
-        base = np.array([self.weekly_cost_gbp[p] for p in space.placement_names], dtype=float)
+    def _base_weekly_cost(self, space: StateSpace) -> np.ndarray:
+        return np.array([self.weekly_cost_gbp[p] for p in space.placement_names], dtype=float)
+
+    def _price_index(self, space: StateSpace, years: np.ndarray) -> np.ndarray:
+        """Prices by (financial year, placement) relative to the base year's."""
         growth = np.array([1.0 + self.inflation(p) for p in space.placement_names])
-        return base[None, :] * growth[None, :] ** (years[:, None] - self.price_base_financial_year)
+        return growth[None, :] ** (years[:, None] - self.price_base_financial_year)
 
     def inflation(self, placement: str) -> float:
         if isinstance(self.inflation_per_year, Mapping):
@@ -532,7 +545,7 @@ class UnitCosts:
             self.validate(space)
             years = np.asarray(financial_years, dtype=int)
             return xr.DataArray(
-                self._standard_weekly_cost(space, years),
+                self._base_weekly_cost(space)[None, :] * self._price_index(space, years),
                 dims=("financial_year", "placement"),
                 coords={"financial_year": years, "placement": list(space.placement_names)},
                 name="weekly_cost_gbp",
@@ -548,13 +561,13 @@ class UnitCosts:
         share-weighted mean is the category's average; refused where the tier alone would
         exceed that average."""
         average = self.weekly_cost(space, financial_years)
+        index = self._price_index(space, average["financial_year"].values)
         out = {}
         for placement, tail in self.tails.items():
             mean = average.sel(placement=placement, drop=True)
-            factor = (1.0 + self.inflation(placement)) ** (
-                mean["financial_year"] - self.price_base_financial_year
+            high = tail.mean_weekly_cost_gbp * xr.DataArray(
+                index[:, space.index(placement)], coords=mean.coords, dims=mean.dims
             )
-            high = tail.mean_weekly_cost_gbp * factor
             rest = (mean - tail.share * high) / (1.0 - tail.share)
             if (rest <= 0).any():
                 year = int(mean["financial_year"][int(np.argmin(rest.values))])
@@ -562,7 +575,7 @@ class UnitCosts:
                     f"UnitCosts.tails[{placement!r}]: {tail.share:.1%} of child-years at "
                     f"£{float(high.sel(financial_year=year)):,.0f} a week cost more than the "
                     f"category's average (£{float(mean.sel(financial_year=year)):,.0f} in "
-                    f"{year}/{(year + 1) % 100:02d}), which includes them; raise "
+                    f"{financial_year_label(year)}), which includes them; raise "
                     f"weekly_cost_gbp[{placement!r}] to the average over all placements or "
                     "lower the tier's share"
                 )

@@ -201,8 +201,6 @@ class Forecast:
         da = xr.concat([da, total], dim="placement")
         if at == "march":
             da = da.isel(month=np.flatnonzero(pd.DatetimeIndex(da["date"].values).month == 3))
-        elif at != "all":
-            raise ConfigError(f"children_summary(at=...) must be 'march' or 'all', got {at!r}")
         da = da.swap_dims(month="date").drop_vars(["month", "financial_year"], errors="ignore")
         return interval_summary(da)
 
@@ -294,6 +292,9 @@ class Forecast:
         """Spend by financial year, placement and cost type (the council's
         :class:`~placecast.CostSubtype` s; ``"standard"`` is the rest of each category), with
         intervals over paths. Only the rows of cost types a category has."""
+        return self._once("spend_by_cost_type", self._spend_by_cost_type)
+
+    def _spend_by_cost_type(self) -> pd.DataFrame:
         costs, space = self.inputs.costs, self.inputs.space
         split = spend_by_cost_type(self.spend, costs, space).reset_coords(drop=True)
         frame = interval_summary(split)

@@ -216,9 +216,8 @@ def sufficiency_by_year(cmp: Comparison) -> pd.DataFrame:
 def _lever_value(value: object) -> object:
     """A lever's value as a spreadsheet should hold it: numbers as numbers, tables as text,
     rate changes as their one-line descriptions."""
-    if isinstance(value, tuple) and value and all(isinstance(v, RateChange) for v in value):
-        return "; ".join(v.describe() for v in value)
-    if isinstance(value, tuple) and value and all(isinstance(v, CostSubtype) for v in value):
+    described = (RateChange, CostSubtype)
+    if isinstance(value, tuple) and value and all(isinstance(v, described) for v in value):
         return "; ".join(v.describe() for v in value)
     return value if is_number(value) else str(value)
 

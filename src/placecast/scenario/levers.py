@@ -168,8 +168,17 @@ class Scenario:
         if not clean:
             raise ConfigError("Scenario.name must be a non-empty string")
         object.__setattr__(self, "name", clean)
-        object.__setattr__(self, "rate_changes", self._rate_changes(self.rate_changes))
-        object.__setattr__(self, "cost_subtypes", self._cost_subtypes(self.cost_subtypes))
+        rate_example = '[{rate = "entries", multiply = 0.9, age_band = "10_15"}]'
+        cost_example = (
+            '[{name = "in_house", placement = "residential", share = 0.3, uplift = -0.1}]'
+        )
+        for lever, kind, what, example in (
+            ("rate_changes", RateChange, "rate changes", rate_example),
+            ("cost_subtypes", CostSubtype, "cost sub-types", cost_example),
+        ):
+            object.__setattr__(
+                self, lever, self._items(lever, getattr(self, lever), kind, what, example)
+            )
         for f in fields(self):
             if f.metadata.get("lever"):
                 self._check(f.name, f.metadata["check"], getattr(self, f.name))
@@ -195,36 +204,21 @@ class Scenario:
                 "(staff, premises, overheads; e.g. 4000): without it the home would cost nothing"
             )
 
-    def _rate_changes(self, given: Any) -> tuple[RateChange, ...]:
-        """``rate_changes`` as a tuple of :class:`RateChange` (tables, as from TOML or a saved
-        comparison, are built into them)."""
+    def _items(self, lever: str, given: Any, kind: Any, what: str, example: str) -> tuple:
+        """A list lever (``rate_changes``, ``cost_subtypes``) as a tuple of ``kind``: tables, as
+        from TOML or a saved comparison, are built with ``kind.from_dict``, errors naming the
+        scenario, the lever and the item."""
         if isinstance(given, Mapping | str) or not hasattr(given, "__iter__"):
             raise ConfigError(
-                f"Scenario {self.name!r}: rate_changes must be a list of rate changes, e.g. "
-                '[{rate = "entries", multiply = 0.9, age_band = "10_15"}]; got ' + repr(given)
+                f"Scenario {self.name!r}: {lever} must be a list of {what}, e.g. {example}; got "
+                + repr(given)
             )
         return tuple(
             c
-            if isinstance(c, RateChange)
-            else RateChange.from_dict(c, where=f"Scenario {self.name!r}: rate_changes[{i}]")
+            if isinstance(c, kind)
+            else kind.from_dict(c, where=f"Scenario {self.name!r}: {lever}[{i}]")
             for i, c in enumerate(given)
         )
-
-    def _cost_subtypes(self, given: Any) -> tuple[CostSubtype, ...]:
-        """``cost_subtypes`` as a tuple of :class:`CostSubtype` (tables are built into them)."""
-        if isinstance(given, Mapping | str) or not hasattr(given, "__iter__"):
-            raise ConfigError(
-                f"Scenario {self.name!r}: cost_subtypes must be a list of cost sub-types, e.g. "
-                '[{name = "in_house", placement = "residential", share = 0.3, uplift = -0.1}]; '
-                f"got {given!r}"
-            )
-        out = []
-        for i, item in enumerate(given):
-            try:
-                out.append(item if isinstance(item, CostSubtype) else CostSubtype.from_dict(item))
-            except ConfigError as err:
-                raise ConfigError(f"Scenario {self.name!r}: cost_subtypes[{i}]: {err}") from None
-        return tuple(out)
 
     def _month_text(self, when: Any) -> str:
         """``from_date`` as "YYYY-MM": text such as "2021-04" or "2021-04-01", or a date (a TOML
