@@ -12,7 +12,10 @@ the priors, the data). Run:
 * ``python benchmarks/tables.py <rolling run> --chart docs/img/<name>.png`` - also its chart
   (median MASE by horizon against both baselines, and coverage), as in the docs;
 * ``python benchmarks/tables.py <run> <run> ...`` - rolling runs over different origins pooled
-  (their rows together; each run's settings are printed, and an origin in two runs is refused).
+  (their rows together; each run's settings are printed, and an origin in two runs is refused);
+* ``python benchmarks/tables.py --partial <run>`` - a run still in progress, from its rows in
+  ``runs/partial/<run>/origin_<T>.csv``: each variant's table over the origins so far, and each
+  variant's paired gap to ``base`` (the quantity of the pre-registered rule).
 """
 
 from __future__ import annotations
@@ -57,6 +60,67 @@ def pooled_runs(names: list[str]) -> tuple[Backtest, dict]:
         "command": "\n".join(f"{n}: {m['command']}" for n, (_, m) in zip(names, runs, strict=True))
     }
     return Backtest(rows, runs[0][0].settings), meta
+
+
+def partial_run(
+    name: str, origins: list[int] | None = None
+) -> tuple[dict[str, Backtest], dict]:
+    """A run still in progress (``bench_rolling.py`` checkpoint rows) as one :class:`Backtest`
+    per variant, over the origins (all, or ``origins``) and councils done so far, and its
+    ``run.json``. Councils that could not be fitted (no stock at the origin: councils formed
+    later) are left out and counted."""
+    folder = RUNS / "partial" / name
+    meta = json.loads((folder / "run.json").read_text())
+    files = sorted(
+        f for f in folder.glob("origin_*.csv") if not origins or int(f.stem[7:]) in origins
+    )
+    if not files:
+        raise SystemExit(f"{folder} holds no origin_<T>.csv rows yet")
+    rows = pd.concat(
+        [pd.read_csv(f).assign(origin=int(f.stem.split("_")[1])) for f in files],
+        ignore_index=True,
+    )
+    if "error" in rows:
+        failed = rows[rows["error"].notna()].groupby("origin")["council"].nunique()
+        meta["failed"] = failed.to_dict()
+        rows = rows[rows["error"].isna()]
+    if "variant" not in rows:
+        rows = rows.assign(variant="base")
+    known = {k: v for k, v in meta["settings"].items() if v is not None}
+    runs = {
+        str(v): Backtest(part.drop(columns="variant"), BacktestSettings(**known))
+        for v, part in rows.groupby("variant")
+    }
+    return runs, meta
+
+
+def partial_report(name: str, origins: list[int] | None = None) -> str:
+    """Markdown: what a partial run holds, each variant's table, and its paired gap to base."""
+    from compare_variants import council_cells, paired_gap
+
+    runs, meta = partial_run(name, origins)
+    base = runs["base"].rows
+    done = base.groupby("origin")["council"].nunique()
+    out = [
+        f"{name} (in progress): councils scored by origin "
+        + ", ".join(f"{o}: {n}" for o, n in done.items())
+        + "; not fitted (no stock then): "
+        + ", ".join(f"{o}: {n}" for o, n in meta.get("failed", {}).items()),
+        f"settings: {json.dumps(meta['settings'], sort_keys=True)}",
+    ]
+    for variant, bt in runs.items():
+        out += [f"\n### {variant} {meta.get('variants', {}).get(variant, {})}\n", horizon_table(bt)]
+        out += ["\nWithout the forecast years 2020-21:\n", horizon_table(bt, (2020, 2021))]
+    for excluded in ((), (2020, 2021)):
+        ref = council_cells(runs["base"], excluded)
+        for variant, bt in runs.items():
+            if variant != "base":
+                gap, low, high = paired_gap(council_cells(bt, excluded), ref)
+                out.append(
+                    f"\npaired gap {variant} - base{' without 2020-21' if excluded else ''}: "
+                    f"{gap:+.3f} ({low:+.3f} to {high:+.3f}), {len(ref)} councils"
+                )
+    return "\n".join(out)
 
 
 def runs_table() -> str:
@@ -179,7 +243,14 @@ def main() -> None:
     )
     parser.add_argument("--readme", action="store_true", help="rewrite the README's runs table")
     parser.add_argument("--chart", type=Path, help="with a rolling run: write its chart here")
+    parser.add_argument("--partial", help="a run in progress, by its folder in runs/partial/")
+    parser.add_argument(
+        "--origins", type=int, nargs="+", help="with --partial: only these origins' rows"
+    )
     args = parser.parse_args()
+    if args.partial:
+        print(partial_report(args.partial, args.origins))
+        return
     if args.run:
         bt, meta = load_run(args.run[0]) if len(args.run) == 1 else pooled_runs(args.run)
         name = " + ".join(args.run)
