@@ -62,9 +62,7 @@ def pooled_runs(names: list[str]) -> tuple[Backtest, dict]:
     return Backtest(rows, runs[0][0].settings), meta
 
 
-def partial_run(
-    name: str, origins: list[int] | None = None
-) -> tuple[dict[str, Backtest], dict]:
+def partial_run(name: str, origins: list[int] | None = None) -> tuple[dict[str, Backtest], dict]:
     """A run still in progress (``bench_rolling.py`` checkpoint rows) as one :class:`Backtest`
     per variant, over the origins (all, or ``origins``) and councils done so far, and its
     ``run.json``. Councils that could not be fitted (no stock at the origin: councils formed
