@@ -10,6 +10,14 @@ from __future__ import annotations
 
 import numpy as np
 
+from placecast.engine.step import (
+    Batch,
+    _age_one_month,
+    _allocate,
+    _entry_intensity,
+    _keep_in_place,
+    _MonthResult,
+)
 from placecast.rates import Rates
 from placecast.states import MONTHS_PER_YEAR, N_AGE_MONTHS
 from placecast.stock import InitialStock
@@ -84,3 +92,55 @@ def simulate_reference(
                     kids.append((p, a + 1))
             children[path, t] = np.bincount([p for p, _ in kids], minlength=P)
     return {"children": children, "exits": exits}
+
+
+def step_expected_reference(
+    n: np.ndarray, places: np.ndarray, batch: Batch, month: int, multiplier: float
+) -> _MonthResult:
+    """The mean-field month on dense numpy arrays: the formulation the compiled
+    :func:`placecast.engine.step.step_expected` replaced, kept to check it."""
+    space = batch.space
+    P = space.n_placements
+    cap = space.index(space.capacity_placement)
+    ovf = space.index(space.overflow_placement)
+    band = space.band_of_age_month
+
+    leaving = n * batch.p_leave
+    stay = n - leaving
+    # Where a leaver goes depends on the age band only, so leavers are routed band by band
+    # (a loop over the few bands, not paths) rather than through a dense (path, placement, age
+    # month, destination) array: that array was most of the mean-field model's time and memory.
+    arrivals = np.empty_like(n)  # (S, to, A)
+    for b, (lo, width) in enumerate(
+        zip(space.band_start_months, space.band_width_months, strict=True)
+    ):
+        to_placement = np.swapaxes(batch.route[:, b, :, :P], 1, 2)  # (S, to, from)
+        arrivals[:, :, lo : lo + width] = to_placement @ leaving[:, :, lo : lo + width]
+    flows = np.einsum("spb,sbpk->spk", space.to_bands(leaving), batch.route)  # (S, P, K)
+    moves = flows[..., :P].copy()
+    exits = flows[..., P:]
+    # Leavers heading for the capacity placement, by origin and age: they queue for its places.
+    to_capacity = leaving * np.swapaxes(batch.route[:, :, :, cap], 1, 2)[:, :, band]  # (S, P, A)
+
+    per_age = (batch.age_share / space.band_width_months)[:, band]  # (S, A)
+    mix = np.swapaxes(batch.placement_share[:, band, :], 1, 2)  # (S, P, A)
+    entries = _entry_intensity(batch, month, multiplier)[:, None, None] * per_age[:, None, :] * mix
+
+    kept, displaced = _keep_in_place(places, stay[:, cap, :])
+    demand = np.concatenate([entries[:, cap, None, :], to_capacity], axis=1)  # (S, 1+P, A)
+    admitted = np.swapaxes(_allocate(places - kept.sum(axis=1), np.swapaxes(demand, 1, 2)), 1, 2)
+    refused = demand - admitted
+
+    new = stay + arrivals + entries
+    new[:, cap, :] = kept + admitted.sum(axis=1)
+    new[:, ovf, :] += displaced + refused.sum(axis=1)
+    entries_by_p = entries.sum(axis=2)
+    entries_by_p[:, cap] = admitted[:, 0].sum(axis=1)
+    entries_by_p[:, ovf] += refused[:, 0].sum(axis=1)
+    moves[:, :, cap] = admitted[:, 1:].sum(axis=2)
+    moves[:, :, ovf] += refused[:, 1:].sum(axis=2)
+    moves[:, cap, ovf] += displaced.sum(axis=1)
+    moves[:, ovf, ovf] = 0.0
+    return _age_one_month(
+        new, entries_by_p, exits, moves, refused.sum(axis=(1, 2)), displaced.sum(axis=1)
+    )

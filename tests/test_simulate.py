@@ -372,3 +372,34 @@ def test_run_size_is_estimated_and_too_large_runs_are_refused_before_any_work(ha
         pc.simulate(hackney.initial, hackney.rates, hackney.supply, months=601, paths=1)
     with pytest.raises(pc.ConfigError, match=r"x 3 forecasts: about .* GB of memory"):
         pc.compare(hackney, [pc.Scenario("a"), pc.Scenario("b")], paths=10**7, months=120)
+
+
+@pytest.mark.parametrize("places", ["none", "some", "plenty"])
+def test_compiled_mean_field_month_matches_the_numpy_reference(hackney, places):
+    """The compiled mean-field step gives the dense numpy step's numbers, with the in-house
+    queue binding (stayers displaced, arrivals refused), binding on some paths, or not at all."""
+    from placecast.engine.step import Batch, step_expected
+    from reference import step_expected_reference
+
+    rates = hackney.rates
+    draw = np.arange(24) % rates.n_draws
+    batch = Batch.gather(rates, rates.monthly_probabilities(), draw)
+    rng = np.random.default_rng(3)
+    shape = (draw.size, *hackney.initial.counts.shape)
+    n = hackney.initial.counts * rng.uniform(0.5, 1.5, shape)  # paths differ
+    in_house = n[:, rates.space.index(rates.space.capacity_placement)].sum(axis=1)
+    free = {"none": 0.0, "some": rng.uniform(0.8, 1.2, draw.size), "plenty": 10.0}[places]
+    cap = in_house * free if places != "plenty" else np.full(draw.size, 1e6)
+    for month, multiplier in ((1, 1.0), (14, 1.7)):
+        got = step_expected(n.copy(), cap, batch, month, multiplier)
+        want = step_expected_reference(n.copy(), cap, batch, month, multiplier)
+        for name in ("children", "entries", "exits", "moves", "redirected", "displaced"):
+            np.testing.assert_allclose(
+                getattr(got, name), getattr(want, name), rtol=1e-10, atol=1e-9, err_msg=name
+            )
+        if places == "none":
+            assert got.displaced.min() > 0 and got.redirected.min() > 0
+        if places == "plenty":
+            assert got.displaced.max() == 0 and got.redirected.max() == 0
+        if places == "some" and month == 1:
+            assert 0 < (got.redirected > 0).sum() < draw.size
