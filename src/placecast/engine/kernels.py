@@ -16,8 +16,17 @@ _BELOW_ONE = float(np.nextafter(1.0, 0.0))  # largest routing uniform, as the nu
 
 @njit(nogil=True, cache=True)
 def mean_field_month(
-    n, places, p_leave, route, intensity, per_age, placement_share, band, cap, ovf
-):  # type: ignore[no-untyped-def]
+    n: np.ndarray,
+    places: np.ndarray,
+    p_leave: np.ndarray,
+    route: np.ndarray,
+    intensity: np.ndarray,
+    per_age: np.ndarray,
+    placement_share: np.ndarray,
+    band: np.ndarray,
+    cap: int,
+    ovf: int,
+) -> tuple[np.ndarray, ...]:
     """One mean-field month for every path (see :func:`placecast.engine.step.step_expected`)."""
     S, P, A = n.shape
     K = route.shape[3]
