@@ -1,6 +1,7 @@
-"""The capacity-aware cohort engine, vectorised over (path, placement, age month).
+"""The capacity-aware cohort engine over (path, placement, age month).
 
-One month of the model, for every simulated path at once:
+One month of the model, for every simulated path of a batch (compiled with numba, path by path,
+in :mod:`placecast.engine.kernels`; the random numbers are drawn per cell whatever the counts):
 
 1. **Moves and exits.** Each child in (placement p, age band b) stays, moves to placement q or
    leaves for exit reason r with the probabilities ``expm(Q_b / 12)`` of :mod:`placecast.rates`.
