@@ -4,6 +4,11 @@ Used only by tests (to check the vectorised engine's distribution) and benchmark
 the speed-up). It follows the same monthly order as :mod:`placecast.engine`: moves and exits,
 entries, in-house capacity (stayers first, then arrivals youngest first, entrants before movers
 of the same age, movers by placement order), ageing with exits at 18.
+
+Also the engine's monthly steps as they were written in numpy before they were compiled
+(:func:`step_sampled_reference`, :func:`step_expected_reference`, with their helpers): the tests
+hold the compiled steps to their numbers, and ``benchmarks/bench_steps.py`` times them side by
+side.
 """
 
 from __future__ import annotations
@@ -12,7 +17,6 @@ import numpy as np
 
 from placecast.engine.step import (
     Batch,
-    _age_one_month,
     _entry_intensity,
     _MonthResult,
     _poisson_with_uniforms,
@@ -307,3 +311,25 @@ def _keep_in_place(places: np.ndarray, stayers: np.ndarray) -> tuple[np.ndarray,
 def _categorical(cum: np.ndarray, u: np.ndarray) -> np.ndarray:
     """Category of each row of cumulative probabilities ``cum`` (n, K) at uniforms ``u`` (n,)."""
     return ((u * cum[:, -1])[:, None] >= cum[:, :-1]).sum(axis=1)
+
+
+def _age_one_month(
+    new: np.ndarray,
+    entries: np.ndarray,
+    exits: np.ndarray,
+    moves: np.ndarray,
+    redirected: np.ndarray,
+    displaced: np.ndarray,
+) -> _MonthResult:
+    """Step 4: everyone ages a month; the month a child turns 18 they leave care."""
+    aged_out = new[:, :, -1].copy()
+    new[:, :, 1:] = new[:, :, :-1]
+    new[:, :, 0] = 0
+    return _MonthResult(
+        children=new,
+        entries=entries,
+        exits=np.concatenate([exits, aged_out[..., None]], axis=2),
+        moves=moves,
+        redirected=redirected,
+        displaced=displaced,
+    )

@@ -75,28 +75,6 @@ class _MonthResult:
     displaced: np.ndarray  # (S,) lost an in-house place when capacity fell
 
 
-def _age_one_month(
-    new: np.ndarray,
-    entries: np.ndarray,
-    exits: np.ndarray,
-    moves: np.ndarray,
-    redirected: np.ndarray,
-    displaced: np.ndarray,
-) -> _MonthResult:
-    """Step 4: everyone ages a month; the month a child turns 18 they leave care."""
-    aged_out = new[:, :, -1].copy()
-    new[:, :, 1:] = new[:, :, :-1]
-    new[:, :, 0] = 0
-    return _MonthResult(
-        children=new,
-        entries=entries,
-        exits=np.concatenate([exits, aged_out[..., None]], axis=2),
-        moves=moves,
-        redirected=redirected,
-        displaced=displaced,
-    )
-
-
 def _entry_intensity(batch: Batch, month: int, multiplier: float) -> np.ndarray:
     """Expected entries this month, per path."""
     growth = (1.0 + batch.entry_growth) ** ((month - 1) / MONTHS_PER_YEAR)
