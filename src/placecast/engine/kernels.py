@@ -14,6 +14,45 @@ from numba import njit
 _BELOW_ONE = float(np.nextafter(1.0, 0.0))  # largest routing uniform, as the numpy step's clip
 
 
+@njit(nogil=True, cache=True, inline="always")
+def _queue_for_places(
+    want: np.ndarray,
+    free: float,
+    before: float,
+    short: bool,
+    s: int,
+    a: int,
+    cap: int,
+    ovf: int,
+    new: np.ndarray,
+    entries: np.ndarray,
+    moves: np.ndarray,
+    redirected: np.ndarray,
+) -> float:
+    """Arrivals of age month ``a`` of path ``s`` queueing for in-house places, in queue order
+    (``want[0]`` entrants, ``want[1 + p]`` movers from placement ``p``): each is admitted while
+    ``free`` places last after the ``before`` queued ahead (all of them unless ``short``), the
+    rest go to the overflow placement. Returns the number queued so far. Whole children or
+    expected values alike (the two kernels)."""
+    for j in range(want.size):
+        d = want[j]
+        if d == 0:
+            continue
+        got = min(max(free - before, 0), d) if short else d
+        before += d
+        new[s, cap, a] += got
+        new[s, ovf, a] += d - got
+        redirected[s] += d - got
+        if j == 0:
+            entries[s, cap] += got
+            entries[s, ovf] += d - got
+        else:
+            moves[s, j - 1, cap] += got
+            if j - 1 != ovf:  # refused in the overflow placement: stayed, not moved
+                moves[s, j - 1, ovf] += d - got
+    return before
+
+
 @njit(nogil=True, cache=True)
 def mean_field_month(
     n: np.ndarray,
@@ -101,23 +140,11 @@ def mean_field_month(
             moves[s, p, cap] = 0.0
         before = 0.0
         for a in range(A):
-            placed = kept[a]
-            for j in range(P + 1):
-                d = demand[a, j]
-                got = min(max(free - before, 0.0), d) if short else d
-                before += d
-                placed += got
-                new[s, ovf, a] += d - got
-                redirected[s] += d - got
-                if j == 0:
-                    entries[s, cap] += got
-                    entries[s, ovf] += d - got
-                else:
-                    moves[s, j - 1, cap] += got
-                    moves[s, j - 1, ovf] += d - got
-            new[s, cap, a] = placed
+            new[s, cap, a] = kept[a]
+            before = _queue_for_places(
+                demand[a], free, before, short, s, a, cap, ovf, new, entries, moves, redirected
+            )
         moves[s, cap, ovf] += lost
-        moves[s, ovf, ovf] = 0.0  # refused in the overflow placement: stayed, not moved
         displaced[s] = lost
         # Step 4: everyone ages a month; those turning 18 leave care.
         for p in range(P):
@@ -265,22 +292,9 @@ def sampled_month(
         # Then arrivals, youngest first, entrants before movers of the same age.
         rank = 0
         for a in range(A):
-            for j in range(P + 1):
-                c = want[a, j]
-                if c == 0:
-                    continue
-                got = min(max(free - rank, 0), c)
-                rank += c
-                new[s, cap, a] += got
-                new[s, ovf, a] += c - got
-                redirected[s] += c - got
-                if j == 0:
-                    entries[s, cap] += got
-                    entries[s, ovf] += c - got
-                else:
-                    moves[s, j - 1, cap] += got
-                    if j - 1 != ovf:  # refused in the overflow placement: stayed, not moved
-                        moves[s, j - 1, ovf] += c - got
+            rank = _queue_for_places(
+                want[a], free, rank, True, s, a, cap, ovf, new, entries, moves, redirected
+            )
         moves[s, cap, ovf] += displaced[s]
         # Step 4: everyone ages a month; those turning 18 leave care.
         for p in range(P):
