@@ -5,25 +5,58 @@ the speed-up). It follows the same monthly order as :mod:`placecast.engine`: mov
 entries, in-house capacity (stayers first, then arrivals youngest first, entrants before movers
 of the same age, movers by placement order), ageing with exits at 18.
 
-Also the engine's monthly steps as they were written in numpy before they were compiled
-(:func:`step_sampled_reference`, :func:`step_expected_reference`, with their helpers): the tests
-hold the compiled steps to their numbers, and ``benchmarks/bench_steps.py`` times them side by
-side.
+Also the engine's monthly steps written on dense numpy arrays, as they were before they were
+compiled (:func:`step_sampled_reference`, :func:`step_expected_reference`, with their helpers),
+drawing the same keyed uniforms (:func:`keyed_uniforms`, the layout documented in
+:mod:`placecast.engine.kernels` written again in numpy): the tests hold the compiled steps to
+their numbers.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
-from placecast.engine.step import (
-    Batch,
-    _entry_intensity,
-    _MonthResult,
-    _poisson_with_uniforms,
-)
+from placecast.engine.step import RESULTS, Batch, _entry_intensity
 from placecast.rates import Rates
 from placecast.states import MONTHS_PER_YEAR, N_AGE_MONTHS
 from placecast.stock import InitialStock
+
+
+@dataclass
+class _MonthResult:
+    children: np.ndarray  # (S, P, A) at month end, after ageing
+    entries: np.ndarray  # (S, P)
+    exits: np.ndarray  # (S, P, R + 1), last = aged_18
+    moves: np.ndarray  # (S, P, P)
+    redirected: np.ndarray  # (S,) needed an in-house place, went to overflow
+    displaced: np.ndarray  # (S,) lost an in-house place when capacity fell
+
+
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_MIX_1 = np.uint64(0xBF58476D1CE4E5B9)
+_MIX_2 = np.uint64(0x94D049BB133111EB)
+
+
+def keyed(base: np.ndarray, i: np.ndarray) -> np.ndarray:
+    """The ``i``-th keys under ``base`` (SplitMix64's step and finaliser), elementwise."""
+    with np.errstate(over="ignore"):
+        z = np.asarray(base, dtype=np.uint64) + _GOLDEN * np.asarray(i, dtype=np.uint64)
+        z = (z ^ (z >> np.uint64(30))) * _MIX_1
+        z = (z ^ (z >> np.uint64(27))) * _MIX_2
+        return z ^ (z >> np.uint64(31))
+
+
+def unit(key: np.ndarray) -> np.ndarray:
+    """Uniforms on [0, 1) from the keys' top 53 bits."""
+    return (key >> np.uint64(11)).astype(float) * 2.0**-53
+
+
+def keyed_uniforms(run_key: int, month: int, paths: np.ndarray, slots: np.ndarray) -> np.ndarray:
+    """The uniforms of ``slots`` (path, slot) under each path's month key."""
+    path_key = keyed(keyed(np.uint64(run_key), month), paths)
+    return unit(keyed(path_key[:, None], slots))
 
 
 def simulate_reference(
@@ -151,23 +184,22 @@ def step_expected_reference(
 
 def step_sampled_reference(
     n: np.ndarray,
+    into: np.ndarray,
     places: np.ndarray,
     batch: Batch,
     month: int,
     multiplier: float,
-    rng_moves: np.random.Generator,
-    rng_extra: np.random.Generator,
-    entry_seeds: list[np.random.SeedSequence],
-) -> _MonthResult:
-    """The sampled month on numpy arrays: the formulation the compiled
-    :func:`placecast.engine.step.step_sampled` replaced, kept to check it gives the same numbers.
+    run_key: np.uint64,
+    first_path: int,
+    out: dict[str, np.ndarray],
+) -> None:
+    """The sampled month on dense numpy arrays, with the compiled step's interface and keyed
+    uniforms: the formulation :func:`placecast.engine.step.step_sampled` replaced, kept to check
+    it gives the same numbers.
 
     The binomial number leaving each (path, placement, age month) cell is drawn by inversion from
-    one uniform per cell: a Bernoulli comparison where the cell holds one child (most occupied
-    cells: a council of 450 spreads over ~1,300 states) and a short CDF walk where it holds more.
-    This is several times faster than ``Generator.binomial`` over the whole array and keeps
-    common random numbers across scenarios. Leavers and entrants, a few percent of the children,
-    are then handled as short lists and added back with ``np.add.at``.
+    one uniform per cell. Leavers and entrants, a few percent of the children, are then handled
+    as short lists and added back with ``np.add.at``.
     """
     space = batch.space
     S, P, A = n.shape
@@ -175,37 +207,38 @@ def step_sampled_reference(
     ovf = space.index(space.overflow_placement)
     band = space.band_of_age_month
     R = batch.route.shape[-1] - P
-    flat_n = n.reshape(-1)
+    flat_n = n.reshape(-1).astype(np.int64)
+    paths = first_path + np.arange(S)
+    path_key = keyed(keyed(np.uint64(run_key), month), paths)  # (S,)
 
-    # Step 1: who leaves, and where each leaver goes. One uniform per cell, drawn whatever the
-    # counts, so scenarios on the same seed see the same uniforms cell by cell.
-    # Single precision for the dense arrays halves memory traffic; the subsets are promoted.
-    u = rng_moves.random(n.shape, dtype=np.float32).reshape(-1)
-    p_leave = batch.p_leave_f32.reshape(-1)
-    one = np.flatnonzero((flat_n == 1) & (u < p_leave))
-    v_one = u[one].astype(float) / p_leave[one]  # uniform given leaving: routes the leaver
-    many = np.flatnonzero(flat_n > 1)
-    k, v_many = _binomial_by_inversion(
-        flat_n[many], p_leave[many].astype(float), u[many].astype(float)
-    )
+    # Step 1: who leaves, and where each leaver goes. One uniform per cell, whatever the counts.
+    cell_key = keyed(path_key[:, None], np.arange(P * A)[None, :]).reshape(-1)
+    u = unit(cell_key)
+    p_leave = batch.p_leave.reshape(-1)
+    occupied = np.flatnonzero(flat_n > 0)
+    k, v = _binomial_by_inversion(flat_n[occupied], p_leave[occupied], u[occupied])
     first = k > 0
-    extra = np.repeat(many[first], k[first] - 1)  # rare: second and later leavers of a cell
-    leaver_cell = np.concatenate([one, many[first], extra])
-    v = np.concatenate([v_one, v_many[first], rng_extra.random(extra.size)])
+    leaving = occupied[first]
+    extra = np.repeat(leaving, k[first] - 1)  # second and later leavers of a cell
+    rank_in_cell = np.arange(extra.size) - np.repeat(
+        np.cumsum(k[first] - 1) - (k[first] - 1), k[first] - 1
+    )
+    leaver_cell = np.concatenate([leaving, extra])
+    v = np.concatenate([v[first], unit(keyed(cell_key[extra], rank_in_cell + 1))])
     s, p, a = np.unravel_index(leaver_cell, (S, P, A))
     dest = _categorical(batch.route_cum[s, band[a], p], v)
     moved = dest < P
     n_moved = int(moved.sum())
 
-    # Step 2: entrants (path, age month, first placement), on common random numbers too: the
-    # count is a Poisson quantile of one uniform per path, and entrant j of a path takes the j-th
-    # row of a fixed block of uniforms, so a demand scenario adds or removes entrants at the end.
-    count, u_entrant = _poisson_with_uniforms(
-        _entry_intensity(batch, month, multiplier), np.random.default_rng(entry_seeds[month - 1])
+    # Step 2: entrants (path, age month, first placement): the count a Poisson quantile of the
+    # path's entry slot, entrant j's three uniforms under the entrants' key.
+    count = _poisson_by_inversion(
+        _entry_intensity(batch, month, multiplier), unit(keyed(path_key, P * A))
     )
     es = np.repeat(np.arange(S), count)
     rank = np.arange(es.size) - np.repeat(np.cumsum(count) - count, count)
-    u3 = u_entrant[rank, es]
+    entrant_key = keyed(path_key, P * A + 1)[es]
+    u3 = unit(keyed(entrant_key[:, None], 3 * rank[:, None] + np.arange(3)[None, :]))
     eb = _categorical(batch.age_share_cum[es], u3[:, 0])
     ea = space.band_start_months[eb] + (u3[:, 1] * space.band_width_months[eb]).astype(np.intp)
     ep = _categorical(batch.placement_share_cum[es, eb], u3[:, 2])
@@ -218,9 +251,9 @@ def step_sampled_reference(
 
     # Step 3: in-house places; stayers first, then arrivals youngest first (entrants before
     # movers of the same age): an arrival is admitted if its rank within its path < free places.
-    new = n.copy()
+    new = np.array(n, dtype=np.int64, order="C")  # reshape(-1) below must be a view
     np.subtract.at(new.reshape(-1), leaver_cell, 1)
-    kept, displaced = _keep_in_place(places.astype(n.dtype), new[:, cap, :])
+    kept, displaced = _keep_in_place(places.astype(np.int64), new[:, cap, :])
     new[:, cap, :] = kept
     new[:, ovf, :] += displaced
     free = places - kept.sum(axis=1)
@@ -246,7 +279,33 @@ def step_sampled_reference(
         S, P, R
     )
     redirected = np.bincount(arr_s[refused], minlength=S)
-    return _age_one_month(new, entries, exits, moves, redirected, displaced.sum(axis=1))
+    month_end = _age_one_month(new, entries, exits, moves, redirected, displaced.sum(axis=1))
+    into[...] = month_end.children
+    results = (
+        space.to_bands(month_end.children),
+        month_end.entries,
+        month_end.exits,
+        month_end.moves,
+        month_end.redirected,
+        month_end.displaced,
+    )
+    for name, values in zip(RESULTS, results, strict=True):
+        out[name][...] = values
+
+
+def _poisson_by_inversion(mean: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """Poisson quantiles of ``u``, every path at once, in the compiled step's arithmetic."""
+    top = (mean + 8.0 * np.sqrt(mean) + 8.0).astype(np.int64)
+    pmf = np.exp(-mean)
+    cdf = pmf.copy()
+    k = np.zeros(mean.shape, dtype=np.int64)
+    walking = (mean > 0) & (k < top) & (u >= cdf)
+    while walking.any():
+        k += walking
+        pmf = np.where(walking, pmf * mean / np.maximum(k, 1), pmf)
+        cdf = np.where(walking, cdf + pmf, cdf)
+        walking &= (k < top) & (u >= cdf)
+    return k
 
 
 def _binomial_by_inversion(

@@ -148,6 +148,25 @@ def test_more_approvals_never_means_fewer_households_on_the_same_numbers():
     assert (more.households > base.households).any()
 
 
+def test_supply_quantiles_are_scipys():
+    """The Poisson and binomial quantiles drawn for carer supply (a CDF table, a vectorised
+    walk) are scipy's ppf, to the count, including no households and u = 0."""
+    import scipy.stats
+
+    from placecast.supply import _binomial_quantile, _poisson_quantile
+
+    rng = np.random.default_rng(4)
+    u = np.concatenate([[0.0, 1e-300, 0.5, 1 - 1e-12], rng.random(50_000)])
+    for mean in (0.05, 0.5, 3.0, 40.0):
+        want = np.maximum(scipy.stats.poisson.ppf(u, mean), 0.0)
+        np.testing.assert_array_equal(_poisson_quantile(u, mean), want)
+    households = rng.integers(0, 400, u.size).astype(float)
+    households[:5] = 0.0
+    for p in (0.001, 0.02, 0.3):
+        want = np.maximum(np.nan_to_num(scipy.stats.binom.ppf(u, households, p)), 0.0)
+        np.testing.assert_array_equal(_binomial_quantile(u, households, p), want)
+
+
 def test_bad_supply_is_refused():
     with pytest.raises(pc.ConfigError, match="households"):
         pc.CarerSupply(

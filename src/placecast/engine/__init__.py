@@ -1,7 +1,7 @@
 """The capacity-aware cohort engine over (path, placement, age month).
 
 One month of the model, for every simulated path of a batch (compiled with numba, path by path,
-in :mod:`placecast.engine.kernels`; the random numbers are drawn per cell whatever the counts):
+in :mod:`placecast.engine.kernels`; the random numbers are keyed per cell, whatever the counts):
 
 1. **Moves and exits.** Each child in (placement p, age band b) stays, moves to placement q or
    leaves for exit reason r with the probabilities ``expm(Q_b / 12)`` of :mod:`placecast.rates`.
@@ -22,9 +22,10 @@ Children are conserved exactly: ``children[t] = children[t-1] + entries[t] - exi
 per month. The same step run on expected values instead of random draws gives the mean-field
 (deterministic) cohort model, :func:`expected`.
 
-Path ``i`` uses rate draw ``i % n_draws`` (posterior draws drive the engine one per path). Paths
-run in fixed batches of ``batch_paths``, each with its own random streams spawned from the seed,
-so results depend only on (inputs, seed, batch_paths) and not on the number of worker threads.
+Path ``i`` uses rate draw ``i % n_draws`` (posterior draws drive the engine one per path). Every
+uniform is keyed by (seed, month, path, cell, leaver) rather than drawn from a stream, so results
+depend only on (inputs, seed), not on ``batch_paths`` or the number of worker threads, and a
+scenario on the same seed sees the same uniform for the same child slot (common random numbers).
 """
 
 from placecast.engine.drivers import Drivers

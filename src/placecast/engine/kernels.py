@@ -4,114 +4,170 @@ Imported on first use by :mod:`placecast.engine.step`, so that importing placeca
 import numba. Each kernel does one month for every path of a batch, one path at a time, so a
 path's arrays stay in cache; ``nogil`` lets the batches run on threads. numba does not check
 bounds: the callers in ``step`` check the shapes.
+
+Random numbers are *keyed*, not streamed: every uniform is a hash of (run key, month, path,
+cell, leaver), computed where it is needed (:func:`_key`, :func:`_unit`). A cell that holds no
+children costs nothing, and two runs on the same seed see the same uniform for the same child
+slot whatever happened elsewhere: the common random numbers hold by construction, and a path's
+numbers do not depend on the batch or thread that ran it.
 """
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from numba import njit
 
-_BELOW_ONE = float(np.nextafter(1.0, 0.0))  # largest routing uniform, as the numpy step's clip
+_BELOW_ONE = float(np.nextafter(1.0, 0.0))  # largest routing uniform
+# SplitMix64's increment and finaliser (Steele, Lea & Flood 2014; Vigna's constants): a key's
+# i-th child key is the finaliser of key + i * golden ratio, as SplitMix64 steps its state.
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_MIX_1 = np.uint64(0xBF58476D1CE4E5B9)
+_MIX_2 = np.uint64(0x94D049BB133111EB)
+_UNIT = 2.0**-53
+
+
+@njit(nogil=True, cache=True, inline="always")
+def _key(base: np.uint64, i: int) -> np.uint64:
+    """The ``i``-th key under ``base`` (a bijective 64-bit mix of ``base + i * golden``)."""
+    z = base + _GOLDEN * np.uint64(i)
+    z = (z ^ (z >> np.uint64(30))) * _MIX_1
+    z = (z ^ (z >> np.uint64(27))) * _MIX_2
+    return z ^ (z >> np.uint64(31))
+
+
+@njit(nogil=True, cache=True, inline="always")
+def _unit(key: np.uint64) -> float:
+    """A uniform on [0, 1) from a key's top 53 bits."""
+    return float(key >> np.uint64(11)) * _UNIT
+
+
+@njit(nogil=True, cache=True)
+def uniforms(run_key: np.uint64, month: int, path: int, slots: np.ndarray) -> np.ndarray:
+    """The uniforms of ``slots`` (keys' indices under the path's month key) of one path-month:
+    for tests and the documentation of the layout (see :func:`sampled_month`)."""
+    path_key = _key(_key(run_key, month), path)
+    out = np.empty(slots.size)
+    for i in range(slots.size):
+        out[i] = _unit(_key(path_key, slots[i]))
+    return out
 
 
 @njit(nogil=True, cache=True, inline="always")
 def _queue_for_places(
     want: np.ndarray,
+    a: int,
     free: float,
     before: float,
     short: bool,
-    s: int,
-    a: int,
     cap: int,
     ovf: int,
     new: np.ndarray,
     entries: np.ndarray,
     moves: np.ndarray,
-    redirected: np.ndarray,
-) -> float:
-    """Arrivals of age month ``a`` of path ``s`` queueing for in-house places, in queue order
-    (``want[0]`` entrants, ``want[1 + p]`` movers from placement ``p``): each is admitted while
-    ``free`` places last after the ``before`` queued ahead (all of them unless ``short``), the
-    rest go to the overflow placement. Returns the number queued so far. Whole children or
-    expected values alike (the two kernels)."""
-    for j in range(want.size):
-        d = want[j]
+) -> tuple[float, float]:
+    """Arrivals of age month ``a`` of one path queueing for in-house places, in queue order
+    (``want[a, 0]`` entrants, ``want[a, 1 + p]`` movers from placement ``p``): each is admitted
+    while ``free`` places last after the ``before`` queued ahead (all of them unless ``short``),
+    the rest go to the overflow placement. ``new`` (placement, age month), ``entries`` and
+    ``moves`` are the path's own (views made once a path: a numba view costs two atomic
+    reference counts). Returns the number queued so far and the number sent to the overflow
+    placement. Whole children or expected values alike (the two kernels)."""
+    redirected = want[a, 0] - want[a, 0]  # zero of the counts' type
+    for j in range(want.shape[1]):
+        d = want[a, j]
         if d == 0:
             continue
         got = min(max(free - before, 0), d) if short else d
         before += d
-        new[s, cap, a] += got
-        new[s, ovf, a] += d - got
-        redirected[s] += d - got
+        new[cap, a] += got
+        new[ovf, a] += d - got
+        redirected += d - got
         if j == 0:
-            entries[s, cap] += got
-            entries[s, ovf] += d - got
+            entries[cap] += got
+            entries[ovf] += d - got
         else:
-            moves[s, j - 1, cap] += got
+            moves[j - 1, cap] += got
             if j - 1 != ovf:  # refused in the overflow placement: stayed, not moved
-                moves[s, j - 1, ovf] += d - got
-    return before
+                moves[j - 1, ovf] += d - got
+    return before, redirected
 
 
 @njit(nogil=True, cache=True)
 def mean_field_month(
     n: np.ndarray,
+    into: np.ndarray,
+    children: np.ndarray,
+    entries: np.ndarray,
+    exits: np.ndarray,
+    moves: np.ndarray,
+    redirected: np.ndarray,
+    displaced: np.ndarray,
     places: np.ndarray,
-    p_leave: np.ndarray,
+    leave: np.ndarray,
     route: np.ndarray,
     intensity: np.ndarray,
-    per_age: np.ndarray,
+    age_share: np.ndarray,
     placement_share: np.ndarray,
-    band: np.ndarray,
+    band_start: np.ndarray,
+    band_width: np.ndarray,
     cap: int,
     ovf: int,
-) -> tuple[np.ndarray, ...]:
-    """One mean-field month for every path (see :func:`placecast.engine.step.step_expected`)."""
+) -> None:
+    """One mean-field month for every path (see :func:`placecast.engine.step.step_expected`):
+    the month-end children into ``into``, the month's results into the run's arrays for the
+    month, as :func:`sampled_month`. Every age month of a band shares the band's rates, so the
+    work runs band by band along contiguous ages; ``leave`` is (path, band, placement)."""
     S, P, A = n.shape
-    K = route.shape[3]
-    R = K - P
-    new = np.empty((S, P, A))
-    entries = np.zeros((S, P))
-    exits = np.zeros((S, P, R + 1))
-    moves = np.zeros((S, P, P))
-    redirected = np.zeros(S)
-    displaced = np.zeros(S)
-    B = route.shape[1]
+    B = band_start.size
+    R = route.shape[3] - P
+    cur = np.empty((P, A))  # the path's children this month, in cache
     leaving = np.empty((P, A))
-    by_band = np.empty(B)
     demand = np.empty((A, P + 1))  # (age, entrant then movers by origin), youngest first
     kept = np.empty(A)
     for s in range(S):
-        # Step 1: leavers of each cell, routed by their age band: arrivals age month by age
-        # month (inner loops run along ages, contiguous), flows by band (few).
+        # Step 1: leavers of each cell, routed by their age band.
         for p in range(P):
-            for a in range(A):
-                lv = n[s, p, a] * p_leave[s, p, a]
-                leaving[p, a] = lv
-                new[s, p, a] = n[s, p, a] - lv
-        for p in range(P):
-            for k in range(P):
-                for a in range(A):
-                    new[s, k, a] += leaving[p, a] * route[s, band[a], p, k]
-            for a in range(A):
-                demand[a, 1 + p] = leaving[p, a] * route[s, band[a], p, cap]
-            by_band[:] = 0.0
-            for a in range(A):
-                by_band[band[a]] += leaving[p, a]
             for b in range(B):
-                for k in range(P):
-                    moves[s, p, k] += by_band[b] * route[s, b, p, k]
+                lo, hi = band_start[b], band_start[b] + band_width[b]
+                rate = leave[s, b, p]
+                total = 0.0
+                for a in range(lo, hi):
+                    lv = n[s, p, a] * rate
+                    leaving[p, a] = lv
+                    cur[p, a] = n[s, p, a] - lv
+                    total += lv
+                for k in range(P):  # the run's arrays are zero before the month
+                    moves[s, p, k] += total * route[s, b, p, k]
                 for r in range(R):
-                    exits[s, p, r] += by_band[b] * route[s, b, p, P + r]
-        # Step 2: entrants, spread over age months and first placements.
-        for a in range(A):
-            b = band[a]
-            e_age = intensity[s] * per_age[s, b]
+                    exits[s, p, r] += total * route[s, b, p, P + r]
+        for p in range(P):
+            for b in range(B):
+                lo, hi = band_start[b], band_start[b] + band_width[b]
+                for k in range(P):
+                    r = route[s, b, p, k]
+                    if r == 0.0:  # adds nothing (e.g. to the placement left)
+                        continue
+                    for a in range(lo, hi):
+                        cur[k, a] += leaving[p, a] * r
+                r = route[s, b, p, cap]
+                for a in range(lo, hi):
+                    demand[a, 1 + p] = leaving[p, a] * r
+        # Step 2: entrants, spread evenly over a band's age months and over first placements.
+        for p in range(P):
+            entries[s, p] = 0.0
+        for b in range(B):
+            lo, hi = band_start[b], band_start[b] + band_width[b]
+            per_month = intensity[s] * age_share[s, b] / band_width[b]
             for p in range(P):
-                e = e_age * placement_share[s, b, p]
-                new[s, p, a] += e
-                entries[s, p] += e
-            demand[a, 0] = e_age * placement_share[s, b, cap]
+                e = per_month * placement_share[s, b, p]
+                for a in range(lo, hi):
+                    cur[p, a] += e
+                entries[s, p] += e * band_width[b]
+            e = per_month * placement_share[s, b, cap]
+            for a in range(lo, hi):
+                demand[a, 0] = e
         # Step 3: in-house places. Stayers keep theirs, youngest first, while places last.
         stayers = 0.0
         for a in range(A):
@@ -124,7 +180,7 @@ def mean_field_month(
                 want = kept[a]
                 kept[a] = min(max(places[s] - before, 0.0), want)
                 before += want
-                new[s, ovf, a] += want - kept[a]
+                cur[ovf, a] += want - kept[a]
                 lost += want - kept[a]
         free = places[s]
         for a in range(A):
@@ -139,36 +195,56 @@ def mean_field_month(
         for p in range(P):
             moves[s, p, cap] = 0.0
         before = 0.0
+        sent_on = 0.0
+        entries_s, moves_s = entries[s], moves[s]
         for a in range(A):
-            new[s, cap, a] = kept[a]
-            before = _queue_for_places(
-                demand[a], free, before, short, s, a, cap, ovf, new, entries, moves, redirected
+            cur[cap, a] = kept[a]
+            before, sent = _queue_for_places(
+                demand, a, free, before, short, cap, ovf, cur, entries_s, moves_s
             )
+            sent_on += sent
+        redirected[s] = sent_on
         moves[s, cap, ovf] += lost
         displaced[s] = lost
         # Step 4: everyone ages a month; those turning 18 leave care.
-        for p in range(P):
-            exits[s, p, R] = new[s, p, A - 1]
-            for a in range(A - 1, 0, -1):
-                new[s, p, a] = new[s, p, a - 1]
-            new[s, p, 0] = 0.0
-    return new, entries, exits, moves, redirected, displaced
+        _age_into(cur, into, children, exits, s, band_start, band_width)
 
 
 @njit(nogil=True, cache=True, inline="always")
-def _leavers_of_cell(count: int, p32: np.float32, u32: np.float32) -> tuple[int, float]:
-    """Leavers of a cell holding ``count`` children and the uniform that routes the first one.
+def _age_into(
+    cur: np.ndarray,
+    into: np.ndarray,
+    children: np.ndarray,
+    exits: np.ndarray,
+    s: int,
+    band_start: np.ndarray,
+    band_width: np.ndarray,
+) -> None:
+    """Step 4 for path ``s``: everyone in ``cur`` (placement, age month) ages a month into
+    ``into[s]``; those turning 18 leave care (the last exit reason); ``children[s]`` gets the
+    month-end children by age band."""
+    P, A = cur.shape
+    R = exits.shape[2] - 1
+    for p in range(P):
+        exits[s, p, R] = cur[p, A - 1]
+        into[s, p, 0] = 0
+        for a in range(A - 1):
+            into[s, p, a + 1] = cur[p, a]
+        for b in range(band_start.size):  # contiguous sums, one accumulator a band
+            total = cur[p, 0] * 0
+            for a in range(band_start[b], band_start[b] + band_width[b]):
+                total += into[s, p, a]
+            children[s, p, b] = total
 
-    One child: a Bernoulli comparison in single precision. More: the binomial CDF walked from
-    the cell's uniform (inversion), the routing uniform being ``(u - F(k-1)) / P(k)``. The
-    arithmetic is written in the order of the numpy step it replaced, so the numbers match.
-    """
-    if count == 1:
-        if u32 < p32:
-            return 1, float(u32) / float(p32)
+
+@njit(nogil=True, cache=True, inline="always")
+def _leavers_of_cell(count: int, p: float, u: float) -> tuple[int, float]:
+    """Leavers of a cell holding ``count`` children and the uniform that routes the first one:
+    the binomial(``count``, p) CDF walked from the cell's uniform (inversion), the routing
+    uniform being ``(u - F(k-1)) / P(k)``. The same uniform gives at least as many leavers to a
+    cell holding more children (the coupling behind the common random numbers)."""
+    if u < 1.0 - count * p:  # below (1 - p)^count, by Bernoulli's inequality: nobody leaves
         return 0, 0.0
-    u = float(u32)
-    p = float(p32)
     q = 1.0 - p
     pmf = q ** float(count)
     cdf = pmf
@@ -188,12 +264,38 @@ def _leavers_of_cell(count: int, p32: np.float32, u32: np.float32) -> tuple[int,
 
 
 @njit(nogil=True, cache=True, inline="always")
-def _destination(cum: np.ndarray, v: float) -> int:
-    """Category of uniform ``v`` under the cumulative weights ``cum``."""
-    x = v * cum[-1]
+def _poisson_by_inversion(mean: float, u: float) -> int:
+    """The Poisson quantile of ``u``: a common uniform gives counts that rise with the mean, so
+    a scenario with more entries adds entrants, it does not redraw them. Counts beyond
+    ``mean + 8 sqrt(mean) + 8`` (probability below 1e-12) are capped."""
+    if mean <= 0.0:
+        return 0
+    top = int(mean + 8.0 * math.sqrt(mean) + 8.0)
+    log_mean = math.log(mean)
+    if mean < 700.0:  # exp(-mean) is a normal double: the usual recurrence
+        pmf = math.exp(-mean)
+    else:
+        pmf = 0.0
+    cdf = pmf
     k = 0
-    for i in range(cum.size - 1):
-        if x >= cum[i]:
+    while k < top and u >= cdf:
+        k += 1
+        if mean < 700.0:
+            pmf = pmf * mean / k
+        else:
+            pmf = math.exp(k * log_mean - mean - math.lgamma(k + 1.0))
+        cdf += pmf
+    return k
+
+
+@njit(nogil=True, cache=True, inline="always")
+def _destination(cum: np.ndarray, row: int, v: float) -> int:
+    """Category of uniform ``v`` under the cumulative weights ``cum[row]``."""
+    K = cum.shape[1]
+    x = v * cum[row, K - 1]
+    k = 0
+    for i in range(K - 1):
+        if x >= cum[row, i]:
             k += 1
     return k
 
@@ -201,13 +303,20 @@ def _destination(cum: np.ndarray, v: float) -> int:
 @njit(nogil=True, cache=True)
 def sampled_month(
     n: np.ndarray,
-    u: np.ndarray,
-    rng_extra: np.random.Generator,
-    p_leave: np.ndarray,
+    new: np.ndarray,
+    children: np.ndarray,
+    entries: np.ndarray,
+    exits: np.ndarray,
+    moves: np.ndarray,
+    redirected: np.ndarray,
+    displaced: np.ndarray,
+    run_key: np.uint64,
+    month: int,
+    first_path: int,
+    leave: np.ndarray,
     route_cum: np.ndarray,
     band: np.ndarray,
-    entrants: np.ndarray,
-    entrant_u: np.ndarray,
+    intensity: np.ndarray,
     age_share_cum: np.ndarray,
     placement_share_cum: np.ndarray,
     band_start: np.ndarray,
@@ -215,91 +324,113 @@ def sampled_month(
     places: np.ndarray,
     cap: int,
     ovf: int,
-) -> tuple[np.ndarray, ...]:
+) -> None:
     """One month on whole children for every path (see
-    :func:`placecast.engine.step.step_sampled`): the numpy step's numbers, from its uniforms.
+    :func:`placecast.engine.step.step_sampled`), ageing included: the month-end children into
+    ``new`` (path, placement, age month), the month's results into the batch's rows of the
+    run's arrays for the month (``children`` by age band, ``entries``, ``exits``, ``moves``,
+    ``redirected``, ``displaced``; zero before the call), contiguous, so written in sequence.
 
-    ``u`` holds one single-precision uniform per cell, drawn whatever the counts (the common
-    random numbers); each second and later leaver of a cell draws one from ``rng_extra``, in
-    cell order, as the numpy step did, so the numbers are the same. Path ``s`` has
-    ``entrants[s]`` entrants; entrant ``j`` takes the uniforms ``entrant_u[j, s]``: its age
-    band, its age month within the band, its first placement.
+    ``leave`` is the probability of leaving the placement this month by (path, age band,
+    placement). The cumulative distributions come as rows: ``route_cum[(s * B + b) * P + p]``
+    routes a leaver of path ``s``, band ``b``, placement ``p``; ``age_share_cum[s]`` an
+    entrant's band; ``placement_share_cum[s * B + b]`` its first placement.
+
+    Keys (see the module docstring): path ``first_path + s`` in ``month`` has the key
+    ``_key(_key(run_key, month), first_path + s)``. Under it, slot ``p * A + a`` is the cell
+    (placement ``p``, age month ``a``): its uniform decides how many leave and routes the first
+    leaver, leaver ``i >= 1`` takes ``_key(cell key, i)``. Slot ``P * A`` gives the number of
+    entrants (a Poisson quantile) and slot ``P * A + 1`` the entrants' key, under which entrant
+    ``j`` takes slots ``3j, 3j + 1, 3j + 2``: its age band, its age month within the band, its
+    first placement.
     """
     S, P, A = n.shape
-    K = route_cum.shape[3]
-    R = K - P
-    new = n.copy()
-    entries = np.zeros((S, P), dtype=np.int64)
-    exits = np.zeros((S, P, R + 1), dtype=np.int64)
-    moves = np.zeros((S, P, P), dtype=np.int64)
-    redirected = np.zeros(S, dtype=np.int64)
-    displaced = np.zeros(S, dtype=np.int64)
+    B = band_start.size
+    cur = np.empty((P, A), dtype=np.int64)  # the path's children this month, in cache
+    occupied = np.empty(P * A, dtype=np.int64)  # age months of the occupied cells, by placement
+    ends = np.empty(P, dtype=np.int64)  # placement p's are occupied[ends[p - 1]:ends[p]]
     # Arrivals wanting an in-house place, by age month and queue rank within the age
     # (0 = entrant, 1 + p = mover from placement p): the queue runs youngest first.
     want = np.zeros((A, P + 1), dtype=np.int64)
+    month_key = _key(run_key, month)
     for s in range(S):
-        want[:] = 0
-        # Step 1: leavers, routed; arrivals at other placements go straight in.
+        path_key = _key(month_key, first_path + s)
+        youngest, oldest = A, -1  # ages with arrivals wanting an in-house place
+        # The occupied cells, listed without a branch (a quarter of the cells, at random: a
+        # test per cell would be mispredicted half the time), placement by placement (no
+        # division to recover the placement from a cell's index).
+        m = 0
         for p in range(P):
             for a in range(A):
-                count = n[s, p, a]
-                if count == 0:
-                    continue
-                k, v = _leavers_of_cell(count, p_leave[s, p, a], u[s, p, a])
+                c = n[s, p, a]
+                cur[p, a] = c
+                occupied[m] = a
+                m += c != 0
+            ends[p] = m
+        # Step 1: leavers, routed; arrivals at other placements go straight in.
+        for p in range(P):
+            for i in range(ends[p - 1] if p else 0, ends[p]):
+                a = occupied[i]
+                cell_key = _key(path_key, p * A + a)
+                k, v = _leavers_of_cell(n[s, p, a], leave[s, band[a], p], _unit(cell_key))
                 if k == 0:
                     continue
-                new[s, p, a] -= k
-                cum = route_cum[s, band[a], p]
-                for i in range(k):
-                    if i > 0:
-                        v = rng_extra.random()
-                    dest = _destination(cum, v)
+                cur[p, a] -= k
+                row = (s * B + band[a]) * P + p
+                for j in range(k):
+                    if j > 0:
+                        v = _unit(_key(cell_key, j))
+                    dest = _destination(route_cum, row, v)
                     if dest >= P:
                         exits[s, p, dest - P] += 1
                     elif dest == cap:
                         want[a, 1 + p] += 1
+                        youngest = min(youngest, a)
+                        oldest = max(oldest, a)
                     else:
-                        new[s, dest, a] += 1
+                        cur[dest, a] += 1
                         if dest != p:
                             moves[s, p, dest] += 1
         # Step 2: entrants.
-        for j in range(entrants[s]):
-            b = _destination(age_share_cum[s], entrant_u[j, s, 0])
-            a = band_start[b] + int(entrant_u[j, s, 1] * band_width[b])
-            dest = _destination(placement_share_cum[s, b], entrant_u[j, s, 2])
+        arriving = _poisson_by_inversion(intensity[s], _unit(_key(path_key, P * A)))
+        entrant_key = _key(path_key, P * A + 1)
+        for j in range(arriving):
+            b = _destination(age_share_cum, s, _unit(_key(entrant_key, 3 * j)))
+            a = band_start[b] + int(_unit(_key(entrant_key, 3 * j + 1)) * band_width[b])
+            dest = _destination(placement_share_cum, s * B + b, _unit(_key(entrant_key, 3 * j + 2)))
             if dest == cap:
                 want[a, 0] += 1
+                youngest = min(youngest, a)
+                oldest = max(oldest, a)
             else:
-                new[s, dest, a] += 1
+                cur[dest, a] += 1
                 entries[s, dest] += 1
         # Step 3: in-house places. Stayers keep theirs youngest first while places last.
         stayers = 0
         for a in range(A):
-            stayers += new[s, cap, a]
+            stayers += cur[cap, a]
         free = places[s]
         if stayers > places[s]:
             before = 0
             for a in range(A):
-                here = new[s, cap, a]
+                here = cur[cap, a]
                 kept = min(max(places[s] - before, 0), here)
                 before += here
-                new[s, cap, a] = kept
-                new[s, ovf, a] += here - kept
+                cur[cap, a] = kept
+                cur[ovf, a] += here - kept
                 displaced[s] += here - kept
                 free -= kept
         else:
             free -= stayers
         # Then arrivals, youngest first, entrants before movers of the same age.
         rank = 0
-        for a in range(A):
-            rank = _queue_for_places(
-                want[a], free, rank, True, s, a, cap, ovf, new, entries, moves, redirected
+        entries_s, moves_s = entries[s], moves[s]
+        for a in range(youngest, oldest + 1):
+            rank, sent = _queue_for_places(
+                want, a, free, rank, True, cap, ovf, cur, entries_s, moves_s
             )
+            redirected[s] += sent
+            want[a] = 0  # clean for the next path
         moves[s, cap, ovf] += displaced[s]
         # Step 4: everyone ages a month; those turning 18 leave care.
-        for p in range(P):
-            exits[s, p, R] = new[s, p, A - 1]
-            for a in range(A - 1, 0, -1):
-                new[s, p, a] = new[s, p, a - 1]
-            new[s, p, 0] = 0
-    return new, entries, exits, moves, redirected, displaced
+        _age_into(cur, new, children, exits, s, band_start, band_width)

@@ -15,7 +15,7 @@ import xarray as xr
 from placecast.calendar import financial_year_of, month_end_dates
 from placecast.engine.drivers import Drivers
 from placecast.engine.size import run_size
-from placecast.engine.step import Batch, step_expected, step_sampled
+from placecast.engine.step import RESULTS, Batch, step_expected, step_sampled
 from placecast.errors import ConfigError
 from placecast.rates import Rates
 from placecast.states import MONTHS_PER_YEAR, N_AGE_MONTHS, StateSpace
@@ -25,79 +25,76 @@ from placecast.supply import CarerSupply, SupplyPaths, simulate_supply
 __all__ = ["expected", "simulate"]
 
 
+def _outputs(space: StateSpace, paths: int, months: int, sampled: bool) -> dict[str, np.ndarray]:
+    """The engine's results for every path (:data:`~placecast.engine.step.RESULTS`), by (month,
+    path, ...), which the batches fill in place, month by month."""
+    P, B, T = space.n_placements, space.n_bands, months
+    # int32 counts halve the memory traffic (2^31 children per cell).
+    count = np.int32 if sampled else float
+    shapes = {
+        "children": (P, B),
+        "entries": (P,),
+        "exits": (P, len(space.all_exit_reasons)),
+        "moves": (P, P),
+        "redirected_to_overflow": (),
+        "displaced_to_overflow": (),
+    }
+    return {name: np.zeros((T + 1, paths, *shapes[name]), dtype=count) for name in RESULTS}
+
+
 def _run_batch(
     initial: InitialStock,
     regimes: list[list[tuple[Rates, np.ndarray]]],
     places: np.ndarray,
     drivers: Drivers,
     draw: np.ndarray,
-    seed: np.random.SeedSequence | None,
-) -> dict[str, np.ndarray]:
-    """Simulate children for a batch of paths (the mean-field model when ``seed`` is None).
+    run_key: np.uint64 | None,
+    rows: slice,
+    out: dict[str, np.ndarray],
+) -> None:
+    """Simulate children for a batch of paths, filling ``out[name][:, rows]`` (the mean-field
+    model when ``run_key`` is None).
 
     ``regimes`` holds (rates, monthly probabilities) by forecast year for the council's rates
     and, if the drivers have lever rates, for those (used from ``drivers.lever_from_month``).
-    ``places`` holds the usable in-house places of each path, shape (S, T + 1).
+    ``places`` holds the usable in-house places of each path, shape (S, T + 1). The batch's
+    paths are paths ``rows`` of the run, whose random numbers are keyed by ``run_key``
+    (:mod:`placecast.engine.kernels`).
     """
     space = regimes[0][0][0].space
     batches = [[Batch.gather(rates, probs, draw) for rates, probs in years] for years in regimes]
-    S, P, B, T = draw.size, space.n_placements, space.n_bands, drivers.months
-    count = np.int32 if seed is not None else float
-    out = {
-        "children": np.zeros((S, T + 1, P, B), dtype=count),
-        "entries": np.zeros((S, T + 1, P), dtype=count),
-        "exits": np.zeros((S, T + 1, P, len(space.all_exit_reasons)), dtype=count),
-        "moves": np.zeros((S, T + 1, P, P), dtype=count),
-        "redirected_to_overflow": np.zeros((S, T + 1), dtype=count),
-        "displaced_to_overflow": np.zeros((S, T + 1), dtype=count),
-    }
-    # int32 counts halve the memory traffic of the monthly copies (2^31 children per cell).
-    n = np.broadcast_to(initial.counts, (S, P, N_AGE_MONTHS)).astype(
-        np.int32 if seed is not None else float
+    S = draw.size
+    sampled = run_key is not None
+    n = np.array(  # C order: astype would keep the broadcast's order
+        np.broadcast_to(initial.counts, (S, space.n_placements, N_AGE_MONTHS)),
+        dtype=np.int32 if sampled else float,
+        order="C",
     )
-    out["children"][:, 0] = space.to_bands(n)
-    # Three streams: one uniform per cell (fixed consumption, the common random numbers), the
-    # rare extra leavers of a cell, and entries. Keeping them apart stops a difference in one
-    # from shifting the others.
-    if seed is not None:
-        moves_seed, extra_seed, entries_seed = seed.spawn(3)
-        # Entries get a stream per month, so a month with more entrants leaves later months alone.
-        rngs = (
-            np.random.default_rng(moves_seed),
-            np.random.default_rng(extra_seed),
-            entries_seed.spawn(T),
-        )
-    else:
-        rngs = None
-    for t in range(1, T + 1):
+    out["children"][0, rows] = space.to_bands(n)
+    spare = np.empty_like(n)  # a step writes the month's end here: no new array a month
+    for t in range(1, drivers.months + 1):
         multiplier = float(drivers.entry_multiplier[t - 1])
         by_year = batches[-1] if t >= drivers.lever_from_month else batches[0]
         batch = by_year[min((t - 1) // MONTHS_PER_YEAR, len(by_year) - 1)]
-        if rngs is not None:
-            res = step_sampled(n, places[:, t], batch, t, multiplier, *rngs)
+        mine = {name: out[name][t, rows] for name in RESULTS}  # contiguous views
+        if sampled:
+            step_sampled(n, spare, places[:, t], batch, t, multiplier, run_key, rows.start, mine)
         else:
-            res = step_expected(n, places[:, t], batch, t, multiplier)
-        n = res.children
-        out["children"][:, t] = space.to_bands(n)
-        out["entries"][:, t] = res.entries
-        out["exits"][:, t] = res.exits
-        out["moves"][:, t] = res.moves
-        out["redirected_to_overflow"][:, t] = res.redirected
-        out["displaced_to_overflow"][:, t] = res.displaced
-    return out
+            step_expected(
+                n, spare, np.asarray(places[:, t], dtype=float), batch, t, multiplier, mine
+            )
+        n, spare = spare, n
 
 
-def _in_batches(
-    run: Callable[[int], dict[str, np.ndarray]], n: int, workers: int
-) -> dict[str, np.ndarray]:
-    """``run(i)`` for each batch ``i`` (on ``workers`` threads), joined along the paths."""
-    # numpy releases the GIL in its array kernels, so threads give real parallelism here.
+def _in_batches(run: Callable[[int], None], n: int, workers: int) -> None:
+    """``run(i)`` for each batch ``i``, on ``workers`` threads."""
+    # The compiled steps release the GIL, so threads give real parallelism here.
     if workers > 1 and n > 1:
         with ThreadPoolExecutor(max_workers=workers) as pool:
-            parts = list(pool.map(run, range(n)))
+            list(pool.map(run, range(n)))
     else:
-        parts = [run(i) for i in range(n)]
-    return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+        for i in range(n):
+            run(i)
 
 
 def _supply_vars(supply: SupplyPaths) -> dict[str, np.ndarray]:
@@ -223,8 +220,9 @@ def simulate(
     drivers
         Month-by-month drivers (scenarios); default holds everything constant.
     batch_paths
-        Paths simulated together in one vectorised batch (affects memory, and which random
-        numbers each path gets).
+        Paths simulated together in one batch (affects memory and how the work is shared among
+        threads, not the numbers: each path's random numbers are keyed by the seed and its
+        index).
     workers
         Threads running batches in parallel (default: number of CPUs, at most 4).
 
@@ -258,7 +256,7 @@ def simulate(
     batches = [draw[i : i + batch_paths] for i in range(0, paths, batch_paths)]
     root = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
     supply_seed, children_seed = root.spawn(2)
-    seeds = children_seed.spawn(len(batches))
+    run_key = children_seed.generate_state(1, np.uint64)[0]  # keys every path's uniforms
     carers = simulate_supply(
         supply,
         approvals_per_year=drivers.approvals_per_year,
@@ -270,11 +268,14 @@ def simulate(
     workers = workers or min(4, os.cpu_count() or 1)
     regimes = _regimes(rates, drivers)  # transition probabilities once for all batches
 
-    def run(i: int) -> dict[str, np.ndarray]:
-        rows = slice(i * batch_paths, i * batch_paths + batches[i].size)
-        return _run_batch(initial, regimes, carers.places[rows], drivers, batches[i], seeds[i])
+    out = _outputs(rates.space, paths, months, sampled=True)
 
-    out = _in_batches(run, len(batches), workers)
+    def run(i: int) -> None:
+        rows = slice(i * batch_paths, i * batch_paths + batches[i].size)
+        _run_batch(initial, regimes, carers.places[rows], drivers, batches[i], run_key, rows, out)
+
+    _in_batches(run, len(batches), workers)
+    out = {name: np.moveaxis(values, 0, 1) for name, values in out.items()}  # (path, month)
     out.update(_supply_vars(carers))
     attrs = {
         "seed": str(root.entropy),
@@ -324,13 +325,16 @@ def expected(
     regimes = _regimes(rates, drivers)
     batches = [draw[i : i + batch_draws] for i in range(0, draw.size, batch_draws)]
 
-    def run(i: int) -> dict[str, np.ndarray]:
+    out = _outputs(rates.space, draw.size, months, sampled=False)
+
+    def run(i: int) -> None:
         rows = slice(i * batch_draws, i * batch_draws + batches[i].size)
-        return _run_batch(initial, regimes, carers.places[rows], drivers, batches[i], None)
+        _run_batch(initial, regimes, carers.places[rows], drivers, batches[i], None, rows, out)
 
     # Batches keep each month's arrays in cache and let threads share the work; every draw's
     # numbers are its own, whatever the batch.
-    out = _in_batches(run, len(batches), workers or min(4, os.cpu_count() or 1))
+    _in_batches(run, len(batches), workers or min(4, os.cpu_count() or 1))
+    out = {name: np.moveaxis(values, 0, 1) for name, values in out.items()}  # (path, month)
     out.update(_supply_vars(carers))
     attrs = {"model": "mean_field", "start": str(pd.Period(start, freq="M"))}
     return _to_dataset(out, rates.space, draw, start, attrs)

@@ -9,10 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.special import gammaln
 
 from placecast.rates import Rates
-from placecast.states import MONTHS_PER_YEAR, StateSpace
+from placecast.states import MONTHS_PER_YEAR, N_AGE_MONTHS, StateSpace
 
 
 @dataclass
@@ -21,24 +20,28 @@ class Batch:
 
     space: StateSpace
     draw: np.ndarray  # (S,) rate draw of each path
-    p_leave: np.ndarray  # (S, P, A) probability of leaving the placement this month
+    leave: np.ndarray  # (S, B, P) probability of leaving the placement this month, by age band
     route: np.ndarray  # (S, B, P, K) destination probabilities given leaving (K = P + R)
     entries_per_month: np.ndarray  # (S,) entry intensity at month 1
     entry_growth: np.ndarray  # (S,) yearly growth of the entry intensity
     age_share: np.ndarray  # (S, B)
     placement_share: np.ndarray  # (S, B, P)
-    # For sampling: single-precision leave probabilities (halves the memory traffic of the
-    # hottest gather) and cumulative distributions for inversion.
-    p_leave_f32: np.ndarray = field(init=False)
+    # For sampling: cumulative distributions for inversion.
     route_cum: np.ndarray = field(init=False)
     age_share_cum: np.ndarray = field(init=False)
     placement_share_cum: np.ndarray = field(init=False)
 
     def __post_init__(self) -> None:
-        self.p_leave_f32 = self.p_leave.astype(np.float32)
         self.route_cum = np.cumsum(self.route, axis=-1)
         self.age_share_cum = np.cumsum(self.age_share, axis=-1)
         self.placement_share_cum = np.cumsum(self.placement_share, axis=-1)
+
+    @property
+    def p_leave(self) -> np.ndarray:
+        """(S, P, A) the probability of leaving by age month (the band's, spread over its
+        months; the compiled steps read :attr:`leave`, 36 times smaller)."""
+        band = self.space.band_of_age_month
+        return np.ascontiguousarray(np.swapaxes(self.leave[:, band, :], 1, 2))
 
     @classmethod
     def gather(cls, rates: Rates, probs: np.ndarray, draw: np.ndarray) -> Batch:
@@ -51,12 +54,11 @@ class Batch:
         route[:, :, np.arange(P), np.arange(P)] = 0.0
         with np.errstate(invalid="ignore", divide="ignore"):
             route = np.where(leave[..., None] > 0, route / leave[..., None], 0.0)
-        band = space.band_of_age_month
         ds = rates.data
         return cls(
             space=space,
             draw=draw,
-            p_leave=np.ascontiguousarray(np.swapaxes(leave[draw][:, band, :], 1, 2)),  # (S, P, A)
+            leave=np.ascontiguousarray(leave[draw]),
             route=route[draw],
             entries_per_month=ds["entries_per_year"].values[draw] / MONTHS_PER_YEAR,
             entry_growth=ds["entry_growth_per_year"].values[draw],
@@ -65,14 +67,16 @@ class Batch:
         )
 
 
-@dataclass
-class _MonthResult:
-    children: np.ndarray  # (S, P, A) at month end, after ageing
-    entries: np.ndarray  # (S, P)
-    exits: np.ndarray  # (S, P, R + 1), last = aged_18
-    moves: np.ndarray  # (S, P, P)
-    redirected: np.ndarray  # (S,) needed an in-house place, went to overflow
-    displaced: np.ndarray  # (S,) lost an in-house place when capacity fell
+# The run's results, by (month, path, ...) while running: a step writes its month's for the
+# batch's paths, contiguous (the dataset shows them as (path, month, ...)).
+RESULTS = (
+    "children",  # (path, month, placement, age band) at month end
+    "entries",  # (path, month, placement)
+    "exits",  # (path, month, placement, exit reason), last = aged_18
+    "moves",  # (path, month, from, to)
+    "redirected_to_overflow",  # (path, month) needed an in-house place, went to overflow
+    "displaced_to_overflow",  # (path, month) lost an in-house place when capacity fell
+)
 
 
 def _entry_intensity(batch: Batch, month: int, multiplier: float) -> np.ndarray:
@@ -81,84 +85,78 @@ def _entry_intensity(batch: Batch, month: int, multiplier: float) -> np.ndarray:
     return batch.entries_per_month * growth * multiplier
 
 
-def _poisson_with_uniforms(
-    intensity: np.ndarray, rng: np.random.Generator
-) -> tuple[np.ndarray, np.ndarray]:
-    """Poisson counts by inversion, plus three uniforms for each possible event.
-
-    ``rng`` must be this month's own generator. The uniforms come as (event, path, 3), one row
-    per event up to the largest count, so the first events of every path get the same numbers
-    whatever the counts: a scenario with more entries adds entrants after the baseline's, it does
-    not reshuffle them. Counts beyond the table's reach (probability below 1e-12) are capped.
-    """
-    top = float(intensity.max(initial=0.0))
-    k_max = int(top + 8.0 * np.sqrt(top) + 8.0)
-    k = np.arange(k_max + 1)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        pmf = np.exp(k * np.log(intensity)[:, None] - intensity[:, None] - gammaln(k + 1))
-    pmf[intensity == 0] = k == 0
-    cdf = np.cumsum(pmf, axis=1)
-    u = rng.random(intensity.shape)
-    count = (u[:, None] >= cdf[:, :-1]).sum(axis=1)
-    return count, rng.random((int(count.max(initial=0)), intensity.size, 3))
-
-
 def step_sampled(
     n: np.ndarray,
+    into: np.ndarray,
     places: np.ndarray,
     batch: Batch,
     month: int,
     multiplier: float,
-    rng_moves: np.random.Generator,
-    rng_extra: np.random.Generator,
-    entry_seeds: list[np.random.SeedSequence],
-) -> _MonthResult:
+    run_key: np.uint64,
+    first_path: int,
+    out: dict[str, np.ndarray],
+) -> None:
     """One month on whole children with random draws (steps 1-4 of the module docstring).
 
-    Common random numbers: one uniform per (path, placement, age month) cell, drawn whatever the
-    counts, decides how many of the cell's children leave (a Bernoulli comparison where the cell
-    holds one child, the binomial CDF walked by inversion where it holds more) and routes the
-    first leaver; later leavers of a cell take uniforms of their own, in cell order. Entrants
-    come from each month's own stream (:func:`_poisson_with_uniforms`). The rest of the month
-    runs compiled, path by path (:func:`placecast.engine.kernels.sampled_month`), drawing the
-    extra leavers' uniforms from the same generator in the same order as the numpy step it
-    replaced, so the numbers are that step's (kept as the tests' reference,
-    ``tests/reference.py``).
+    ``n`` holds the children by (path, placement, age month) at the start of the month; those
+    at its end are written into ``into`` (same shape), and the month's results into ``out``:
+    for each name in :data:`RESULTS`, the batch's paths' (path, ...) array for this month,
+    contiguous and zero before.
+
+    Common random numbers: one uniform per (path, placement, age month) cell decides how many of
+    the cell's children leave (the binomial CDF walked by inversion; nobody, without arithmetic,
+    in most cells) and routes the first leaver; later leavers of a cell take uniforms of their
+    own. Entrants: a Poisson quantile of one uniform per path, then three uniforms for entrant
+    ``j``. Every uniform is keyed by (``run_key``, month, path ``first_path + s``, cell,
+    leaver), not drawn from a stream (:mod:`placecast.engine.kernels`), so the same slot has the
+    same number in every scenario on the seed, and in every batch size. Compiled, path by path
+    (:func:`placecast.engine.kernels.sampled_month`); the numpy formulation it replaced is kept
+    in the tests (``tests/reference.py``), which give the same numbers from the same keys.
     """
     from placecast.engine import kernels  # numba on first use: start-up stays fast
 
     space = batch.space
     S = n.shape[0]
-    if n.shape != batch.p_leave.shape or places.shape != (S,):  # compiled: no bounds checks
-        raise ValueError(f"children {n.shape} and places {places.shape} do not fit the batch")
-    u = rng_moves.random(n.shape, dtype=np.float32)  # numpy's bulk fill: faster than per draw
-    count, u_entrant = _poisson_with_uniforms(
-        _entry_intensity(batch, month, multiplier), np.random.default_rng(entry_seeds[month - 1])
+    shapes_fit = (
+        n.shape == into.shape == (S, space.n_placements, N_AGE_MONTHS)
+        and batch.leave.shape[0] == S
+        and places.shape == (S,)
+        and all(out[name].shape[0] == S and out[name].flags.c_contiguous for name in RESULTS)
     )
-    new, entries, exits, moves, redirected, displaced = kernels.sampled_month(
+    if not shapes_fit:  # compiled: no bounds checks
+        raise ValueError(f"children {n.shape} and places {places.shape} do not fit the batch")
+    kernels.sampled_month(
         n,
-        u,
-        rng_extra,
-        batch.p_leave_f32,
-        batch.route_cum,
+        into,
+        *(out[name] for name in RESULTS),
+        np.uint64(run_key),
+        month,
+        first_path,
+        batch.leave,
+        batch.route_cum.reshape(-1, batch.route_cum.shape[-1]),
         space.band_of_age_month.astype(np.intp),
-        count,
-        u_entrant,
+        _entry_intensity(batch, month, multiplier),
         batch.age_share_cum,
-        batch.placement_share_cum,
+        batch.placement_share_cum.reshape(-1, space.n_placements),
         space.band_start_months.astype(np.intp),
         space.band_width_months.astype(np.intp),
         places.astype(np.int64),
         space.index(space.capacity_placement),
         space.index(space.overflow_placement),
     )
-    return _MonthResult(new, entries, exits, moves, redirected, displaced)
 
 
 def step_expected(
-    n: np.ndarray, places: np.ndarray, batch: Batch, month: int, multiplier: float
-) -> _MonthResult:
-    """One month of the mean-field model: :func:`step_sampled` on expected values.
+    n: np.ndarray,
+    into: np.ndarray,
+    places: np.ndarray,
+    batch: Batch,
+    month: int,
+    multiplier: float,
+    out: dict[str, np.ndarray],
+) -> None:
+    """One month of the mean-field model: :func:`step_sampled` on expected values, with the
+    same interface (``n``, ``into`` and ``out`` of floats).
 
     Compiled with numba, path by path: the month's work for one path (leavers routed, entrants
     spread over ages and placements, the in-house queue, ageing) fits in cache, where the same
@@ -167,20 +165,28 @@ def step_expected(
     kept as the reference in the tests (``tests/reference.py``), which agree to 1e-12.
     """
     space = batch.space
-    if n.shape != batch.p_leave.shape or places.shape != n.shape[:1]:  # compiled: no bounds checks
+    S = n.shape[0]
+    shapes_fit = (
+        n.shape == into.shape == (batch.leave.shape[0], space.n_placements, N_AGE_MONTHS)
+        and places.shape == (S,)
+        and all(out[name].shape[0] == S and out[name].flags.c_contiguous for name in RESULTS)
+    )
+    if not shapes_fit:  # compiled: no bounds checks
         raise ValueError(f"children {n.shape} and places {places.shape} do not fit the batch")
     from placecast.engine import kernels  # numba on first use: start-up stays fast
 
-    new, entries, exits, moves, redirected, displaced = kernels.mean_field_month(
-        np.ascontiguousarray(n, dtype=float),
+    kernels.mean_field_month(
+        n,
+        into,
+        *(out[name] for name in RESULTS),
         np.ascontiguousarray(places, dtype=float),
-        batch.p_leave,
+        batch.leave,
         np.ascontiguousarray(batch.route),
         _entry_intensity(batch, month, multiplier),
-        batch.age_share / space.band_width_months,
+        batch.age_share,
         np.ascontiguousarray(batch.placement_share),
-        space.band_of_age_month.astype(np.intp),
+        space.band_start_months.astype(np.intp),
+        space.band_width_months.astype(np.intp),
         space.index(space.capacity_placement),
         space.index(space.overflow_placement),
     )
-    return _MonthResult(new, entries, exits, moves, redirected, displaced)
