@@ -77,7 +77,7 @@ def _run_batch(
         by_year = batches[-1] if t >= drivers.lever_from_month else batches[0]
         batch = by_year[min((t - 1) // MONTHS_PER_YEAR, len(by_year) - 1)]
         mine = {name: out[name][t, rows] for name in RESULTS}  # contiguous views
-        if sampled:
+        if run_key is not None:
             step_sampled(n, spare, places[:, t], batch, t, multiplier, run_key, rows.start, mine)
         else:
             step_expected(
