@@ -3,6 +3,8 @@ per-child reference simulator, and the mean-field model."""
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pytest
 import scipy.linalg
@@ -272,6 +274,26 @@ def test_a_paths_numbers_do_not_depend_on_its_batch(hackney):
     first = longer.isel(path=slice(30))
     for name in ("children", "entries", "exits", "moves"):
         np.testing.assert_array_equal(first[name].values, short[name].values, err_msg=name)
+
+
+def test_the_engine_runs_where_numba_cannot_write_its_cache(hackney):
+    """A read-only install and home (no place for numba's cache) compiles the kernels afresh
+    instead of failing at import; the numbers are the same."""
+    import subprocess
+    import sys
+
+    script = (
+        "import placecast as pc; h = pc.hackney_2022(); "
+        "ds = pc.simulate(h.initial, h.rates, h.supply, months=3, paths=5, seed=1); "
+        "print(int(ds['children'].isel(month=-1).sum()))"
+    )
+    # numba's zip-file locator only: no locator for an ordinary file, as when nothing is writable
+    env = {**os.environ, "NUMBA_CACHE_LOCATOR_CLASSES": "ZipCacheLocator"}
+    run = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr[-2000:]
+    here = pc.hackney_2022()
+    ds = pc.simulate(here.initial, here.rates, here.supply, months=3, paths=5, seed=1)
+    assert int(run.stdout.split()[-1]) == int(ds["children"].isel(month=-1).sum())
 
 
 def test_keyed_uniforms_follow_the_documented_layout_and_look_uniform():

@@ -15,9 +15,27 @@ numbers do not depend on the batch or thread that ran it.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 from numba import njit
+
+
+def _compiled(**options: Any) -> Callable[[Callable[..., Any]], Any]:
+    """numba's ``njit``, releasing the GIL, cached on disk where numba can write its cache (next
+    to this file, or the user's cache folder) and compiled afresh in each process where it
+    cannot (a read-only install and home, as on locked-down machines), instead of failing at
+    import."""
+
+    def wrap(func: Callable[..., Any]) -> Any:
+        try:
+            return njit(nogil=True, cache=True, **options)(func)
+        except RuntimeError:  # "cannot cache function ...: no locator available"
+            return njit(nogil=True, **options)(func)
+
+    return wrap
+
 
 _BELOW_ONE = float(np.nextafter(1.0, 0.0))  # largest routing uniform
 # SplitMix64's increment and finaliser (Steele, Lea & Flood 2014; Vigna's constants): a key's
@@ -28,7 +46,7 @@ _MIX_2 = np.uint64(0x94D049BB133111EB)
 _UNIT = 2.0**-53
 
 
-@njit(nogil=True, cache=True, inline="always")
+@_compiled(inline="always")
 def _key(base: np.uint64, i: int) -> np.uint64:
     """The ``i``-th key under ``base`` (a bijective 64-bit mix of ``base + i * golden``)."""
     z = base + _GOLDEN * np.uint64(i)
@@ -37,13 +55,13 @@ def _key(base: np.uint64, i: int) -> np.uint64:
     return z ^ (z >> np.uint64(31))
 
 
-@njit(nogil=True, cache=True, inline="always")
+@_compiled(inline="always")
 def _unit(key: np.uint64) -> float:
     """A uniform on [0, 1) from a key's top 53 bits."""
     return float(key >> np.uint64(11)) * _UNIT
 
 
-@njit(nogil=True, cache=True)
+@_compiled()
 def uniforms(run_key: np.uint64, month: int, path: int, slots: np.ndarray) -> np.ndarray:
     """The uniforms of ``slots`` (keys' indices under the path's month key) of one path-month:
     for tests and the documentation of the layout (see :func:`sampled_month`)."""
@@ -54,7 +72,7 @@ def uniforms(run_key: np.uint64, month: int, path: int, slots: np.ndarray) -> np
     return out
 
 
-@njit(nogil=True, cache=True, inline="always")
+@_compiled(inline="always")
 def _queue_for_places(
     want: np.ndarray,
     a: int,
@@ -94,7 +112,7 @@ def _queue_for_places(
     return before, redirected
 
 
-@njit(nogil=True, cache=True)
+@_compiled()
 def mean_field_month(
     n: np.ndarray,
     into: np.ndarray,
@@ -210,7 +228,7 @@ def mean_field_month(
         _age_into(cur, into, children, exits, s, band_start, band_width)
 
 
-@njit(nogil=True, cache=True, inline="always")
+@_compiled(inline="always")
 def _age_into(
     cur: np.ndarray,
     into: np.ndarray,
@@ -237,7 +255,7 @@ def _age_into(
             children[s, p, b] = total
 
 
-@njit(nogil=True, cache=True, inline="always")
+@_compiled(inline="always")
 def _leavers_of_cell(count: int, p: float, u: float) -> tuple[int, float]:
     """Leavers of a cell holding ``count`` children and the uniform that routes the first one:
     the binomial(``count``, p) CDF walked from the cell's uniform (inversion), the routing
@@ -263,7 +281,7 @@ def _leavers_of_cell(count: int, p: float, u: float) -> tuple[int, float]:
     return k, min(max(v, 0.0), _BELOW_ONE)
 
 
-@njit(nogil=True, cache=True, inline="always")
+@_compiled(inline="always")
 def _poisson_by_inversion(mean: float, u: float) -> int:
     """The Poisson quantile of ``u``: a common uniform gives counts that rise with the mean, so
     a scenario with more entries adds entrants, it does not redraw them. Counts beyond
@@ -288,7 +306,7 @@ def _poisson_by_inversion(mean: float, u: float) -> int:
     return k
 
 
-@njit(nogil=True, cache=True, inline="always")
+@_compiled(inline="always")
 def _destination(cum: np.ndarray, row: int, v: float) -> int:
     """Category of uniform ``v`` under the cumulative weights ``cum[row]``."""
     K = cum.shape[1]
@@ -300,7 +318,7 @@ def _destination(cum: np.ndarray, row: int, v: float) -> int:
     return k
 
 
-@njit(nogil=True, cache=True)
+@_compiled()
 def sampled_month(
     n: np.ndarray,
     new: np.ndarray,
