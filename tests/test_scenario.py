@@ -338,6 +338,28 @@ def test_scenario_semantics_a_user_can_read():
     assert seeds == {RUN_DEFAULTS["seed"]} == {1}
 
 
+def test_a_change_that_begins_in_a_later_year_reads_no_effect_yet_until_then():
+    """A scenario whose only change is a cost type from 2024/25 has levers on from its first
+    month but costs the same as the baseline until 2024/25: those years read "no effect yet",
+    not "on" with a 0% chance of saving."""
+    from placecast.report.text import comparison_text
+
+    registered = pc.CostSubtype(
+        "registered", "semi_independent", share={2024: 0.5}, weekly_cost_gbp=2500
+    )
+    later = pc.Scenario("registered from 2024/25", cost_subtypes=(registered,))
+    cmp = pc.compare(pc.hackney_2022(), [later], months=48, paths=30, seed=2)
+    sav = cmp.savings_summary()
+    levers = sav["levers"].droplevel("scenario")
+    assert list(levers.loc[["2022/23", "2023/24"]]) == ["no effect yet", "no effect yet"]
+    assert list(levers.loc[["2024/25", "2025/26"]]) == ["on", "on"]
+    assert (sav.loc[levers.to_numpy() == "no effect yet", "mean"] == 0).all()
+    assert (sav.loc[levers.to_numpy() == "on", "mean"] != 0).all()
+    summary = cmp.summary().loc["registered from 2024/25"]
+    assert summary.loc["2023/24", "P(saves money)"] == "no effect yet"
+    assert "no effect yet" in comparison_text(cmp)
+
+
 def test_a_step_down_programme_costs_per_child_it_moves():
     """Known answer on common random numbers: the same step-down with and without its cost
     simulates the same children, and the cost is, path by path, the cost per child times the

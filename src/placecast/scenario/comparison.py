@@ -62,21 +62,29 @@ class Comparison:
 
         ``levers`` says ``"not started"`` for financial years before a scenario's levers start
         (its saving is then exactly 0 on common random numbers, which is not "certain not to
-        save") and ``"on"`` from the year they start.
+        save"), ``"no effect yet"`` from then until the first year in which any path's cost
+        differs from the baseline's (cost-type shares that begin in a later year, or a lever
+        whose effect has not reached a placement yet), and ``"on"`` from that year.
         """
-        frame = interval_summary(self.savings(), probability_above_zero=True)
+        savings = self.savings()
+        frame = interval_summary(savings, probability_above_zero=True)
         frame = frame.rename(columns={"probability_above_zero": "probability_of_saving"})
-        first_year = {}
+        # Half a penny: costs the same to rounding are the same.
+        moved = (abs(savings) >= 0.005).any("path").cumsum("financial_year") > 0
+        labels = {}
         for fc in self.scenarios:
             dates = month_end_dates(fc.inputs.start, fc.data.sizes["month"] - 1)
             month = min(int(fc.effects.drivers.lever_from_month), len(dates) - 1)
-            first = int(financial_year_of(dates[month : month + 1])[0])
-            first_year[fc.name] = financial_year_label(first)
-        frame.insert(
-            0,
-            "levers",  # the labels sort in time order
-            ["not started" if fy < first_year[s] else "on" for s, fy in frame.index],
-        )
+            start = int(financial_year_of(dates[month : month + 1])[0])
+            for fy in moved["financial_year"].values:
+                if fy < start:
+                    label = "not started"
+                elif not bool(moved.sel(scenario=fc.name, financial_year=fy)):
+                    label = "no effect yet"
+                else:
+                    label = "on"
+                labels[fc.name, financial_year_label(int(fy))] = label
+        frame.insert(0, "levers", [labels[row] for row in frame.index])
         return frame
 
     def table(self) -> pd.DataFrame:
@@ -131,13 +139,13 @@ class Comparison:
                 {
                     "scenario": sav["scenario"],
                     "financial_year": sav["financial_year"],
-                    "saving": sav["mean"].map(gbp_m).where(on, "not started"),
+                    "saving": sav["mean"].map(gbp_m).where(on, sav["levers"]),
                     "saving 90% interval": pd.Series(
                         list(map(gbp_m_interval, sav["p05"], sav["p95"]))
-                    ).where(on, "not started"),
+                    ).where(on, sav["levers"]),
                     "P(saves money)": sav["probability_of_saving"]
                     .map("{:.0%}".format)
-                    .where(on, "not started"),
+                    .where(on, sav["levers"]),
                 }
             )
             table = table.merge(saving, on=["scenario", "financial_year"], how="left")
