@@ -79,6 +79,20 @@ RESULTS = (
 )
 
 
+def _check_shapes(
+    n: np.ndarray, into: np.ndarray, places: np.ndarray, batch: Batch, out: dict[str, np.ndarray]
+) -> None:
+    """The compiled steps check no bounds: the arrays must fit the batch before they run."""
+    S = batch.leave.shape[0]
+    fits = (
+        n.shape == into.shape == (S, batch.space.n_placements, N_AGE_MONTHS)
+        and places.shape == (S,)
+        and all(out[name].shape[0] == S and out[name].flags.c_contiguous for name in RESULTS)
+    )
+    if not fits:
+        raise ValueError(f"children {n.shape} and places {places.shape} do not fit the batch")
+
+
 def _entry_intensity(batch: Batch, month: int, multiplier: float) -> np.ndarray:
     """Expected entries this month, per path."""
     growth = (1.0 + batch.entry_growth) ** ((month - 1) / MONTHS_PER_YEAR)
@@ -116,15 +130,7 @@ def step_sampled(
     from placecast.engine import kernels  # numba on first use: start-up stays fast
 
     space = batch.space
-    S = n.shape[0]
-    shapes_fit = (
-        n.shape == into.shape == (S, space.n_placements, N_AGE_MONTHS)
-        and batch.leave.shape[0] == S
-        and places.shape == (S,)
-        and all(out[name].shape[0] == S and out[name].flags.c_contiguous for name in RESULTS)
-    )
-    if not shapes_fit:  # compiled: no bounds checks
-        raise ValueError(f"children {n.shape} and places {places.shape} do not fit the batch")
+    _check_shapes(n, into, places, batch, out)
     kernels.sampled_month(
         n,
         into,
@@ -165,14 +171,7 @@ def step_expected(
     kept as the reference in the tests (``tests/reference.py``), which agree to 1e-12.
     """
     space = batch.space
-    S = n.shape[0]
-    shapes_fit = (
-        n.shape == into.shape == (batch.leave.shape[0], space.n_placements, N_AGE_MONTHS)
-        and places.shape == (S,)
-        and all(out[name].shape[0] == S and out[name].flags.c_contiguous for name in RESULTS)
-    )
-    if not shapes_fit:  # compiled: no bounds checks
-        raise ValueError(f"children {n.shape} and places {places.shape} do not fit the batch")
+    _check_shapes(n, into, places, batch, out)
     from placecast.engine import kernels  # numba on first use: start-up stays fast
 
     kernels.mean_field_month(
