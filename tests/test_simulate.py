@@ -296,6 +296,33 @@ def test_the_engine_runs_where_numba_cannot_write_its_cache(hackney):
     assert int(run.stdout.split()[-1]) == int(ds["children"].isel(month=-1).sum())
 
 
+def test_compiled_steps_refuse_arrays_that_do_not_fit_the_batch(hackney):
+    """numba checks no bounds, so the steps check the shapes first: a wrong path count, a
+    places vector too short, a results array of the wrong shape or not contiguous is refused
+    before the kernel."""
+    from placecast.engine.run import _outputs
+    from placecast.engine.step import Batch, step_expected, step_sampled
+
+    rates = hackney.rates
+    batch = Batch.gather(rates, rates.monthly_probabilities(), np.zeros(4, dtype=int))
+    n = np.zeros((4, *hackney.initial.counts.shape), dtype=np.int32)
+    out = {k: v[1] for k, v in _outputs(rates.space, 4, 2, sampled=True).items()}
+    places = np.zeros(4, dtype=np.int64)
+    step_sampled(n, n.copy(), places, batch, 1, 1.0, 7, 0, out)  # fits: runs
+    bad = [
+        (n[:3], n[:3].copy(), places, out),
+        (n, n.copy(), places[:3], out),
+        (n, n.copy(), places, {**out, "moves": np.zeros((4, 3, 6), dtype=np.int32)}),
+        (n, n.copy(), places, {**out, "moves": np.zeros((4, 6, 12), dtype=np.int32)[:, :, ::2]}),
+    ]
+    for children, into, places_, results in bad:
+        with pytest.raises(ValueError, match="do not fit the batch"):
+            step_sampled(children, into, places_, batch, 1, 1.0, 7, 0, results)
+    floats = {k: v[1] for k, v in _outputs(rates.space, 4, 2, sampled=False).items()}
+    with pytest.raises(ValueError, match="do not fit the batch"):
+        step_expected(n[:3].astype(float), n[:3].astype(float), places[:3], batch, 1, 1.0, floats)
+
+
 def test_keyed_uniforms_follow_the_documented_layout_and_look_uniform():
     """The compiled keys equal the layout written again in numpy, and the uniforms of cells,
     neighbouring paths and months pass uniformity and independence checks."""
