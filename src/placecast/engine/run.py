@@ -15,7 +15,13 @@ import xarray as xr
 from placecast.calendar import financial_year_of, month_end_dates
 from placecast.engine.drivers import Drivers
 from placecast.engine.size import run_size
-from placecast.engine.step import RESULTS, Batch, step_expected, step_sampled
+from placecast.engine.step import (
+    RESULTS,
+    Batch,
+    result_shapes,
+    step_expected,
+    step_sampled,
+)
 from placecast.errors import ConfigError
 from placecast.rates import Rates
 from placecast.states import MONTHS_PER_YEAR, N_AGE_MONTHS, StateSpace
@@ -28,18 +34,10 @@ __all__ = ["expected", "simulate"]
 def _outputs(space: StateSpace, paths: int, months: int, sampled: bool) -> dict[str, np.ndarray]:
     """The engine's results for every path (:data:`~placecast.engine.step.RESULTS`), by (month,
     path, ...), which the batches fill in place, month by month."""
-    P, B, T = space.n_placements, space.n_bands, months
     # int32 counts halve the memory traffic (2^31 children per cell).
     count = np.int32 if sampled else float
-    shapes = {
-        "children": (P, B),
-        "entries": (P,),
-        "exits": (P, len(space.all_exit_reasons)),
-        "moves": (P, P),
-        "redirected_to_overflow": (),
-        "displaced_to_overflow": (),
-    }
-    return {name: np.zeros((T + 1, paths, *shapes[name]), dtype=count) for name in RESULTS}
+    shapes = result_shapes(space)
+    return {name: np.zeros((months + 1, paths, *shapes[name]), dtype=count) for name in RESULTS}
 
 
 def _run_batch(
@@ -80,9 +78,7 @@ def _run_batch(
         if run_key is not None:
             step_sampled(n, spare, places[:, t], batch, t, multiplier, run_key, rows.start, mine)
         else:
-            step_expected(
-                n, spare, np.asarray(places[:, t], dtype=float), batch, t, multiplier, mine
-            )
+            step_expected(n, spare, places[:, t], batch, t, multiplier, mine)
         n, spare = spare, n
 
 

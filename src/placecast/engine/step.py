@@ -79,24 +79,29 @@ RESULTS = (
 )
 
 
+def result_shapes(space: StateSpace) -> dict[str, tuple[int, ...]]:
+    """Each of :data:`RESULTS`' shape for one path and month."""
+    P = space.n_placements
+    return {
+        "children": (P, space.n_bands),
+        "entries": (P,),
+        "exits": (P, len(space.all_exit_reasons)),
+        "moves": (P, P),
+        "redirected_to_overflow": (),
+        "displaced_to_overflow": (),
+    }
+
+
 def _check_shapes(
     n: np.ndarray, into: np.ndarray, places: np.ndarray, batch: Batch, out: dict[str, np.ndarray]
 ) -> None:
     """The compiled steps check no bounds: the arrays must fit the batch before they run."""
-    S, P = batch.leave.shape[0], batch.space.n_placements
-    exit_reasons = batch.route.shape[-1] - P + 1  # the last: aged 18
-    shapes = {
-        "children": (S, P, batch.space.n_bands),
-        "entries": (S, P),
-        "exits": (S, P, exit_reasons),
-        "moves": (S, P, P),
-        "redirected_to_overflow": (S,),
-        "displaced_to_overflow": (S,),
-    }
+    S = batch.leave.shape[0]
+    shapes = result_shapes(batch.space)
     fits = (
-        n.shape == into.shape == (S, P, N_AGE_MONTHS)
+        n.shape == into.shape == (S, batch.space.n_placements, N_AGE_MONTHS)
         and places.shape == (S,)
-        and all(out[k].shape == shapes[k] and out[k].flags.c_contiguous for k in RESULTS)
+        and all(out[k].shape == (S, *shapes[k]) and out[k].flags.c_contiguous for k in RESULTS)
     )
     if not fits:
         raise ValueError(f"children {n.shape} and places {places.shape} do not fit the batch")
