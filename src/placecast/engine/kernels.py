@@ -73,31 +73,38 @@ def uniforms(run_key: np.uint64, month: int, path: int, slots: np.ndarray) -> np
 
 
 @_compiled(inline="always")
+def _ages_of_band(band_start: np.ndarray, band_width: np.ndarray, b: int) -> tuple[Any, Any]:
+    """The first and one past the last age month of band ``b``, unsigned: numba then drops its
+    negative-index wraparound from loops over them, and LLVM can vectorise those loops (the
+    mean field ran 23% faster)."""
+    return np.uint64(band_start[b]), np.uint64(band_start[b] + band_width[b])
+
+
+@_compiled(inline="always")
 def _queue_for_places(
     want: np.ndarray,
     a: int,
-    free: float,
-    before: float,
-    short: bool,
+    free: int,
+    before: int,
     cap: int,
     ovf: int,
     new: np.ndarray,
     entries: np.ndarray,
     moves: np.ndarray,
-) -> tuple[float, float]:
-    """Arrivals of age month ``a`` of one path queueing for in-house places, in queue order
-    (``want[a, 0]`` entrants, ``want[a, 1 + p]`` movers from placement ``p``): each is admitted
-    while ``free`` places last after the ``before`` queued ahead (all of them unless ``short``),
-    the rest go to the overflow placement. ``new`` (placement, age month), ``entries`` and
-    ``moves`` are the path's own (views made once a path: a numba view costs two atomic
-    reference counts). Returns the number queued so far and the number sent to the overflow
-    placement. Whole children or expected values alike (the two kernels)."""
+) -> tuple[int, int]:
+    """Whole children of age month ``a`` of one path queueing for in-house places, in queue
+    order (``want[a, 0]`` entrants, ``want[a, 1 + p]`` movers from placement ``p``): each is
+    admitted while ``free`` places last after the ``before`` queued ahead, the rest go to the
+    overflow placement. ``new`` (placement, age month), ``entries`` and ``moves`` are the path's
+    own (views made once a path: a numba view costs two atomic reference counts). Returns the
+    number queued so far and the number sent to the overflow placement. (The mean field finds
+    the one age where places run out instead, :func:`mean_field_month`.)"""
     redirected = want[a, 0] - want[a, 0]  # zero of the counts' type
     for j in range(want.shape[1]):
         d = want[a, j]
         if d == 0:
             continue
-        got = min(max(free - before, 0), d) if short else d
+        got = min(max(free - before, 0), d)
         before += d
         new[cap, a] += got
         new[ovf, a] += d - got
@@ -112,7 +119,9 @@ def _queue_for_places(
     return before, redirected
 
 
-@_compiled()
+# Sums may be reordered (so vectorised) and multiply-adds fused: the mean field's numbers move
+# in the last digits (1e-13 relative seen), not NaN or infinity handling; twice as fast.
+@_compiled(fastmath={"reassoc", "contract", "nsz", "arcp"})
 def mean_field_month(
     n: np.ndarray,
     into: np.ndarray,
@@ -136,19 +145,24 @@ def mean_field_month(
     """One mean-field month for every path (see :func:`placecast.engine.step.step_expected`):
     the month-end children into ``into``, the month's results into the run's arrays for the
     month, as :func:`sampled_month`. Every age month of a band shares the band's rates, so the
-    work runs band by band along contiguous ages; ``leave`` is (path, band, placement)."""
+    work runs band by band along contiguous ages; ``leave`` is (path, band, placement).
+    Arrivals wanting an in-house place are put there with everyone else and taken back only
+    when places run short: the queue then has one age at which places run out, younger arrivals
+    are admitted whole and older ones sent on, so no arrival is queued one by one."""
     S, P, A = n.shape
     B = band_start.size
     R = route.shape[3] - P
     cur = np.empty((P, A))  # the path's children this month, in cache
     leaving = np.empty((P, A))
-    demand = np.empty((A, P + 1))  # (age, entrant then movers by origin), youngest first
+    demand = np.empty((P + 1, A))  # (entrant then movers by origin, age), youngest first
     kept = np.empty(A)
+    queued = np.empty(A)
+    admitted = np.empty(P + 1)
     for s in range(S):
         # Step 1: leavers of each cell, routed by their age band.
         for p in range(P):
             for b in range(B):
-                lo, hi = band_start[b], band_start[b] + band_width[b]
+                lo, hi = _ages_of_band(band_start, band_width, b)
                 rate = leave[s, b, p]
                 total = 0.0
                 for a in range(lo, hi):
@@ -162,7 +176,7 @@ def mean_field_month(
                     exits[s, p, r] += total * route[s, b, p, P + r]
         for p in range(P):
             for b in range(B):
-                lo, hi = band_start[b], band_start[b] + band_width[b]
+                lo, hi = _ages_of_band(band_start, band_width, b)
                 for k in range(P):
                     r = route[s, b, p, k]
                     if r == 0.0:  # adds nothing (e.g. to the placement left)
@@ -171,12 +185,12 @@ def mean_field_month(
                         cur[k, a] += leaving[p, a] * r
                 r = route[s, b, p, cap]
                 for a in range(lo, hi):
-                    demand[a, 1 + p] = leaving[p, a] * r
+                    demand[1 + p, a] = leaving[p, a] * r
         # Step 2: entrants, spread evenly over a band's age months and over first placements.
         for p in range(P):
             entries[s, p] = 0.0
         for b in range(B):
-            lo, hi = band_start[b], band_start[b] + band_width[b]
+            lo, hi = _ages_of_band(band_start, band_width, b)
             per_month = intensity[s] * age_share[s, b] / band_width[b]
             for p in range(P):
                 e = per_month * placement_share[s, b, p]
@@ -185,7 +199,7 @@ def mean_field_month(
                 entries[s, p] += e * band_width[b]
             e = per_month * placement_share[s, b, cap]
             for a in range(lo, hi):
-                demand[a, 0] = e
+                demand[0, a] = e
         # Step 3: in-house places. Stayers keep theirs, youngest first, while places last.
         stayers = 0.0
         for a in range(A):
@@ -203,24 +217,57 @@ def mean_field_month(
         free = places[s]
         for a in range(A):
             free -= kept[a]
-        # Then arrivals queue, youngest first, entrants before movers of the same age.
+        # Then arrivals queue, youngest first, entrants before movers of the same age. Steps 1-2
+        # put every arrival in place and their totals in entries and moves: right unless short.
+        for a in range(A):
+            queued[a] = demand[0, a]
+        for j in range(1, P + 1):
+            for a in range(A):
+                queued[a] += demand[j, a]
         wanted = 0.0
         for a in range(A):
-            for j in range(P + 1):
-                wanted += demand[a, j]
-        short = wanted > free
-        entries[s, cap] = 0.0
-        for p in range(P):
-            moves[s, p, cap] = 0.0
-        before = 0.0
+            wanted += queued[a]
         sent_on = 0.0
-        entries_s, moves_s = entries[s], moves[s]
-        for a in range(A):
-            cur[cap, a] = kept[a]
-            before, sent = _queue_for_places(
-                demand, a, free, before, short, cap, ovf, cur, entries_s, moves_s
-            )
+        if wanted > free or lost > 0.0:
+            # Ages before the first that does not fit are admitted whole, later ones sent on.
+            before = 0.0
+            first = A
+            for a in range(A):
+                if before + queued[a] > free:
+                    first = a
+                    break
+                before += queued[a]
+            for a in range(first):
+                cur[cap, a] = kept[a] + queued[a]
+            for a in range(first + 1, A):
+                cur[cap, a] = kept[a]
+                cur[ovf, a] += queued[a]
+            for j in range(P + 1):
+                got = 0.0
+                for a in range(first):
+                    got += demand[j, a]
+                admitted[j] = got
+            if first < A:  # the age at the boundary, entrants then movers by origin
+                room = max(free - before, 0.0)
+                cur[cap, first] = kept[first]
+                for j in range(P + 1):
+                    d = demand[j, first]
+                    got = min(room, d)
+                    room -= got
+                    admitted[j] += got
+                    cur[cap, first] += got
+                    cur[ovf, first] += d - got
+            # entries[s, cap] and moves[s, p, cap] hold every arrival's total so far.
+            sent = entries[s, cap] - admitted[0]
+            entries[s, cap] = admitted[0]
+            entries[s, ovf] += sent
             sent_on += sent
+            for p in range(P):
+                sent = moves[s, p, cap] - admitted[1 + p]
+                moves[s, p, cap] = admitted[1 + p]
+                if p != ovf:  # refused in the overflow placement: stayed, not moved
+                    moves[s, p, ovf] += sent
+                sent_on += sent
         redirected[s] = sent_on
         moves[s, cap, ovf] += lost
         displaced[s] = lost
@@ -250,7 +297,8 @@ def _age_into(
             into[s, p, a + 1] = cur[p, a]
         for b in range(band_start.size):  # contiguous sums, one accumulator a band
             total = cur[p, 0] * 0
-            for a in range(band_start[b], band_start[b] + band_width[b]):
+            lo, hi = _ages_of_band(band_start, band_width, b)
+            for a in range(lo, hi):
                 total += into[s, p, a]
             children[s, p, b] = total
 
@@ -444,9 +492,7 @@ def sampled_month(
         rank = 0
         entries_s, moves_s = entries[s], moves[s]
         for a in range(youngest, oldest + 1):
-            rank, sent = _queue_for_places(
-                want, a, free, rank, True, cap, ovf, cur, entries_s, moves_s
-            )
+            rank, sent = _queue_for_places(want, a, free, rank, cap, ovf, cur, entries_s, moves_s)
             redirected[s] += sent
             want[a] = 0  # clean for the next path
         moves[s, cap, ovf] += displaced[s]
