@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+import xarray as xr
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -459,3 +460,71 @@ def test_sufficiency_sets_places_needed_against_in_house_supply(hackney):
     ).sufficiency()
     supply = lambda t: t.xs("Usable in-house fostering places", level="item")["mean"]  # noqa: E731
     assert (supply(more) >= supply(table)).all() and supply(more).iloc[-1] > supply(table).iloc[-1]
+
+
+def test_compare_carries_scenarios_on_from_the_baseline_where_their_levers_start(
+    hackney, monkeypatch
+):
+    """A scenario's run is the baseline's until its levers start (keyed uniforms), so compare
+    runs only its later months: the same numbers as running it whole, month for month, and no
+    engine month run twice. Levers that change the rates count from their first month too."""
+    import placecast.engine.run as run
+
+    scenarios = [
+        pc.Scenario("recruit later", extra_approvals_per_year=12, from_month=13),
+        pc.Scenario("step down later", residential_step_down_per_year=0.5, from_month=7),
+        pc.Scenario("recruit now", extra_approvals_per_year=12),
+    ]
+    options = {"months": 36, "paths": 60, "seed": 4, "batch_paths": 25}
+    whole = [pc.forecast(hackney, scenario=s, **options) for s in scenarios]
+    steps = []
+    real_step = run.step_sampled
+
+    def counted(n, into, places, batch, month, *args, **kwargs):
+        steps.append(month)
+        return real_step(n, into, places, batch, month, *args, **kwargs)
+
+    monkeypatch.setattr(run, "step_sampled", counted)
+    cmp = pc.compare(hackney, scenarios, **options)
+    for got, want in zip(cmp.scenarios, whole, strict=True):
+        xr.testing.assert_equal(got.data, want.data)  # attrs: each run's own time
+        xr.testing.assert_identical(got.spend, want.spend)
+    batches = 3  # 60 paths in batches of 25
+    assert len(steps) == batches * (36 + (36 - 12) + (36 - 6) + 36)
+    assert not cmp.baseline.branches  # not kept past the comparison
+
+
+def test_a_run_refuses_a_branch_it_does_not_share(hackney):
+    """simulate carries on from another run's branch only if it shares the seed, paths, stock,
+    rates, and drivers and carer supply up to the branch's month, and says which it does not."""
+    from placecast.engine import Drivers, simulate_with_branches
+
+    common = {"months": 24, "paths": 30, "start": hackney.start}
+    args = (hackney.initial, hackney.rates, hackney.supply)
+    whole, kept = simulate_with_branches(*args, [6, 12], seed=1, **common)
+    assert sorted(kept) == [6, 12]
+    # Carrying on from either branch gives the whole run's numbers.
+    for month in (6, 12):
+        again = pc.simulate(*args, seed=1, branch=kept[month], **common)
+        xr.testing.assert_identical(again, whole)
+    later = Drivers.constant(hackney.supply, 24)
+    later = Drivers(
+        entry_multiplier=np.where(np.arange(1, 25) >= 10, 1.2, 1.0),
+        approvals_per_year=later.approvals_per_year,
+        deregistration_rate_per_year=later.deregistration_rate_per_year,
+        places_per_household=later.places_per_household,
+    )
+    assert later.shared_months(Drivers.constant(hackney.supply, 24)) == 9
+    pc.simulate(*args, seed=1, branch=kept[6], drivers=later, **common)  # differs after 6: fine
+    refusals = [
+        ({"seed": 2}, "another seed"),
+        ({"seed": 1, "drivers": later, "branch": kept[12]}, "drivers that differ from month 10"),
+    ]
+    for options, message in refusals:
+        options = {"branch": kept[6], **options}
+        with pytest.raises(pc.ConfigError, match=message):
+            pc.simulate(*args, **common | options)
+    with pytest.raises(pc.ConfigError, match="60 paths, not 30"):
+        pc.simulate(*args, seed=1, branch=kept[6], **common | {"paths": 60})
+    with pytest.raises(pc.ConfigError, match="keep months 1 to 23"):
+        simulate_with_branches(*args, [24], seed=1, **common)

@@ -10,7 +10,7 @@ the scenario's own costs. This module does not know what a scenario is made of.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar, cast
 
@@ -20,7 +20,7 @@ import xarray as xr
 
 from placecast.calendar import financial_year_of, month_end_dates
 from placecast.costs import STANDARD, placement_spend, spend_by_cost_type
-from placecast.engine import Drivers, simulate
+from placecast.engine import Branch, Drivers, simulate_with_branches
 from placecast.errors import ConfigError
 from placecast.inputs import CouncilInputs, inputs_fingerprint
 from placecast.summary import gbp_m, gbp_m_interval, interval_summary
@@ -118,12 +118,16 @@ class Forecast:
     effects
         What the scenario changed in this run (see :class:`ScenarioEffects`); its ``inputs``
         (the council's, with the scenario's cost and budget overrides) are :attr:`inputs`.
+    branches
+        The engine's state at the months asked for (:func:`forecast`, ``keep``), from which
+        forecasts that differ only later carry on; empty unless asked for.
     """
 
     scenario: SupportsApply | None
     data: xr.Dataset
     spend: xr.DataArray
     effects: ScenarioEffects
+    branches: dict[int, Branch] = field(default_factory=dict, repr=False, compare=False)
     # Summaries already made: a report asks for the same ones many times (its CSV, workbook,
     # HTML and console text), and a forecast's numbers never change once made.
     _made: dict[Any, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
@@ -363,6 +367,8 @@ def forecast(
     scenario: SupportsApply | None = None,
     batch_paths: int = 500,
     workers: int | None = None,
+    keep: Sequence[int] = (),
+    branch: Branch | None = None,
 ) -> Forecast:
     """Forecast children in care and placement spend for one council.
 
@@ -381,6 +387,12 @@ def forecast(
         Levers to apply; ``None`` for the baseline.
     batch_paths, workers
         See :func:`placecast.simulate`.
+    keep
+        Months at whose end the engine's state is kept (:attr:`Forecast.branches`).
+    branch
+        A state kept by another forecast on the same seed and paths whose levers agree with
+        this one's up to its month: the engine carries on from there (the same numbers as
+        running whole; :func:`placecast.compare` does this for scenarios that start later).
 
     Examples
     --------
@@ -403,10 +415,11 @@ def forecast(
     # One seed feeds the engine and (separately) the per-child cost draws, so that scenarios run
     # on the same seed share both sets of random numbers.
     engine_seed, cost_seed = np.random.SeedSequence(seed).spawn(2)
-    data = simulate(
+    data, branches = simulate_with_branches(
         inputs.initial,
         inputs.rates,
         inputs.supply,
+        keep,
         months=months,
         paths=paths,
         seed=engine_seed,
@@ -414,6 +427,7 @@ def forecast(
         drivers=effects.drivers,
         batch_paths=batch_paths,
         workers=workers,
+        branch=branch,
     )
     data.attrs["seed"] = seed
     # The day of the run, kept with the results (a report written later cites the run's day).
@@ -429,4 +443,4 @@ def forecast(
             f"the forecast covers no complete financial year (start {inputs.start}, "
             f"{months} months); use a longer horizon"
         )
-    return Forecast(scenario=scenario, data=data, spend=spend, effects=effects)
+    return Forecast(scenario=scenario, data=data, spend=spend, effects=effects, branches=branches)

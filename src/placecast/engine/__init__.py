@@ -29,7 +29,16 @@ scenario on the same seed sees the same uniform for the same child slot (common 
 """
 
 from placecast.engine.drivers import Drivers
-from placecast.engine.run import expected, simulate
+from placecast.engine.run import Branch, expected, simulate, simulate_with_branches
 from placecast.engine.size import MAX_MONTHS, RunSize, run_size
 
-__all__ = ["MAX_MONTHS", "Drivers", "RunSize", "expected", "run_size", "simulate"]
+__all__ = [
+    "MAX_MONTHS",
+    "Branch",
+    "Drivers",
+    "RunSize",
+    "expected",
+    "run_size",
+    "simulate",
+    "simulate_with_branches",
+]

@@ -68,6 +68,30 @@ class Drivers:
                 f"1..{self.months}"
             )
 
+    def shared_months(self, other: Drivers) -> int:
+        """How many months, from month 1, drive both runs alike: the same entry multiplier,
+        carer drivers and rates (a run's lever rates count from their first month; two runs'
+        lever rates agree only if they are the same object from the same month)."""
+        months = min(self.months, other.months)
+        names = (
+            "entry_multiplier",
+            "approvals_per_year",
+            "deregistration_rate_per_year",
+            "places_per_household",
+        )
+        for name in names:
+            differs = np.flatnonzero(getattr(self, name)[:months] != getattr(other, name)[:months])
+            if differs.size:
+                months = int(differs[0])
+        same_levers = (
+            self.lever_rates is other.lever_rates
+            and self.lever_from_month == other.lever_from_month
+        )
+        if not same_levers:
+            starts = [d.lever_from_month for d in (self, other) if d.lever_rates is not None]
+            months = min([months, *(m - 1 for m in starts)])
+        return months
+
     @classmethod
     def constant(cls, supply: CarerSupply, months: int) -> Drivers:
         """Drivers that hold the supply's rates and the entry intensity constant."""

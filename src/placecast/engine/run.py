@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -28,7 +29,7 @@ from placecast.states import MONTHS_PER_YEAR, N_AGE_MONTHS, StateSpace
 from placecast.stock import InitialStock
 from placecast.supply import CarerSupply, SupplyPaths, simulate_supply
 
-__all__ = ["expected", "simulate"]
+__all__ = ["Branch", "expected", "simulate", "simulate_with_branches"]
 
 
 def _outputs(space: StateSpace, paths: int, months: int, sampled: bool) -> dict[str, np.ndarray]:
@@ -41,7 +42,7 @@ def _outputs(space: StateSpace, paths: int, months: int, sampled: bool) -> dict[
 
 
 def _run_batch(
-    initial: InitialStock,
+    initial: InitialStock | np.ndarray,
     regimes: list[list[tuple[Rates, np.ndarray]]],
     places: np.ndarray,
     drivers: Drivers,
@@ -49,6 +50,8 @@ def _run_batch(
     run_key: np.uint64 | None,
     rows: slice,
     out: dict[str, np.ndarray],
+    first_month: int = 1,
+    kept: dict[int, np.ndarray] | None = None,
 ) -> None:
     """Simulate children for a batch of paths, filling ``out[name][:, rows]`` (the mean-field
     model when ``run_key`` is None).
@@ -57,20 +60,25 @@ def _run_batch(
     and, if the drivers have lever rates, for those (used from ``drivers.lever_from_month``).
     ``places`` holds the usable in-house places of each path, shape (S, T + 1). The batch's
     paths are paths ``rows`` of the run, whose random numbers are keyed by ``run_key``
-    (:mod:`placecast.engine.kernels`).
+    (:mod:`placecast.engine.kernels`). The run starts from ``initial`` at the end of month
+    ``first_month - 1`` (an initial stock at month 0, or the batch's children by (path,
+    placement, age month) then, whose months up to there are already in ``out``); the
+    children at the end of each month in ``kept`` are copied into the batch's rows of it.
     """
     space = regimes[0][0][0].space
     batches = [[Batch.gather(rates, probs, draw) for rates, probs in years] for years in regimes]
     S = draw.size
     sampled = run_key is not None
+    counts = initial.counts if isinstance(initial, InitialStock) else initial
     n = np.array(  # C order: astype would keep the broadcast's order
-        np.broadcast_to(initial.counts, (S, space.n_placements, N_AGE_MONTHS)),
+        np.broadcast_to(counts, (S, space.n_placements, N_AGE_MONTHS)),
         dtype=np.int32 if sampled else float,
         order="C",
     )
-    out["children"][0, rows] = space.to_bands(n)
+    if first_month == 1:
+        out["children"][0, rows] = space.to_bands(n)
     spare = np.empty_like(n)  # a step writes the month's end here: no new array a month
-    for t in range(1, drivers.months + 1):
+    for t in range(first_month, drivers.months + 1):
         multiplier = float(drivers.entry_multiplier[t - 1])
         by_year = batches[-1] if t >= drivers.lever_from_month else batches[0]
         batch = by_year[min((t - 1) // MONTHS_PER_YEAR, len(by_year) - 1)]
@@ -80,6 +88,8 @@ def _run_batch(
         else:
             step_expected(n, spare, places[:, t], batch, t, multiplier, mine)
         n, spare = spare, n
+        if kept is not None and t in kept:
+            kept[t][rows] = n
 
 
 def _in_batches(run: Callable[[int], None], n: int, workers: int) -> None:
@@ -194,6 +204,7 @@ def simulate(
     drivers: Drivers | None = None,
     batch_paths: int = 500,
     workers: int | None = None,
+    branch: Branch | None = None,
 ) -> xr.Dataset:
     """Simulate children in care, month by month, on many paths.
 
@@ -221,6 +232,11 @@ def simulate(
         index).
     workers
         Threads running batches in parallel (default: number of CPUs, at most 4).
+    branch
+        Carry on from this point of another run (:func:`simulate_with_branches`) instead of
+        running its months again: the same numbers as running this one whole. The run must
+        share that one's seed, paths, stock, rates, and drivers and carer supply up to the
+        branch's month.
 
     Returns
     -------
@@ -239,6 +255,111 @@ def simulate(
     >>> int(ds["children"].isel(month=0).sum(("placement", "age_band"))[0])
     432
     """
+    return _simulate(
+        initial, rates, supply, months, paths, seed, start, drivers, batch_paths, workers, branch
+    )[0]
+
+
+def simulate_with_branches(
+    initial: InitialStock,
+    rates: Rates,
+    supply: CarerSupply,
+    keep: Sequence[int],
+    *,
+    months: int = 60,
+    paths: int = 1000,
+    seed: int | np.random.SeedSequence = 0,
+    start: str | pd.Period = "2020-03",
+    drivers: Drivers | None = None,
+    batch_paths: int = 500,
+    workers: int | None = None,
+    branch: Branch | None = None,
+) -> tuple[xr.Dataset, dict[int, Branch]]:
+    """:func:`simulate`, keeping a :class:`Branch` at the end of each month in ``keep`` (after
+    ``branch``'s month, if given, and before the last), from which runs that differ from this one
+    only later carry on: a comparison's scenarios from their levers' first month. A branch holds
+    every path's children by age month (10 MB at 2,000 paths) and views of this run's results."""
+    keep = sorted({int(m) for m in keep})
+    first = 1 if branch is None else branch.month + 1
+    if any(not first <= m < months for m in keep):
+        raise ConfigError(
+            f"simulate_with_branches: keep months {first} to {months - 1}, got {keep}"
+        )
+    return _simulate(
+        initial,
+        rates,
+        supply,
+        months,
+        paths,
+        seed,
+        start,
+        drivers,
+        batch_paths,
+        workers,
+        branch,
+        keep,
+    )
+
+
+@dataclass(frozen=True, eq=False)
+class Branch:
+    """A stochastic run at the end of month ``month``: every path's children by (path,
+    placement, age month), the run's results for months 0 to ``month`` (by month, path, ...)
+    and what made them. Every uniform is keyed by (seed, month, path, cell), so a run that
+    shares the seed, paths, stock and rates, and whose drivers and carer supply agree up to
+    ``month``, has exactly these months: :func:`simulate` carries on from here (``branch``)."""
+
+    month: int
+    children: np.ndarray
+    results: dict[str, np.ndarray]
+    places: np.ndarray  # usable in-house places by (path, month), months 0 to ``month``
+    run_key: np.uint64
+    initial: InitialStock
+    rates: Rates
+    drivers: Drivers
+
+    def mismatch(
+        self,
+        initial: InitialStock,
+        rates: Rates,
+        drivers: Drivers,
+        places: np.ndarray,
+        run_key: np.uint64,
+    ) -> str | None:
+        """What a run with these inputs does not share with this one (``None``: nothing)."""
+        if run_key != self.run_key:
+            return "another seed"
+        if places.shape[0] != self.children.shape[0]:
+            return f"{places.shape[0]:,} paths, not {self.children.shape[0]:,}"
+        if drivers.months <= self.month:
+            return f"{drivers.months} months, which end by the branch's month"
+        if initial is not self.initial and not np.array_equal(initial.counts, self.initial.counts):
+            return "another starting stock"
+        if rates is not self.rates and not rates.data.identical(self.rates.data):
+            return "other rates"
+        shared = drivers.shared_months(self.drivers)
+        if shared < self.month:
+            return f"drivers that differ from month {shared + 1}"
+        if not np.array_equal(places[:, : self.month + 1], self.places):
+            return "another carer supply before the branch's month"
+        return None
+
+
+def _simulate(
+    initial: InitialStock,
+    rates: Rates,
+    supply: CarerSupply,
+    months: int,
+    paths: int,
+    seed: int | np.random.SeedSequence,
+    start: str | pd.Period,
+    drivers: Drivers | None,
+    batch_paths: int,
+    workers: int | None,
+    branch: Branch | None,
+    keep: Sequence[int] = (),
+) -> tuple[xr.Dataset, dict[int, Branch]]:
+    """:func:`simulate` from month 1 or from ``branch``, keeping branches at months ``keep``."""
     drivers = Drivers.constant(supply, months) if drivers is None else drivers
     if drivers.months != months:
         raise ConfigError(f"drivers cover {drivers.months} months but months={months}")
@@ -265,12 +386,40 @@ def simulate(
     regimes = _regimes(rates, drivers)  # transition probabilities once for all batches
 
     out = _outputs(rates.space, paths, months, sampled=True)
+    first = 1
+    if branch is not None:
+        why = branch.mismatch(initial, rates, drivers, carers.places, run_key)
+        if why is not None:
+            raise ConfigError(
+                f"simulate: this run cannot carry on from the branch at month {branch.month}: it "
+                f"has {why}; run it whole (branch=None)"
+            )
+        first = branch.month + 1
+        for name in RESULTS:
+            out[name][:first] = branch.results[name]
+    shape = (paths, rates.space.n_placements, N_AGE_MONTHS)
+    kept = {m: np.empty(shape, dtype=np.int32) for m in keep if m >= first}
 
     def run(i: int) -> None:
         rows = slice(i * batch_paths, i * batch_paths + batches[i].size)
-        _run_batch(initial, regimes, carers.places[rows], drivers, batches[i], run_key, rows, out)
+        state = initial if branch is None else branch.children[rows]
+        places = carers.places[rows]
+        _run_batch(state, regimes, places, drivers, batches[i], run_key, rows, out, first, kept)
 
     _in_batches(run, len(batches), workers)
+    branches = {
+        m: Branch(
+            month=m,
+            children=state,
+            results={name: out[name][: m + 1] for name in RESULTS},
+            places=carers.places[:, : m + 1],
+            run_key=run_key,
+            initial=initial,
+            rates=rates,
+            drivers=drivers,
+        )
+        for m, state in kept.items()
+    }
     out = {name: np.moveaxis(values, 0, 1) for name, values in out.items()}  # (path, month)
     out.update(_supply_vars(carers))
     attrs = {
@@ -279,7 +428,7 @@ def simulate(
         "model": "stochastic",
         "start": str(pd.Period(start, freq="M")),
     }
-    return _to_dataset(out, rates.space, draw, start, attrs)
+    return _to_dataset(out, rates.space, draw, start, attrs), branches
 
 
 def expected(

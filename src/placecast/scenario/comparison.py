@@ -19,7 +19,7 @@ from tqdm.auto import tqdm
 from placecast.calendar import financial_year_label, financial_year_of, month_end_dates
 from placecast.engine.size import run_size
 from placecast.errors import ConfigError
-from placecast.forecasting import SEED, Forecast, forecast
+from placecast.forecasting import SEED, Forecast, ScenarioEffects, forecast
 from placecast.inputs import CouncilInputs
 from placecast.scenario.levers import Scenario
 from placecast.summary import gbp_m, gbp_m_interval, interval_summary
@@ -221,9 +221,35 @@ def compare(
         inputs.space, paths=paths, months=months, runs=len(names) + 1, children=children
     ).check()
     kwargs = dict(months=months, paths=paths, seed=seed, batch_paths=batch_paths, workers=workers)
+    # A scenario's run is the baseline's until its levers start (common random numbers): the
+    # baseline keeps its state there and the scenario's engine carries on from it.
+    shared = {s.name: min(_shared_months(inputs, s, months), months - 1) for s in scenarios}
+    keep = sorted({m for m in shared.values() if m >= 1})
     # With progress, a bar on a terminal only (None: tqdm stays quiet when stderr is a file).
-    runs = tqdm(
-        [None, *scenarios], desc="forecasts", unit="scenario", disable=None if progress else True
-    )
-    done = [forecast(inputs, scenario=s, **kwargs) for s in runs]  # type: ignore[arg-type]
-    return Comparison(baseline=done[0], scenarios=done[1:])
+    with tqdm(
+        total=len(scenarios) + 1,
+        desc="forecasts",
+        unit="scenario",
+        disable=None if progress else True,
+    ) as bar:
+        base = forecast(inputs, keep=keep, **kwargs)  # type: ignore[arg-type]
+        bar.update()
+        done = []
+        for scenario in scenarios:
+            branch = base.branches.get(shared[scenario.name])
+            done.append(forecast(inputs, scenario=scenario, branch=branch, **kwargs))  # type: ignore[arg-type]
+            bar.update()
+    base.branches.clear()  # every path's state by age month: not kept past the comparison
+    return Comparison(baseline=base, scenarios=done)
+
+
+def _shared_months(inputs: CouncilInputs, scenario: Scenario, months: int) -> int:
+    """How many months from the start a scenario's engine run shares with the baseline's: up
+    to its levers' start, unless it changes the starting stock, rates or carer supply."""
+    effects = scenario.apply(inputs, months)
+    mine = effects.inputs
+    if mine.initial is not inputs.initial or mine.rates is not inputs.rates:
+        return 0
+    if mine.supply != inputs.supply:
+        return 0
+    return effects.drivers.shared_months(ScenarioEffects.baseline(inputs, months).drivers)
