@@ -81,42 +81,29 @@ def _ages_of_band(band_start: np.ndarray, band_width: np.ndarray, b: int) -> tup
 
 
 @_compiled(inline="always")
-def _queue_for_places(
-    want: np.ndarray,
-    a: int,
-    free: int,
-    before: int,
-    cap: int,
-    ovf: int,
-    new: np.ndarray,
+def _refuse(
+    key: int,
+    cur: np.ndarray,
     entries: np.ndarray,
     moves: np.ndarray,
-) -> tuple[int, int]:
-    """Whole children of age month ``a`` of one path queueing for in-house places, in queue
-    order (``want[a, 0]`` entrants, ``want[a, 1 + p]`` movers from placement ``p``): each is
-    admitted while ``free`` places last after the ``before`` queued ahead, the rest go to the
-    overflow placement. ``new`` (placement, age month), ``entries`` and ``moves`` are the path's
-    own (views made once a path: a numba view costs two atomic reference counts). Returns the
-    number queued so far and the number sent to the overflow placement. (The mean field finds
-    the one age where places run out instead, :func:`mean_field_month`.)"""
-    redirected = want[a, 0] - want[a, 0]  # zero of the counts' type
-    for j in range(want.shape[1]):
-        d = want[a, j]
-        if d == 0:
-            continue
-        got = min(max(free - before, 0), d)
-        before += d
-        new[cap, a] += got
-        new[ovf, a] += d - got
-        redirected += d - got
-        if j == 0:
-            entries[cap] += got
-            entries[ovf] += d - got
-        else:
-            moves[j - 1, cap] += got
-            if j - 1 != ovf:  # refused in the overflow placement: stayed, not moved
-                moves[j - 1, ovf] += d - got
-    return before, redirected
+    cap: int,
+    ovf: int,
+    P1: int,
+) -> None:
+    """An arrival (queue key ``a * (P + 1) + j``: age month ``a``, ``j`` 0 for an entrant or
+    1 + p for a mover from placement ``p``) refused an in-house place: to the overflow placement
+    at its age, its entry or move counted there instead (``entries``, ``moves``: the path's)."""
+    a = key // P1
+    j = key - a * P1
+    cur[cap, a] -= 1
+    cur[ovf, a] += 1
+    if j == 0:
+        entries[cap] -= 1
+        entries[ovf] += 1
+    else:
+        moves[j - 1, cap] -= 1
+        if j - 1 != ovf:  # refused in the overflow placement: stayed, not moved
+            moves[j - 1, ovf] += 1
 
 
 # Sums may be reordered (so vectorised) and multiply-adds fused: the mean field's numbers move
@@ -409,30 +396,41 @@ def sampled_month(
     entrants (a Poisson quantile) and slot ``P * A + 1`` the entrants' key, under which entrant
     ``j`` takes slots ``3j, 3j + 1, 3j + 2``: its age band, its age month within the band, its
     first placement.
+
+    Arrivals wanting an in-house place go in at once and are listed by queue key; only when
+    they outnumber the free places are the keys sorted and the ones at the back sent on
+    (:func:`_refuse`): a month without a shortage costs nothing for the queue, and one with a
+    shortage costs a sort of its few arrivals, not a walk over every age and origin.
     """
     S, P, A = n.shape
     B = band_start.size
     cur = np.empty((P, A), dtype=np.int64)  # the path's children this month, in cache
     occupied = np.empty(P * A, dtype=np.int64)  # age months of the occupied cells, by placement
     ends = np.empty(P, dtype=np.int64)  # placement p's are occupied[ends[p - 1]:ends[p]]
-    # Arrivals wanting an in-house place, by age month and queue rank within the age
-    # (0 = entrant, 1 + p = mover from placement p): the queue runs youngest first.
-    want = np.zeros((A, P + 1), dtype=np.int64)
+    # Arrivals wanting an in-house place, each as its queue key a * (P + 1) + rank (0 =
+    # entrant, 1 + p = mover from placement p): the queue runs youngest first.
+    P1 = P + 1
+    queue = np.empty(64, dtype=np.int64)
     month_key = _key(run_key, month)
     for s in range(S):
         path_key = _key(month_key, first_path + s)
-        youngest, oldest = A, -1  # ages with arrivals wanting an in-house place
+        queued = 0
         # The occupied cells, listed without a branch (a quarter of the cells, at random: a
         # test per cell would be mispredicted half the time), placement by placement (no
         # division to recover the placement from a cell's index).
         m = 0
+        most = 0  # arrivals this month are at most the children now plus the entrants' cap
         for p in range(P):
             for a in range(A):
                 c = n[s, p, a]
                 cur[p, a] = c
                 occupied[m] = a
                 m += c != 0
+                most += c
             ends[p] = m
+        most += int(intensity[s] + 8.0 * math.sqrt(intensity[s]) + 9.0)
+        if queue.size < most:
+            queue = np.empty(2 * most, dtype=np.int64)
         # Step 1: leavers, routed; arrivals at other placements go straight in.
         for p in range(P):
             for i in range(ends[p - 1] if p else 0, ends[p]):
@@ -449,10 +447,11 @@ def sampled_month(
                     dest = _destination(route_cum, row, v)
                     if dest >= P:
                         exits[s, p, dest - P] += 1
-                    elif dest == cap:
-                        want[a, 1 + p] += 1
-                        youngest = min(youngest, a)
-                        oldest = max(oldest, a)
+                    elif dest == cap:  # in for now; the queue may send it on
+                        cur[cap, a] += 1
+                        moves[s, p, cap] += 1
+                        queue[queued] = a * P1 + 1 + p
+                        queued += 1
                     else:
                         cur[dest, a] += 1
                         if dest != p:
@@ -464,19 +463,22 @@ def sampled_month(
             b = _destination(age_share_cum, s, _unit(_key(entrant_key, 3 * j)))
             a = band_start[b] + int(_unit(_key(entrant_key, 3 * j + 1)) * band_width[b])
             dest = _destination(placement_share_cum, s * B + b, _unit(_key(entrant_key, 3 * j + 2)))
-            if dest == cap:
-                want[a, 0] += 1
-                youngest = min(youngest, a)
-                oldest = max(oldest, a)
-            else:
-                cur[dest, a] += 1
-                entries[s, dest] += 1
-        # Step 3: in-house places. Stayers keep theirs youngest first while places last.
-        stayers = 0
+            cur[dest, a] += 1
+            entries[s, dest] += 1
+            if dest == cap:  # in for now; the queue may send it on
+                queue[queued] = a * P1
+                queued += 1
+        # Step 3: in-house places. Stayers keep theirs youngest first while places last, then
+        # arrivals take what is free, youngest first, entrants before movers of the same age.
+        entries_s, moves_s = entries[s], moves[s]
+        stayers = -queued
         for a in range(A):
             stayers += cur[cap, a]
-        free = places[s]
-        if stayers > places[s]:
+        free = places[s] - stayers
+        if free < 0:  # every arrival is refused, and some stayers lose their places
+            for i in range(queued):
+                _refuse(queue[i], cur, entries_s, moves_s, cap, ovf, P1)
+            redirected[s] += queued
             before = 0
             for a in range(A):
                 here = cur[cap, a]
@@ -485,16 +487,11 @@ def sampled_month(
                 cur[cap, a] = kept
                 cur[ovf, a] += here - kept
                 displaced[s] += here - kept
-                free -= kept
-        else:
-            free -= stayers
-        # Then arrivals, youngest first, entrants before movers of the same age.
-        rank = 0
-        entries_s, moves_s = entries[s], moves[s]
-        for a in range(youngest, oldest + 1):
-            rank, sent = _queue_for_places(want, a, free, rank, cap, ovf, cur, entries_s, moves_s)
-            redirected[s] += sent
-            want[a] = 0  # clean for the next path
+        elif queued > free:  # the arrivals at the back of the queue are sent on
+            order = np.sort(queue[:queued])
+            for i in range(free, queued):
+                _refuse(order[i], cur, entries_s, moves_s, cap, ovf, P1)
+            redirected[s] += queued - free
         moves[s, cap, ovf] += displaced[s]
         # Step 4: everyone ages a month; those turning 18 leave care.
         _age_into(cur, new, children, exits, s, band_start, band_width)
