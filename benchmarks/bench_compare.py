@@ -16,15 +16,11 @@ import argparse
 import json
 import subprocess
 import sys
-import tarfile
 import tempfile
-from io import BytesIO
 from pathlib import Path
 
 import pandas as pd
-from runs_store import write_run
-
-HERE = Path(__file__).parent
+from runs_store import source_at, write_run
 
 _CHILD = r"""
 import json, sys, time
@@ -47,16 +43,6 @@ print(json.dumps({"wall": wall, **saving.to_dict()}))
 """
 
 
-def _source(commit: str, folder: Path) -> Path:
-    """``commit``'s ``src`` folder, extracted from git into ``folder``."""
-    archive = subprocess.run(
-        ["git", "archive", commit, "src"], cwd=HERE.parent, capture_output=True, check=True
-    ).stdout
-    with tarfile.open(fileobj=BytesIO(archive)) as tar:
-        tar.extractall(folder, filter="data")
-    return folder / "src"
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--before", required=True, help="the commit to compare with")
@@ -67,7 +53,7 @@ def main() -> None:
     args = parser.parse_args()
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
-        trees = {"this tree": "", args.before: str(_source(args.before, Path(tmp)))}
+        trees = {"this tree": "", args.before: str(source_at(args.before, Path(tmp)))}
         for repeat in range(args.repeats):
             for tree, src in trees.items():
                 command = [sys.executable, "-c", _CHILD, src, str(args.paths), str(args.months)]

@@ -22,13 +22,11 @@ import argparse
 import json
 import subprocess
 import sys
-import tarfile
 import tempfile
-from io import BytesIO
 from pathlib import Path
 
 import pandas as pd
-from runs_store import write_run
+from runs_store import source_at, write_run
 
 HERE = Path(__file__).parent
 BASELINE = "a857a47"  # main when issue 26 was measured
@@ -88,16 +86,6 @@ KINDS = (
 )
 
 
-def _baseline_source(folder: Path) -> Path:
-    """a857a47's ``src`` folder, extracted from git into ``folder``."""
-    archive = subprocess.run(
-        ["git", "archive", BASELINE, "src"], cwd=HERE.parent, capture_output=True, check=True
-    ).stdout
-    with tarfile.open(fileobj=BytesIO(archive)) as tar:
-        tar.extractall(folder, filter="data")
-    return folder / "src"
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--paths", type=int, default=4000)
@@ -108,7 +96,7 @@ def main() -> None:
     args = parser.parse_args()
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
-        baseline = _baseline_source(Path(tmp))
+        baseline = source_at(BASELINE, Path(tmp))
         for repeat in range(args.repeats):
             for workers in args.workers:
                 for kind in KINDS:

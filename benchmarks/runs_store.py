@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import tarfile
 import time
 from collections.abc import Iterable
+from io import BytesIO
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +35,17 @@ def write_run(name: str, rows: pd.DataFrame, record: dict[str, Any]) -> Path:
     }
     (folder / "settings.json").write_text(json.dumps(full, indent=2))
     return folder
+
+
+def source_at(commit: str, folder: Path) -> Path:
+    """``commit``'s ``src`` folder, extracted from git into ``folder`` (to import an earlier
+    commit's package beside the working tree's); returns its path."""
+    archive = subprocess.run(
+        ["git", "archive", commit, "src"], cwd=RUNS.parent.parent, capture_output=True, check=True
+    ).stdout
+    with tarfile.open(fileobj=BytesIO(archive)) as tar:
+        tar.extractall(folder, filter="data")
+    return folder / "src"
 
 
 def parse_settings(items: Iterable[str]) -> dict[str, object]:

@@ -255,8 +255,19 @@ def simulate(
     >>> int(ds["children"].isel(month=0).sum(("placement", "age_band"))[0])
     432
     """
-    return _simulate(
-        initial, rates, supply, months, paths, seed, start, drivers, batch_paths, workers, branch
+    return simulate_with_branches(
+        initial,
+        rates,
+        supply,
+        (),
+        months=months,
+        paths=paths,
+        seed=seed,
+        start=start,
+        drivers=drivers,
+        batch_paths=batch_paths,
+        workers=workers,
+        branch=branch,
     )[0]
 
 
@@ -285,20 +296,73 @@ def simulate_with_branches(
         raise ConfigError(
             f"simulate_with_branches: keep months {first} to {months - 1}, got {keep}"
         )
-    return _simulate(
-        initial,
-        rates,
+    drivers = Drivers.constant(supply, months) if drivers is None else drivers
+    if drivers.months != months:
+        raise ConfigError(f"drivers cover {drivers.months} months but months={months}")
+    if paths < 1 or batch_paths < 1:
+        raise ConfigError(f"paths and batch_paths must be >= 1, got {paths}, {batch_paths}")
+    _check_inputs(initial, rates)
+    month_end_dates(start, months)  # validates ``start`` before any work
+    children = float(initial.counts.sum())
+    run_size(rates.space, paths=paths, months=months, children=children).check()
+    draw = np.arange(paths) % rates.n_draws
+    batches = [draw[i : i + batch_paths] for i in range(0, paths, batch_paths)]
+    root = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
+    supply_seed, children_seed = root.spawn(2)
+    run_key = children_seed.generate_state(1, np.uint64)[0]  # keys every path's uniforms
+    carers = simulate_supply(
         supply,
-        months,
-        paths,
-        seed,
-        start,
-        drivers,
-        batch_paths,
-        workers,
-        branch,
-        keep,
+        approvals_per_year=drivers.approvals_per_year,
+        deregistration_rate_per_year=drivers.deregistration_rate_per_year,
+        places_per_household=drivers.places_per_household,
+        paths=paths,
+        rng=np.random.default_rng(supply_seed),
     )
+    workers = workers or min(4, os.cpu_count() or 1)
+    regimes = _regimes(rates, drivers)  # transition probabilities once for all batches
+
+    out = _outputs(rates.space, paths, months, sampled=True)
+    if branch is not None:
+        why = branch.mismatch(initial, rates, drivers, carers.places, run_key)
+        if why is not None:
+            raise ConfigError(
+                f"simulate: this run cannot carry on from the branch at month {branch.month}: it "
+                f"has {why}; run it whole (branch=None)"
+            )
+        for name in RESULTS:
+            out[name][:first] = branch.results[name]
+    shape = (paths, rates.space.n_placements, N_AGE_MONTHS)
+    kept = {m: np.empty(shape, dtype=np.int32) for m in keep}
+
+    def run(i: int) -> None:
+        rows = slice(i * batch_paths, i * batch_paths + batches[i].size)
+        state = initial if branch is None else branch.children[rows]
+        places = carers.places[rows]
+        _run_batch(state, regimes, places, drivers, batches[i], run_key, rows, out, first, kept)
+
+    _in_batches(run, len(batches), workers)
+    branches = {
+        m: Branch(
+            month=m,
+            children=state,
+            results={name: out[name][: m + 1] for name in RESULTS},
+            places=carers.places[:, : m + 1],
+            run_key=run_key,
+            initial=initial,
+            rates=rates,
+            drivers=drivers,
+        )
+        for m, state in kept.items()
+    }
+    out = {name: np.moveaxis(values, 0, 1) for name, values in out.items()}  # (path, month)
+    out.update(_supply_vars(carers))
+    attrs = {
+        "seed": str(root.entropy),
+        "batch_paths": batch_paths,
+        "model": "stochastic",
+        "start": str(pd.Period(start, freq="M")),
+    }
+    return _to_dataset(out, rates.space, draw, start, attrs), branches
 
 
 @dataclass(frozen=True, eq=False)
@@ -343,92 +407,6 @@ class Branch:
         if not np.array_equal(places[:, : self.month + 1], self.places):
             return "another carer supply before the branch's month"
         return None
-
-
-def _simulate(
-    initial: InitialStock,
-    rates: Rates,
-    supply: CarerSupply,
-    months: int,
-    paths: int,
-    seed: int | np.random.SeedSequence,
-    start: str | pd.Period,
-    drivers: Drivers | None,
-    batch_paths: int,
-    workers: int | None,
-    branch: Branch | None,
-    keep: Sequence[int] = (),
-) -> tuple[xr.Dataset, dict[int, Branch]]:
-    """:func:`simulate` from month 1 or from ``branch``, keeping branches at months ``keep``."""
-    drivers = Drivers.constant(supply, months) if drivers is None else drivers
-    if drivers.months != months:
-        raise ConfigError(f"drivers cover {drivers.months} months but months={months}")
-    if paths < 1 or batch_paths < 1:
-        raise ConfigError(f"paths and batch_paths must be >= 1, got {paths}, {batch_paths}")
-    _check_inputs(initial, rates)
-    month_end_dates(start, months)  # validates ``start`` before any work
-    children = float(initial.counts.sum())
-    run_size(rates.space, paths=paths, months=months, children=children).check()
-    draw = np.arange(paths) % rates.n_draws
-    batches = [draw[i : i + batch_paths] for i in range(0, paths, batch_paths)]
-    root = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
-    supply_seed, children_seed = root.spawn(2)
-    run_key = children_seed.generate_state(1, np.uint64)[0]  # keys every path's uniforms
-    carers = simulate_supply(
-        supply,
-        approvals_per_year=drivers.approvals_per_year,
-        deregistration_rate_per_year=drivers.deregistration_rate_per_year,
-        places_per_household=drivers.places_per_household,
-        paths=paths,
-        rng=np.random.default_rng(supply_seed),
-    )
-    workers = workers or min(4, os.cpu_count() or 1)
-    regimes = _regimes(rates, drivers)  # transition probabilities once for all batches
-
-    out = _outputs(rates.space, paths, months, sampled=True)
-    first = 1
-    if branch is not None:
-        why = branch.mismatch(initial, rates, drivers, carers.places, run_key)
-        if why is not None:
-            raise ConfigError(
-                f"simulate: this run cannot carry on from the branch at month {branch.month}: it "
-                f"has {why}; run it whole (branch=None)"
-            )
-        first = branch.month + 1
-        for name in RESULTS:
-            out[name][:first] = branch.results[name]
-    shape = (paths, rates.space.n_placements, N_AGE_MONTHS)
-    kept = {m: np.empty(shape, dtype=np.int32) for m in keep if m >= first}
-
-    def run(i: int) -> None:
-        rows = slice(i * batch_paths, i * batch_paths + batches[i].size)
-        state = initial if branch is None else branch.children[rows]
-        places = carers.places[rows]
-        _run_batch(state, regimes, places, drivers, batches[i], run_key, rows, out, first, kept)
-
-    _in_batches(run, len(batches), workers)
-    branches = {
-        m: Branch(
-            month=m,
-            children=state,
-            results={name: out[name][: m + 1] for name in RESULTS},
-            places=carers.places[:, : m + 1],
-            run_key=run_key,
-            initial=initial,
-            rates=rates,
-            drivers=drivers,
-        )
-        for m, state in kept.items()
-    }
-    out = {name: np.moveaxis(values, 0, 1) for name, values in out.items()}  # (path, month)
-    out.update(_supply_vars(carers))
-    attrs = {
-        "seed": str(root.entropy),
-        "batch_paths": batch_paths,
-        "model": "stochastic",
-        "start": str(pd.Period(start, freq="M")),
-    }
-    return _to_dataset(out, rates.space, draw, start, attrs), branches
 
 
 def expected(
