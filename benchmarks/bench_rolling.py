@@ -31,6 +31,7 @@ import time
 import warnings
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from runs_store import parse_settings, write_run
@@ -106,7 +107,8 @@ def main() -> None:
     settings = replace(BacktestSettings(horizon=args.horizon), **setting_changes)
     base = f"rolling_{args.origins[0]}_{args.origins[-1]}_h{args.horizon}{args.tag}"
     checkpoint = args.checkpoint or HERE / "runs" / "partial" / base
-    _check_resume(checkpoint, {"variants": variants, "settings": settings.to_dict()}, parser)
+    what = {"variants": variants, "settings": settings.to_dict()}
+    _check_resume(checkpoint, what, parser, BacktestSettings(horizon=args.horizon).to_dict())
     t0 = time.perf_counter()
     result = rolling_backtest(
         tidy,
@@ -153,15 +155,25 @@ def main() -> None:
     print(f"\n{len(names)} councils x {len(args.origins)} origins in {elapsed / 60:.1f} min")
 
 
-def _check_resume(folder: Path, what: dict[str, object], parser: argparse.ArgumentParser) -> None:
-    """Partial rows resume only the run that made them: the same variants and settings."""
+def _check_resume(
+    folder: Path, what: dict[str, Any], parser: argparse.ArgumentParser, defaults: dict[str, Any]
+) -> None:
+    """Partial rows resume only the run that made them: the same variants and settings. A
+    setting added since then resumes it when it holds its default (``defaults``), which keeps
+    what the run did (a new setting's default is the behaviour before it)."""
     marker = folder / "run.json"
     text = json.dumps(what, sort_keys=True, indent=2, default=str)
-    if marker.is_file() and marker.read_text() != text:
-        parser.error(
-            f"{folder} holds partial rows of a run with other settings or variants "
-            f"(see {marker}); pass another --tag or --checkpoint, or delete the folder"
-        )
+    if marker.is_file():
+        stored = json.loads(marker.read_text())
+        settings = stored.get("settings", {})
+        for key in set(what["settings"]) - set(settings):
+            if key in defaults and what["settings"][key] == defaults[key]:
+                settings[key] = defaults[key]
+        if stored != json.loads(text):
+            parser.error(
+                f"{folder} holds partial rows of a run with other settings or variants "
+                f"(see {marker}); pass another --tag or --checkpoint, or delete the folder"
+            )
     folder.mkdir(parents=True, exist_ok=True)
     marker.write_text(text)
 

@@ -15,7 +15,10 @@ the priors, the data). Run:
   (their rows together; each run's settings are printed, and an origin in two runs is refused);
 * ``python benchmarks/tables.py --partial <run>`` - a run still in progress, from its rows in
   ``runs/partial/<run>/origin_<T>.csv``: each variant's table over the origins so far, and each
-  variant's paired gap to ``base`` (the quantity of the pre-registered rule).
+  variant's paired gap to ``base`` (the quantity of the pre-registered rule);
+* ``python benchmarks/tables.py --partial <run> --misses`` - each variant's misses split into the
+  part all councils share in a year (the median council's) and the rest, with the 90% coverage
+  the intervals would have had if the shared part had been known (:func:`miss_table`).
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ import argparse
 import json
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from placecast.evaluation import Backtest, BacktestSettings
@@ -119,6 +123,43 @@ def partial_report(name: str, origins: list[int] | None = None) -> str:
                     f"{gap:+.3f} ({low:+.3f} to {high:+.3f}), {len(ref)} councils"
                 )
     return "\n".join(out)
+
+
+def miss_table(bt: Backtest, *, pooled: bool = False) -> pd.DataFrame:
+    """Misses split into the part every council shares and the council's own, by measure,
+    horizon and origin (or pooled over origins).
+
+    A council's miss is ``log(actual / median forecast)``. ``shared`` is the median council's
+    miss at that origin and year (what a national change the councils' own data could not
+    foresee would give; pooled: the root mean square over origins); ``own_spread`` the median
+    absolute miss left after taking it out. ``coverage_90`` is the share of published values
+    inside the 90% interval; ``coverage_90_shared_known`` the same with each interval moved by
+    the shared miss (as a forecast that knew the national change would place it): where it is
+    near 90% and ``coverage_90`` is not, the intervals leave out a change common to all
+    councils; where both fall short, they are too narrow for the councils' own changes too.
+    """
+    rows = bt.rows.dropna(subset=["actual", "q50"])
+    rows = rows[(rows["actual"] > 0) & (rows["q50"] > 0)].copy()
+    rows["miss"] = np.log(rows["actual"] / rows["q50"])
+    keys = ["measure", "horizon", "origin"]
+    rows["shared"] = rows.groupby(keys)["miss"].transform("median")
+    shift = np.exp(rows["shared"])
+    rows["inside"] = rows["actual"].between(rows["q05"], rows["q95"])
+    rows["inside_known"] = (rows["actual"] >= rows["q05"] * shift) & (
+        rows["actual"] <= rows["q95"] * shift
+    )
+    rows["own"] = (rows["miss"] - rows["shared"]).abs()
+    rows["shared_squared"] = rows["shared"] ** 2
+    table = rows.groupby(keys[:2] if pooled else keys).agg(
+        councils=("council", "nunique"),
+        shared=("shared_squared", "mean") if pooled else ("shared", "first"),
+        own_spread=("own", "median"),
+        coverage_90=("inside", "mean"),
+        coverage_90_shared_known=("inside_known", "mean"),
+    )
+    if pooled:  # rows weigh the origins by their councils, as the pooled coverage does
+        table["shared"] = np.sqrt(table["shared"])
+    return table
 
 
 def runs_table() -> str:
@@ -245,7 +286,17 @@ def main() -> None:
     parser.add_argument(
         "--origins", type=int, nargs="+", help="with --partial: only these origins' rows"
     )
+    parser.add_argument(
+        "--misses", action="store_true", help="with --partial: the shared and own misses"
+    )
     args = parser.parse_args()
+    if args.partial and args.misses:
+        for variant, bt in partial_run(args.partial, args.origins)[0].items():
+            print(f"\n### {variant}: misses, log(published / median forecast)\n")
+            print(miss_table(bt).round(3).to_string())
+            print(f"\n### {variant}: pooled over origins (shared: root mean square)\n")
+            print(miss_table(bt, pooled=True).round(3).to_string())
+        return
     if args.partial:
         print(partial_report(args.partial, args.origins))
         return

@@ -461,6 +461,33 @@ def test_forecast_damps_trends_and_adds_a_shock_each_year(hackney_counts):
     fresh = (np.diff(np.log(yearly["entry_level_by_year"].values), axis=1) - want) / sd[:, None]
     assert abs(fresh.mean()) < 0.1 and 0.9 < fresh.std() < 1.1  # 200 draws x 9 years
     assert fit.reforecast().trend_damping == fit.trend_damping  # nothing changed, same model
+    # The exit drift follows trend_damping unless exit_trend_damping is set: then the entry
+    # path is trend_damping's and the exit path exit_trend_damping's, the shocks the same.
+    exit_drift = post["exit_drift"].values[:, None]
+    both = fit.reforecast(forecast_shocks="once", trend_damping=0.7).rates_.data
+    entry_only = fit.reforecast(
+        forecast_shocks="once", trend_damping=0.7, exit_trend_damping=1.0
+    ).rates_.data
+    exit_only = fit.reforecast(
+        forecast_shocks="once", trend_damping=1.0, exit_trend_damping=0.7
+    ).rates_.data
+    log_exit = {
+        k: np.log(v["exit_level_by_year"].values)
+        for k, v in (("both", both), ("entry", entry_only), ("exit", exit_only), ("plain", plain))
+    }
+    np.testing.assert_allclose(
+        np.diff(log_exit["both"], axis=1), exit_drift * 0.7 ** (k + 1)[None, :], atol=1e-12
+    )
+    np.testing.assert_allclose(log_exit["entry"], log_exit["plain"], atol=1e-12)
+    np.testing.assert_allclose(log_exit["exit"], log_exit["both"], atol=1e-12)
+    np.testing.assert_allclose(
+        entry_only["entry_level_by_year"].values, held.rates_.data["entry_level_by_year"].values
+    )
+    np.testing.assert_allclose(
+        exit_only["entry_level_by_year"].values, plain["entry_level_by_year"].values
+    )
+    with pytest.raises(pc.ConfigError, match="exit_trend_damping must be in"):
+        fit.reforecast(exit_trend_damping=0.0)
     # pull_trend="fitted": the random-walk pull's own mean change a year, carried on as the
     # drift model's (a change a year on residential / semi-independent only); "none" holds it.
     pull = post["log_residential_pull"].transpose("s", ...).values

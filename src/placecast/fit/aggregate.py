@@ -228,8 +228,8 @@ class AggregateModel:
 
     def reforecast(self, **settings: Any) -> AggregateModel:
         """The same posterior forecast another way: a copy with other forecast settings
-        (``trend_damping``, ``forecast_shocks``, ``starting_ages``) and the rates and starting
-        stock they give; nothing is refitted.
+        (``trend_damping``, ``exit_trend_damping``, ``forecast_shocks``, ``starting_ages``,
+        ``pull_trend``) and the rates and starting stock they give; nothing is refitted.
 
         Raises
         ------
@@ -368,11 +368,13 @@ class AggregateModel:
             return np.repeat(z[:, :1], FORECAST_YEARS, axis=1)
         return np.cumsum(z, axis=1)
 
-    def _trend_years(self, offset: float = 0.0) -> np.ndarray:
+    def _trend_years(self, offset: float = 0.0, *, exit: bool = False) -> np.ndarray:
         """How many years of a fitted trend the forecast applies by forecast year k (shape
-        (year,)): ``sum(phi ** j, j = 1..k+1)`` with ``phi = trend_damping`` (k + 1 undamped),
-        less ``offset`` of the last step (0.5: the middle of the year)."""
-        phi = float(self.trend_damping)
+        (year,)): ``sum(phi ** j, j = 1..k+1)`` with ``phi = trend_damping`` (k + 1 undamped;
+        ``exit_trend_damping`` for the exit drift where set), less ``offset`` of the last step
+        (0.5: the middle of the year)."""
+        own = self.exit_trend_damping if exit else None
+        phi = float(self.trend_damping if own is None else own)
         steps = phi ** np.arange(1, FORECAST_YEARS + 1)
         return np.cumsum(steps) - offset * steps
 
@@ -408,7 +410,7 @@ class AggregateModel:
             exit_rate = exit_rate * np.exp(draws("log_exit_level")[:, -1])[:, None, None, None]
             exit_z = self._forecast_z(post, "exit_forecast_adjust_z", rng)
             exit_path = np.exp(
-                drift[:, None] * self._trend_years()[None, :]
+                drift[:, None] * self._trend_years(exit=True)[None, :]
                 + draws("exit_year_sd")[:, None] * exit_z
             )
         # The pull of residential / semi-independent placements in the first forecast year

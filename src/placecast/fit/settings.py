@@ -10,7 +10,7 @@ read it at start-up.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import Field, asdict, dataclass, field, fields
 from typing import Any
 
 from placecast.errors import ConfigError
@@ -47,7 +47,13 @@ MASS_MATRICES = ("low_rank", "diagonal")
 #: held for all of them.
 FORECAST_SHOCKS = ("yearly", "once")
 #: Settings that change only how a fitted posterior is forecast, not the fit itself.
-FORECAST_SETTINGS = ("trend_damping", "forecast_shocks", "starting_ages", "pull_trend")
+FORECAST_SETTINGS = (
+    "trend_damping",
+    "exit_trend_damping",
+    "forecast_shocks",
+    "starting_ages",
+    "pull_trend",
+)
 #: How the year-to-year shocks of the entry and exit random walks are parameterised.
 RANDOM_WALKS = ("auto", "centered", "non_centered")
 #: With ``random_walks="auto"``, the shocks are centred when a council's mean published starts
@@ -85,6 +91,11 @@ def setting(
     return field(default=default, metadata=metadata)
 
 
+def _is_fraction(f: Field[Any]) -> bool:
+    """Whether a settings field is a fraction (a float, or a float that may be None)."""
+    return isinstance(f.default, float) or "float" in str(f.type)
+
+
 @dataclass(frozen=True)
 class AggregateSettings:
     """How the published-statistics model is built and sampled (documented defaults).
@@ -100,6 +111,12 @@ class AggregateSettings:
         fitted size (Gardner & McKenzie's damped trend); 1 (default) extrapolates the trends
         undamped. The rolling-origin run of 2026-12-02 (20 councils, origins 2017-2019) could
         not tell 0.5 or 0.8 from 1 (``benchmarks/README.md``).
+    exit_trend_damping
+        The same for the exit rates' drift alone; ``None`` (default) damps it as
+        ``trend_damping``. ``trend_damping=0.01, exit_trend_damping=1`` holds entries at their
+        last level and carries the exit drift on undamped: the variant the rolling-origin run
+        pre-registered after dropping both trends helped starts and fostering but lowered the
+        coverage of ceases (``benchmarks/README.md``).
     forecast_shocks
         ``"yearly"``: each forecast year adds a fresh shock of the fitted year-to-year size to
         the random walks, so intervals widen with the horizon as the fitted variation implies;
@@ -194,6 +211,11 @@ class AggregateSettings:
         "damping of the fitted trends per forecast year (1 = undamped, the default)",
         one_allowed=True,
     )
+    exit_trend_damping: float | None = setting(
+        None,
+        "damping of the exit rates' fitted drift per forecast year (default: as trend_damping)",
+        one_allowed=True,
+    )
     forecast_shocks: str = setting(
         "once",
         "one shock of the random walks for all forecast years (default) or a fresh one each year",
@@ -249,7 +271,7 @@ class AggregateSettings:
                 raise ConfigError(
                     f"{name}.{f.name} must be one of {', '.join(choices)}; got {value!r}"
                 )
-            whole = choices is None and not isinstance(f.default, float)
+            whole = choices is None and not _is_fraction(f)
             if whole and not (value is None and f.default is None):
                 low = f.metadata.get("minimum", 1)
                 if isinstance(value, bool) or not isinstance(value, int) or value < low:
@@ -271,10 +293,10 @@ class AggregateSettings:
         ):
             if getattr(self, model) is None:
                 raise ConfigError(f"{name}.{model} must be given; got None")
-        for f in fields(self):  # fractions
-            if not isinstance(f.default, float):
-                continue
+        for f in fields(self):  # fractions (optional ones may be None: they follow another)
             value, upper = getattr(self, f.name), f.metadata.get("one_allowed", False)
+            if not _is_fraction(f) or (value is None and f.default is None):
+                continue
             ok = isinstance(value, (int, float)) and not isinstance(value, bool)
             if not ok or not (0 < value < 1 or (upper and value == 1)):
                 raise ConfigError(
