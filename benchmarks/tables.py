@@ -18,7 +18,10 @@ the priors, the data). Run:
   variant's paired gap to ``base`` (the quantity of the pre-registered rule);
 * ``python benchmarks/tables.py --partial <run> --misses`` - each variant's misses split into the
   part all councils share in a year (the median council's) and the rest, with the 90% coverage
-  the intervals would have had if the shared part had been known (:func:`miss_table`).
+  the intervals would have had if the shared part had been known (:func:`miss_table`);
+* ``python benchmarks/tables.py --partial <run> --fit-checks`` - how many of the run's fits
+  would pass placecast's fit check on R-hat and divergences, by origin and council size
+  (:func:`fit_check_table`).
 """
 
 from __future__ import annotations
@@ -162,6 +165,37 @@ def miss_table(bt: Backtest, *, pooled: bool = False) -> pd.DataFrame:
     return table
 
 
+def fit_check_table(bt: Backtest, max_r_hat: float = 1.01) -> pd.DataFrame:
+    """The run's fits against the fit check's R-hat and divergence limits, by origin and by
+    council size (quarters of children in care at the origin), and in all.
+
+    Columns: ``fits``, and the shares with R-hat above ``max_r_hat`` (as rounded in the rows),
+    with divergences, and with either (what ``placecast fit-published`` would refuse; the
+    check's ESS and fitted-stock limits are not in the rows, so this is a lower bound).
+    """
+    rows = bt.rows
+    fits = rows.groupby(["origin", "council"]).agg(
+        r_hat=("max_r_hat", "first"), divergences=("divergences", "first")
+    )
+    size = rows[rows["horizon"] == 1].groupby(["origin", "council"])["last_value"].first()
+    fits["size"] = pd.qcut(size.reindex(fits.index), 4, precision=0)
+    fits["r_hat_over"] = fits["r_hat"].round(2) > max_r_hat
+    fits["divergent"] = fits["divergences"] > 0
+    fits["refused"] = fits["r_hat_over"] | fits["divergent"]
+    shares = ["r_hat_over", "divergent", "refused"]
+    parts = [
+        fits.groupby(level="origin")[shares]
+        .mean()
+        .assign(fits=fits.groupby(level="origin").size()),
+        fits.groupby("size", observed=True)[shares]
+        .mean()
+        .assign(fits=fits.groupby("size", observed=True).size()),
+        fits[shares].mean().to_frame("all").T.assign(fits=len(fits)),
+    ]
+    table = pd.concat([p.rename(index=str) for p in parts])
+    return table[["fits", *shares]]
+
+
 def runs_table() -> str:
     """One Markdown row per stored run."""
     lines = [
@@ -289,7 +323,14 @@ def main() -> None:
     parser.add_argument(
         "--misses", action="store_true", help="with --partial: the shared and own misses"
     )
+    parser.add_argument(
+        "--fit-checks", action="store_true", help="with --partial: fits that pass the check"
+    )
     args = parser.parse_args()
+    if args.partial and args.fit_checks:
+        base = partial_run(args.partial, args.origins)[0]["base"]
+        print(fit_check_table(base).round(3).to_string())
+        return
     if args.partial and args.misses:
         for variant, bt in partial_run(args.partial, args.origins)[0].items():
             print(f"\n### {variant}: misses, log(published / median forecast)\n")
