@@ -176,7 +176,7 @@ def test_residential_drift_carries_into_the_forecast_rates(hackney_counts):
     past the fitted tilts, which are the first year's) and change by the drift each year."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # short chains; only consistency matters
-        fit = AggregateModel(draws=100, tune=200, placement_model="drift").fit(
+        fit = AggregateModel(draws=100, tune=200, placement_model="drift", retry="none").fit(
             hackney_counts, seed=2
         )
     post = fit.idata_.posterior.stack(s=("chain", "draw"))
@@ -259,7 +259,7 @@ def test_residential_random_walk_forecast_starts_from_the_last_pull_plus_a_shock
     the draw's fitted sd (standard normal once standardised), and it does not drift."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # short chains; only consistency matters
-        fit = AggregateModel(draws=200, tune=200, placement_model="random_walk").fit(
+        fit = AggregateModel(draws=200, tune=200, placement_model="random_walk", retry="none").fit(
             hackney_counts, seed=3
         )
     post = fit.idata_.posterior.stack(s=("chain", "draw"))
@@ -432,7 +432,9 @@ def test_random_walk_forecast_starts_from_the_latest_level(hackney_counts):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # short chains; only the level matters
         for entry_model in ("random_walk", "trend"):
-            fit = AggregateModel(draws=200, tune=300, entry_model=entry_model).fit(counts, seed=4)
+            fit = AggregateModel(draws=200, tune=300, entry_model=entry_model, retry="none").fit(
+                counts, seed=4
+            )
             level[entry_model] = float(np.median(fit.rates_.data["entries_per_year"].values))
     last = starts[-1]
     assert level["random_walk"] == pytest.approx(last, rel=0.15)  # 310 of 343 seen (shrunk)
@@ -446,7 +448,7 @@ def test_forecast_damps_trends_and_adds_a_shock_each_year(hackney_counts):
     the spread of the level widens like a random walk's; undamped and once is the growth alone."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # short chains; only the forecast matters
-        fit = AggregateModel(draws=100, tune=200).fit(hackney_counts, seed=5)
+        fit = AggregateModel(draws=100, tune=200, retry="none").fit(hackney_counts, seed=5)
     post = fit.idata_.posterior.stack(s=("chain", "draw"))
     growth, sd = post["entry_log_growth"].values, post["entry_year_sd"].values
     k = np.arange(1, 10)
@@ -530,7 +532,7 @@ def test_starting_ages_fitted_keep_the_published_total_and_groups(hackney_counts
     total and placement groups with the fitted model's own age mix."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # short chains; only the stock matters
-        fit = AggregateModel(draws=50, tune=100).fit(hackney_counts, seed=3)
+        fit = AggregateModel(draws=50, tune=100, retry="none").fit(hackney_counts, seed=3)
     published = fit.reforecast(starting_ages="published").initial_stock()
     fitted = fit.initial_stock()  # the default
     assert fit.starting_ages == "fitted"
@@ -702,7 +704,9 @@ def test_exit_random_walk_forecast_starts_from_the_latest_level(hackney_counts):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # short chains; only the level matters
         for exit_model in ("random_walk", "fixed"):
-            fit = AggregateModel(draws=200, tune=300, exit_model=exit_model).fit(counts, seed=4)
+            fit = AggregateModel(draws=200, tune=300, exit_model=exit_model, retry="none").fit(
+                counts, seed=4
+            )
             rates = fit.rates_.in_year(0).data["exit_rate_per_year"].sum("exit_reason")
             exit_rate[exit_model] = float(rates.median("draw").mean())
             if exit_model == "random_walk":
@@ -765,7 +769,9 @@ def test_stock_growth_prior_pools_the_forecast_year(hackney_counts):
         warnings.simplefilter("ignore", UserWarning)  # short chains; only levels matter
         for sd in (None, 0.01):
             priors = AggregatePriors(stock_growth_mean=0.0, stock_growth_sd=sd)
-            fit = AggregateModel(priors=priors, draws=200, tune=300).fit(hackney_counts, seed=3)
+            fit = AggregateModel(priors=priors, draws=200, tune=300, retry="none").fit(
+                hackney_counts, seed=3
+            )
             ex = pc.expected(
                 fit.initial_stock(), fit.rates_, no_capacity_limit(), months=12, start="2017-03"
             )
@@ -860,7 +866,7 @@ def test_aggregate_fit_recovers_known_multipliers(hackney_counts):
     counts = _synthetic_counts(truth, stock, years=5, seed=3)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # diagnostics are asserted below
-        fit = AggregateModel(priors=priors, draws=600, tune=800).fit(counts, seed=2)
+        fit = AggregateModel(priors=priors, draws=600, tune=800, retry="none").fit(counts, seed=2)
     post = fit.idata_.posterior
     truths = {
         "log_entries_per_year": [np.log(1500.0)],
@@ -915,6 +921,7 @@ def test_fit_published_and_backtest_commands(tmp_path, capsys):
 
     out = tmp_path / "fit"
     common = ["--data", str(FOLDER), "--draws", "100", "--tune", "150", "--default-priors"]
+    common += ["--retry", "none"]  # short chains on purpose: one attempt
     # Chains this short can stay where nutpie's U(-1, 1) jitter started them (e.g. an exit
     # drift of +0.9 a year) with centred shocks; standardised ones find the posterior here.
     common += ["--random-walks", "non_centered"]

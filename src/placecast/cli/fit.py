@@ -10,6 +10,7 @@ import pandas as pd
 
 from placecast.cli.options import POSITIVE, out_option, seed_option
 from placecast.fit.quality import FitCheck
+from placecast.fit.settings import RETRIES
 from placecast.folders import file_digests, written_folder
 from placecast.report.tables import spreadsheet_safe
 
@@ -79,6 +80,13 @@ def refuse_poor_fit(diagnostics: pd.DataFrame, check: FitCheck, accept: bool, ou
 )
 @click.option("--draws", type=POSITIVE, default=1000, show_default=True, help="draws per chain")
 @click.option("--tune", type=POSITIVE, default=1000, show_default=True, help="tuning steps")
+@click.option(
+    "--retry",
+    type=click.Choice(list(RETRIES)),
+    default="auto",
+    show_default=True,
+    help="sample once more when the fit fails the check's convergence limits (auto) or not",
+)
 @seed_option(1)
 @out_option("placecast-fit")
 @ACCEPT_POOR_FIT
@@ -91,6 +99,7 @@ def fit(
     on_unknown_code: str,
     draws: int,
     tune: int,
+    retry: str,
     seed: int,
     out: Path,
     accept_poor_fit: bool,
@@ -112,7 +121,7 @@ def fit(
         "child-years...",
         file=sys.stderr,
     )
-    model = EpisodeModel(draws=draws, tune=tune).fit(
+    model = EpisodeModel(draws=draws, tune=tune, retry=retry).fit(
         flows,
         space,
         seed=seed,
@@ -125,6 +134,7 @@ def fit(
         "inputs_sha256": file_digests([*episodes, *header]),
         "draws": draws,
         "tune": tune,
+        "retry": retry,
         "seed": seed,
     }
     # The folder is written whole or not at all; a failed check leaves no inputs/ (an earlier

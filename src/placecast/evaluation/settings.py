@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from placecast.fit.settings import AggregateSettings, setting
+from placecast.fit.settings import RETRIES, AggregateSettings, setting
 
 __all__ = ["BacktestSettings"]
 
@@ -31,6 +31,10 @@ class BacktestSettings(AggregateSettings):
         The fit's settings per council, as in :class:`~placecast.fit.settings.AggregateSettings`
         (``cores`` processes sample the chains; 1 runs them in turn, as needed when councils
         run in parallel).
+    retry
+        ``"none"`` here (``"auto"`` in a fit): a backtest scores the first attempt, so that its
+        rows show how often the fit check's convergence limits fail on two chains; pass
+        ``retry="auto"`` to score what ``placecast fit-published`` gives.
     """
 
     last_fit_year: int = setting(2017, "last year (to 31 March) the model sees")
@@ -38,3 +42,8 @@ class BacktestSettings(AggregateSettings):
     first_fit_year: int | None = setting(None, "first year used (default: first with a breakdown)")
     paths: int = setting(1000, "simulated paths per council")
     seed: int = setting(0, "seed for the fit and the simulation", minimum=0)
+    retry: str = setting(
+        "none",
+        "sample once more when a fit fails the check's convergence limits, or not (default)",
+        choices=RETRIES,
+    )

@@ -95,6 +95,34 @@ _SUMMARISED = (
 )
 
 
+#: The parameters whose R-hat and effective sample size the fit check judges.
+_JUDGED = (
+    "log_entries_per_year",
+    "entry_log_growth",
+    "entry_year_sd",
+    "entry_year_z",
+    "entry_age_band_share",
+    "log_exit_scale",
+    "entry_tilt",
+    "move_tilt",
+    "count_cv",
+    "stock_count_cv",
+    "starts_count_cv",
+    "ceases_count_cv",
+    "starts_counted_share",
+    "share_concentration",
+    "ceases_age_concentration",
+    "exit_year_sd",
+    "exit_drift",
+    "exit_year_z",
+    "residential_drift",
+    "pull_year_sd",
+    "pull_year_z",
+    "entry_forecast_adjust_z",
+    "exit_forecast_adjust_z",
+)
+
+
 class AggregateModel:
     """Bayesian rates from published stocks and flows; scikit-learn style (configure, ``fit``).
 
@@ -208,8 +236,11 @@ class AggregateModel:
     ) -> AggregateModel:
         """Sample the posterior; sets ``idata_``, ``rates_``, ``diagnostics_`` and ``fitted_``.
 
-        Warns (``UserWarning``) when R-hat > 1.01, the bulk ESS is under 100 per chain or any
-        transition diverged.
+        With ``retry="auto"`` (the default) a fit that fails the check's convergence limits is
+        sampled again once (divergences: at ``target_accept`` 0.99; R-hat or ESS: as many
+        chains again; :func:`~placecast.fit.sampling.sample_posterior`), and
+        ``idata_.posterior.attrs["sampling"]`` says what was done. Warns (``UserWarning``) when
+        the result still has R-hat > 1.01, a bulk ESS under 100 per chain or a divergence.
         """
         model = self.build(counts)
         self.idata_ = sample_posterior(
@@ -223,6 +254,9 @@ class AggregateModel:
             progressbar=progressbar,
             sampler=self.sampler,
             low_rank_mass_matrix=self.settings.low_rank_mass_matrix,
+            retry_var_names=(
+                [n for n in _JUDGED if n in model.named_vars] if self.retry == "auto" else None
+            ),
         )
         return self._learn(counts, seed)
 
@@ -261,12 +295,15 @@ class AggregateModel:
         """Whether this fit is good enough to forecast from (:mod:`placecast.fit.quality`):
         convergence, and the last published stock reproduced."""
         last = self.fitted_.loc[self.last_year_]
+        retried = "then" in str(self.idata_.posterior.attrs.get("sampling", ""))
         return check_fit(
             self.diagnostics_,
             model=f"AggregateModel ({self.counts_.council}, to {self.last_year_})",
-            chains=self.chains,
+            chains=int(self.idata_.posterior.sizes["chain"]),
             fitted_stock=float(last["fitted_children_in_care"]),
             published_stock=float(last["children_in_care"]),
+            # Said only where the sampler tried more than once.
+            sampling=str(self.idata_.posterior.attrs.get("sampling", "") if retried else ""),
         )
 
     def summary(self, hdi_prob: float = 0.94) -> pd.DataFrame:
@@ -325,34 +362,12 @@ class AggregateModel:
         return model._learn(PublishedCounts.from_dict(config["counts"]), config["seed"])
 
     def _diagnostics(self) -> pd.DataFrame:
-        names = [
-            "log_entries_per_year",
-            "entry_log_growth",
-            "entry_year_sd",
-            "entry_year_z",
-            "entry_age_band_share",
-            "log_exit_scale",
-            "entry_tilt",
-            "move_tilt",
-            "count_cv",
-            "stock_count_cv",
-            "starts_count_cv",
-            "ceases_count_cv",
-            "starts_counted_share",
-            "share_concentration",
-            "ceases_age_concentration",
-            "exit_year_sd",
-            "exit_drift",
-            "exit_year_z",
-            "residential_drift",
-            "pull_year_sd",
-            "pull_year_z",
-            "entry_forecast_adjust_z",
-            "exit_forecast_adjust_z",
-        ]
-        names = [n for n in names if n in self.idata_.posterior]  # by model and priors
+        names = [n for n in _JUDGED if n in self.idata_.posterior]  # by model and priors
         return sampler_diagnostics(
-            self.idata_, names, chains=self.chains, label=f"AggregateModel ({self.counts_.council})"
+            self.idata_,
+            names,
+            chains=int(self.idata_.posterior.sizes["chain"]),
+            label=f"AggregateModel ({self.counts_.council})",
         )
 
     def _forecast_z(self, post: Any, name: str, rng: np.random.Generator) -> np.ndarray:

@@ -30,6 +30,7 @@ from placecast.data.ssda903 import EpisodeFlows
 from placecast.errors import ConfigError
 from placecast.fit.quality import FitCheck, check_fit
 from placecast.fit.sampling import sample_posterior, sampler_diagnostics
+from placecast.fit.settings import RETRIES
 from placecast.fit.store import read_fit, write_fit
 from placecast.rates import Rates
 from placecast.states import StateSpace, space_from_dict, space_to_dict
@@ -80,6 +81,20 @@ def _pooled_rates(
     )
 
 
+#: The parameters whose R-hat and effective sample size the fit check judges.
+_JUDGED = (
+    "mu_move",
+    "sd_move",
+    "z_move",
+    "mu_exit",
+    "sd_exit",
+    "z_exit",
+    "log_entries_per_year",
+    "entry_log_growth",
+    "entry_age_band_share",
+)
+
+
 @dataclass
 class EpisodeModel:
     """Bayesian rates from episode flows; scikit-learn style (configure, then ``fit``).
@@ -92,6 +107,9 @@ class EpisodeModel:
         NUTS settings (draws and tuning steps per chain; chains run on ``cores`` processes).
     target_accept
         NUTS step-size adaptation target.
+    retry
+        ``"auto"`` (default): a fit that fails the fit check's convergence limits is sampled
+        once more (:func:`~placecast.fit.sampling.sample_posterior`); ``"none"``: not.
 
     Attributes
     ----------
@@ -114,6 +132,7 @@ class EpisodeModel:
     chains: int = 2
     cores: int = 2
     target_accept: float = 0.9
+    retry: str = "auto"
 
     def build(self, flows: EpisodeFlows, space: StateSpace) -> pm.Model:
         """The PyMC model for ``flows`` (not yet sampled)."""
@@ -199,6 +218,8 @@ class EpisodeModel:
         Warns (``UserWarning``) when R-hat > 1.01, the bulk ESS is under 100 per chain or any
         transition diverged.
         """
+        if self.retry not in RETRIES:
+            raise ConfigError(f"EpisodeModel.retry must be one of {', '.join(RETRIES)}")
         space = StateSpace() if space is None else space
         self.idata_ = sample_posterior(
             self.build(flows, space),
@@ -209,6 +230,7 @@ class EpisodeModel:
             target_accept=self.target_accept,
             seed=seed,
             progressbar=progressbar,
+            retry_var_names=_JUDGED if self.retry == "auto" else None,
         )
         years = flows.entries["financial_year"].values.astype(float)
         return self._learn(space, float(years.mean()), float(years.max()), seed)
@@ -223,7 +245,13 @@ class EpisodeModel:
 
     def check(self) -> FitCheck:
         """Whether this fit is good enough to forecast from (:mod:`placecast.fit.quality`)."""
-        return check_fit(self.diagnostics_, model="EpisodeModel", chains=self.chains)
+        sampling = str(self.idata_.posterior.attrs.get("sampling", ""))
+        return check_fit(
+            self.diagnostics_,
+            model="EpisodeModel",
+            chains=int(self.idata_.posterior.sizes["chain"]),
+            sampling=sampling if "then" in sampling else "",
+        )
 
     def summary(self, hdi_prob: float = 0.94) -> pd.DataFrame:
         """The fitted rates (:func:`arviz.summary`: means, intervals, R-hat, ESS)."""
@@ -273,18 +301,8 @@ class EpisodeModel:
         )
 
     def _diagnostics(self) -> pd.DataFrame:
-        names = [
-            "mu_move",
-            "sd_move",
-            "z_move",
-            "mu_exit",
-            "sd_exit",
-            "z_exit",
-            "log_entries_per_year",
-            "entry_log_growth",
-            "entry_age_band_share",
-        ]
-        return sampler_diagnostics(self.idata_, names, chains=self.chains, label="EpisodeModel")
+        chains = int(self.idata_.posterior.sizes["chain"])
+        return sampler_diagnostics(self.idata_, _JUDGED, chains=chains, label="EpisodeModel")
 
     def _rates(self) -> Rates:
         space = self.space_

@@ -61,6 +61,9 @@ class FitCheck:
         (``None`` for a fit that has no published stock to meet).
     problems
         One sentence per failed rule; empty when the fit passes.
+    sampling
+        What the sampler did, where it sampled more than once (``AggregateSettings.retry``);
+        empty otherwise.
     """
 
     model: str
@@ -71,6 +74,7 @@ class FitCheck:
     fitted_stock: float | None = None
     published_stock: float | None = None
     problems: tuple[str, ...] = field(default_factory=tuple)
+    sampling: str = ""
 
     @property
     def passed(self) -> bool:
@@ -87,6 +91,8 @@ class FitCheck:
                 f", fitted stock {self.fitted_stock:,.0f} against {self.published_stock:,.0f} "
                 "published"
             )
+        if self.sampling:
+            numbers += f"; sampled as {self.sampling}"
         if self.passed:
             return f"{self.model}: passed ({numbers})"
         return f"{self.model}: FAILED - {'; '.join(self.problems)} ({numbers})"
@@ -168,6 +174,7 @@ def check_fit(
     chains: int,
     fitted_stock: float | None = None,
     published_stock: float | None = None,
+    sampling: str = "",
 ) -> FitCheck:
     """Apply the rule of this module to a fit's ``diagnostics_`` (one row: ``max_r_hat``,
     ``min_ess_bulk``, ``divergences``) and, where given, its fitted and published stock."""
@@ -200,4 +207,5 @@ def check_fit(
         fitted_stock=fitted_stock,
         published_stock=published_stock,
         problems=tuple(problems),
+        sampling=sampling,
     )

@@ -10,9 +10,14 @@ from typing import Any
 import arviz as az
 import pandas as pd
 import pymc as pm
+import xarray as xr
 
 from placecast.errors import ConfigError
+from placecast.fit.quality import DIVERGENCES_MAX, ESS_BULK_PER_CHAIN, R_HAT_MAX
 from placecast.fit.settings import SAMPLERS
+
+#: The step-size target of the second fit when the first has divergent transitions.
+RETRY_TARGET_ACCEPT = 0.99
 
 
 def sample_posterior(
@@ -27,6 +32,7 @@ def sample_posterior(
     progressbar: bool,
     sampler: str = "pymc",
     low_rank_mass_matrix: bool = False,
+    retry_var_names: Sequence[str] | None = None,
 ) -> Any:  # arviz.InferenceData (groups are dynamic attributes)
     """NUTS on ``model`` with the fits' settings; convergence is checked by
     :func:`sampler_diagnostics`, not by PyMC's own summary.
@@ -36,17 +42,112 @@ def sample_posterior(
     ``low_rank_mass_matrix`` adapts nutpie's mass matrix as a diagonal plus a low-rank part
     fitted to the gradients, which follows correlated posteriors with fewer leapfrog steps
     (PyMC's sampler adapts a diagonal only).
+
+    With ``retry_var_names`` (the parameters the fit check judges), a fit that fails the
+    check's convergence limits (:mod:`placecast.fit.quality`) is sampled again on the same
+    compiled model, once for each kind of failure:
+
+    * divergent transitions: the chains are drawn again at ``target_accept``
+      :data:`RETRY_TARGET_ACCEPT` (smaller steps; the first chains are set aside whatever
+      else they show, as a divergence means they may have missed part of the posterior);
+    * then, R-hat above 1.01 or too few effective draws with no divergences: as many chains
+      again, and all are judged together. Two chains of 500 draws cannot show R-hat 1.01
+      reliably over a hundred parameters (2026-12-06: fits that read 1.02 on their first two
+      chains read 1.01 on four; ``docs/published-statistics.md``).
+
+    Each attempt is listed in the posterior's ``sampling`` attribute.
     """
     if sampler not in SAMPLERS:
         raise ConfigError(f"sampler must be one of {', '.join(SAMPLERS)}; got {sampler!r}")
     if low_rank_mass_matrix and sampler != "nutpie":
         raise ConfigError(f"a low-rank mass matrix needs the nutpie sampler; got {sampler!r}")
+    compiled = _compiled(model, sampler)
+
+    def attempt(target: float, seed: int) -> Any:
+        return _draw(
+            compiled,
+            model,
+            draws=draws,
+            tune=tune,
+            chains=chains,
+            cores=cores,
+            target_accept=target,
+            seed=seed,
+            progressbar=progressbar,
+            low_rank_mass_matrix=low_rank_mass_matrix,
+        )
+
+    idata = attempt(target_accept, seed)
+    if retry_var_names is None:
+        return idata
+    tried = [f"{chains} chains at target_accept {target_accept}"]
+    worst = _worst(idata, retry_var_names)
+    if worst["divergences"] > DIVERGENCES_MAX and target_accept < RETRY_TARGET_ACCEPT:
+        tried[-1] += f": {worst['divergences']} divergent transitions, set aside"
+        target_accept = RETRY_TARGET_ACCEPT
+        idata = attempt(target_accept, seed + 1)
+        tried.append(f"{chains} chains at target_accept {target_accept}")
+        worst = _worst(idata, retry_var_names)
+    sampled = idata.posterior.sizes["chain"]
+    unsure = worst["max_r_hat"] > R_HAT_MAX or worst["min_ess_bulk"] < ESS_BULK_PER_CHAIN * sampled
+    if unsure and worst["divergences"] <= DIVERGENCES_MAX:
+        tried[-1] += f": R-hat {worst['max_r_hat']:.2f}, bulk ESS {worst['min_ess_bulk']:.0f}"
+        tried.append(f"{chains} more chains, all {sampled + chains} judged together")
+        idata = add_chains(idata, attempt(target_accept, seed + 2))
+    idata.posterior.attrs["sampling"] = "; then ".join(tried)
+    return idata
+
+
+def add_chains(idata: Any, more: Any) -> Any:
+    """``idata`` with the chains of ``more`` (the same model) after its own, numbered on."""
+    first = idata.posterior.sizes["chain"]
+    renumber = {"chain": first + more.posterior["chain"].values}
+    groups = {}
+    for group in ("posterior", "sample_stats"):
+        own, other = idata[group], more[group].assign_coords(renumber)
+        groups[group] = xr.concat([own, other], dim="chain", combine_attrs="override")
+    return az.InferenceData(**groups)
+
+
+def _worst(idata: Any, var_names: Sequence[str]) -> dict[str, float]:
+    """R-hat, bulk ESS and divergences as the fit check reads them, without warnings."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        row = sampler_diagnostics(idata, var_names, chains=1, label="").iloc[0]
+    return {k: float(row[k]) for k in ("max_r_hat", "min_ess_bulk", "divergences")}
+
+
+def _compiled(model: pm.Model, sampler: str) -> Any:
+    """What the sampler runs: nutpie's compiled model (compiled once, for every attempt), or
+    the PyMC model itself."""
+    if sampler != "nutpie":
+        return model
+    import nutpie
+
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*BLAS.*")  # PyTensor without a linked BLAS
-        if sampler == "nutpie":
+        return nutpie.compile_pymc_model(model, backend="jax", gradient_backend="jax")
+
+
+def _draw(
+    compiled: Any,
+    model: pm.Model,
+    *,
+    draws: int,
+    tune: int,
+    chains: int,
+    cores: int,
+    target_accept: float,
+    seed: int,
+    progressbar: bool,
+    low_rank_mass_matrix: bool,
+) -> Any:
+    """One set of chains."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*BLAS.*")
+        if compiled is not model:
             import nutpie
 
-            compiled = nutpie.compile_pymc_model(model, backend="jax", gradient_backend="jax")
             idata = nutpie.sample(
                 compiled,
                 draws=draws,

@@ -1,0 +1,125 @@
+"""The sampler's second attempt (``retry="auto"``): which failures bring it, what it does, and
+that the first compiled model is reused for it."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pymc as pm
+import pytest
+
+from placecast.evaluation import BacktestSettings
+from placecast.fit import sampling
+from placecast.fit.quality import check_fit
+from placecast.fit.settings import AggregateSettings
+
+
+def _spy(monkeypatch):
+    """Record the target_accept and seed of every set of chains drawn, and every compile."""
+    calls: dict[str, list] = {"draw": [], "compile": []}
+    draw, compiled = sampling._draw, sampling._compiled
+
+    def spy_draw(*args, **kwargs):
+        calls["draw"].append((kwargs["target_accept"], kwargs["seed"]))
+        return draw(*args, **kwargs)
+
+    def spy_compiled(*args, **kwargs):
+        calls["compile"].append(args[1])
+        return compiled(*args, **kwargs)
+
+    monkeypatch.setattr(sampling, "_draw", spy_draw)
+    monkeypatch.setattr(sampling, "_compiled", spy_compiled)
+    return calls
+
+
+def _sample(model, *, draws, target_accept, retry, tune=100):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return sampling.sample_posterior(
+            model,
+            draws=draws,
+            tune=tune,
+            chains=2,
+            cores=1,
+            target_accept=target_accept,
+            seed=3,
+            progressbar=False,
+            sampler="nutpie",
+            retry_var_names=["x"] if retry else None,
+        )
+
+
+def _normal():
+    with pm.Model() as model:
+        pm.Normal("x", 0.0, 1.0, shape=3)
+    return model
+
+
+def _funnel():
+    """Neal's funnel, centred: divergent transitions at any ordinary step size."""
+    with pm.Model() as model:
+        v = pm.Normal("v", 0.0, 3.0)
+        pm.Normal("x", 0.0, pm.math.exp(v / 2), shape=5)
+    return model
+
+
+def test_too_few_effective_draws_add_as_many_chains_judged_together(monkeypatch):
+    """30 draws on 2 chains cannot reach 200 effective draws: 2 more chains are drawn on the
+    same compiled model (one compile) with another seed, and the posterior holds all 4."""
+    calls = _spy(monkeypatch)
+    idata = _sample(_normal(), draws=30, target_accept=0.9, retry=True)
+    assert calls["compile"] == ["nutpie"] and calls["draw"] == [(0.9, 3), (0.9, 5)]
+    assert idata.posterior.sizes["chain"] == 4 and idata.sample_stats.sizes["chain"] == 4
+    assert list(idata.posterior["chain"].values) == [0, 1, 2, 3]
+    assert idata.posterior.attrs["sampling"].startswith("2 chains at target_accept 0.9: R-hat")
+    assert idata.posterior.attrs["sampling"].endswith("; then 2 more chains, all 4 judged together")
+    # The two sets are different draws (seeds 3 and 5), not a copy.
+    x = idata.posterior["x"].values
+    assert not np.allclose(x[:2], x[2:])
+
+
+def test_a_clean_fit_is_drawn_once(monkeypatch):
+    calls = _spy(monkeypatch)
+    idata = _sample(_normal(), draws=400, target_accept=0.9, retry=True)
+    assert len(calls["draw"]) == 1 and idata.posterior.sizes["chain"] == 2
+    assert idata.posterior.attrs["sampling"] == "2 chains at target_accept 0.9"
+
+
+def test_divergences_set_the_chains_aside_and_draw_again_with_smaller_steps(monkeypatch):
+    calls = _spy(monkeypatch)
+    idata = _sample(_funnel(), draws=200, target_accept=0.8, retry=True)
+    assert calls["draw"][:2] == [(0.8, 3), (sampling.RETRY_TARGET_ACCEPT, 4)]
+    said = idata.posterior.attrs["sampling"]
+    assert said.startswith("2 chains at target_accept 0.8: ")
+    assert "divergent transitions, set aside; then 2 chains at target_accept 0.99" in said
+    # A third set is drawn only if the second has no divergences (more chains, judged as one).
+    second_diverged = int(idata.sample_stats["diverging"].isel(chain=[0, 1]).sum()) > 0
+    assert len(calls["draw"]) == (2 if second_diverged else 3)
+
+
+def test_without_retry_one_attempt_whatever_it_shows(monkeypatch):
+    calls = _spy(monkeypatch)
+    idata = _sample(_funnel(), draws=30, target_accept=0.8, retry=False)
+    assert len(calls["draw"]) == 1 and idata.posterior.sizes["chain"] == 2
+    assert "sampling" not in idata.posterior.attrs
+
+
+def test_retry_is_on_for_fits_and_off_for_backtests():
+    """Backtests score the first attempt, so that their rows count how often it fails."""
+    assert AggregateSettings().retry == "auto"
+    assert BacktestSettings().retry == "none"
+    assert BacktestSettings().fit_settings().retry == "none"
+    assert BacktestSettings(retry="auto").fit_settings().retry == "auto"
+
+
+def test_the_check_says_how_the_fit_was_sampled_after_a_retry():
+    import pandas as pd
+
+    row = pd.DataFrame({"max_r_hat": [1.005], "min_ess_bulk": [900.0], "divergences": [0]})
+    said = "2 chains at target_accept 0.95: R-hat 1.02, bulk ESS 430; then 2 more chains, all 4"
+    check = check_fit(row, model="m", chains=4, sampling=said)
+    assert check.passed and check.summary().endswith(f"; sampled as {said})")
+    assert "sampled as" not in check_fit(row, model="m", chains=4).summary()
+    with pytest.raises(Exception, match="retry must be one of auto, none"):
+        AggregateSettings(retry="always")
