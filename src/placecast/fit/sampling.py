@@ -83,7 +83,7 @@ def sample_posterior(
     tried = [f"{chains} chains at target_accept {target_accept}"]
     worst = _worst(idata, retry_var_names)
     if worst["divergences"] > DIVERGENCES_MAX and target_accept < RETRY_TARGET_ACCEPT:
-        tried[-1] += f": {worst['divergences']} divergent transitions, set aside"
+        tried[-1] += f": {worst['divergences']:.0f} divergent transitions, set aside"
         target_accept = RETRY_TARGET_ACCEPT
         idata = attempt(target_accept, seed + 1)
         tried.append(f"{chains} chains at target_accept {target_accept}")
