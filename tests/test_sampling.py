@@ -74,6 +74,7 @@ def test_too_few_effective_draws_add_as_many_chains_judged_together(monkeypatch)
     assert list(idata.posterior["chain"].values) == [0, 1, 2, 3]
     assert idata.posterior.attrs["sampling"].startswith("2 chains at target_accept 0.9: R-hat")
     assert idata.posterior.attrs["sampling"].endswith("; then 2 more chains, all 4 judged together")
+    assert sampling.retried_sampling(idata) == idata.posterior.attrs["sampling"]
     # The two sets are different draws (seeds 3 and 5), not a copy.
     x = idata.posterior["x"].values
     assert not np.allclose(x[:2], x[2:])
@@ -84,6 +85,7 @@ def test_a_clean_fit_is_drawn_once(monkeypatch):
     idata = _sample(_normal(), draws=400, target_accept=0.9, retry=True)
     assert len(calls["draw"]) == 1 and idata.posterior.sizes["chain"] == 2
     assert idata.posterior.attrs["sampling"] == "2 chains at target_accept 0.9"
+    assert sampling.retried_sampling(idata) == ""  # the check's line says nothing of it
 
 
 def test_divergences_set_the_chains_aside_and_draw_again_with_smaller_steps(monkeypatch):

@@ -44,7 +44,7 @@ from placecast.errors import ConfigError
 from placecast.fit.components import build_model, fit_window
 from placecast.fit.priors import AggregatePriors, structure_arrays
 from placecast.fit.quality import FitCheck, check_fit
-from placecast.fit.sampling import sample_posterior, sampler_diagnostics
+from placecast.fit.sampling import retried_sampling, sample_posterior, sampler_diagnostics
 from placecast.fit.settings import (
     ENTRY_MODELS,
     EXIT_MODELS,
@@ -295,15 +295,13 @@ class AggregateModel:
         """Whether this fit is good enough to forecast from (:mod:`placecast.fit.quality`):
         convergence, and the last published stock reproduced."""
         last = self.fitted_.loc[self.last_year_]
-        retried = "then" in str(self.idata_.posterior.attrs.get("sampling", ""))
         return check_fit(
             self.diagnostics_,
             model=f"AggregateModel ({self.counts_.council}, to {self.last_year_})",
             chains=int(self.idata_.posterior.sizes["chain"]),
             fitted_stock=float(last["fitted_children_in_care"]),
             published_stock=float(last["children_in_care"]),
-            # Said only where the sampler tried more than once.
-            sampling=str(self.idata_.posterior.attrs.get("sampling", "") if retried else ""),
+            sampling=retried_sampling(self.idata_),
         )
 
     def summary(self, hdi_prob: float = 0.94) -> pd.DataFrame:

@@ -29,7 +29,7 @@ import pymc as pm
 from placecast.data.ssda903 import EpisodeFlows
 from placecast.errors import ConfigError
 from placecast.fit.quality import FitCheck, check_fit
-from placecast.fit.sampling import sample_posterior, sampler_diagnostics
+from placecast.fit.sampling import retried_sampling, sample_posterior, sampler_diagnostics
 from placecast.fit.settings import RETRIES
 from placecast.fit.store import read_fit, write_fit
 from placecast.rates import Rates
@@ -245,12 +245,11 @@ class EpisodeModel:
 
     def check(self) -> FitCheck:
         """Whether this fit is good enough to forecast from (:mod:`placecast.fit.quality`)."""
-        sampling = str(self.idata_.posterior.attrs.get("sampling", ""))
         return check_fit(
             self.diagnostics_,
             model="EpisodeModel",
             chains=int(self.idata_.posterior.sizes["chain"]),
-            sampling=sampling if "then" in sampling else "",
+            sampling=retried_sampling(self.idata_),
         )
 
     def summary(self, hdi_prob: float = 0.94) -> pd.DataFrame:

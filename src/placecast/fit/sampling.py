@@ -95,7 +95,15 @@ def sample_posterior(
         tried.append(f"{chains} more chains, all {sampled + chains} judged together")
         idata = add_chains(idata, attempt(target_accept, seed + 2))
     idata.posterior.attrs["sampling"] = "; then ".join(tried)
+    idata.posterior.attrs["sampling_attempts"] = len(tried)
     return idata
+
+
+def retried_sampling(idata: Any) -> str:
+    """What the sampler did, where it drew more than one set of chains (for the fit check's
+    line); empty for a fit sampled once or made before retries."""
+    attrs = idata.posterior.attrs
+    return str(attrs.get("sampling", "")) if int(attrs.get("sampling_attempts", 1)) > 1 else ""
 
 
 def add_chains(idata: Any, more: Any) -> Any:
