@@ -325,3 +325,48 @@ def test_variants_that_change_the_fit_are_refused_before_fitting(monkeypatch):
     assert "variant" not in mixed.variant("two").rows.columns
     with pytest.raises(ConfigError, match="no variant 'three'"):
         mixed.variant("three")
+
+
+@pytest.mark.parametrize(
+    ("total", "said"),
+    [
+        ([240.0, 246.0, 248.0], "no published count"),  # abolished: its series ends at 2016
+        ([0.0, 0.0, 0.0, 0.0], "0"),  # the Isles of Scilly before 2020
+        ([12.0, np.nan, np.nan, np.nan], "no published count"),  # suppressed at the origin
+    ],
+)
+def test_a_council_without_a_stock_at_the_origin_is_refused_before_any_fit(
+    monkeypatch, total, said
+):
+    """No stock at 31 March of the origin: refused by name and year before any sampling, and
+    the rolling run records the reason instead of a fit's internal error."""
+    from placecast.evaluation import backtesting
+    from placecast.fit.aggregate import AggregateModel
+
+    monkeypatch.setattr(AggregateModel, "fit", lambda *a, **k: pytest.fail("fitted"))
+    settings = BacktestSettings(last_fit_year=2017, horizon=2)
+    with pytest.raises(InputError, match=f"Testshire: children in care at 31 March 2017: {said} "):
+        backtesting.backtest_council(_counts(total), settings)
+
+
+def test_a_council_whose_every_value_is_suppressed_is_refused_by_name():
+    """Cumberland in the 2021-22 release: every value suppressed; refused, not a crash."""
+    from placecast.data.dfe import published_counts
+
+    rows = [
+        {
+            "la_code": "E06000063",
+            "la_name": "Cumberland",
+            "geographic_level": "la",
+            "year": year,
+            "measure": measure,
+            "value": np.nan,
+            "suppressed": True,
+            "source": "test.csv",
+            "published": 2022,
+        }
+        for year in (2021, 2022)
+        for measure in ("children_in_care", "starts", "ceases")
+    ]
+    with pytest.raises(InputError, match="Cumberland: every value DfE published .* suppressed"):
+        published_counts(pd.DataFrame(rows), "Cumberland")

@@ -791,6 +791,11 @@ def published_counts(tidy: pd.DataFrame, council: str) -> PublishedCounts:
     """
     table = council_series(tidy, council)
     row = table.attrs["rows"]
+    if table.empty:  # Cumberland, Westmorland and Furness in the 2021-22 release
+        raise InputError(
+            f"{council}: every value DfE published for it in these tables is suppressed or "
+            "missing, so there is nothing to fit; use a later release, or your own figures"
+        )
     years = np.arange(int(table.index.min()), int(table.index.max()) + 1)
     table = table.reindex(years)
 

@@ -280,7 +280,17 @@ def backtest_council(
     import time
 
     priors = AggregatePriors() if priors is None else priors
-    known = counts.upto(settings.last_fit_year)
+    origin = settings.last_fit_year
+    at_origin = counts.children_in_care[counts.years == origin]
+    if not (at_origin.size and np.isfinite(at_origin).all() and (at_origin > 0).all()):
+        # Before any fit: a council formed later, abolished before or suppressed at the origin.
+        said = "0" if at_origin.size and (at_origin == 0).all() else "no published count"
+        raise InputError(
+            f"{counts.council}: children in care at 31 March {origin}: {said} (the council "
+            "did not exist then, its count is suppressed, or it had none), so there is no "
+            f"stock to fit to {origin} and forecast from; it is left out of this origin"
+        )
+    known = counts.upto(origin)
     if settings.first_fit_year is not None:
         known = known.since(settings.first_fit_year)
     model = AggregateModel(priors, settings)
