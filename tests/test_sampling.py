@@ -125,3 +125,23 @@ def test_the_check_says_how_the_fit_was_sampled_after_a_retry():
     assert "sampled as" not in check_fit(row, model="m", chains=4).summary()
     with pytest.raises(Exception, match="retry must be one of auto, none"):
         AggregateSettings(retry="always")
+
+
+def test_added_chains_are_numbered_on_and_the_other_groups_kept():
+    import arviz as az
+
+    def made(offset):
+        rng = np.random.default_rng(offset)
+        return az.from_dict(
+            posterior={"x": rng.normal(size=(2, 5))},
+            sample_stats={"diverging": np.zeros((2, 5), dtype=bool)},
+            observed_data={"y": np.array([offset, 0.5])},
+        )
+
+    first, more = made(0), made(1)
+    both = sampling.add_chains(first, more)
+    assert list(both.posterior["chain"].values) == [0, 1, 2, 3]
+    np.testing.assert_array_equal(both.posterior["x"].values[2:], more.posterior["x"].values)
+    np.testing.assert_array_equal(both.posterior["x"].values[:2], first.posterior["x"].values)
+    assert both.sample_stats.sizes["chain"] == 4
+    assert both.observed_data["y"].values.tolist() == [0.0, 0.5]  # the first's, as it was

@@ -107,10 +107,11 @@ def retried_sampling(idata: Any) -> str:
 
 
 def add_chains(idata: Any, more: Any) -> Any:
-    """``idata`` with the chains of ``more`` (the same model) after its own, numbered on."""
+    """``idata`` with the chains of ``more`` (the same model) after its own, numbered on; its
+    other groups (the data, say) are kept as they are."""
     first = idata.posterior.sizes["chain"]
     renumber = {"chain": first + more.posterior["chain"].values}
-    groups = {}
+    groups = {group: idata[group] for group in idata.groups()}
     for group in ("posterior", "sample_stats"):
         own, other = idata[group], more[group].assign_coords(renumber)
         groups[group] = xr.concat([own, other], dim="chain", combine_attrs="override")
