@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 
 from placecast.evaluation import Backtest, BacktestSettings
+from placecast.fit.quality import DIVERGENCES_MAX, R_HAT_MAX
 
 RUNS = Path(__file__).parent / "runs"
 README = Path(__file__).parent / "README.md"
@@ -165,7 +166,7 @@ def miss_table(bt: Backtest, *, pooled: bool = False) -> pd.DataFrame:
     return table
 
 
-def fit_check_table(bt: Backtest, max_r_hat: float = 1.01) -> pd.DataFrame:
+def fit_check_table(bt: Backtest, max_r_hat: float = R_HAT_MAX) -> pd.DataFrame:
     """The run's fits against the fit check's R-hat and divergence limits, by origin and by
     council size (quarters of children in care at the origin), and in all.
 
@@ -180,7 +181,7 @@ def fit_check_table(bt: Backtest, max_r_hat: float = 1.01) -> pd.DataFrame:
     size = rows[rows["horizon"] == 1].groupby(["origin", "council"])["last_value"].first()
     fits["size"] = pd.qcut(size.reindex(fits.index), 4, precision=0)
     fits["r_hat_over"] = fits["r_hat"].round(2) > max_r_hat
-    fits["divergent"] = fits["divergences"] > 0
+    fits["divergent"] = fits["divergences"] > DIVERGENCES_MAX
     fits["refused"] = fits["r_hat_over"] | fits["divergent"]
     shares = ["r_hat_over", "divergent", "refused"]
     parts = [

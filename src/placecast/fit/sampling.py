@@ -13,7 +13,7 @@ import pymc as pm
 import xarray as xr
 
 from placecast.errors import ConfigError
-from placecast.fit.quality import DIVERGENCES_MAX, ESS_BULK_PER_CHAIN, R_HAT_MAX
+from placecast.fit.quality import DIVERGENCES_MAX, FitCheck, check_fit
 from placecast.fit.settings import SAMPLERS
 
 #: The step-size target of the second fit when the first has divergent transitions.
@@ -81,18 +81,16 @@ def sample_posterior(
     if retry_var_names is None:
         return idata
     tried = [f"{chains} chains at target_accept {target_accept}"]
-    worst = _worst(idata, retry_var_names)
-    if worst["divergences"] > DIVERGENCES_MAX and target_accept < RETRY_TARGET_ACCEPT:
-        tried[-1] += f": {worst['divergences']:.0f} divergent transitions, set aside"
+    check = _convergence(idata, retry_var_names)
+    if check.divergences > DIVERGENCES_MAX and target_accept < RETRY_TARGET_ACCEPT:
+        tried[-1] += f": {check.divergences} divergent transitions, set aside"
         target_accept = RETRY_TARGET_ACCEPT
         idata = attempt(target_accept, seed + 1)
         tried.append(f"{chains} chains at target_accept {target_accept}")
-        worst = _worst(idata, retry_var_names)
-    sampled = idata.posterior.sizes["chain"]
-    unsure = worst["max_r_hat"] > R_HAT_MAX or worst["min_ess_bulk"] < ESS_BULK_PER_CHAIN * sampled
-    if unsure and worst["divergences"] <= DIVERGENCES_MAX:
-        tried[-1] += f": R-hat {worst['max_r_hat']:.2f}, bulk ESS {worst['min_ess_bulk']:.0f}"
-        tried.append(f"{chains} more chains, all {sampled + chains} judged together")
+        check = _convergence(idata, retry_var_names)
+    if not check.passed and check.divergences <= DIVERGENCES_MAX:  # R-hat or ESS short
+        tried[-1] += f": R-hat {check.max_r_hat:.2f}, bulk ESS {check.min_ess_bulk:.0f}"
+        tried.append(f"{chains} more chains, all {check.chains + chains} judged together")
         idata = add_chains(idata, attempt(target_accept, seed + 2))
     idata.posterior.attrs["sampling"] = "; then ".join(tried)
     idata.posterior.attrs["sampling_attempts"] = len(tried)
@@ -118,12 +116,14 @@ def add_chains(idata: Any, more: Any) -> Any:
     return az.InferenceData(**groups)
 
 
-def _worst(idata: Any, var_names: Sequence[str]) -> dict[str, float]:
-    """R-hat, bulk ESS and divergences as the fit check reads them, without warnings."""
+def _convergence(idata: Any, var_names: Sequence[str]) -> FitCheck:
+    """The fit check's convergence limits on ``idata`` (R-hat, bulk ESS for its chains,
+    divergences), without the warnings of :func:`sampler_diagnostics`."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
-        row = sampler_diagnostics(idata, var_names, chains=1, label="").iloc[0]
-    return {k: float(row[k]) for k in ("max_r_hat", "min_ess_bulk", "divergences")}
+        chains = int(idata.posterior.sizes["chain"])
+        diagnostics = sampler_diagnostics(idata, var_names, chains=chains, label="")
+    return check_fit(diagnostics, model="", chains=chains)
 
 
 def _compiled(model: pm.Model, sampler: str) -> Any:
