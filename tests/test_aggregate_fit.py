@@ -1086,8 +1086,16 @@ def test_a_fit_that_fails_its_check_writes_no_inputs_unless_accepted(tmp_path, c
         assert main([*args, "--out", str(tmp_path / "refused")]) == 2
     err = capsys.readouterr().err
     assert "FAILED" in err and "no inputs folder was written" in err
+    assert "--no-stock-growth-prior" not in err  # no such prior to blame
     assert not (tmp_path / "refused" / "inputs").exists()
     assert (tmp_path / "refused" / "diagnostics.csv").exists()  # what to look at
+    # With a stock-growth prior, a council this small is told the usual cause and the fix.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        pooled = [*args, "--stock-growth", "0.02", "0.025", "--out", str(tmp_path / "pooled")]
+        assert main(pooled) == 2
+    err = capsys.readouterr().err
+    assert "Note: Rutland had" in err and "fit again with --no-stock-growth-prior" in err
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         assert main([*args, "--accept-poor-fit", "--out", str(tmp_path / "kept")]) == 0
