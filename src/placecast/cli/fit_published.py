@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -20,18 +20,28 @@ from placecast.cli.options import (
 from placecast.fit.settings import AggregateSettings
 from placecast.folders import file_digests
 
+if TYPE_CHECKING:  # the fit modules import PyMC: not at start-up
+    from placecast.fit.priors import AggregatePriors
+    from placecast.fit.published import PublishedFit
+
 #: Below this many children in care at the last year a refused fit is most likely the
 #: stock-growth prior's doing: Rutland (25) and the City of London (10) to 2022 diverge with it
 #: and pass without it (docs/published-statistics.md, "What makes them fail").
 SMALL_COUNCIL = 50
 
 
-def _hint_small_council(counts: Any, priors: Any) -> None:
-    """After a refused fit of a very small council with a stock-growth prior: say what fits."""
+def _hint_small_council(fitted: PublishedFit, priors: AggregatePriors) -> None:
+    """After a refused fit of a very small council with a stock-growth prior that did not
+    converge (not one refused on its fitted stock alone): say what fits."""
     import numpy as np
 
+    from placecast.fit.quality import check_fit
+
+    counts, check = fitted.model.counts_, fitted.check
     published = counts.children_in_care[~np.isnan(counts.children_in_care)]
     if priors.stock_growth_sd is None or not published.size or published[-1] >= SMALL_COUNCIL:
+        return
+    if check_fit(fitted.model.diagnostics_, model=check.model, chains=check.chains).passed:
         return
     print(
         f"Note: {counts.council} had {published[-1]:.0f} children in care. For a council this "
@@ -152,7 +162,7 @@ def fit_published(
             file=sys.stderr,
         )
     if refused:
-        _hint_small_council(counts, priors)
+        _hint_small_council(fitted, priors)
         return 2
     enter = "unit costs and budget" if carers else "carer supply, unit costs and budget"
     print(
