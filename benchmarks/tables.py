@@ -37,6 +37,8 @@ from placecast.evaluation import Backtest, BacktestSettings
 from placecast.fit.quality import DIVERGENCES_MAX, R_HAT_MAX
 
 RUNS = Path(__file__).parent / "runs"
+#: Measure names short enough for the coverage panel's legend.
+SHORT_NAMES = {"residential_semi_independent": "residential + semi-indep."}
 README = Path(__file__).parent / "README.md"
 BEGIN, END = (
     "<!-- runs table: begin (python benchmarks/tables.py --readme) -->",
@@ -294,7 +296,9 @@ def horizon_chart(bt: Backtest, path: Path, title: str) -> Path:
                 style,
                 marker=".",
                 color=palette[k % len(palette)],
-                label=str(measure).replace("_", " ")[:18] if q == 90 else None,
+                label=SHORT_NAMES.get(str(measure), str(measure).replace("_", " "))
+                if q == 90
+                else None,
             )
         cover.axhline(q, color="black", linewidth=0.8)
     cover.set_xticks(sorted(set(t.index.get_level_values("horizon"))))
