@@ -109,6 +109,7 @@ def main() -> None:
     checkpoint = args.checkpoint or HERE / "runs" / "partial" / base
     what = {"variants": variants, "settings": settings.to_dict()}
     _check_resume(checkpoint, what, parser, BacktestSettings(horizon=args.horizon).to_dict())
+    resumed = any(checkpoint.glob("origin_*.csv"))
     t0 = time.perf_counter()
     result = rolling_backtest(
         tidy,
@@ -143,7 +144,9 @@ def main() -> None:
             "failed": result.skipped.to_dict("records"),
             "fits": None if args.fits is None else "reused from --fits where already made",
             "variants scored on the same fits": variants,
+            # A resumed run times its own process only, not the fits made before.
             "minutes": round(elapsed / 60, 1),
+            "resumed": resumed,
             "workers": args.workers,
         }
         folder = write_run(name, one.rows, record)
