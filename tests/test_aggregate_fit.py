@@ -1149,8 +1149,10 @@ def test_the_fit_check_rule_known_answers():
         bad = good.assign(**change)
         check = check_fit(bad, model="m", chains=2)
         assert not check.passed and message in check.problems[0] and "FAILED" in check.summary()
+        assert not check.converged
     # Stock: 10% of the published count or three Poisson sds, whichever is wider.
-    assert not check_fit(good, model="m", chains=2, fitted_stock=100, published_stock=140).passed
+    missed = check_fit(good, model="m", chains=2, fitted_stock=100, published_stock=140)
+    assert not missed.passed and missed.converged  # refused on its stock alone
     # Small councils: three Poisson sds (3 * sqrt(25) = 15) when wider than 10%.
     assert check_fit(good, model="m", chains=2, fitted_stock=40, published_stock=25).passed
     assert not check_fit(good, model="m", chains=2, fitted_stock=41, published_stock=25).passed
@@ -1158,6 +1160,7 @@ def test_the_fit_check_rule_known_answers():
     assert not check_fit(good, model="m", chains=2, fitted_stock=1101, published_stock=1000).passed
     nan = good.assign(max_r_hat=float("nan"))
     assert not check_fit(nan, model="m", chains=2).passed  # not computable is not a pass
+    assert not check_fit(nan, model="m", chains=2).converged
 
 
 def test_shipped_national_priors_come_from_converged_england_fits(monkeypatch):

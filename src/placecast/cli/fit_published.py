@@ -33,22 +33,17 @@ SMALL_COUNCIL = 50
 def _hint_small_council(fitted: PublishedFit, priors: AggregatePriors) -> None:
     """After a refused fit of a very small council with a stock-growth prior that did not
     converge (not one refused on its fitted stock alone): say what fits."""
-    import numpy as np
-
-    from placecast.fit.quality import check_fit
-
-    counts, check = fitted.model.counts_, fitted.check
-    published = counts.children_in_care[~np.isnan(counts.children_in_care)]
-    if priors.stock_growth_sd is None or not published.size or published[-1] >= SMALL_COUNCIL:
+    check = fitted.check
+    if priors.stock_growth_sd is None or check.converged:
         return
-    if check_fit(fitted.model.diagnostics_, model=check.model, chains=check.chains).passed:
+    if check.published_stock is None or check.published_stock >= SMALL_COUNCIL:
         return
     print(
-        f"Note: {counts.council} had {published[-1]:.0f} children in care. For a council this "
-        "small the usual cause is the prior on the first forecast year's stock growth, which "
-        "pins the forecast year's entries and exits more tightly than the sampler can follow; "
-        "fit again with --no-stock-growth-prior (the forecast then follows the council's own "
-        "fitted flows, not England's growth).",
+        f"Note: {fitted.model.counts_.council} had {check.published_stock:.0f} children in "
+        "care. For a council this small the usual cause is the prior on the first forecast "
+        "year's stock growth, which pins the forecast year's entries and exits more tightly "
+        "than the sampler can follow; fit again with --no-stock-growth-prior (the forecast "
+        "then follows the council's own fitted flows, not England's growth).",
         file=sys.stderr,
     )
 

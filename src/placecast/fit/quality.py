@@ -80,6 +80,14 @@ class FitCheck:
     def passed(self) -> bool:
         return not self.problems
 
+    @property
+    def converged(self) -> bool:
+        """Whether the sampler's rules pass (R-hat, bulk ESS, divergences), whatever the
+        fitted stock: what sampling again or longer can mend."""
+        return not _convergence_problems(
+            self.max_r_hat, self.min_ess_bulk, self.divergences, self.chains
+        )
+
     def summary(self) -> str:
         """One line for a report: passed, or what failed."""
         numbers = (
@@ -157,6 +165,21 @@ class FitCheck:
         return cls(**{**values, "problems": tuple(values.get("problems", ()))})
 
 
+def _convergence_problems(max_r_hat: float, ess: float, divergences: int, chains: int) -> list[str]:
+    """One sentence per convergence rule failed (R-hat, bulk ESS, divergences)."""
+    problems = []
+    if not max_r_hat <= R_HAT_MAX:
+        problems.append(f"R-hat up to {max_r_hat:.3f} (at most {R_HAT_MAX} needed)")
+    if not ess >= ESS_BULK_PER_CHAIN * chains:
+        problems.append(
+            f"bulk effective sample size down to {ess:.0f} (at least "
+            f"{ESS_BULK_PER_CHAIN * chains} needed for {chains} chains)"
+        )
+    if divergences > DIVERGENCES_MAX:
+        problems.append(f"{divergences} divergent transitions (none allowed)")
+    return problems
+
+
 def stock_allowance(published_stock: float) -> float:
     """How far the fitted last stock may miss the published one: the larger of
     :data:`STOCK_TOLERANCE` of it and :data:`STOCK_TOLERANCE_POISSON_SD` Poisson standard
@@ -181,16 +204,7 @@ def check_fit(
     row = diagnostics.iloc[0]
     max_r_hat, ess = float(row["max_r_hat"]), float(row["min_ess_bulk"])
     divergences = int(row["divergences"])
-    problems = []
-    if not max_r_hat <= R_HAT_MAX:
-        problems.append(f"R-hat up to {max_r_hat:.3f} (at most {R_HAT_MAX} needed)")
-    if not ess >= ESS_BULK_PER_CHAIN * chains:
-        problems.append(
-            f"bulk effective sample size down to {ess:.0f} (at least "
-            f"{ESS_BULK_PER_CHAIN * chains} needed for {chains} chains)"
-        )
-    if divergences > DIVERGENCES_MAX:
-        problems.append(f"{divergences} divergent transitions (none allowed)")
+    problems = _convergence_problems(max_r_hat, ess, divergences, chains)
     if fitted_stock is not None and published_stock is not None:
         allowed = stock_allowance(published_stock)
         if not abs(fitted_stock - published_stock) <= allowed:
