@@ -758,36 +758,6 @@ def test_stock_growth_prior_adds_a_year_the_engine_agrees_with(hackney_counts):
     assert float(growth) == pytest.approx(want, abs=0.002)
 
 
-def test_the_smallest_councils_fit_without_the_stock_growth_prior_unless_the_user_sets_it(dfe):
-    """Rutland (under 50 children) is built without the forecast year the prior needs, and the
-    priors it is fitted with say why; Hackney keeps it; a prior the user sets applies to both."""
-    england = AggregatePriors(stock_growth_mean=0.02, stock_growth_sd=0.025, source="England")
-    rutland = published_counts(dfe, "Rutland").upto(2017)
-    hackney = published_counts(dfe, "Hackney").upto(2017)
-    assert rutland.children_in_care[-1] < 50 <= hackney.children_in_care[-1]
-    n = rutland.children_in_care[-1]
-    fitted = england.for_council(n, 2017)
-    assert fitted.stock_growth_sd is None
-    assert (
-        fitted.source
-        == f"England; no stock-growth prior ({n:.0f} children in care at 31 March 2017, under 50)"
-    )
-    assert england.for_council(hackney.children_in_care[-1]) is england
-    set_by_user = england.with_stock_growth(0.0, 0.03)
-    assert set_by_user.for_council(n) is set_by_user
-    forecast_year = "expected_stock_growth_next_year"
-    for counts, priors, pooled in (
-        (rutland, england, False),
-        (hackney, england, True),
-        (rutland, set_by_user, True),
-        (rutland, replace(england, stock_growth_min_children=0.0), True),
-    ):
-        model = AggregateModel(priors=priors).build(counts)
-        assert (forecast_year in model.named_vars) is pooled, (counts.council, priors.source)
-    with pytest.raises(pc.ConfigError, match="stock_growth_min_children must be >= 0, got -1"):
-        AggregatePriors(stock_growth_min_children=-1)
-
-
 @pytest.mark.slow  # several fits: a long statistical check (CI's slow step)
 def test_stock_growth_prior_pools_the_forecast_year(hackney_counts):
     """Hackney to 2017: its own flows imply children in care +12% in 2017/18 (0.124 seen;
@@ -1119,14 +1089,13 @@ def test_a_fit_that_fails_its_check_writes_no_inputs_unless_accepted(tmp_path, c
     assert "--no-stock-growth-prior" not in err  # no such prior to blame
     assert not (tmp_path / "refused" / "inputs").exists()
     assert (tmp_path / "refused" / "diagnostics.csv").exists()  # what to look at
-    # With a stock-growth prior (set by the user: a council this small has none by default)
-    # it is told the usual cause and the fix.
+    # With a stock-growth prior, a council this small is told the usual cause and the fix.
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         pooled = [*args, "--stock-growth", "0.02", "0.025", "--out", str(tmp_path / "pooled")]
         assert main(pooled) == 2
     err = capsys.readouterr().err
-    assert "Note: Rutland had" in err and "fit again without --stock-growth" in err
+    assert "Note: Rutland had" in err and "fit again with --no-stock-growth-prior" in err
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         assert main([*args, "--accept-poor-fit", "--out", str(tmp_path / "kept")]) == 0

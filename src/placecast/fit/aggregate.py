@@ -25,9 +25,7 @@ set by ``national_priors``), the model runs one year past the
 data: the entry and exit levels the forecast starts from may be adjusted (prior: one year's
 shock) and are sampled with the fit, and the change of children in care their flows imply is
 pulled towards England's, as councils' own past changes barely predict their next. The forecast
-year's own shocks are then drawn on top, as without the prior. Councils under
-``AggregatePriors.stock_growth_min_children`` (50) children fit without it
-(:meth:`~placecast.fit.priors.AggregatePriors.for_council`).
+year's own shocks are then drawn on top, as without the prior.
 """
 
 from __future__ import annotations

@@ -108,9 +108,7 @@ def build_model(
     # With a prior on the forecast year's stock growth, the model runs one year past the data:
     # the entry and exit levels the forecast starts from may be adjusted (by up to about a
     # year's shock) and are sampled with the fit, and the prior on the stock change their flows
-    # imply pools a council's expected growth towards England's (not for the smallest councils:
-    # AggregatePriors.for_council).
-    priors = priors.for_council(float(obs["total"][-1]), last)
+    # imply pools a council's expected growth towards England's.
     pooled = priors.stock_growth_sd is not None
     centered = settings.random_walks == "centered" or (
         settings.random_walks == "auto" and _typical_starts(obs["starts"]) >= CENTERED_FROM_STARTS

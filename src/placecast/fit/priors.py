@@ -36,11 +36,6 @@ def _default_structure() -> Rates:
     return hackney_2020().rates
 
 
-#: Councils under this many children in care fit without the stock-growth prior by default
-#: (``AggregatePriors.stock_growth_min_children``).
-SMALL_COUNCIL_CHILDREN = 50.0
-
-
 @dataclass(frozen=True)
 class AggregatePriors:
     """Priors of :class:`~placecast.fit.aggregate.AggregateModel` (documented defaults).
@@ -113,14 +108,6 @@ class AggregatePriors:
         council-specific growth with sd 0.023-0.025, against a sd of 0.08 of single years).
         Without it, the forecast year's flows follow the council's last fitted levels, whose
         balance is a noisy difference of two large flows.
-    stock_growth_min_children
-        Councils with fewer children in care than this at the fit's last year fit without the
-        stock-growth prior (:meth:`for_council`). 50: a year's starts and ceases in such a
-        council are as large as its stock, so the prior pins the forecast year's entry and exit
-        adjustments to a ridge far narrower than their own spread and the sampler diverges -
-        Rutland (25 children) and the City of London (10) fitted to 2022 did, and passed
-        without it; no other council had under 93 at any year 2017-2021. A prior set by the
-        user (:meth:`with_stock_growth`) applies whatever the size (0).
     count_cv, count_cv_sd
         Prior median of the extra (beyond Poisson) relative noise of published counts, i.e. the
         model's misfit, shared by children in care, starts and ceases
@@ -169,7 +156,6 @@ class AggregatePriors:
     starts_counted_share_sd: float = 0.02
     stock_growth_mean: float = 0.0
     stock_growth_sd: float | None = None
-    stock_growth_min_children: float = SMALL_COUNCIL_CHILDREN
     count_cv: float = 0.05
     count_cv_sd: float = 0.7
     stock_count_cv: float = 0.02
@@ -221,11 +207,6 @@ class AggregatePriors:
             raise ConfigError(
                 f"AggregatePriors.stock_growth_sd must be > 0 or None, got {self.stock_growth_sd}"
             )
-        if not self.stock_growth_min_children >= 0:
-            raise ConfigError(
-                "AggregatePriors.stock_growth_min_children must be >= 0, got "
-                f"{self.stock_growth_min_children}"
-            )
         if not 0 <= self.semi_independent_share_16_17 <= 1:
             raise ConfigError("AggregatePriors.semi_independent_share_16_17 must be in [0, 1]")
 
@@ -249,9 +230,8 @@ class AggregatePriors:
     def with_stock_growth(self, mean: float | None, sd: float | None) -> AggregatePriors:
         """The same priors with the first forecast year's stock-growth prior set by the user.
 
-        ``sd=None`` removes that prior (``mean`` is then ignored). A prior set here applies to
-        every council, however small (``stock_growth_min_children=0``). The change is appended
-        to :attr:`source`, so reports citing the priors say what was set.
+        ``sd=None`` removes that prior (``mean`` is then ignored). The change is appended to
+        :attr:`source`, so reports citing the priors say what was set.
         """
         if sd is None:
             return replace(
@@ -263,24 +243,8 @@ class AggregatePriors:
             self,
             stock_growth_mean=mean,
             stock_growth_sd=sd,
-            stock_growth_min_children=0.0,
             source=f"{self.source}; stock growth of the first forecast year {mean:+.1%} "
             f"(sd {sd:.3f}), set by the user",
-        )
-
-    def for_council(self, children_in_care: float, year: int | None = None) -> AggregatePriors:
-        """The priors a council of ``children_in_care`` (at the fit's last year, ``year``) is
-        fitted with: these, or without the stock-growth prior when the council has fewer than
-        :attr:`stock_growth_min_children` children, which :attr:`source` then says.
-        """
-        if self.stock_growth_sd is None or children_in_care >= self.stock_growth_min_children:
-            return self
-        when = "" if year is None else f" at 31 March {year}"
-        return replace(
-            self,
-            stock_growth_sd=None,
-            source=f"{self.source}; no stock-growth prior ({children_in_care:.0f} children in "
-            f"care{when}, under {self.stock_growth_min_children:.0f})",
         )
 
 

@@ -154,9 +154,6 @@ def fit_published_council(
         )
     model = AggregateModel(priors, settings).fit(counts, seed=seed, progressbar=progressbar)
     last = int(counts.years.max())
-    # The priors as fitted (the smallest councils' without the stock-growth prior), to cite.
-    fitted_to = counts.years == model.last_year_
-    priors = priors.for_council(float(counts.children_in_care[fitted_to][0]), model.last_year_)
     stock = model.initial_stock()
     manifest = {
         **(about or {}),
