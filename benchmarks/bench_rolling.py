@@ -1,13 +1,13 @@
 """Rolling-origin backtest on the data councils have today: fit to each origin, score by horizon.
 
-Run: ``python benchmarks/bench_rolling.py [--councils N] [--origins 2017 2018 2019 2020 2021]
-[--horizon 3] [--workers 2] [--tag _x] [--fits DIR] [--variant name:setting=value,...]
-[--prior field=value ...] [--setting field=value ...] [--checkpoint DIR]``. ``--prior`` sets
-fields of every origin's priors and ``--setting`` fit settings such as ``count_noise`` (both
-refit). Each ``--variant`` (forecast settings only: ``trend_damping``, ``forecast_shocks``,
-``pull_trend``, ``starting_ages``) is scored on the same posteriors right after each fit - a
-paired comparison of forecasts that costs simulations, not fits - and written as its own run
-(``..._<name>``). With ``--fits`` every fit is also saved there and reused by later runs.
+Run: ``python benchmarks/bench_rolling.py [--councils N] [--council CODE ...] [--origins 2017 2018
+2019 2020 2021] [--horizon 3] [--workers 2] [--tag _x] [--fits DIR] [--variant
+name:setting=value,...] [--prior field=value ...] [--setting field=value ...] [--checkpoint DIR]``.
+``--prior`` sets fields of every origin's priors and ``--setting`` fit settings such as
+``count_noise`` (both refit). Each ``--variant`` (forecast settings only: ``trend_damping``,
+``forecast_shocks``, ``pull_trend``, ``starting_ages``) is scored on the same posteriors right after
+each fit - a paired comparison of forecasts that costs simulations, not fits - and written as its
+own run (``..._<name>``). With ``--fits`` every fit is also saved there and reused by later runs.
 
 Reads the DfE tables shipped with placecast (built from the 2015-2019 wide and the 2018-2022
 tidy files in ``../shared/data``); for every
@@ -61,6 +61,9 @@ COLUMNS = [
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--councils", type=int, default=0, help="N spread by code (0 = all)")
+    parser.add_argument(
+        "--council", action="append", default=[], help="a council's code (repeatable): these only"
+    )
     parser.add_argument("--origins", type=int, nargs="+", default=[2017, 2018, 2019, 2020, 2021])
     parser.add_argument("--horizon", type=int, default=3)
     parser.add_argument("--workers", type=int, default=2)
@@ -104,6 +107,11 @@ def main() -> None:
     names = la_councils(tidy)
     if args.councils:  # evenly spaced in code order, so every region is represented
         names = [names[i] for i in np.linspace(0, len(names) - 1, args.councils).astype(int)]
+    if args.council:
+        unknown = sorted(set(args.council) - set(names))
+        if unknown:
+            parser.error(f"--council {unknown}: not a council code in the tables (E06000017...)")
+        names = [n for n in names if n in args.council]
     settings = replace(BacktestSettings(horizon=args.horizon), **setting_changes)
     base = f"rolling_{args.origins[0]}_{args.origins[-1]}_h{args.horizon}{args.tag}"
     checkpoint = args.checkpoint or HERE / "runs" / "partial" / base
@@ -136,7 +144,7 @@ def main() -> None:
             + ("" if key == "base" else f"; variant {changes}"),
             "settings": replace(settings, **changes).to_dict(),
             "origins": args.origins,
-            "councils": args.councils or "all",
+            "councils": args.council or args.councils or "all",
             "priors": result.priors_source,
             "prior_changes": prior_changes,
             "data": "tables shipped with placecast (built from ../shared/data/dfe_cla_la_2015_2019 "

@@ -6,6 +6,10 @@ absolute gap between pooled coverage and nominal (50% and 90%), and - against RE
 paired gap in each council's MASE averaged over its cells (median over councils, this run minus
 REFERENCE) with a 90% bootstrap interval that resamples councils. These are the quantities the
 rule written before the forecast-paths run uses (benchmarks/README.md).
+
+``--by council_origin`` pairs each council's fit at each origin instead (few councils: the small
+councils' rule); ``--common`` scores every run, the reference too, on the councils all of them
+hold (a run of a few councils against the all-council run).
 """
 
 from __future__ import annotations
@@ -21,24 +25,32 @@ from placecast.evaluation import Backtest, BacktestSettings
 RUNS = Path(__file__).parent / "runs"
 
 
-def load(name: str) -> Backtest:
+def load(name: str, councils: set[str] | None = None) -> Backtest:
     rows = pd.read_csv(RUNS / name / "rows.csv")
     if "error" in rows:
         rows = rows[rows["error"].isna()]
+    if councils is not None:
+        rows = rows[rows["la_code"].isin(councils)]
     return Backtest(rows, BacktestSettings())
 
 
-def council_cells(bt: Backtest, exclude_years: tuple[int, ...] = ()) -> pd.Series:
-    """Each council's scaled error averaged over origins within a cell, then over its cells."""
+def council_cells(
+    bt: Backtest, exclude_years: tuple[int, ...] = (), by: str = "council"
+) -> pd.Series:
+    """Each council's (or council and origin's, ``by="council_origin"``) scaled error averaged
+    over origins within a cell, then over its cells."""
     r = bt.scored()
     r = r[~r["year"].isin(list(exclude_years))]
     r = r.assign(scaled=r["abs_error"] / r["scale"])
-    cells = r.groupby(["council", "measure", "horizon"])["scaled"].mean()
-    return cells.groupby("council").mean()
+    unit = ["council"] if by == "council" else ["council", "origin"]
+    cells = r.groupby([*unit, "measure", "horizon"])["scaled"].mean()
+    return cells.groupby(unit).mean()
 
 
 def summary(bt: Backtest, exclude_years: tuple[int, ...] = ()) -> dict[str, float]:
     t = bt.by_horizon(exclude_years=exclude_years, resamples=10)
+    r = bt.scored()
+    r = r[~r["year"].isin(list(exclude_years))]
     coverage_gap = (
         (t["coverage_50"] - 0.5).abs().mean() + (t["coverage_90"] - 0.9).abs().mean()
     ) / 2
@@ -54,6 +66,7 @@ def summary(bt: Backtest, exclude_years: tuple[int, ...] = ()) -> dict[str, floa
             ).sum()
         ),
         "mean_coverage_gap": float(coverage_gap),
+        "coverage_90_pooled": float(r["actual"].between(r["q05"], r["q95"]).mean()),
     }
 
 
@@ -72,14 +85,22 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("reference")
     parser.add_argument("runs", nargs="+")
+    parser.add_argument("--by", choices=["council", "council_origin"], default="council")
+    parser.add_argument("--common", action="store_true", help="only councils every run holds")
     args = parser.parse_args()
+    councils = None
+    if args.common:
+        held = [
+            set(pd.read_csv(RUNS / n / "rows.csv")["la_code"]) for n in [args.reference, *args.runs]
+        ]
+        councils = set.intersection(*held)
     for label, excluded in (("all forecast years", ()), ("without 2020-21", (2020, 2021))):
-        reference = load(args.reference)
-        ref_cells = council_cells(reference, excluded)
+        reference = load(args.reference, councils)
+        ref_cells = council_cells(reference, excluded, args.by)
         rows = []
         for name in [args.reference, *args.runs]:
-            bt = reference if name == args.reference else load(name)
-            gap = paired_gap(council_cells(bt, excluded), ref_cells)
+            bt = reference if name == args.reference else load(name, councils)
+            gap = paired_gap(council_cells(bt, excluded, args.by), ref_cells)
             rows.append(
                 {
                     "run": name,

@@ -23,8 +23,8 @@ says so.
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, field
-from typing import Any
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any, NamedTuple
 
 import pandas as pd
 
@@ -84,9 +84,7 @@ class FitCheck:
     def converged(self) -> bool:
         """Whether the sampler's rules pass (R-hat, bulk ESS, divergences), whatever the
         fitted stock: what sampling again or longer can mend."""
-        return not _convergence_problems(
-            self.max_r_hat, self.min_ess_bulk, self.divergences, self.chains
-        )
+        return all(rule.passed for rule in _rules(self) if rule.sampler)
 
     def summary(self) -> str:
         """One line for a report: passed, or what failed."""
@@ -119,39 +117,11 @@ class FitCheck:
         >>> FitCheck("m", 1.004, 650.0, 0, 2).table()["passed"].tolist()
         ['yes', 'yes', 'yes']
         """
-        ess_floor = ESS_BULK_PER_CHAIN * self.chains
-        rows = [
-            (
-                "largest R-hat",
-                f"{self.max_r_hat:.3f}",
-                f"at most {R_HAT_MAX}",
-                self.max_r_hat <= R_HAT_MAX,
-            ),
-            (
-                "smallest bulk effective sample size",
-                f"{self.min_ess_bulk:,.0f}",
-                f"at least {ess_floor:,} ({ESS_BULK_PER_CHAIN} per chain, {self.chains} chains)",
-                self.min_ess_bulk >= ess_floor,
-            ),
-            (
-                "divergent transitions",
-                f"{self.divergences}",
-                f"at most {DIVERGENCES_MAX}",
-                self.divergences <= DIVERGENCES_MAX,
-            ),
-        ]
-        if self.fitted_stock is not None and self.published_stock is not None:
-            allowed = stock_allowance(self.published_stock)
-            rows.append(
-                (
-                    "children in care at the last 31 March, fitted",
-                    f"{self.fitted_stock:,.0f}",
-                    f"within {allowed:,.0f} of the published {self.published_stock:,.0f}",
-                    abs(self.fitted_stock - self.published_stock) <= allowed,
-                )
-            )
         return pd.DataFrame(
-            [(c, v, r, "yes" if ok else "NO") for c, v, r, ok in rows],
+            [
+                (rule.check, rule.value, rule.required, "yes" if rule.passed else "NO")
+                for rule in _rules(self)
+            ],
             columns=["check", "value", "required", "passed"],
         )
 
@@ -165,19 +135,63 @@ class FitCheck:
         return cls(**{**values, "problems": tuple(values.get("problems", ()))})
 
 
-def _convergence_problems(max_r_hat: float, ess: float, divergences: int, chains: int) -> list[str]:
-    """One sentence per convergence rule failed (R-hat, bulk ESS, divergences)."""
-    problems = []
-    if not max_r_hat <= R_HAT_MAX:
-        problems.append(f"R-hat up to {max_r_hat:.3f} (at most {R_HAT_MAX} needed)")
-    if not ess >= ESS_BULK_PER_CHAIN * chains:
-        problems.append(
-            f"bulk effective sample size down to {ess:.0f} (at least "
-            f"{ESS_BULK_PER_CHAIN * chains} needed for {chains} chains)"
+class _Rule(NamedTuple):
+    """One rule of the check applied to a fit: for reports (``check``, ``value``,
+    ``required``), the verdict, and the sentence that says what failed."""
+
+    check: str
+    value: str
+    required: str
+    passed: bool
+    problem: str
+    sampler: bool  # a rule on the sampler (sampling again can mend it), not the fitted stock
+
+
+def _rules(c: FitCheck) -> list[_Rule]:
+    """Every rule of the module's docstring, applied to ``c``'s numbers: the one place the
+    limits are compared, for :func:`check_fit`, :attr:`FitCheck.converged` and the table."""
+    ess_floor = ESS_BULK_PER_CHAIN * c.chains
+    rules = [
+        _Rule(
+            "largest R-hat",
+            f"{c.max_r_hat:.3f}",
+            f"at most {R_HAT_MAX}",
+            c.max_r_hat <= R_HAT_MAX,
+            f"R-hat up to {c.max_r_hat:.3f} (at most {R_HAT_MAX} needed)",
+            True,
+        ),
+        _Rule(
+            "smallest bulk effective sample size",
+            f"{c.min_ess_bulk:,.0f}",
+            f"at least {ess_floor:,} ({ESS_BULK_PER_CHAIN} per chain, {c.chains} chains)",
+            c.min_ess_bulk >= ess_floor,
+            f"bulk effective sample size down to {c.min_ess_bulk:.0f} (at least {ess_floor} "
+            f"needed for {c.chains} chains)",
+            True,
+        ),
+        _Rule(
+            "divergent transitions",
+            f"{c.divergences}",
+            f"at most {DIVERGENCES_MAX}",
+            c.divergences <= DIVERGENCES_MAX,
+            f"{c.divergences} divergent transitions (none allowed)",
+            True,
+        ),
+    ]
+    if c.fitted_stock is not None and c.published_stock is not None:
+        allowed = stock_allowance(c.published_stock)
+        rules.append(
+            _Rule(
+                "children in care at the last 31 March, fitted",
+                f"{c.fitted_stock:,.0f}",
+                f"within {allowed:,.0f} of the published {c.published_stock:,.0f}",
+                abs(c.fitted_stock - c.published_stock) <= allowed,
+                f"the fitted children in care ({c.fitted_stock:,.0f}) miss the published "
+                f"{c.published_stock:,.0f} by more than {allowed:,.0f}",
+                False,
+            )
         )
-    if divergences > DIVERGENCES_MAX:
-        problems.append(f"{divergences} divergent transitions (none allowed)")
-    return problems
+    return rules
 
 
 def stock_allowance(published_stock: float) -> float:
@@ -202,24 +216,15 @@ def check_fit(
     """Apply the rule of this module to a fit's ``diagnostics_`` (one row: ``max_r_hat``,
     ``min_ess_bulk``, ``divergences``) and, where given, its fitted and published stock."""
     row = diagnostics.iloc[0]
-    max_r_hat, ess = float(row["max_r_hat"]), float(row["min_ess_bulk"])
-    divergences = int(row["divergences"])
-    problems = _convergence_problems(max_r_hat, ess, divergences, chains)
-    if fitted_stock is not None and published_stock is not None:
-        allowed = stock_allowance(published_stock)
-        if not abs(fitted_stock - published_stock) <= allowed:
-            problems.append(
-                f"the fitted children in care ({fitted_stock:,.0f}) miss the published "
-                f"{published_stock:,.0f} by more than {allowed:,.0f}"
-            )
-    return FitCheck(
+    numbers = FitCheck(
         model=model,
-        max_r_hat=max_r_hat,
-        min_ess_bulk=ess,
-        divergences=divergences,
+        max_r_hat=float(row["max_r_hat"]),
+        min_ess_bulk=float(row["min_ess_bulk"]),
+        divergences=int(row["divergences"]),
         chains=chains,
         fitted_stock=fitted_stock,
         published_stock=published_stock,
-        problems=tuple(problems),
         sampling=sampling,
     )
+    problems = tuple(rule.problem for rule in _rules(numbers) if not rule.passed)
+    return replace(numbers, problems=problems)

@@ -196,8 +196,9 @@ def sampler_diagnostics(
 ) -> pd.DataFrame:
     """One row: ``max_r_hat``, ``min_ess_bulk``, ``min_ess_tail``, ``divergences``, ``draws``.
 
-    Warns (``UserWarning``, naming ``label``) when R-hat > 1.01, the bulk ESS is under 100 per
-    chain or any transition diverged: such rates should not go into a budget paper.
+    Warns (``UserWarning``, naming ``label``) when the fit check's sampler rules fail
+    (:mod:`placecast.fit.quality`: R-hat, bulk ESS per chain, divergences): such rates should
+    not go into a budget paper.
     """
     summary = az.summary(idata, var_names=list(var_names), kind="diagnostics")
     divergences = int(idata["sample_stats"]["diverging"].sum())
@@ -212,17 +213,11 @@ def sampler_diagnostics(
             "draws": [int(idata["posterior"].sizes["chain"] * idata["posterior"].sizes["draw"])],
         }
     )
-    problems = []
-    if max_r_hat > 1.01:
-        problems.append(f"R-hat up to {max_r_hat:.3f} (> 1.01)")
-    if min_ess_bulk < 100 * chains:
-        problems.append(f"bulk ESS down to {min_ess_bulk:.0f}")
-    if divergences:
-        problems.append(f"{divergences} divergent transitions")
-    if problems:
+    check = check_fit(worst, model=label, chains=chains)  # its sampler rules, no stock here
+    if not check.converged:
         warnings.warn(
             f"{label}: the sampler did not converge cleanly: "
-            + "; ".join(problems)
+            + "; ".join(check.problems)
             + ". Do not use these rates for a budget paper: sample longer (more tune/draws) "
             "or raise target_accept.",
             stacklevel=4,
