@@ -401,7 +401,10 @@ def test_reports_say_how_accurate_forecasts_from_published_fits_have_been(tmp_pa
     assert sheet.max_row == 1 + len(rows) and sheet["A1"].value == "measure"
     about = {r[0]: r[1] for r in workbook["about"].iter_rows(min_row=2, values_only=True)}
     assert accuracy_evidence()["run"] in about["accuracy_out_of_sample (sheet)"]
+    if worse:  # the terminal's summary says it too
+        assert "Out of sample: On the backtest of every council" in comparison_text(cmp)
     hand_made = pc.compare(pc.hackney_2020(), [], months=12, paths=20, seed=1)
+    assert "Out of sample" not in comparison_text(hand_made)
     assert "How accurate" not in write_html(hand_made, tmp_path / "h.html", charts=[]).read_text()
     book = openpyxl.load_workbook(write_excel(hand_made, tmp_path / "h.xlsx"))
     assert "accuracy_out_of_sample" not in book.sheetnames
