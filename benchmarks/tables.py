@@ -19,6 +19,9 @@ the priors, the data). Run:
 * ``python benchmarks/tables.py --partial <run> --misses`` - each variant's misses split into the
   part all councils share in a year (the median council's) and the rest, with the 90% coverage
   the intervals would have had if the shared part had been known (:func:`miss_table`);
+* ``python benchmarks/tables.py <rolling run> --ship`` - write its table by horizon into the
+  package (``src/placecast/report/fit_accuracy.json``), which every report of a forecast from a
+  published-statistics fit shows (:mod:`placecast.report.accuracy`);
 * ``python benchmarks/tables.py --partial <run> --fit-checks`` - how many of the run's fits
   would pass placecast's fit check on R-hat and divergences, by origin and council size
   (:func:`fit_check_table`).
@@ -314,6 +317,32 @@ def horizon_chart(bt: Backtest, path: Path, title: str) -> Path:
     return path
 
 
+def ship_evidence(name: str) -> Path:
+    """Write run ``name``'s table by horizon (all forecast years) as the evidence the reports
+    show (:mod:`placecast.report.accuracy`), with what the run was."""
+    meta = json.loads((RUNS / name / "settings.json").read_text())
+    rows = pd.read_csv(RUNS / name / "rows.csv")
+    table = pd.read_csv(RUNS / name / "by_horizon.csv")
+    fits = len(rows.drop_duplicates(["council", "origin"]))
+    origins = sorted(int(o) for o in rows["origin"].unique())
+    evidence = {
+        "run": name,
+        "recorded": meta.get("recorded", "not recorded"),
+        "command": f"python benchmarks/tables.py {name} --ship",
+        "source": (
+            f"Rolling backtest of every council fitted to DfE's published tables: "
+            f"{rows['council'].nunique()} councils fitted to 31 March of each year "
+            f"{origins[0]}-{origins[-1]} ({fits} fits with the defaults of the time, one "
+            "sampling attempt each), each forecast "
+            f"scored on what DfE published later, to {int(rows['year'].max())}"
+        ),
+        "rows": table.to_dict("records"),
+    }
+    out = Path(__file__).parents[1] / "src" / "placecast" / "report" / "fit_accuracy.json"
+    out.write_text(json.dumps(evidence, indent=1) + "\n")
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -331,7 +360,15 @@ def main() -> None:
     parser.add_argument(
         "--fit-checks", action="store_true", help="with --partial: fits that pass the check"
     )
+    parser.add_argument(
+        "--ship", action="store_true", help="with one rolling run: write the reports' evidence"
+    )
     args = parser.parse_args()
+    if args.ship:
+        if len(args.run) != 1:
+            parser.error("--ship: name one rolling run")
+        print(f"wrote {ship_evidence(args.run[0])}")
+        return
     if args.partial and args.fit_checks:
         base = partial_run(args.partial, args.origins)[0]["base"]
         print(fit_check_table(base).round(3).to_string())

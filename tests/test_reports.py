@@ -376,3 +376,59 @@ def test_charts_stay_readable_with_many_scenarios():
             if panels > 1:
                 assert [ax.get_title() for ax in shown] == [s.name for s in levers]
                 assert "each scenario against the baseline" in fig.get_suptitle()
+
+
+def test_reports_say_how_accurate_forecasts_from_published_fits_have_been(tmp_path):
+    """Inputs from a fit of DfE's tables (the embedded default) get the rolling backtest's
+    table, its verdicts read from the shipped evidence and a caution in words; hand-made
+    inputs get none (the evidence is not about them)."""
+    from placecast.report.accuracy import accuracy_evidence
+
+    rows = pd.DataFrame(accuracy_evidence()["rows"])
+    cmp = pc.compare(pc.hackney_2022(), [], months=12, paths=20, seed=1)
+    text = write_html(cmp, tmp_path / "r.html", charts=[]).read_text()
+    section = text.split("How accurate such forecasts have been")[1].split("<h2")[0]
+    body = section.split("<table")[1]
+    assert body.count("<tr>") == len(rows)  # a body row per measure and horizon
+    worse = int((rows["gap_last_value_q05"] > 0).sum() + (rows["gap_linear_trend_q05"] > 0).sum())
+    better = int((rows["gap_last_value_q95"] < 0).sum() + (rows["gap_linear_trend_q95"] < 0).sum())
+    assert body.count("WORSE (") == worse and body.count("better (") == better
+    assert accuracy_evidence()["run"] in section  # which run it is, to regenerate it
+    if worse:
+        assert "class='caution'" in section and "did worse than carrying" in section
+    workbook = openpyxl.load_workbook(write_excel(cmp, tmp_path / "r.xlsx"))
+    sheet = workbook["accuracy_out_of_sample"]
+    assert sheet.max_row == 1 + len(rows) and sheet["A1"].value == "measure"
+    about = {r[0]: r[1] for r in workbook["about"].iter_rows(min_row=2, values_only=True)}
+    assert accuracy_evidence()["run"] in about["accuracy_out_of_sample (sheet)"]
+    if worse:  # the terminal's summary says it too
+        assert "Out of sample: On the backtest of every council" in comparison_text(cmp)
+    hand_made = pc.compare(pc.hackney_2020(), [], months=12, paths=20, seed=1)
+    assert "Out of sample" not in comparison_text(hand_made)
+    assert "How accurate" not in write_html(hand_made, tmp_path / "h.html", charts=[]).read_text()
+    book = openpyxl.load_workbook(write_excel(hand_made, tmp_path / "h.xlsx"))
+    assert "accuracy_out_of_sample" not in book.sheetnames
+
+
+def test_shipped_accuracy_evidence_is_its_runs_table():
+    """The evidence in the package is the stored run's by-horizon table, number for number
+    (regenerate with ``python benchmarks/tables.py <run> --ship``)."""
+    from placecast.report.accuracy import accuracy_evidence
+
+    evidence = accuracy_evidence()
+    runs = Path(__file__).parents[1] / "benchmarks" / "runs" / evidence["run"]
+    stored = pd.read_csv(runs / "by_horizon.csv")
+    shipped = pd.DataFrame(evidence["rows"])[stored.columns]
+    pd.testing.assert_frame_equal(shipped, stored, check_dtype=False)
+    assert f"{stored['councils'].max()} councils" in evidence["source"]
+
+
+def test_accuracy_cells_read_as_words():
+    from placecast.report.accuracy import _cells
+
+    rows = pd.DataFrame(
+        {"measure": ["starts", "fostering", "fostering", "ceases"], "horizon": [3, 3, 2, 1]}
+    )
+    assert (
+        _cells(rows) == "fostering 2 and 3 years ahead; starts 3 years ahead; ceases 1 year ahead"
+    )

@@ -12,6 +12,7 @@ from openpyxl.styles import Alignment
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.table import Table, TableStyleInfo
 
+from placecast.report.accuracy import accuracy_note, accuracy_table, accuracy_warning
 from placecast.report.tables import (
     about_table,
     column_kind,
@@ -38,6 +39,13 @@ def write_excel(
         **(tidy_tables(cmp) if tables is None else tables),
         **inputs_tables(cmp),
     }
+    check = cmp.baseline.inputs.fit_check
+    accuracy = accuracy_table(check)
+    if accuracy is not None:  # how such forecasts fared out of sample; what that is on "about"
+        sheets["accuracy_out_of_sample"] = accuracy
+        said = " ".join(t for t in (accuracy_note(), accuracy_warning(check)) if t)
+        more = pd.DataFrame({"item": ["accuracy_out_of_sample (sheet)"], "value": [said]})
+        sheets["about"] = pd.concat([about, more], ignore_index=True)
     return write_sheets(sheets, path)
 
 

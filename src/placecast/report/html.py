@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from placecast.report.accuracy import accuracy_note, accuracy_table, accuracy_warning
 from placecast.report.charts import comparison_charts
 from placecast.report.tables import (
     about_table,
@@ -34,6 +35,7 @@ th, td { border: 1px solid #ddd; padding: .25em .6em; text-align: right; white-s
 th { background: #f3f3f3; } td:first-child, th:first-child { text-align: left; }
 .note { color: #555; font-size: .9em; } img { max-width: 100%; }
 .warning { border: 2px solid #b00; background: #fee; padding: .6em; font-weight: bold; }
+.caution { border: 2px solid #b80; background: #fff8e0; padding: .6em; }
 table.provenance { width: 100%; table-layout: fixed; }
 table.provenance td, table.provenance th {
   white-space: pre-wrap; overflow-wrap: anywhere; text-align: left;
@@ -66,7 +68,7 @@ published, fitted, assumed or placeholders, and what rates the paths used.</p>
 """
 
 #: Tables of words (statuses, checks) that wrap and read left to right.
-_WORDS = ("inputs_status", "fit_diagnostics", "inputs_cost_types")
+_WORDS = ("inputs_status", "fit_diagnostics", "inputs_cost_types", "accuracy")
 
 
 #: Headings of the inputs' tables where their names say less than a reader needs.
@@ -194,6 +196,7 @@ def write_html(
             "the baseline.</p>",
             _table(sav),
         ]
+    parts += _accuracy_section(cmp)
     children = cmp.baseline.children_summary()
     children = children.reset_index()
     children["date"] = pd.to_datetime(children["date"]).dt.date
@@ -235,6 +238,22 @@ def write_html(
         "Methodology page (docs/methodology.md in the package's source).</p>",
     ]
     return _write_page(path, f"placecast: {meta['council']}", parts)
+
+
+def _accuracy_section(cmp: Comparison) -> list[str]:
+    """How accurate forecasts like this one have been out of sample (inputs from a fit of
+    DfE's published tables only): the backtest's table, what it is, and a caution in words
+    where such forecasts did worse than the last value or their intervals held too rarely."""
+    table = accuracy_table(cmp.baseline.inputs.fit_check)
+    if table is None:
+        return []
+    caution = accuracy_warning(cmp.baseline.inputs.fit_check)
+    return [
+        "<h2>How accurate such forecasts have been</h2>",
+        f"<p class='note'>{html.escape(accuracy_note())}</p>",
+        *([f"<p class='caution'>{html.escape(caution)}</p>"] if caution else []),
+        _table(table, "words"),
+    ]
 
 
 def _spend_by_cost_type(cmp: Comparison) -> pd.DataFrame:

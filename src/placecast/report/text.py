@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from placecast.report.accuracy import accuracy_warning
 from placecast.report.tables import fit_warning, placeholder_warning
 from placecast.scenario.comparison import Comparison
 from placecast.summary import gbp_m
@@ -50,4 +51,11 @@ def comparison_text(cmp: Comparison) -> str:
         saving = saving[["saving", "saving 90% interval", "P(saves money)"]]
         saving.columns = ["mean", "90% interval", "P(saves money)"]
         lines.append(saving.to_string())
+    caution = accuracy_warning(base.inputs.fit_check)  # fits of DfE's tables only
+    if caution:
+        lines += [
+            "",
+            f"Out of sample: {caution} (The report's 'How accurate such forecasts have "
+            "been' has the table.)",
+        ]
     return "\n".join(lines)

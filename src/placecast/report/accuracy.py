@@ -1,0 +1,161 @@
+"""How accurate forecasts like this one have been: the rolling backtest's evidence, for reports.
+
+A forecast from a council fitted to DfE's published tables (``placecast fit-published``, and
+the embedded default) is the kind the all-council rolling backtest scored: every council fitted
+to 31 March of each year 2017-2021 and scored on what DfE published later, one to three years
+ahead (``benchmarks/bench_rolling.py``; ``docs/published-statistics.md``). Its table by measure
+and horizon ships with the package (``fit_accuracy.json``, written by
+``python benchmarks/tables.py <run> --ship``) so that every report can say, beside its intervals,
+how often such intervals held the outcome and whether such forecasts beat carrying the last
+value forward. Inputs not from that fit (SSDA903 fits, figures entered by hand) get no table:
+the evidence is not about them.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import pandas as pd
+
+__all__ = [
+    "FIT_ACCURACY_FILE",
+    "accuracy_evidence",
+    "accuracy_note",
+    "accuracy_table",
+    "accuracy_warning",
+    "applies",
+]
+
+#: The shipped evidence, next to this module.
+FIT_ACCURACY_FILE = "fit_accuracy.json"
+
+#: Measures in a reader's words, in the backtest's order.
+_MEASURES = {
+    "children_in_care": "children in care at 31 March",
+    "fostering": "in fostering (every kind) at 31 March",
+    "residential_semi_independent": "residential and semi-independent at 31 March",
+    "starts": "children starting care in the year",
+    "ceases": "children leaving care in the year",
+}
+#: The same, short, for sentences.
+_SHORT = {
+    "children_in_care": "children in care",
+    "fostering": "fostering",
+    "residential_semi_independent": "residential and semi-independent",
+    "starts": "starts",
+    "ceases": "ceases",
+}
+
+
+@cache
+def accuracy_evidence() -> dict[str, Any]:
+    """The shipped evidence: ``run`` (the benchmark run's name), ``source`` (what it was, in
+    words), ``recorded`` and ``rows`` (one per measure and horizon, as the run's
+    ``by_horizon.csv``)."""
+    text = resources.files("placecast.report").joinpath(FIT_ACCURACY_FILE).read_text("utf-8")
+    return dict(json.loads(text))
+
+
+def applies(fit_check: dict[str, Any] | None) -> bool:
+    """Whether the evidence is about inputs with this fit check: a fit of DfE's published
+    tables (``AggregateModel``), not an SSDA903 fit or figures entered by hand."""
+    return fit_check is not None and str(fit_check.get("model", "")).startswith("AggregateModel")
+
+
+def _against(row: pd.Series, baseline: str) -> str:
+    """Placecast against a baseline in words: better or worse only where the gap's 90%
+    bootstrap interval over councils leaves out zero."""
+    mine, theirs = row["median_mase_placecast"], row[f"median_mase_{baseline}"]
+    low, high = row[f"gap_{baseline}_q05"], row[f"gap_{baseline}_q95"]
+    verdict = "better" if high < 0 else "WORSE" if low > 0 else "no clear difference"
+    return f"{verdict} (error {mine:.2f} against {theirs:.2f})"
+
+
+def accuracy_table(fit_check: dict[str, Any] | None) -> pd.DataFrame | None:
+    """For inputs from a fit of DfE's published tables: by measure and years ahead, how often
+    the backtest's 90% and 50% intervals held what DfE then published, and how its forecasts'
+    errors compared with carrying the last value forward and with a straight-line trend (median
+    over councils of the mean absolute scaled error; "better" or "WORSE" only beyond the noise
+    between councils). ``None`` for other inputs.
+
+    Examples
+    --------
+    >>> t = accuracy_table({"model": "AggregateModel (Leeds, to 2022)"})
+    >>> list(t.columns)[:3]
+    ['measure', 'years ahead', '90% interval held the outcome']
+    >>> accuracy_table({"model": "EpisodeModel"}) is None
+    True
+    """
+    if not applies(fit_check):
+        return None
+    rows = pd.DataFrame(accuracy_evidence()["rows"])
+    rows = rows[rows["measure"].isin(list(_MEASURES))]
+    rows = rows.assign(order=rows["measure"].map(list(_MEASURES).index)).sort_values(
+        ["order", "horizon"]
+    )
+    return pd.DataFrame(
+        {
+            "measure": rows["measure"].map(_MEASURES),
+            "years ahead": rows["horizon"].astype(int),
+            "90% interval held the outcome": rows["coverage_90"].map("{:.0%}".format),
+            "50% interval held the outcome": rows["coverage_50"].map("{:.0%}".format),
+            "against carrying the last value forward": [
+                _against(r, "last_value") for _, r in rows.iterrows()
+            ],
+            "against a straight-line trend": [
+                _against(r, "linear_trend") for _, r in rows.iterrows()
+            ],
+            "councils": rows["councils"].astype(int),
+        }
+    ).reset_index(drop=True)
+
+
+def accuracy_warning(fit_check: dict[str, Any] | None) -> str | None:
+    """In words, where such forecasts did worse than carrying the last value forward, and
+    which 90% intervals held the outcome less than 85% of the time; ``None`` if nowhere (or
+    the evidence is not about these inputs).
+    """
+    if not applies(fit_check):
+        return None
+    rows = pd.DataFrame(accuracy_evidence()["rows"])
+    rows = rows[rows["measure"].isin(list(_SHORT))]
+    worse = rows[rows["gap_last_value_q05"] > 0]
+    short = rows[rows["coverage_90"] < 0.85]
+    parts = []
+    if len(worse):
+        parts.append(
+            "On the backtest of every council, forecasts like this one did worse than carrying "
+            f"the last value forward for {_cells(worse)}."
+        )
+    if len(short):
+        parts.append(
+            f"Their 90% intervals held the outcome less than 85% of the time for {_cells(short)}."
+        )
+    return " ".join(parts) or None
+
+
+def _cells(rows: pd.DataFrame) -> str:
+    """Measure and horizon cells in words: 'fostering 2 and 3 years ahead; starts 3 years
+    ahead'."""
+    said = []
+    for measure in _SHORT:
+        years = sorted(int(h) for h in rows.loc[rows["measure"] == measure, "horizon"])
+        if years:
+            ahead = " and ".join(str(y) for y in years)
+            said.append(f"{_SHORT[measure]} {ahead} year{'s' if years != [1] else ''} ahead")
+    return "; ".join(said)
+
+
+def accuracy_note() -> str:
+    """What the accuracy table is, in a sentence or two, with the run it comes from."""
+    evidence = accuracy_evidence()
+    return (
+        f"{evidence['source']} (benchmark run {evidence['run']}, recorded {evidence['recorded']}). "
+        "Error: the median over councils of the mean absolute scaled error (each error over "
+        "the council's mean year-on-year change in the fitted years: 1 is an error as large as "
+        "a typical year's change); better or WORSE only where the difference lies beyond the "
+        "noise between councils (90% bootstrap interval)."
+    )
