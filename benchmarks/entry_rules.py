@@ -1,0 +1,122 @@
+"""The rules written before the entry-only all-council run, applied mechanically.
+
+Run: ``python benchmarks/entry_rules.py [--partial]``. Reads the run's variants (the finished
+runs ``rolling_2017_2021_h3_all_entry[_<variant>]``, or with ``--partial`` the rows so far in
+``runs/partial/rolling_2017_2021_h3_all_entry/``) and prints each rule's quantities and verdict,
+as written in ``benchmarks/README.md`` (2026-12-06, 04:55 and 06:25):
+
+1. ``entryonly`` becomes the default only if its paired gap to ``base`` over every cell lies
+   below zero (the 90% interval's upper end) and no measure's pooled 90% coverage is more than
+   5 points lower than ``base``'s at any horizon.
+2. A fresh shock each year against whichever default step 1 leaves (``yearly`` against
+   ``base``, or ``entryonly_yearly`` against ``entryonly``) becomes the default only if (a) more
+   of the 15 measure x horizon cells have pooled 90% coverage within 5 points of 90%, (b) no
+   cell moves more than 2 points further from 90%, and (c) the paired gap's interval has its
+   lower end at or below zero.
+3. ``notrend`` against ``base``: a check of the first run's figure, not a candidate.
+
+The rules decide on every forecast year; the same quantities without 2020-21 are printed
+beside them. With ``--partial`` nothing is decided: the rules wait for all five origins.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+import pandas as pd
+from compare_variants import council_cells, paired_gap
+from tables import load_run, partial_run
+
+from placecast.evaluation import Backtest
+
+RUN = "rolling_2017_2021_h3_all_entry"
+
+
+def _cell(key: tuple[str, int]) -> str:
+    return f"{key[0]} at {int(key[1])} years"
+
+
+NOMINAL = 0.9
+
+
+def coverage(bt: Backtest, excluded: tuple[int, ...]) -> pd.Series:
+    """Pooled 90% coverage by (measure, horizon)."""
+    return bt.by_horizon(exclude_years=excluded, resamples=10)["coverage_90"]
+
+
+def rule_1(runs: dict[str, Backtest], excluded: tuple[int, ...]) -> tuple[bool, list[str]]:
+    gap, low, high = paired_gap(
+        council_cells(runs["entryonly"], excluded), council_cells(runs["base"], excluded)
+    )
+    drop = coverage(runs["base"], excluded) - coverage(runs["entryonly"], excluded)
+    worst = drop.idxmax()
+    gap_ok, coverage_ok = high < 0, bool((drop <= 0.05).all())
+    lines = [
+        f"paired gap entryonly - base {gap:+.3f} ({low:+.3f} to {high:+.3f}): "
+        f"{'below zero' if gap_ok else 'not below zero'}",
+        f"largest fall in 90% coverage {drop.max():+.1%} at {_cell(worst)}: "
+        f"{'within 5 points' if coverage_ok else 'more than 5 points'}",
+    ]
+    return gap_ok and coverage_ok, lines
+
+
+def rule_2(
+    runs: dict[str, Backtest], default: str, excluded: tuple[int, ...]
+) -> tuple[bool, list[str]]:
+    yearly = "yearly" if default == "base" else "entryonly_yearly"
+    mine, theirs = coverage(runs[yearly], excluded), coverage(runs[default], excluded)
+    near_mine = int(((mine - NOMINAL).abs() <= 0.05).sum())
+    near_theirs = int(((theirs - NOMINAL).abs() <= 0.05).sum())
+    further = (mine - NOMINAL).abs() - (theirs - NOMINAL).abs()
+    gap, low, high = paired_gap(
+        council_cells(runs[yearly], excluded), council_cells(runs[default], excluded)
+    )
+    a, b, c = near_mine > near_theirs, bool((further <= 0.02).all()), low <= 0
+    lines = [
+        f"{yearly} against {default}",
+        f"(a) cells within 5 points of 90%: {near_mine} against {near_theirs}: "
+        f"{'holds' if a else 'fails'}",
+        f"(b) most further from 90%: {further.max():+.1%} at {_cell(further.idxmax())}: "
+        f"{'holds' if b else 'fails'}",
+        f"(c) paired gap {gap:+.3f} ({low:+.3f} to {high:+.3f}): {'holds' if c else 'fails'}",
+    ]
+    return a and b and c, lines
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--partial", action="store_true", help="the rows so far; decide nothing")
+    args = parser.parse_args()
+    if args.partial:
+        runs = partial_run(RUN)[0]
+    else:
+        names = ["base", "entryonly", "notrend", "yearly", "entryonly_yearly"]
+        runs = {n: load_run(RUN if n == "base" else f"{RUN}_{n}")[0] for n in names}
+    origins = sorted(runs["base"].rows["origin"].unique())
+    councils = runs["base"].rows["council"].nunique()
+    print(
+        f"{RUN}: origins {[int(o) for o in origins]}, {councils} councils"
+        + (" (partial)" if args.partial else "")
+    )
+    for label, excluded in (
+        ("every forecast year (the rules)", ()),
+        ("without 2020-21", (2020, 2021)),
+    ):
+        print(f"\n## {label}")
+        adopt, lines = rule_1(runs, excluded)
+        print("\nRule 1: entryonly against base -> " + ("adopt" if adopt else "keep base"))
+        print("\n".join(f"  {line}" for line in lines))
+        default = "entryonly" if adopt else "base"
+        yearly, lines = rule_2(runs, default, excluded)
+        print("\nRule 2: yearly shocks -> " + ("adopt" if yearly else f"keep {default}"))
+        print("\n".join(f"  {line}" for line in lines))
+        gap, low, high = paired_gap(
+            council_cells(runs["notrend"], excluded), council_cells(runs["base"], excluded)
+        )
+        print(f"\nCheck 3: notrend - base {gap:+.3f} ({low:+.3f} to {high:+.3f})")
+    if args.partial:
+        print("\n(partial: nothing is decided until all five origins are in)")
+
+
+if __name__ == "__main__":
+    main()
