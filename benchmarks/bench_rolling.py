@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 from runs_store import parse_settings, write_run
 
 from placecast.data.published import published_tables
@@ -171,22 +172,44 @@ def _check_resume(
 ) -> None:
     """Partial rows resume only the run that made them: the same variants and settings. A
     setting added since then resumes it when it holds its default (``defaults``), which keeps
-    what the run did (a new setting's default is the behaviour before it)."""
+    what the run did (a new setting's default is the behaviour before it). Variants may be
+    added (the stored ones unchanged): they are scored on the fits made from then on, and
+    ``run.json`` records when and after which councils (``variants_added``)."""
     marker = folder / "run.json"
     text = json.dumps(what, sort_keys=True, indent=2, default=str)
+    added: list[dict[str, Any]] = []
     if marker.is_file():
         stored = json.loads(marker.read_text())
+        added = stored.pop("variants_added", [])
         settings = stored.get("settings", {})
         for key in set(what["settings"]) - set(settings):
             if key in defaults and what["settings"][key] == defaults[key]:
                 settings[key] = defaults[key]
-        if stored != json.loads(text):
+        mine = json.loads(text)
+        new = {k: v for k, v in mine["variants"].items() if k not in stored["variants"]}
+        kept = {k: v for k, v in mine["variants"].items() if k in stored["variants"]}
+        if stored["settings"] != mine["settings"] or kept != stored["variants"]:
             parser.error(
                 f"{folder} holds partial rows of a run with other settings or variants "
                 f"(see {marker}); pass another --tag or --checkpoint, or delete the folder"
             )
+        if new:
+            done = {
+                f.stem: int(pd.read_csv(f, usecols=["requested"])["requested"].nunique())
+                for f in sorted(folder.glob("origin_*.csv"))
+            }
+            added.append(
+                {
+                    "variants": new,
+                    "added": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+                    "councils already done (not scored on these)": done,
+                }
+            )
     folder.mkdir(parents=True, exist_ok=True)
-    marker.write_text(text)
+    record = json.loads(text)
+    if added:
+        record["variants_added"] = added
+    marker.write_text(json.dumps(record, sort_keys=True, indent=2, default=str))
 
 
 def _variant(text: str) -> tuple[str, dict[str, object]]:

@@ -14,6 +14,10 @@ as written in ``benchmarks/README.md`` (2026-12-06, 04:55 and 06:25):
    cell moves more than 2 points further from 90%, and (c) the paired gap's interval has its
    lower end at or below zero.
 3. ``notrend`` against ``base``: a check of the first run's figure, not a candidate.
+4. (written 2026-12-06, 13:10) On origins 2018-2021 only: ``entrykept`` and ``notrendkept``
+   each against the default rules 1-2 leave; one becomes the default only if its paired gap
+   lies below zero and no cell's pooled 90% coverage is more than 5 points further from 90%
+   than the default's; if both pass, the lower paired gap.
 
 The rules decide on every forecast year; the same quantities without 2020-21 are printed
 beside them. With ``--partial`` nothing is decided: the rules wait for all five origins.
@@ -83,6 +87,37 @@ def rule_2(
     return a and b and c, lines
 
 
+def rule_4(
+    runs: dict[str, Backtest], default: str, excluded: tuple[int, ...]
+) -> tuple[str | None, list[str]]:
+    def late(bt: Backtest) -> Backtest:
+        return Backtest(bt.rows[bt.rows["origin"] >= 2018], bt.settings)
+
+    reference = late(runs[default])
+    passed: dict[str, float] = {}
+    lines = []
+    for name in ("entrykept", "notrendkept"):
+        if name not in runs:
+            lines.append(f"{name}: not scored yet")
+            continue
+        mine = late(runs[name])
+        gap, low, high = paired_gap(
+            council_cells(mine, excluded), council_cells(reference, excluded)
+        )
+        further = (coverage(mine, excluded) - NOMINAL).abs() - (
+            coverage(reference, excluded) - NOMINAL
+        ).abs()
+        ok = high < 0 and bool((further <= 0.05).all())
+        if ok:
+            passed[name] = gap
+        lines.append(
+            f"{name} against {default}: paired gap {gap:+.3f} ({low:+.3f} to {high:+.3f}); "
+            f"most further from 90% {further.max():+.1%} at {_cell(further.idxmax())}: "
+            + ("passes" if ok else "fails")
+        )
+    return (min(passed, key=passed.__getitem__) if passed else None), lines
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--partial", action="store_true", help="the rows so far; decide nothing")
@@ -90,7 +125,15 @@ def main() -> None:
     if args.partial:
         runs = partial_run(RUN)[0]
     else:
-        names = ["base", "entryonly", "notrend", "yearly", "entryonly_yearly"]
+        names = [
+            "base",
+            "entryonly",
+            "notrend",
+            "yearly",
+            "entryonly_yearly",
+            "entrykept",
+            "notrendkept",
+        ]
         runs = {n: load_run(RUN if n == "base" else f"{RUN}_{n}")[0] for n in names}
     origins = sorted(runs["base"].rows["origin"].unique())
     councils = runs["base"].rows["council"].nunique()
@@ -114,6 +157,11 @@ def main() -> None:
             council_cells(runs["notrend"], excluded), council_cells(runs["base"], excluded)
         )
         print(f"\nCheck 3: notrend - base {gap:+.3f} ({low:+.3f} to {high:+.3f})")
+        if yearly:
+            default = "yearly" if default == "base" else "entryonly_yearly"
+        chosen, lines = rule_4(runs, default, excluded)
+        print(f"\nRule 4 (origins 2018-2021): -> {chosen or 'keep ' + default}")
+        print("\n".join(f"  {line}" for line in lines))
     if args.partial:
         print("\n(partial: nothing is decided until all five origins are in)")
 

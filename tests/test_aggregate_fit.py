@@ -490,6 +490,23 @@ def test_forecast_damps_trends_and_adds_a_shock_each_year(hackney_counts):
     )
     with pytest.raises(pc.ConfigError, match="exit_trend_damping must be in"):
         fit.reforecast(exit_trend_damping=0.0)
+    # trend_uncertainty="kept": the damping applies to the trends' posterior mean only; each
+    # draw's difference from it goes on undamped (the engine's own growth for entries, a full
+    # step a year for the exit drift), so the median is damped and the spread is undamped's.
+    kept = fit.reforecast(forecast_shocks="once", trend_damping=0.7, trend_uncertainty="kept")
+    kept_steps = np.diff(np.log(kept.rates_.data["entry_level_by_year"].values), axis=1)
+    np.testing.assert_allclose(
+        kept_steps, np.broadcast_to(want.mean(axis=0), want.shape), atol=1e-12
+    )
+    mean_drift = exit_drift.mean()
+    np.testing.assert_allclose(
+        np.diff(np.log(kept.rates_.data["exit_level_by_year"].values), axis=1),
+        mean_drift * 0.7 ** (k + 1)[None, :] + (exit_drift - mean_drift),
+        atol=1e-12,
+    )
+    undamped_kept = fit.reforecast(forecast_shocks="once", trend_uncertainty="kept").rates_.data
+    for name in ("entry_level_by_year", "exit_level_by_year", "pull_level_by_year"):
+        np.testing.assert_allclose(undamped_kept[name].values, plain[name].values, rtol=1e-14)
     # pull_trend="fitted": the random-walk pull's own mean change a year, carried on as the
     # drift model's (a change a year on residential / semi-independent only); "none" holds it.
     pull = post["log_residential_pull"].transpose("s", ...).values

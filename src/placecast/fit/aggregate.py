@@ -262,8 +262,9 @@ class AggregateModel:
 
     def reforecast(self, **settings: Any) -> AggregateModel:
         """The same posterior forecast another way: a copy with other forecast settings
-        (``trend_damping``, ``exit_trend_damping``, ``forecast_shocks``, ``starting_ages``,
-        ``pull_trend``) and the rates and starting stock they give; nothing is refitted.
+        (``trend_damping``, ``exit_trend_damping``, ``trend_uncertainty``, ``forecast_shocks``,
+        ``starting_ages``, ``pull_trend``) and the rates and starting stock they give; nothing
+        is refitted.
 
         Raises
         ------
@@ -391,6 +392,12 @@ class AggregateModel:
         steps = phi ** np.arange(1, FORECAST_YEARS + 1)
         return np.cumsum(steps) - offset * steps
 
+    def _damped_part(self, trend: np.ndarray) -> np.ndarray:
+        """The draws of a fitted trend (shape (draw,)) that the damping applies to: each
+        draw's own, or with ``trend_uncertainty="kept"`` their posterior mean, so that each
+        draw's difference from it carries on undamped."""
+        return trend if self.trend_uncertainty == "damped" else np.full_like(trend, trend.mean())
+
     def _rates(self, rng: np.random.Generator) -> Rates:
         post = self.idata_.posterior.stack(sample=("chain", "draw"))
 
@@ -413,7 +420,9 @@ class AggregateModel:
             z = np.diff(z, axis=1, prepend=0.0) if self.forecast_shocks == "yearly" else z
         level = np.exp(start + growth * (self.last_year_ - self.first_year_))
         damped = self._trend_years(0.5) - (undamped - 0.5)  # (year,)
-        entry_path = np.exp(growth[:, None] * damped[None, :] + year_sd[:, None] * z)
+        entry_path = np.exp(
+            self._damped_part(growth)[:, None] * damped[None, :] + year_sd[:, None] * z
+        )
         # Exit rates: the last year's level, then a (damped) drift and fresh changes each year
         # (random walk); the same in every year (fixed).
         exit_rate = draws("exit_rate_per_year")
@@ -422,10 +431,11 @@ class AggregateModel:
             drift = draws("exit_drift")
             exit_rate = exit_rate * np.exp(draws("log_exit_level")[:, -1])[:, None, None, None]
             exit_z = self._forecast_z(post, "exit_forecast_adjust_z", rng)
-            exit_path = np.exp(
-                drift[:, None] * self._trend_years(exit=True)[None, :]
-                + draws("exit_year_sd")[:, None] * exit_z
-            )
+            trend = drift[:, None] * self._trend_years(exit=True)[None, :]
+            if self.trend_uncertainty == "kept":  # the damping moves the mean draw only
+                kept = (drift - self._damped_part(drift))[:, None] * undamped[None, :]
+                trend = self._damped_part(drift)[:, None] * self._trend_years(exit=True) + kept
+            exit_path = np.exp(trend + draws("exit_year_sd")[:, None] * exit_z)
         # The pull of residential / semi-independent placements in the first forecast year
         # (the fitted tilts are those of the first year of flows): with a drift, a (damped)
         # year's drift a year; as a random walk, the last year's pull plus fresh shocks.
@@ -440,7 +450,10 @@ class AggregateModel:
                 pull = resid_drift * (self.last_year_ - self.first_year_)  # (draw,)
                 pull_change[:, in_group == 1] = np.expm1(resid_drift)[:, None]
                 # Damped: the k + 1 steps of drift by year k shrink to the damped sum.
-                log_path = resid_drift[:, None] * (self._trend_years() - undamped)[None, :]
+                log_path = (
+                    self._damped_part(resid_drift)[:, None]
+                    * (self._trend_years() - undamped)[None, :]
+                )
             else:
                 fitted_pull = draws("log_residential_pull")  # (draw, flow_year)
                 pull = fitted_pull[:, -1]
@@ -449,7 +462,9 @@ class AggregateModel:
                     # The walk's drift estimated from its own path, carried on as a drift is.
                     drift = (fitted_pull[:, -1] - fitted_pull[:, 0]) / (fitted_pull.shape[1] - 1)
                     pull_change[:, in_group == 1] = np.expm1(drift)[:, None]
-                    log_path = log_path + drift[:, None] * (self._trend_years() - undamped)
+                    log_path = log_path + self._damped_part(drift)[:, None] * (
+                        self._trend_years() - undamped
+                    )
             pull_path = np.exp(log_path[:, :, None] * in_group[None, None, :])
             weights = mix * np.exp(pull[:, None, None] * in_group)
             mix = weights / weights.sum(axis=-1, keepdims=True)

@@ -47,6 +47,9 @@ MASS_MATRICES = ("low_rank", "diagonal")
 #: residential / semi-independent pull): a fresh shock in every forecast year, or one shock
 #: held for all of them.
 FORECAST_SHOCKS = ("yearly", "once")
+#: What the damping of a fitted trend damps: every posterior draw of it (the trend and its
+#: uncertainty), or its posterior mean only, the draws' spread around it carried on undamped.
+TREND_UNCERTAINTIES = ("damped", "kept")
 #: Settings that change only how a fitted posterior is forecast, not the fit itself.
 FORECAST_SETTINGS = (
     "trend_damping",
@@ -54,6 +57,7 @@ FORECAST_SETTINGS = (
     "forecast_shocks",
     "starting_ages",
     "pull_trend",
+    "trend_uncertainty",
 )
 #: Whether a fit that fails the fit check's convergence limits is sampled again once.
 RETRIES = ("auto", "none")
@@ -128,6 +132,13 @@ class AggregateSettings:
         last level and carries the exit drift on undamped: the variant the rolling-origin run
         pre-registered after dropping both trends helped starts and fostering but lowered the
         coverage of ceases (``benchmarks/README.md``).
+    trend_uncertainty
+        ``"damped"`` (default): the damping shrinks every posterior draw of a trend, so a
+        damped forecast loses the trend's uncertainty with its direction. ``"kept"``: it
+        shrinks the trend's posterior mean only and each draw's difference from that mean is
+        carried on undamped, so the intervals keep the spread of the undamped forecast around
+        the damped median (a council's future growth is at least as uncertain as its past
+        growth was). Nothing changes without damping.
     forecast_shocks
         ``"yearly"``: each forecast year adds a fresh shock of the fitted year-to-year size to
         the random walks, so intervals widen with the horizon as the fitted variation implies;
@@ -231,6 +242,11 @@ class AggregateSettings:
         None,
         "damping of the exit rates' fitted drift per forecast year (default: as trend_damping)",
         one_allowed=True,
+    )
+    trend_uncertainty: str = setting(
+        "damped",
+        "what damping damps: every draw of a trend (default) or its posterior mean only",
+        choices=TREND_UNCERTAINTIES,
     )
     forecast_shocks: str = setting(
         "once",
