@@ -14,7 +14,7 @@ as written in ``benchmarks/README.md`` (2026-12-06, 04:55 and 06:25):
    cell moves more than 2 points further from 90%, and (c) the paired gap's interval has its
    lower end at or below zero.
 3. ``notrend`` against ``base``: a check of the first run's figure, not a candidate.
-4. (written 2026-12-06, 13:10) On origins 2018-2021 only: ``entrykept`` and ``notrendkept``
+4. (written 2026-12-06, 12:50) On origins 2018-2021 only: ``entrykept`` and ``notrendkept``
    each against the default rules 1-2 leave; one becomes the default only if its paired gap
    lies below zero and no cell's pooled 90% coverage is more than 5 points further from 90%
    than the default's; if both pass, the lower paired gap.
