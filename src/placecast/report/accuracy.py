@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 from functools import cache
 from importlib import resources
+from collections.abc import Mapping
 from typing import Any
 
 import pandas as pd
@@ -59,7 +60,7 @@ def accuracy_evidence() -> dict[str, Any]:
     return dict(json.loads(text))
 
 
-def applies(fit_check: dict[str, Any] | None) -> bool:
+def applies(fit_check: Mapping[str, Any] | None) -> bool:
     """Whether the evidence is about inputs with this fit check: a fit of DfE's published
     tables (``AggregateModel``), not an SSDA903 fit or figures entered by hand."""
     return fit_check is not None and str(fit_check.get("model", "")).startswith("AggregateModel")
@@ -74,7 +75,7 @@ def _against(row: pd.Series, baseline: str) -> str:
     return f"{verdict} (error {mine:.2f} against {theirs:.2f})"
 
 
-def accuracy_table(fit_check: dict[str, Any] | None) -> pd.DataFrame | None:
+def accuracy_table(fit_check: Mapping[str, Any] | None) -> pd.DataFrame | None:
     """For inputs from a fit of DfE's published tables: by measure and years ahead, how often
     the backtest's 90% and 50% intervals held what DfE then published, and how its forecasts'
     errors compared with carrying the last value forward and with a straight-line trend (median
@@ -113,7 +114,7 @@ def accuracy_table(fit_check: dict[str, Any] | None) -> pd.DataFrame | None:
     ).reset_index(drop=True)
 
 
-def accuracy_warning(fit_check: dict[str, Any] | None) -> str | None:
+def accuracy_warning(fit_check: Mapping[str, Any] | None) -> str | None:
     """In words, where such forecasts did worse than carrying the last value forward, and
     which 90% intervals held the outcome less than 85% of the time; ``None`` if nowhere (or
     the evidence is not about these inputs).
