@@ -14,9 +14,9 @@ the evidence is not about them.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from functools import cache
 from importlib import resources
-from collections.abc import Mapping
 from typing import Any
 
 import pandas as pd
