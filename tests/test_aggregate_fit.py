@@ -521,6 +521,12 @@ def test_forecast_damps_trends_and_adds_a_shock_each_year(hackney_counts):
     )  # undamped: the yearly change alone, the same shocks
     with pytest.raises(pc.ConfigError, match="change the fit; only trend_damping"):
         fit.reforecast(draws=50)
+    # A reforecast is the same posterior: its diagnostics are the fit's, not warned about again
+    # (a backtest reforecasts each fit once per variant).
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        again = fit.reforecast(trend_damping=0.5)
+    assert again.diagnostics_ is fit.diagnostics_
 
 
 def test_ages_on_ceasing_are_observed_unless_ignored(hackney_counts):

@@ -281,13 +281,18 @@ class AggregateModel:
             )
         model = type(self)(self.priors, replace(self.settings, **settings))
         model.idata_ = self.idata_
-        return model._learn(self.counts_, self.seed_)
+        # The same posterior: its diagnostics, and any warning about them, are the fit's.
+        return model._learn(self.counts_, self.seed_, self.diagnostics_)
 
-    def _learn(self, counts: PublishedCounts, seed: int) -> AggregateModel:
-        """What follows from the posterior (``idata_`` set): diagnostics, rates, fitted values."""
+    def _learn(
+        self, counts: PublishedCounts, seed: int, diagnostics: pd.DataFrame | None = None
+    ) -> AggregateModel:
+        """What follows from the posterior (``idata_`` set): diagnostics (``diagnostics`` when
+        this posterior's are already known: not computed, nor warned about, again), rates and
+        fitted values."""
         self.counts_, self.seed_ = counts, seed
         self.first_year_, self.last_year_ = fit_window(counts)
-        self.diagnostics_ = self._diagnostics()
+        self.diagnostics_ = self._diagnostics() if diagnostics is None else diagnostics
         self.rates_ = self._rates(np.random.default_rng(seed))
         self.fitted_ = self._fitted()
         return self
