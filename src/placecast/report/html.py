@@ -68,7 +68,7 @@ published, fitted, assumed or placeholders, and what rates the paths used.</p>
 """
 
 #: Tables of words (statuses, checks) that wrap and read left to right.
-_WORDS = ("inputs_status", "fit_diagnostics", "inputs_cost_types", "accuracy")
+_WORDS = ("inputs_status", "fit_diagnostics", "inputs_cost_types")
 
 
 #: Headings of the inputs' tables where their names say less than a reader needs.
