@@ -5,9 +5,12 @@ Run: ``python benchmarks/bench_rolling.py [--councils N] [--council CODE ...] [-
 name:setting=value,...] [--prior field=value ...] [--setting field=value ...] [--checkpoint DIR]``.
 ``--prior`` sets fields of every origin's priors and ``--setting`` fit settings such as
 ``count_noise`` (both refit). Each ``--variant`` (forecast settings only: ``trend_damping``,
-``forecast_shocks``, ``pull_trend``, ``starting_ages``) is scored on the same posteriors right after
+``exit_trend_damping``, ``trend_uncertainty``, ``forecast_shocks``, ``pull_trend``,
+``starting_ages``) is scored on the same posteriors right after
 each fit - a paired comparison of forecasts that costs simulations, not fits - and written as its
-own run (``..._<name>``). With ``--fits`` every fit is also saved there and reused by later runs.
+own run (``..._<name>``); a variant may be added to a run in progress (scored from then on,
+recorded in its ``run.json``). With ``--fits`` every fit is also saved there and reused by later
+runs.
 
 Reads the DfE tables shipped with placecast (built from the 2015-2019 wide and the 2018-2022
 tidy files in ``../shared/data``); for every
