@@ -126,10 +126,12 @@ def partial_report(name: str, origins: list[int] | None = None) -> str:
         ref = council_cells(runs["base"], excluded)
         for variant, bt in runs.items():
             if variant != "base":
-                gap, low, high = paired_gap(council_cells(bt, excluded), ref)
+                mine = council_cells(bt, excluded)
+                gap, low, high = paired_gap(mine, ref)
+                both = len(mine.index.intersection(ref.index))  # a variant added later: fewer
                 out.append(
                     f"\npaired gap {variant} - base{' without 2020-21' if excluded else ''}: "
-                    f"{gap:+.3f} ({low:+.3f} to {high:+.3f}), {len(ref)} councils"
+                    f"{gap:+.3f} ({low:+.3f} to {high:+.3f}), {both} councils"
                 )
     return "\n".join(out)
 
