@@ -436,10 +436,13 @@ class AggregateModel:
             drift = draws("exit_drift")
             exit_rate = exit_rate * np.exp(draws("log_exit_level")[:, -1])[:, None, None, None]
             exit_z = self._forecast_z(post, "exit_forecast_adjust_z", rng)
-            trend = drift[:, None] * self._trend_years(exit=True)[None, :]
-            if self.trend_uncertainty == "kept":  # the damping moves the mean draw only
-                kept = (drift - self._damped_part(drift))[:, None] * undamped[None, :]
-                trend = self._damped_part(drift)[:, None] * self._trend_years(exit=True) + kept
+            # The damped part of the drift (all of it unless trend_uncertainty="kept") takes
+            # the damped steps; the rest (zero unless "kept") a full step a year.
+            centre = self._damped_part(drift)
+            trend = (
+                centre[:, None] * self._trend_years(exit=True)[None, :]
+                + (drift - centre)[:, None] * undamped[None, :]
+            )
             exit_path = np.exp(trend + draws("exit_year_sd")[:, None] * exit_z)
         # The pull of residential / semi-independent placements in the first forecast year
         # (the fitted tilts are those of the first year of flows): with a drift, a (damped)
