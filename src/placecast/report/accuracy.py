@@ -70,13 +70,26 @@ def applies(fit_check: Mapping[str, Any] | None) -> bool:
     return fit_check is not None and str(fit_check.get("model", "")).startswith("AggregateModel")
 
 
-def _against(row: pd.Series, baseline: str) -> str:
-    """Placecast against a baseline in words: better or worse only where the gap's 90%
-    bootstrap interval over councils leaves out zero."""
-    mine, theirs = row["median_mase_placecast"], row[f"median_mase_{baseline}"]
+def _rows() -> pd.DataFrame:
+    """The evidence's rows for the measures reports name, in the backtest's order."""
+    rows = pd.DataFrame(accuracy_evidence()["rows"])
+    rows = rows[rows["measure"].isin(list(_MEASURES))]
+    return rows.assign(order=rows["measure"].map(list(_MEASURES).index)).sort_values(
+        ["order", "horizon"]
+    )
+
+
+def _verdict(row: pd.Series, baseline: str) -> str:
+    """Placecast against a baseline: better or worse only where the gap's 90% bootstrap
+    interval over councils leaves out zero."""
     low, high = row[f"gap_{baseline}_q05"], row[f"gap_{baseline}_q95"]
-    verdict = "better" if high < 0 else "WORSE" if low > 0 else "no clear difference"
-    return f"{verdict} (error {mine:.2f} against {theirs:.2f})"
+    return "better" if high < 0 else "WORSE" if low > 0 else "no clear difference"
+
+
+def _against(row: pd.Series, baseline: str) -> str:
+    """:func:`_verdict` in words, with both errors."""
+    mine, theirs = row["median_mase_placecast"], row[f"median_mase_{baseline}"]
+    return f"{_verdict(row, baseline)} (error {mine:.2f} against {theirs:.2f})"
 
 
 def accuracy_table(fit_check: Mapping[str, Any] | None) -> pd.DataFrame | None:
@@ -96,11 +109,7 @@ def accuracy_table(fit_check: Mapping[str, Any] | None) -> pd.DataFrame | None:
     """
     if not applies(fit_check):
         return None
-    rows = pd.DataFrame(accuracy_evidence()["rows"])
-    rows = rows[rows["measure"].isin(list(_MEASURES))]
-    rows = rows.assign(order=rows["measure"].map(list(_MEASURES).index)).sort_values(
-        ["order", "horizon"]
-    )
+    rows = _rows()
     return pd.DataFrame(
         {
             "measure": rows["measure"].map(_MEASURES),
@@ -125,9 +134,8 @@ def accuracy_warning(fit_check: Mapping[str, Any] | None) -> str | None:
     """
     if not applies(fit_check):
         return None
-    rows = pd.DataFrame(accuracy_evidence()["rows"])
-    rows = rows[rows["measure"].isin(list(_SHORT))]
-    worse = rows[rows["gap_last_value_q05"] > 0]
+    rows = _rows()
+    worse = rows[[_verdict(r, "last_value") == "WORSE" for _, r in rows.iterrows()]]
     short = rows[rows["coverage_90"] < COVERAGE_CAUTION]
     parts = []
     if len(worse):
