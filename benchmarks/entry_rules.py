@@ -34,13 +34,11 @@ from tables import load_run, partial_run
 from placecast.evaluation import Backtest
 
 RUN = "rolling_2017_2021_h3_all_entry"
+NOMINAL = 0.9
 
 
 def _cell(key: tuple[str, int]) -> str:
     return f"{key[0]} at {int(key[1])} years"
-
-
-NOMINAL = 0.9
 
 
 def coverage(bt: Backtest, excluded: tuple[int, ...]) -> pd.Series:
