@@ -432,3 +432,29 @@ def test_accuracy_cells_read_as_words():
     assert (
         _cells(rows) == "fostering 2 and 3 years ahead; starts 3 years ahead; ceases 1 year ahead"
     )
+
+
+class _OwnScenario:
+    """A scenario of a user's own: a name and ``apply``, no levers (as ``SupportsApply``)."""
+
+    name = "own"
+
+    def apply(self, inputs, months):
+        return pc.Scenario("inner", extra_approvals_per_year=5).apply(inputs, months)
+
+
+def test_a_scenario_of_ones_own_reports_but_is_refused_by_save_with_the_fix(hackney, tmp_path):
+    from placecast.report.tables import inputs_tables
+    from placecast.results import save_comparison
+
+    # compare takes Scenarios only; a comparison can still be put together from forecasts.
+    run = {"months": 12, "paths": 10, "seed": 1}
+    cmp = pc.Comparison(
+        baseline=pc.forecast(hackney, **run),
+        scenarios=[pc.forecast(hackney, scenario=_OwnScenario(), **run)],
+    )
+    levers = inputs_tables(cmp)["scenario_levers"]
+    assert "own" not in set(levers["scenario"])  # no levers to list, and no error
+    with pytest.raises(pc.ConfigError, match=r"'own' is a _OwnScenario, not a Scenario.*save"):
+        save_comparison(cmp, tmp_path / "saved")
+    assert not (tmp_path / "saved").exists()  # refused before anything is written

@@ -82,7 +82,8 @@ class ScenarioEffects:
 class SupportsApply(Protocol):
     """What :func:`forecast` needs of a scenario: a name and ``apply``."""
 
-    name: str
+    @property
+    def name(self) -> str: ...
 
     def apply(self, inputs: CouncilInputs, months: int) -> ScenarioEffects: ...
 

@@ -46,7 +46,7 @@ _CHANGES = ("entry_growth_per_year", "exit_change_per_year", "pull_change_per_ye
 _LEVELS = ("entry_level_by_year", "exit_level_by_year", "pull_level_by_year")
 
 
-def _coords(space: StateSpace) -> dict[str, tuple[str, ...]]:
+def _coords(space: StateSpace) -> dict[str, tuple[Any, ...]]:
     return {
         "age_band": space.age_band_labels,
         "placement": space.placement_names,

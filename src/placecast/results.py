@@ -17,8 +17,9 @@ from typing import Any
 import xarray as xr
 
 from placecast._version import __version__
+from placecast.errors import ConfigError
 from placecast.folders import check_complete
-from placecast.forecasting import Forecast, ScenarioEffects
+from placecast.forecasting import Forecast, ScenarioEffects, SupportsApply
 from placecast.inputs import FORMAT, load_inputs, read_meta, save_inputs
 from placecast.scenario import Comparison, Scenario
 
@@ -31,10 +32,20 @@ __all__ = [
 ]
 
 
-def scenario_to_dict(scenario: Scenario | None) -> dict[str, Any] | None:
-    """A scenario's levers as plain values (JSON), as :func:`load_comparison` reads them."""
+def scenario_to_dict(scenario: SupportsApply | None) -> dict[str, Any] | None:
+    """A scenario's levers as plain values (JSON), as :func:`load_comparison` reads them.
+
+    Only a :class:`~placecast.scenario.Scenario` has levers that can be written; any other
+    object with ``apply`` is refused with the fix.
+    """
     if scenario is None:
         return None
+    if not isinstance(scenario, Scenario):
+        raise ConfigError(
+            f"scenario {scenario.name!r} is a {type(scenario).__name__}, not a Scenario: only "
+            "a Scenario's levers can be saved; save the forecasts' results instead, or express "
+            "the scenario as a Scenario"
+        )
     values = asdict(scenario)
     if values["budget_gbp"] is not None:
         values["budget_gbp"] = {str(k): v for k, v in values["budget_gbp"].items()}
@@ -43,12 +54,9 @@ def scenario_to_dict(scenario: Scenario | None) -> dict[str, Any] | None:
 
 def save_comparison(cmp: Comparison, folder: str | Path) -> Path:
     """Write ``cmp`` to ``folder`` (created if needed); returns the folder."""
+    scenarios = [scenario_to_dict(fc.scenario) for fc in cmp.forecasts]  # refused before writing
     folder = save_inputs(cmp.baseline.inputs, folder)
-    meta = {
-        "format": FORMAT,
-        "placecast_version": __version__,
-        "scenarios": [scenario_to_dict(fc.scenario) for fc in cmp.forecasts],
-    }
+    meta = {"format": FORMAT, "placecast_version": __version__, "scenarios": scenarios}
     (folder / "comparison.json").write_text(json.dumps(meta, indent=2))
     for k, fc in enumerate(cmp.forecasts):
         # Spend's financial_year is a dimension; the data's is a coordinate along month.

@@ -717,14 +717,13 @@ class PublishedCounts:
     @classmethod
     def from_dict(cls, values: dict[str, Any]) -> PublishedCounts:
         """The series written by :meth:`to_dict`."""
-        return cls(
-            **{
-                k: v
-                if k in ("council", "la_code")
-                else np.asarray(v, dtype=int if k == "years" else float)
-                for k, v in values.items()
-            }
-        )
+        fields_: dict[str, Any] = {
+            k: v
+            if k in ("council", "la_code")
+            else np.asarray(v, dtype=int if k == "years" else float)
+            for k, v in values.items()
+        }
+        return cls(**fields_)
 
     def upto(self, last_year: int) -> PublishedCounts:
         """The series as known at 31 March ``last_year`` (later years dropped)."""

@@ -273,15 +273,18 @@ def read_council_figures(path: str | Path, inputs: CouncilInputs) -> CouncilInpu
     try:
         supply = CarerSupply(**supply_values)
     except ConfigError as err:
-        name = next((n for n in SUPPLY_FIGURES if f".{n} " in f"{err} "), None)
+        failed = next((n for n in SUPPLY_FIGURES if f".{n} " in f"{err} "), "")
         raise InputError(
             f"{err}",
             file=f"{path} sheet 'carer_supply'",
-            row=supply_rows.get(name or ""),
+            row=supply_rows.get(failed),
             column="value",
         ) from None
 
-    weekly, inflation, spread, cost_rows = {}, {}, {}, {}
+    weekly: dict[str, float] = {}
+    inflation: dict[str, float] = {}
+    spread: dict[str, float] = {}
+    cost_rows: dict[str, int] = {}
     for row, cells in rows("unit_costs", ("placement", "weekly_cost_gbp", "inflation_per_year")):
         placement = str(cells["placement"] or "").strip()
         if placement not in space.placement_names:

@@ -709,9 +709,8 @@ def episode_flows(
     )
     # Exposure: each episode's time in the window before the 18th birthday, split by age band
     # and financial year (loops over bands and years, vectorised over episodes).
-    # (pandas-stubs list no Timestamp bounds for Series.clip; pandas accepts them.)
-    lo = ep["start"].clip(lower=start)  # type: ignore[call-overload]
-    hi = ep["end"].fillna(end).clip(upper=end)  # type: ignore[call-overload]
+    lo = ep["start"].clip(lower=start)
+    hi = ep["end"].fillna(end).clip(upper=end)
     hi = hi.where(hi < eighteen, eighteen)
     exposure = np.zeros((len(years), len(bands), space.n_placements))
     p_idx = pd.Index(space.placement_names).get_indexer(pd.Index(ep["placement"]))

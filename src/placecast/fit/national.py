@@ -90,7 +90,7 @@ def national_priors(
     first_year: int | None = None,
     seed: int = 0,
     placement_model: str = "random_walk",
-    **overrides: object,
+    **overrides: Any,
 ) -> AggregatePriors:
     """Priors centred on England's published series: the shipped ones when they were fitted to
     this series (:func:`shipped_national_priors`), else a fresh fit (:func:`fit_national_priors`,
@@ -119,7 +119,7 @@ def fit_national_priors(
     seed: int = 0,
     placement_model: str = "random_walk",
     sampling: dict[str, Any] | None = None,
-    **overrides: object,
+    **overrides: Any,
 ) -> tuple[AggregatePriors, FitCheck]:
     """Priors centred on what England's published series imply.
 
@@ -289,7 +289,9 @@ def main(argv: list[str] | None = None) -> None:
     """``python -m placecast.fit.national [--years ...]``: rebuild the shipped priors."""
     from placecast.data.published import published_tables
 
-    parser = argparse.ArgumentParser(description=build_shipped_priors.__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        description=(build_shipped_priors.__doc__ or "").splitlines()[0]
+    )
     parser.add_argument("--years", type=int, nargs="+", default=list(range(2017, 2023)))
     parser.add_argument("--out", type=Path, default=SHIPPED)
     args = parser.parse_args(argv)

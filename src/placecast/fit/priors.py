@@ -222,10 +222,10 @@ class AggregatePriors:
     @classmethod
     def from_dict(cls, values: dict[str, Any], structure: Rates) -> AggregatePriors:
         """Priors written by :meth:`to_dict`, on ``structure``."""
-        return cls(
-            structure=structure,
-            **{k: tuple(v) if isinstance(v, list) else v for k, v in values.items()},
-        )
+        read: dict[str, Any] = {
+            k: tuple(v) if isinstance(v, list) else v for k, v in values.items()
+        }
+        return cls(structure=structure, **read)
 
     def with_stock_growth(self, mean: float | None, sd: float | None) -> AggregatePriors:
         """The same priors with the first forecast year's stock-growth prior set by the user.

@@ -12,6 +12,7 @@ from placecast.calendar import financial_year_label
 from placecast.costs import CostSubtype, UnitCosts
 from placecast.errors import is_number
 from placecast.scenario.comparison import Comparison
+from placecast.scenario.levers import Scenario
 from placecast.scenario.rate_changes import RateChange
 from placecast.summary import interval_summary
 
@@ -268,7 +269,7 @@ def inputs_tables(cmp: Comparison) -> dict[str, pd.DataFrame]:
                 "value": _lever_value(getattr(fc.scenario, f.name)),
             }
             for fc in cmp.scenarios
-            if fc.scenario is not None
+            if isinstance(fc.scenario, Scenario)  # another object with apply has no levers to list
             for f in fields(fc.scenario)
             if f.name != "name" and getattr(fc.scenario, f.name) != f.default
         ],

@@ -373,8 +373,7 @@ def _forecast_option(
             deregistration_rate_per_year=rate,
         )
     )
-    # (Scenario's frozen name does not match the protocol's settable one, as in compare.)
-    return forecast(inputs, months=months, paths=paths, seed=seed, scenario=scenario)  # type: ignore[arg-type]
+    return forecast(inputs, months=months, paths=paths, seed=seed, scenario=scenario)
 
 
 def _household_years(fc: Forecast) -> xr.DataArray:
