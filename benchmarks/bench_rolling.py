@@ -2,7 +2,8 @@
 
 Run: ``python benchmarks/bench_rolling.py [--councils N] [--council CODE ...] [--origins 2017 2018
 2019 2020 2021] [--horizon 3] [--workers 2] [--tag _x] [--fits DIR] [--variant
-name:setting=value,...] [--prior field=value ...] [--setting field=value ...] [--checkpoint DIR]``.
+name:setting=value,...] [--prior field=value ...] [--setting field=value ...] [--checkpoint DIR]
+[--source COMMIT]``.
 ``--prior`` sets fields of every origin's priors and ``--setting`` fit settings such as
 ``count_noise`` (both refit). Each ``--variant`` (forecast settings only: ``trend_damping``,
 ``exit_trend_damping``, ``trend_uncertainty``, ``forecast_shocks``, ``pull_trend``,
@@ -10,7 +11,10 @@ name:setting=value,...] [--prior field=value ...] [--setting field=value ...] [-
 each fit - a paired comparison of forecasts that costs simulations, not fits - and written as its
 own run (``..._<name>``); a variant may be added to a run in progress (scored from then on,
 recorded in its ``run.json``). With ``--fits`` every fit is also saved there and reused by later
-runs.
+runs. With ``--source COMMIT`` the fits and forecasts use placecast as it was at that commit
+(:func:`runs_store.pin_source`), so a run that spans sessions is made by one version of the
+model while the working tree changes; ``run.json`` records it, and from when (a run started
+on the working tree may be pinned once).
 
 Reads the DfE tables shipped with placecast (built from the 2015-2019 wide and the 2018-2022
 tidy files in ``../shared/data``); for every
@@ -30,6 +34,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import time
 import warnings
 from dataclasses import replace
@@ -38,12 +43,14 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from runs_store import parse_settings, write_run
+from runs_store import parse_settings, pin_source, write_run
 
-from placecast.data.published import published_tables
-from placecast.evaluation import BacktestSettings, la_councils
-from placecast.evaluation.backtesting import backtest_priors
-from placecast.evaluation.rolling import rolling_backtest
+SOURCE = pin_source(sys.argv)  # --source COMMIT: placecast as it was then (before importing it)
+
+from placecast.data.published import published_tables  # noqa: E402
+from placecast.evaluation import BacktestSettings, la_councils  # noqa: E402
+from placecast.evaluation.backtesting import backtest_priors  # noqa: E402
+from placecast.evaluation.rolling import rolling_backtest  # noqa: E402
 
 HERE = Path(__file__).parent
 COLUMNS = [
@@ -98,6 +105,12 @@ def main() -> None:
         default=[],
         help="field=value: a BacktestSettings field (fit or forecast) for every run (a refit)",
     )
+    parser.add_argument(
+        "--source",
+        default=None,
+        help="a commit: fit and forecast with placecast as it was then (extracted into "
+        "benchmarks/.sources/), so a run spanning sessions is made by one version",
+    )
     args = parser.parse_args()
     # "base" is the run's own forecast settings; each variant is written as run name + _name.
     variants = dict([("base", {}), *(_variant(v) for v in args.variant)])
@@ -119,7 +132,7 @@ def main() -> None:
     settings = replace(BacktestSettings(horizon=args.horizon), **setting_changes)
     base = f"rolling_{args.origins[0]}_{args.origins[-1]}_h{args.horizon}{args.tag}"
     checkpoint = args.checkpoint or HERE / "runs" / "partial" / base
-    what = {"variants": variants, "settings": settings.to_dict()}
+    what = {"variants": variants, "settings": settings.to_dict(), "source": SOURCE}
     _check_resume(checkpoint, what, parser, BacktestSettings(horizon=args.horizon).to_dict())
     resumed = any(checkpoint.glob("origin_*.csv"))
     t0 = time.perf_counter()
@@ -160,6 +173,7 @@ def main() -> None:
             "minutes": round(elapsed / 60, 1),
             "resumed": resumed,
             "workers": args.workers,
+            "source": SOURCE or "the working tree (see commit)",
         }
         folder = write_run(name, one.rows, record)
         for suffix, excluded in (("", ()), ("_no_covid", (2020, 2021))):
@@ -177,13 +191,29 @@ def _check_resume(
     setting added since then resumes it when it holds its default (``defaults``), which keeps
     what the run did (a new setting's default is the behaviour before it). Variants may be
     added (the stored ones unchanged): they are scored on the fits made from then on, and
-    ``run.json`` records when and after which councils (``variants_added``)."""
+    ``run.json`` records when and after which councils (``variants_added``). A run made by the
+    working tree may be pinned to a commit (``--source``) once, recorded the same way
+    (``source_pinned``); a pinned run resumes with that commit only."""
     marker = folder / "run.json"
     text = json.dumps(what, sort_keys=True, indent=2, default=str)
     added: list[dict[str, Any]] = []
+    pinned: dict[str, Any] | None = None
     if marker.is_file():
         stored = json.loads(marker.read_text())
         added = stored.pop("variants_added", [])
+        pinned = stored.pop("source_pinned", None)
+        source, mine_source = stored.pop("source", None), what.get("source")
+        if source != mine_source:
+            if source is not None:
+                parser.error(
+                    f"{folder} holds partial rows made with placecast at {source}: pass "
+                    f"--source {source} to resume it, or another --tag"
+                )
+            pinned = {
+                "source": mine_source,
+                "pinned": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+                "councils already done (with the working tree of then)": _done(folder),
+            }
         settings = stored.get("settings", {})
         for key in set(what["settings"]) - set(settings):
             if key in defaults and what["settings"][key] == defaults[key]:
@@ -197,22 +227,30 @@ def _check_resume(
                 f"(see {marker}); pass another --tag or --checkpoint, or delete the folder"
             )
         if new:
-            done = {
-                f.stem: int(pd.read_csv(f, usecols=["requested"])["requested"].nunique())
-                for f in sorted(folder.glob("origin_*.csv"))
-            }
             added.append(
                 {
                     "variants": new,
                     "added": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
-                    "councils already done (not scored on these)": done,
+                    "councils already done (not scored on these)": _done(folder),
                 }
             )
     folder.mkdir(parents=True, exist_ok=True)
     record = json.loads(text)
+    if record.get("source") is None:
+        record.pop("source", None)  # a run made by the working tree, as before this option
     if added:
         record["variants_added"] = added
+    if pinned:
+        record["source_pinned"] = pinned
     marker.write_text(json.dumps(record, sort_keys=True, indent=2, default=str))
+
+
+def _done(folder: Path) -> dict[str, int]:
+    """Councils with partial rows, by origin file."""
+    return {
+        f.stem: int(pd.read_csv(f, usecols=["requested"])["requested"].nunique())
+        for f in sorted(folder.glob("origin_*.csv"))
+    }
 
 
 def _variant(text: str) -> tuple[str, dict[str, object]]:

@@ -6,8 +6,9 @@ import json
 import subprocess
 import sys
 import tarfile
+import tempfile
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from io import BytesIO
 from pathlib import Path
 from typing import Any
@@ -46,6 +47,44 @@ def source_at(commit: str, folder: Path) -> Path:
     with tarfile.open(fileobj=BytesIO(archive)) as tar:
         tar.extractall(folder, filter="data")
     return folder / "src"
+
+
+def pin_source(argv: Sequence[str]) -> str | None:
+    """With ``--source COMMIT`` in ``argv``: put that commit's ``src`` first on ``sys.path`` and
+    return the commit (short hash); otherwise ``None``. Call it before placecast is imported.
+
+    The source is extracted once into ``benchmarks/.sources/<commit>/`` (atomically, as a
+    spawned worker runs this again); workers started with ``spawn`` get the parent's
+    ``sys.path`` and so import the same package. A run that takes several sessions is then
+    made by one version of the code while the working tree changes.
+    """
+    if "--source" not in argv:
+        return None
+    at = list(argv).index("--source") + 1
+    if at >= len(argv):
+        raise SystemExit("--source needs a commit (e.g. --source 4cb4bf0)")
+    found = subprocess.run(
+        ["git", "rev-parse", "--short=7", f"{argv[at]}^{{commit}}"],
+        cwd=RUNS.parent.parent,
+        capture_output=True,
+        text=True,
+    )
+    if found.returncode:
+        raise SystemExit(f"--source {argv[at]}: not a commit of this repository")
+    commit = found.stdout.strip()
+    folder = RUNS.parent / ".sources" / commit
+    if not (folder / "src").is_dir():
+        folder.parent.mkdir(exist_ok=True)
+        with tempfile.TemporaryDirectory(dir=folder.parent, ignore_cleanup_errors=True) as tmp:
+            source_at(commit, Path(tmp))
+            try:
+                Path(tmp).rename(folder)  # the whole tree or nothing
+            except OSError:  # another process extracted it first
+                pass
+    src = str(folder / "src")
+    if src not in sys.path:
+        sys.path.insert(0, src)
+    return commit
 
 
 def parse_settings(items: Iterable[str]) -> dict[str, object]:

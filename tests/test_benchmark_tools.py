@@ -49,3 +49,32 @@ def test_a_run_in_progress_takes_added_variants_and_refuses_changed_ones(bench_r
     ):
         with pytest.raises(SystemExit):
             bench_rolling._check_resume(tmp_path, other, parser, {})
+
+
+def test_a_run_is_pinned_to_a_commit_once_and_then_resumes_with_it_only(bench_rolling, tmp_path):
+    parser = argparse.ArgumentParser()
+    run = {"variants": {"base": {}}, "settings": {"seed": 1}, "source": None}
+    bench_rolling._check_resume(tmp_path, run, parser, {})
+    assert "source" not in json.loads((tmp_path / "run.json").read_text())  # the working tree
+    pd.DataFrame({"requested": ["E1", "E2"]}).to_csv(tmp_path / "origin_2018.csv")
+    pinned = {**run, "source": "4cb4bf0"}
+    bench_rolling._check_resume(tmp_path, pinned, parser, {})
+    record = json.loads((tmp_path / "run.json").read_text())
+    assert record["source"] == "4cb4bf0"
+    assert record["source_pinned"]["source"] == "4cb4bf0"
+    assert record["source_pinned"]["councils already done (with the working tree of then)"] == {
+        "origin_2018": 2
+    }
+    bench_rolling._check_resume(tmp_path, pinned, parser, {})  # the same commit: resumes
+    assert json.loads((tmp_path / "run.json").read_text()) == record
+    for other in (run, {**run, "source": "149aa79"}):  # unpinned again, or another commit
+        with pytest.raises(SystemExit):
+            bench_rolling._check_resume(tmp_path, other, parser, {})
+
+
+def test_a_source_that_is_not_a_commit_is_refused(bench_rolling):
+    from runs_store import pin_source
+
+    assert pin_source(["--councils", "3"]) is None  # no --source: the working tree
+    with pytest.raises(SystemExit, match="not a commit"):
+        pin_source(["--source", "no-such-commit"])
