@@ -1221,3 +1221,26 @@ def test_shipped_national_priors_come_from_converged_england_fits(monkeypatch):
     assert national.shipped_national_priors(tidy, 2019, placement_model="drift") is None
     with pytest.raises(AssertionError, match="England was fitted"):
         national_priors(tidy, 2019, seed=1)  # another seed: a fresh fit
+
+
+@pytest.mark.parametrize("rate_per_year", [0.5, 8.0, 20.0, 60.0])
+def test_the_fits_matrix_exponential_matches_scipys_for_large_rates(rate_per_year):
+    """The fit's transition probabilities over a quarter equal scipy's expm (the engine's), up
+    to rates a sampler may try for a small council; a Taylor series alone went wrong from
+    about 8 a year (City of London to 2022: leaving rates of 2-20 a year in the posterior's
+    tails, and divergences there)."""
+    import pytensor.tensor as pt
+    import scipy.linalg
+
+    from placecast.fit.components import _expm
+
+    rng = np.random.default_rng(3)
+    k = 11  # six placements and five exit reasons, as in the fit
+    rates = rng.uniform(0, rate_per_year / 5, size=(2, 3, k, k))
+    rates[..., 6:, :] = 0.0  # the exit states absorb
+    generator = rates - np.eye(k) * rates.sum(axis=-1, keepdims=True)
+    step = generator / 4  # a quarter
+    got = _expm(pt.as_tensor_variable(step)).eval()
+    want = np.stack([[scipy.linalg.expm(m) for m in row] for row in step])
+    assert np.abs(got - want).max() < 1e-6
+    assert np.allclose(got.sum(axis=-1), 1.0)
