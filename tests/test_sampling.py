@@ -21,7 +21,7 @@ def _spy(monkeypatch):
     draw, compiled = sampling._draw, sampling._compiled
 
     def spy_draw(*args, **kwargs):
-        calls["draw"].append((kwargs["target_accept"], kwargs["seed"]))
+        calls["draw"].append((kwargs["target_accept"], kwargs["seed"], kwargs["draws"]))
         return draw(*args, **kwargs)
 
     def spy_compiled(*args, **kwargs):
@@ -64,12 +64,29 @@ def _funnel():
     return model
 
 
-def test_too_few_effective_draws_add_as_many_chains_judged_together(monkeypatch):
-    """30 draws on 2 chains cannot reach 200 effective draws: 2 more chains are drawn on the
-    same compiled model (one compile) with another seed, and the posterior holds all 4."""
+def _judged(monkeypatch, *checks):
+    """The convergence check of each attempt in turn, as given (R-hat, bulk ESS, divergences on
+    2 chains), whatever the draws show: which retry follows which failure, deterministically."""
+    import pandas as pd
+
+    made = [
+        check_fit(
+            pd.DataFrame({"max_r_hat": [r_hat], "min_ess_bulk": [ess], "divergences": [div]}),
+            model="m",
+            chains=2,
+        )
+        for r_hat, ess, div in checks
+    ]
+    monkeypatch.setattr(sampling, "_convergence", lambda idata, names: made.pop(0))
+
+
+def test_r_hat_short_adds_as_many_chains_judged_together(monkeypatch):
+    """R-hat above 1.01 on 2 chains: 2 more chains are drawn on the same compiled model (one
+    compile) with another seed, and the posterior holds all 4."""
     calls = _spy(monkeypatch)
+    _judged(monkeypatch, (1.02, 150.0, 0))
     idata = _sample(_normal(), draws=30, target_accept=0.9, retry=True)
-    assert calls["compile"] == ["nutpie"] and calls["draw"] == [(0.9, 3), (0.9, 5)]
+    assert calls["compile"] == ["nutpie"] and calls["draw"] == [(0.9, 3, 30), (0.9, 5, 30)]
     assert idata.posterior.sizes["chain"] == 4 and idata.sample_stats.sizes["chain"] == 4
     assert list(idata.posterior["chain"].values) == [0, 1, 2, 3]
     assert idata.posterior.attrs["sampling"].startswith("2 chains at target_accept 0.9: R-hat")
@@ -78,6 +95,22 @@ def test_too_few_effective_draws_add_as_many_chains_judged_together(monkeypatch)
     # The two sets are different draws (seeds 3 and 5), not a copy.
     x = idata.posterior["x"].values
     assert not np.allclose(x[:2], x[2:])
+
+
+def test_too_few_effective_draws_alone_draw_longer_chains(monkeypatch):
+    """R-hat passing but bulk ESS under the per-chain floor: more chains of the same length
+    would not lift effective draws per chain, so 2 chains of twice the draws replace the
+    first (set aside), on the same compiled model with another seed."""
+    calls = _spy(monkeypatch)
+    _judged(monkeypatch, (1.005, 150.0, 0))
+    idata = _sample(_normal(), draws=30, target_accept=0.9, retry=True)
+    assert calls["compile"] == ["nutpie"] and calls["draw"] == [(0.9, 3, 30), (0.9, 5, 60)]
+    assert idata.posterior.sizes["chain"] == 2 and idata.posterior.sizes["draw"] == 60
+    said = idata.posterior.attrs["sampling"]
+    assert said == (
+        "2 chains at target_accept 0.9: R-hat 1.00, bulk ESS 150, set aside; "
+        "then 2 chains of 60 draws at target_accept 0.9"
+    )
 
 
 def test_a_clean_fit_is_drawn_once(monkeypatch):
@@ -91,7 +124,7 @@ def test_a_clean_fit_is_drawn_once(monkeypatch):
 def test_divergences_set_the_chains_aside_and_draw_again_with_smaller_steps(monkeypatch):
     calls = _spy(monkeypatch)
     idata = _sample(_funnel(), draws=200, target_accept=0.8, retry=True)
-    assert calls["draw"][:2] == [(0.8, 3), (sampling.RETRY_TARGET_ACCEPT, 4)]
+    assert [c[:2] for c in calls["draw"][:2]] == [(0.8, 3), (sampling.RETRY_TARGET_ACCEPT, 4)]
     said = idata.posterior.attrs["sampling"]
     assert said.startswith("2 chains at target_accept 0.8: ")
     assert "divergent transitions, set aside; then 2 chains at target_accept 0.99" in said

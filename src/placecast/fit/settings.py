@@ -115,8 +115,9 @@ class AggregateSettings:
     retry
         ``"auto"`` (default): a fit that fails the fit check's convergence limits is sampled
         once more on the same compiled model - at ``target_accept`` 0.99 after divergent
-        transitions, or with as many chains again, all judged together, after R-hat above
-        1.01 or too few effective draws (:func:`~placecast.fit.sampling.sample_posterior`).
+        transitions; then with as many chains again, all judged together, after R-hat above
+        1.01, or with chains of twice the draws after too few effective draws alone
+        (:func:`~placecast.fit.sampling.sample_posterior`).
         Of the first 520 fits of the 2026-12-06 all-council backtest, 15% read R-hat 1.02-1.03
         on two chains and 7% had divergences. ``"none"``: one attempt (the backtests' default,
         which measure the first attempt).
