@@ -1244,3 +1244,22 @@ def test_the_fits_matrix_exponential_matches_scipys_for_large_rates(rate_per_yea
     want = np.stack([[scipy.linalg.expm(m) for m in row] for row in step])
     assert np.abs(got - want).max() < 1e-6
     assert np.allclose(got.sum(axis=-1), 1.0)
+
+
+def test_the_parameter_summary_of_a_reference_year_is_nan_not_a_numpy_warning():
+    """The first year's exit level is 0 in every draw (the reference): its R-hat is NaN in the
+    table, and the user's screen shows no numpy RuntimeWarning (it did, for the City of London)."""
+    import arviz as az
+
+    rng = np.random.default_rng(0)
+    level = rng.normal(size=(2, 50, 3))
+    level[..., 0] = 0.0
+    model = AggregateModel.__new__(AggregateModel)  # a fitted model's posterior, no fit
+    model.idata_ = az.from_dict(
+        posterior={"log_exit_level": level, "entry_year_sd": rng.lognormal(size=(2, 50))}
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        table = model.summary()
+    assert np.isnan(table.loc["log_exit_level[0]", "r_hat"])
+    assert np.isfinite(table.loc["log_exit_level[1]", "r_hat"])

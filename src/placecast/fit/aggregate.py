@@ -315,7 +315,10 @@ class AggregateModel:
     def summary(self, hdi_prob: float = 0.94) -> pd.DataFrame:
         """The fitted parameters (:func:`arviz.summary`: means, intervals, R-hat, ESS)."""
         names = [n for n in _SUMMARISED if n in self.idata_.posterior]
-        return az.summary(self.idata_, var_names=names, hdi_prob=hdi_prob)
+        # The first year's exit level and pull are 0 by construction (the reference): their
+        # R-hat is 0 / 0, NaN in the table, not a numpy warning on the user's screen.
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return az.summary(self.idata_, var_names=names, hdi_prob=hdi_prob)
 
     def save(self, path: str | Path) -> Path:
         """Write the fit to one netCDF file: the posterior, and in its attributes the settings,
