@@ -105,11 +105,11 @@ def main() -> None:
     }
     print(f"wrote {write_run(name, table, record)}")
     for kind, part in table.groupby("kind"):
+        diverged = [int((part[f"{when}_divergences"] > 0).sum()) for when in ("before", "after")]
+        unsure = [int((part[f"{w}_r_hat"].round(2) > R_HAT_MAX).sum()) for w in ("before", "after")]
         print(
-            f"{kind}: {len(part)} fits; with divergences before {int((part['before_divergences'] > 0).sum())}"
-            f", after {int((part['after_divergences'] > 0).sum())}; R-hat above {R_HAT_MAX} before "
-            f"{int((part['before_r_hat'].round(2) > R_HAT_MAX).sum())}, after "
-            f"{int((part['after_r_hat'].round(2) > R_HAT_MAX).sum())}"
+            f"{kind}: {len(part)} fits; with divergences before {diverged[0]}, after "
+            f"{diverged[1]}; R-hat above {R_HAT_MAX} before {unsure[0]}, after {unsure[1]}"
         )
 
 
