@@ -1232,18 +1232,24 @@ def test_the_fits_matrix_exponential_matches_scipys_for_large_rates(rate_per_yea
     import pytensor.tensor as pt
     import scipy.linalg
 
-    from placecast.fit.components import _expm
+    from placecast.fit.components import _step_matrices
 
     rng = np.random.default_rng(3)
     k = 11  # six placements and five exit reasons, as in the fit
     rates = rng.uniform(0, rate_per_year / 5, size=(2, 3, k, k))
     rates[..., 6:, :] = 0.0  # the exit states absorb
     generator = rates - np.eye(k) * rates.sum(axis=-1, keepdims=True)
-    step = generator / 4  # a quarter
-    got = _expm(pt.as_tensor_variable(step)).eval()
-    want = np.stack([[scipy.linalg.expm(m) for m in row] for row in step])
-    assert np.abs(got - want).max() < 1e-6
-    assert np.allclose(got.sum(axis=-1), 1.0)
+    probs, entrants = (
+        m.eval() for m in _step_matrices(pt.as_tensor_variable(generator), 3, 6, end_of_step=False)
+    )
+
+    def expm(t):  # scipy's, of each matrix times t years
+        return np.stack([[scipy.linalg.expm(m * t) for m in row] for row in generator])[..., :6, :]
+
+    assert np.abs(probs - expm(3 / 12)).max() < 1e-6  # a quarter
+    # A quarter's entrants: a third each with 0, 1 and 2 months of it.
+    assert np.abs(entrants - (expm(0) + expm(1 / 12) + expm(2 / 12)) / 3).max() < 1e-6
+    assert np.allclose(probs.sum(axis=-1), 1.0) and np.allclose(entrants.sum(axis=-1), 1.0)
 
 
 def test_the_parameter_summary_of_a_reference_year_is_nan_not_a_numpy_warning():

@@ -14,10 +14,11 @@ placement groups joined by iterative proportional fitting) and runs in steps of 
 month, as the engine) to the last year, one year of steps per iteration of a PyTensor ``scan``.
 Rates are a fixed structure times a few fitted multipliers (see :mod:`placecast.fit.priors`),
 and by default the level of all exit rates may change from year to year. Transition
-probabilities over a step are ``expm(Q * step)`` as in the engine, here by a Taylor series of a
-sixteenth of the step, squared four times (exact to about 1e-6 for rates up to some 60 a year
-over a quarter, which a sampler may try for a small council's poorly pinned rates; the series
-alone went wrong from about 8 a year). The posterior becomes a
+probabilities over a step are ``expm(Q * step)`` as in the engine: a month's ``expm(Q / 12)``
+by a Taylor series of an eighth of it squared three times, raised to the step's months (within
+1e-11 of scipy's for rates up to 120 a year, which a sampler may try for a small council's
+poorly pinned rates; a quarter's series alone went wrong from about 8 a year). The posterior
+becomes a
 :class:`~placecast.rates.Rates` with one set per draw, for forecasting from 31 March of the last
 year - the same object the episode fit returns, so the engine and scenarios do not care which fit
 produced it.

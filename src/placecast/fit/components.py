@@ -39,12 +39,12 @@ __all__ = [
 ]
 
 _TAYLOR_TERMS = 8
-#: exp(a) is taken as exp(a / 2**n) ** (2**n): the Taylor series alone is accurate only while
-#: a step's rates are small (leaving at 15 a year, a quarter's term is 3.75 and eight terms
-#: miss by about 0.4), and a sampler that reaches such rates - a small council's poorly
-#: pinned ones - then sees wrong probabilities and diverges. Scaled by 16, rates up to about
-#: 60 a year are exact to 1e-6 for quarterly steps.
-_SQUARINGS = 4
+#: A month's exp(a) is taken as exp(a / 2**n) ** (2**n): the Taylor series alone is accurate
+#: only while the rates are small (a quarter's series missed scipy's by 0.02 at 8 leavings a
+#: year and by 59 at 20), and a sampler that reaches such rates - a small council's poorly
+#: pinned ones - then sees wrong probabilities and diverges. With a month scaled by 8, rates
+#: up to about 60 a year are exact to 1e-6 over a quarter.
+_SQUARINGS = 3
 
 
 @dataclass(frozen=True)
@@ -406,7 +406,7 @@ EXIT_LEVELS: dict[str, Callable[[_Frame], Any]] = {
 
 # -- dynamics and likelihood -----------------------------------------------------------------
 def _expm(a: Any) -> Any:
-    """exp(a) for a stack of small generator matrices (..., K, K): a Taylor series of
+    """exp(a) for a stack of small generator matrices (..., K, K), a month's: a Taylor series of
     a / 2**:data:`_SQUARINGS`, squared that many times (fixed, so the gradient is smooth)."""
     a = a / 2**_SQUARINGS
     eye = pt.eye(a.shape[-1])[None]
@@ -422,7 +422,7 @@ def _expm(a: Any) -> Any:
 def _transitions(f: _Frame, rates: dict[str, Any], pull: Any, exit_level: Any) -> Any:
     """Per-step transition probabilities by run year and age step (Y, ages, P, P + R), and
     where a step's entrants are at its end (same shape; the identity when they all arrive at
-    the step's end, see :func:`_entrants_during_step`)."""
+    the step's end, see :func:`_step_matrices`)."""
     P, B, R = f.space.n_placements, f.space.n_bands, len(f.space.exit_reasons)
     exit_by_year = rates["exit"][None] * pt.exp(exit_level)[:, None, None, None]
     # Moves from p to q scale with q's pull over p's: into the group up, out of it down.
@@ -433,31 +433,31 @@ def _transitions(f: _Frame, rates: dict[str, Any], pull: Any, exit_level: Any) -
     leave = q_top.sum(axis=3)
     q_top = q_top - leave[..., None] * pt.eye(P, P + R)[None, None]
     q = pt.concatenate([q_top, pt.zeros((f.run_years, B, R, P + R))], axis=2)
-    probs = _expm(q / f.per_year)[:, :, :P, :]
-    return probs[:, f.band], _entrants_during_step(f, q)[:, f.band]
+    probs, entrants = _step_matrices(q, f.step, P, end_of_step=f.entry_timing == "end_of_step")
+    return probs[:, f.band], entrants[:, f.band]
 
 
-def _entrants_during_step(f: _Frame, q: Any) -> Any:
-    """Where a step's entrants are at the step's end, by run year and band (Y, B, P, P + R).
+def _step_matrices(q: Any, step: int, placements: int, *, end_of_step: bool) -> tuple[Any, Any]:
+    """A step's transition probabilities and where its entrants are at its end, both the
+    placements' rows (..., P, P + R), from one month's matrix ``M = expm(Q / 12)``.
 
-    As in the engine, a month's entrants arrive at its end and may move or leave from the next
-    month on, so of a step of ``s`` months the entrants of its month ``j`` have ``s - j``
-    months of the step's transitions: on average ``mean(M ** i, i = 0..s-1)`` with ``M`` a
-    month's transition matrix. With ``entry_timing="end_of_step"`` (fits made before
+    The step's probabilities are ``M ** step``, as the engine's months compound (one matrix
+    exponential instead of two). As in the engine, a month's entrants arrive at its end and may
+    move or leave from the next month on, so of a step of ``s`` months the entrants of its month
+    ``j`` have ``s - j`` months of the step's transitions: on average ``mean(M ** i, i =
+    0..s-1)``. With ``end_of_step`` (``entry_timing="end_of_step"``, fits made before
     2026-12-04) all arrive at the step's end: the identity, which left a quarter's entrants a
-    month of exposure short of the engine's on average, and so fitted exit rates the engine
-    then turned into about 2% more ceases a year than the fit had.
+    month of exposure short of the engine's on average, and so fitted exit rates the engine then
+    turned into about 2% more ceases a year than the fit had.
     """
-    P = f.space.n_placements
-    identity = pt.eye(q.shape[-1])[None, None] * pt.ones_like(q)  # (Y, B, K, K)
-    if f.entry_timing == "end_of_step" or f.step == 1:
-        return identity[:, :, :P, :]
     month = _expm(q / MONTHS_PER_YEAR)
-    power, total = identity, identity
-    for _ in range(f.step - 1):
-        power = pt.matmul(power, month)
+    identity = pt.eye(q.shape[-1]) * pt.ones_like(q)
+    power, total = month, identity
+    for _ in range(step - 1):
         total = total + power
-    return (total / f.step)[:, :, :P, :]
+        power = pt.matmul(power, month)
+    entrants = identity if end_of_step else total / step
+    return power[..., :placements, :], entrants[..., :placements, :]
 
 
 def _entering(f: _Frame, entry: tuple[Any, Any, Any]) -> tuple[Any, np.ndarray]:
