@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import time
 import warnings
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -48,6 +49,21 @@ def first_attempts(run: str, origin: int) -> pd.DataFrame:
     )
 
 
+def refit(
+    chosen: pd.DataFrame, origin: int, settings: BacktestSettings
+) -> Iterator[tuple[str, pd.Series, AggregateModel, float]]:
+    """Fit each council of ``chosen`` (rows of :func:`first_attempts`) again to ``origin`` in
+    this process, with ``settings``, their seed and the origin's national priors; yields the
+    council's code, its row, the fitted model and the seconds the fit took."""
+    tidy = published_tables()
+    priors = backtest_priors(tidy, settings)
+    for code, before in chosen.iterrows():
+        counts = published_counts(tidy, str(code)).upto(origin)
+        t0 = time.perf_counter()
+        model = AggregateModel(priors, settings).fit(counts, seed=settings.seed)
+        yield str(code), before, model, time.perf_counter() - t0
+
+
 def spread(fits: pd.DataFrame, count: int) -> pd.DataFrame:
     """``count`` of ``fits``, evenly spaced in code order (all when there are fewer)."""
     if count >= len(fits):
@@ -64,9 +80,7 @@ def main() -> None:
     parser.add_argument("--name", default=None, help="the run's folder (default refit_<origin>)")
     args = parser.parse_args()
     warnings.simplefilter("ignore")
-    tidy = published_tables()
     settings = replace(BacktestSettings(last_fit_year=args.origin, horizon=3), retry="none")
-    priors = backtest_priors(tidy, settings)
     fits = first_attempts(args.run, args.origin)
     clean = (fits["before_divergences"] == 0) & (fits["before_r_hat"].round(2) <= R_HAT_MAX)
     chosen = pd.concat(
@@ -76,11 +90,7 @@ def main() -> None:
         ]
     )
     rows = []
-    for code, before in chosen.iterrows():
-        counts = published_counts(tidy, str(code)).upto(args.origin)
-        t0 = time.perf_counter()
-        model = AggregateModel(priors, settings).fit(counts, seed=settings.seed)
-        seconds = time.perf_counter() - t0
+    for code, before, model, seconds in refit(chosen, args.origin, settings):
         check = model.check()
         rows.append(
             {
@@ -101,7 +111,7 @@ def main() -> None:
         "description": f"first attempts of {args.run} at origin {args.origin} made again with "
         "this tree (retry='none', the same settings, seed and priors)",
         "settings": settings.to_dict(),
-        "priors": priors.source,
+        "priors": model.priors.source if rows else None,
     }
     print(f"wrote {write_run(name, table, record)}")
     for kind, part in table.groupby("kind"):

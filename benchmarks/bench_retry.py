@@ -14,43 +14,25 @@ attempt's diagnostics from the backtest, the diagnostics after the retry, what t
 from __future__ import annotations
 
 import argparse
-import time
 import warnings
 from dataclasses import replace
-from pathlib import Path
 
-import numpy as np
 import pandas as pd
+from bench_refit import first_attempts, refit, spread
 from runs_store import write_run
 
-from placecast.data.dfe import published_counts
-from placecast.data.published import published_tables
 from placecast.evaluation import BacktestSettings
-from placecast.evaluation.backtesting import backtest_priors
-from placecast.fit.aggregate import AggregateModel
 from placecast.fit.quality import R_HAT_MAX
-
-HERE = Path(__file__).parent
 
 
 def failed_first(run: str, origin: int, count: int) -> pd.DataFrame:
     """The councils whose first attempt failed (R-hat or divergences), ``count`` of them:
     half of each kind where there are enough, evenly spaced in code order."""
-    rows = pd.read_csv(HERE / "runs" / "partial" / run / f"origin_{origin}.csv")
-    rows = rows[rows["error"].isna() & (rows["variant"] == "base")]
-    fits = rows.groupby("la_code").agg(
-        council=("council", "first"),
-        first_r_hat=("max_r_hat", "first"),
-        first_divergences=("divergences", "first"),
-        first_seconds=("fit_seconds", "first"),
-    )
+    fits = first_attempts(run, origin).rename(columns=lambda c: c.replace("before_", "first_"))
     divergent = fits[fits["first_divergences"] > 0]
     unsure = fits[(fits["first_r_hat"].round(2) > R_HAT_MAX) & (fits["first_divergences"] == 0)]
-    take = []
-    for kind, share in ((divergent, count // 2), (unsure, count - count // 2)):
-        n = min(share, len(kind))
-        take.append(kind.iloc[np.linspace(0, len(kind) - 1, n).astype(int)] if n else kind[:0])
-    return pd.concat(take).sort_index()
+    half = count // 2
+    return pd.concat([spread(divergent, half), spread(unsure, count - half)]).sort_index()
 
 
 def main() -> None:
@@ -61,16 +43,10 @@ def main() -> None:
     parser.add_argument("--name", default=None, help="the run's folder (default retry_<origin>)")
     args = parser.parse_args()
     warnings.simplefilter("ignore")
-    tidy = published_tables()
     settings = replace(BacktestSettings(last_fit_year=args.origin, horizon=3), retry="auto")
-    priors = backtest_priors(tidy, settings)
     chosen = failed_first(args.run, args.origin, args.councils)
     rows = []
-    for code, first in chosen.iterrows():
-        counts = published_counts(tidy, str(code)).upto(args.origin)
-        t0 = time.perf_counter()
-        model = AggregateModel(priors, settings).fit(counts, seed=settings.seed)
-        seconds = time.perf_counter() - t0
+    for code, first, model, seconds in refit(chosen, args.origin, settings):
         check = model.check()
         rows.append(
             {
@@ -93,7 +69,7 @@ def main() -> None:
         "description": f"first attempts that failed in {args.run} at origin {args.origin}, "
         "fitted again with retry='auto'",
         "settings": settings.to_dict(),
-        "priors": priors.source,
+        "priors": model.priors.source if rows else None,
     }
     print(f"wrote {write_run(name, table, record)}")
     passed = table["convergence_passed"].mean() if len(table) else float("nan")

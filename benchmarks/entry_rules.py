@@ -1,8 +1,10 @@
 """The rules written before the entry-only all-council run, applied mechanically.
 
-Run: ``python benchmarks/entry_rules.py [--partial]``. Reads the run's variants (the finished
-runs ``rolling_2017_2021_h3_all_entry[_<variant>]``, or with ``--partial`` the rows so far in
-``runs/partial/rolling_2017_2021_h3_all_entry/``) and prints each rule's quantities and verdict,
+Run: ``python benchmarks/entry_rules.py [--partial] [--run NAME]``. Reads the run's variants
+(the finished runs ``<NAME>[_<variant>]``, or with ``--partial`` the rows so far in
+``runs/partial/<NAME>/``; NAME ``rolling_2017_2021_h3_all_entry2``, the run restarted on
+2026-12-06 at 16:10 on the corrected model, or ``rolling_2017_2021_h3_all_entry``, the first,
+stopped) and prints each rule's quantities and verdict,
 as written in ``benchmarks/README.md`` (2026-12-06, 04:55 and 06:25):
 
 1. ``entryonly`` becomes the default only if its paired gap to ``base`` over every cell lies
@@ -33,7 +35,7 @@ from tables import load_run, partial_run
 
 from placecast.evaluation import Backtest
 
-RUN = "rolling_2017_2021_h3_all_entry"
+RUN = "rolling_2017_2021_h3_all_entry2"
 NOMINAL = 0.9
 
 
@@ -119,9 +121,11 @@ def rule_4(
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--partial", action="store_true", help="the rows so far; decide nothing")
+    parser.add_argument("--run", default=RUN, help=f"the run (default {RUN})")
     args = parser.parse_args()
+    run = args.run
     if args.partial:
-        runs = partial_run(RUN)[0]
+        runs = partial_run(run)[0]
     else:
         names = [
             "base",
@@ -132,11 +136,11 @@ def main() -> None:
             "entrykept",
             "notrendkept",
         ]
-        runs = {n: load_run(RUN if n == "base" else f"{RUN}_{n}")[0] for n in names}
+        runs = {n: load_run(run if n == "base" else f"{run}_{n}")[0] for n in names}
     origins = sorted(runs["base"].rows["origin"].unique())
     councils = runs["base"].rows["council"].nunique()
     print(
-        f"{RUN}: origins {[int(o) for o in origins]}, {councils} councils"
+        f"{run}: origins {[int(o) for o in origins]}, {councils} councils"
         + (" (partial)" if args.partial else "")
     )
     for label, excluded in (
