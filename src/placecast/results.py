@@ -43,8 +43,9 @@ def scenario_to_dict(scenario: SupportsApply | None) -> dict[str, Any] | None:
     if not isinstance(scenario, Scenario):
         raise ConfigError(
             f"scenario {scenario.name!r} is a {type(scenario).__name__}, not a Scenario: only "
-            "a Scenario's levers can be saved; save the forecasts' results instead, or express "
-            "the scenario as a Scenario"
+            "a Scenario's levers can be saved to be read back; express it as a "
+            "placecast.Scenario, or write the comparison's tables instead "
+            "(placecast.report.tidy_tables, write_excel, write_html)"
         )
     values = asdict(scenario)
     if values["budget_gbp"] is not None:
@@ -53,7 +54,14 @@ def scenario_to_dict(scenario: SupportsApply | None) -> dict[str, Any] | None:
 
 
 def save_comparison(cmp: Comparison, folder: str | Path) -> Path:
-    """Write ``cmp`` to ``folder`` (created if needed); returns the folder."""
+    """Write ``cmp`` to ``folder`` (created if needed); returns the folder.
+
+    Raises
+    ------
+    ConfigError
+        A forecast's scenario is not a :class:`~placecast.scenario.Scenario` (its levers
+        cannot be written); nothing is written then.
+    """
     scenarios = [scenario_to_dict(fc.scenario) for fc in cmp.forecasts]  # refused before writing
     folder = save_inputs(cmp.baseline.inputs, folder)
     meta = {"format": FORMAT, "placecast_version": __version__, "scenarios": scenarios}
