@@ -1112,13 +1112,14 @@ def test_a_fit_that_fails_its_check_writes_no_inputs_unless_accepted(tmp_path, c
     assert "--no-stock-growth-prior" not in err  # no such prior to blame
     assert not (tmp_path / "refused" / "inputs").exists()
     assert (tmp_path / "refused" / "diagnostics.csv").exists()  # what to look at
-    # With a stock-growth prior, a council this small is told the usual cause and the fix.
+    # With a stock-growth prior, a council this small is told what to try, and what it costs.
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         pooled = [*args, "--stock-growth", "0.02", "0.025", "--out", str(tmp_path / "pooled")]
         assert main(pooled) == 2
     err = capsys.readouterr().err
-    assert "Note: Rutland had" in err and "fit again with --no-stock-growth-prior" in err
+    assert "Note: Rutland had" in err and "fit again with another --seed" in err
+    assert "--no-stock-growth-prior" in err and "forecast less accurately" in err
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         assert main([*args, "--accept-poor-fit", "--out", str(tmp_path / "kept")]) == 0
