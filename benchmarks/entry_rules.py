@@ -3,7 +3,7 @@
 Run: ``python benchmarks/entry_rules.py [--partial] [--run NAME]``. Reads the run's variants
 (the finished runs ``<NAME>[_<variant>]``, or with ``--partial`` the rows so far in
 ``runs/partial/<NAME>/``; NAME ``rolling_2017_2021_h3_all_entry2``, the run restarted on
-2026-12-06 at 16:10 on the corrected model, or ``rolling_2017_2021_h3_all_entry``, the first,
+2026-12-06 at 16:18 on the corrected model, or ``rolling_2017_2021_h3_all_entry``, the first,
 stopped) and prints each rule's quantities and verdict,
 as written in ``benchmarks/README.md`` (2026-12-06, 04:55 and 06:25):
 
