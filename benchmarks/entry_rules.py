@@ -94,6 +94,8 @@ def rule_4(
         return Backtest(bt.rows[bt.rows["origin"] >= 2018], bt.settings)
 
     reference = late(runs[default])
+    if reference.rows.empty:
+        return None, ["no rows of origins 2018-2021 yet"]
     passed: dict[str, float] = {}
     lines = []
     for name in ("entrykept", "notrendkept"):
