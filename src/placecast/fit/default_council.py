@@ -52,16 +52,15 @@ STATUS = {
 }
 #: The default's fit samples longer than a council's default fit: with 300 tuning steps and 500
 #: draws per chain, Hackney to 2022 had R-hat 1.02 and a bulk ESS of 141, with 1,000 and 1,000 at a
-#: 0.99 target R-hat 1.01 and a bulk ESS of 143 (200 needed; measured 2026-12-02).
+#: 0.99 target R-hat 1.01 and a bulk ESS of 143 (200 needed; measured 2026-12-02). The model is
+#: a council's default fit (monthly entrants, ages on ceasing observed, the transition
+#: probabilities of 2026-12-06); the default shipped until 2026-12-06 was fitted with a
+#: quarter's entrants at its end, no ages on ceasing and the earlier probabilities.
 SETTINGS = AggregateSettings(
     draws=2000,
     tune=1000,
     target_accept=0.99,
     random_walks="non_centered",
-    count_noise="shared",
-    entry_timing="end_of_step",
-    # As shipped (before 2026-12-04): placecast did not yet read the ages on ceasing.
-    ceases_by_age="ignored",
 )
 
 
