@@ -4,7 +4,9 @@ below, and regenerated on 2026-12-02 when the default became Hackney fitted to 2
 the same day when totals moved to their own tables, financial years became "2022/23" and money
 columns got "_gbp" (every number checked equal to the previous layout's first), and on
 2026-12-05 for two new outputs: the sufficiency table and the example file's seventh scenario
-(every earlier scenario's numbers checked equal to the previous golden's first). Regenerate
+(every earlier scenario's numbers checked equal to the previous golden's first), and on
+2026-12-06 when the default was refitted (the corrected transition probabilities, entrants month
+by month, ages on ceasing observed, priors refitted; same files and columns). Regenerate
 them only for a change that is meant to change results, and say so in its commit."""
 
 from __future__ import annotations
