@@ -20,6 +20,8 @@ as written in ``benchmarks/README.md`` (2026-12-06, 04:55 and 06:25):
    each against the default rules 1-2 leave; one becomes the default only if its paired gap
    lies below zero and no cell's pooled 90% coverage is more than 5 points further from 90%
    than the default's; if both pass, the lower paired gap.
+5. (written 2026-12-06, 19:05) ``exithalfkept`` (the exit drift damped by 0.5 a year) is a third
+   candidate of rule 4, judged the same way with it.
 
 The rules decide on every forecast year; the same quantities without 2020-21 are printed
 beside them. With ``--partial`` nothing is decided: the rules wait for all five origins.
@@ -98,7 +100,7 @@ def rule_4(
         return None, ["no rows of origins 2018-2021 yet"]
     passed: dict[str, float] = {}
     lines = []
-    for name in ("entrykept", "notrendkept"):
+    for name in ("entrykept", "notrendkept", "exithalfkept"):
         if name not in runs:
             lines.append(f"{name}: not scored yet")
             continue
@@ -137,6 +139,7 @@ def main() -> None:
             "entryonly_yearly",
             "entrykept",
             "notrendkept",
+            "exithalfkept",
         ]
         runs = {n: load_run(run if n == "base" else f"{run}_{n}")[0] for n in names}
     origins = sorted(runs["base"].rows["origin"].unique())
@@ -164,7 +167,7 @@ def main() -> None:
         if yearly:
             default = "yearly" if default == "base" else "entryonly_yearly"
         chosen, lines = rule_4(runs, default, excluded)
-        print(f"\nRule 4 (origins 2018-2021): -> {chosen or 'keep ' + default}")
+        print(f"\nRules 4-5 (origins 2018-2021): -> {chosen or 'keep ' + default}")
         print("\n".join(f"  {line}" for line in lines))
     if args.partial:
         print("\n(partial: nothing is decided until all five origins are in)")
