@@ -20,7 +20,7 @@ as written in ``benchmarks/README.md`` (2026-12-06, 04:55 and 06:25):
    each against the default rules 1-2 leave; one becomes the default only if its paired gap
    lies below zero and no cell's pooled 90% coverage is more than 5 points further from 90%
    than the default's; if both pass, the lower paired gap.
-5. (written 2026-12-06, 19:05) ``exithalfkept`` (the exit drift damped by 0.5 a year) is a third
+5. (written 2026-12-06, 19:03) ``exithalfkept`` (the exit drift damped by 0.5 a year) is a third
    candidate of rule 4, judged the same way with it.
 
 The rules decide on every forecast year; the same quantities without 2020-21 are printed
