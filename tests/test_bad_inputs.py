@@ -292,6 +292,10 @@ def _edit(meta: dict, path: str, value) -> dict:
 
 
 INPUTS_CASES = [
+    ("published_children_in_care.2021", -3, "published_children_in_care"),
+    ("published_children_in_care.2021", "418", "published_children_in_care"),
+    ("published_children_in_care.20x1", 418, "published_children_in_care"),
+    ("published_children_in_care", [418, 405], "published_children_in_care"),
     ("costs.price_base_financial_year", "2022", "price_base_financial_year"),
     ("costs.price_base_financial_year", True, "price_base_financial_year"),
     ("costs.inflation_per_year", KeyError, "inflation_per_year"),

@@ -458,3 +458,27 @@ def test_a_scenario_of_ones_own_reports_but_is_refused_by_save_with_the_fix(hack
     with pytest.raises(pc.ConfigError, match=r"'own' is a _OwnScenario, not a Scenario.*save"):
         save_comparison(cmp, tmp_path / "saved")
     assert not (tmp_path / "saved").exists()  # refused before anything is written
+
+
+def test_the_children_in_care_fan_shows_the_published_years_before_it():
+    """Inputs from DfE's tables carry the published 31 March figures: the chart of all children
+    draws the last five before the start as points (Hackney 2017-2021: 368, 382, 405, 431, 418)
+    and its axis reaches back to them; inputs without a history draw none."""
+    from matplotlib.dates import date2num
+
+    from placecast.report.charts import HISTORY_YEARS, fan_chart, fan_panels
+
+    label = "published, 31 March (DfE)"
+    fitted = pc.compare(pc.hackney_2022(), [], months=12, paths=20, seed=1)
+    ax = fan_chart(fitted.forecasts)
+    (points,) = [line for line in ax.get_lines() if line.get_label() == label]
+    assert list(points.get_ydata()) == [368.0, 382.0, 405.0, 431.0, 418.0]
+    assert len(points.get_xdata()) == HISTORY_YEARS
+    assert ax.get_xticklabels()[0].get_text() == "2017/18"
+    assert ax.get_xlim()[0] <= date2num(pd.Timestamp("2017-03-31"))  # the axis reaches back
+    levers = [pc.Scenario(f"recruit {n}", extra_approvals_per_year=n) for n in (5, 10, 20)]
+    many = pc.compare(pc.hackney_2022(), levers, months=12, paths=20, seed=1)
+    for panel in [a for a in fan_panels(many.forecasts).axes if a.get_visible()]:
+        assert [line.get_label() for line in panel.get_lines()].count(label) == 1
+    hand_made = pc.compare(pc.hackney_2020(), [], months=12, paths=20, seed=1)
+    assert label not in [line.get_label() for line in fan_chart(hand_made.forecasts).get_lines()]

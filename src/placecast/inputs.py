@@ -100,6 +100,11 @@ class CouncilInputs:
         For inputs made from a fit: what the fit's check found
         (:meth:`placecast.fit.quality.FitCheck.to_dict`: ``passed``, ``summary``, ``problems``
         and the numbers). Reports show it, and warn when the fit failed.
+    published_children_in_care
+        Children in care at 31 March of earlier years as published (year -> count), for inputs
+        made from DfE's tables: the charts show them before the forecast so that a reader sees
+        the forecast against the recent path. Empty when there is none (SSDA903 fits, inputs
+        made by hand).
     status
         Where each input comes from: keys from :data:`INPUT_ITEMS` (``"starting_stock"``,
         ``"rates"``, ``"carer_supply"``, ...), values from :data:`STATUSES` (``"published"``,
@@ -119,10 +124,17 @@ class CouncilInputs:
     sources: tuple[str, ...] = field(default_factory=tuple)
     fit_check: Mapping[str, Any] | None = None
     status: Mapping[str, str] = field(default_factory=dict)
+    published_children_in_care: Mapping[int, float] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.initial.space != self.space or self.rates.space != self.space:
             raise ConfigError("CouncilInputs: stock, rates and space must share one StateSpace")
+        for year, count in self.published_children_in_care.items():
+            if not isinstance(year, (int, np.integer)) or not np.isfinite(count) or count < 0:
+                raise ConfigError(
+                    f"CouncilInputs.published_children_in_care: {year!r}: {count!r}; give "
+                    "whole years and counts of at least 0 (e.g. {2021: 418, 2022: 405})"
+                )
         self.costs.validate(self.space)
         for item, status in self.status.items():
             if item not in INPUT_ITEMS:
@@ -203,6 +215,10 @@ def _meta(inputs: CouncilInputs) -> dict[str, Any]:
         "budget": {str(k): v for k, v in inputs.budget.placement_budget_gbp.items()},
         "fit_check": None if inputs.fit_check is None else dict(inputs.fit_check),
         "status": dict(inputs.status),
+        "published_children_in_care": {
+            str(year): float(count)
+            for year, count in sorted(inputs.published_children_in_care.items())
+        },
     }
 
 
@@ -344,6 +360,31 @@ def _financial_year(key: Any, path: Path) -> int:
         ) from None
 
 
+def _published_history(meta: Mapping[str, Any], path: Path) -> dict[int, float]:
+    """``published_children_in_care`` of inputs.json (none in inputs saved before it was
+    written), each year's count checked."""
+    raw = meta.get("published_children_in_care") or {}
+    if not isinstance(raw, dict):
+        raise InputError(
+            'published_children_in_care should hold counts by year, e.g. {"2022": 405}',
+            file=str(path),
+            column="published_children_in_care",
+        )
+    out = {}
+    for key, value in raw.items():
+        number = isinstance(value, (int, float)) and not isinstance(value, bool)
+        year_like = str(key).isdigit() and len(str(key)) == 4
+        if not year_like or not number or not np.isfinite(value) or value < 0:
+            raise InputError(
+                f"published_children_in_care: {key!r}: {value!r}; give each year's count of "
+                'children in care (at least 0) under the year, e.g. "2022": 405',
+                file=str(path),
+                column=f"published_children_in_care.{key}",
+            )
+        out[int(key)] = float(value)
+    return out
+
+
 def load_inputs(folder: str | Path) -> CouncilInputs:
     """Read inputs written by :func:`save_inputs` (after any edits to ``inputs.json``)."""
     folder = Path(folder)
@@ -389,6 +430,7 @@ def load_inputs(folder: str | Path) -> CouncilInputs:
             sources=sources,
             fit_check=meta.get("fit_check"),
             status=status,
+            published_children_in_care=_published_history(meta, path),
         )
     except InputError:
         raise
@@ -615,6 +657,13 @@ def inputs_schema() -> dict[str, Any]:
                 + "; an item left out reads 'not recorded'",
                 "propertyNames": {"enum": list(INPUT_ITEMS)},
                 "additionalProperties": {"enum": list(STATUSES)},
+            },
+            "published_children_in_care": {
+                "type": "object",
+                "description": "children in care at 31 March of earlier years as published "
+                '(DfE), for the charts; the key is the year, e.g. {"2022": 405}',
+                "propertyNames": {"pattern": r"^\d{4}$"},
+                "additionalProperties": {"type": "number", "minimum": 0},
             },
             "written": {
                 "type": "object",

@@ -756,6 +756,15 @@ class PublishedCounts:
             },
         )
 
+    def children_in_care_by_year(self, upto: int | None = None) -> dict[int, float]:
+        """Children in care at 31 March as published, by year (to ``upto``), years without a
+        figure left out: the history a forecast's charts show before it starts."""
+        return {
+            int(year): float(count)
+            for year, count in zip(self.years, self.children_in_care, strict=True)
+            if not np.isnan(count) and (upto is None or year <= upto)
+        }
+
     def frame(self) -> pd.DataFrame:
         """The series as a table, one row per year."""
         out = pd.DataFrame(

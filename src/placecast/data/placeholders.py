@@ -63,6 +63,7 @@ def placeholder_inputs(
     fit_check: Mapping[str, Any] | None = None,
     supply: CarerSupply | None = None,
     stock_status: str = "published",
+    published_children_in_care: Mapping[int, float] | None = None,
 ) -> CouncilInputs:
     """Inputs for a fitted council whose carer supply, unit costs and budget are not known yet.
 
@@ -84,7 +85,9 @@ def placeholder_inputs(
     supply ``"published"`` when given and a ``"placeholder"`` otherwise, like the unit costs,
     inflation and budget (:attr:`placecast.inputs.CouncilInputs.status`).
     Rates with more than ``max_draws`` posterior draws keep that many, evenly spaced (``None``
-    keeps all).
+    keeps all). ``published_children_in_care`` (year -> count, e.g. from
+    :meth:`~placecast.data.dfe.PublishedCounts.children_in_care_by_year`) is the history the
+    charts show before the forecast.
     """
     if max_draws is not None and rates.n_draws > max_draws:
         # Evenly spaced draws: enough for a forecast's intervals, a smaller inputs folder.
@@ -105,6 +108,7 @@ def placeholder_inputs(
         start=start,
         sources=sources,
         fit_check=fit_check,
+        published_children_in_care=dict(published_children_in_care or {}),
         status={
             "starting_stock": stock_status,
             "rates": "fitted",

@@ -130,6 +130,7 @@ def build_hackney_2022(
         ),
         fit_check={**check.to_dict(), "passed": check.passed, "summary": check.summary()},
         status=STATUS,
+        published_children_in_care=counts.children_in_care_by_year(upto=2022),
     )
     save_inputs(inputs, out)
     (Path(out) / "settings.json").write_text(

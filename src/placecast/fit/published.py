@@ -8,6 +8,7 @@ stock) with ``inputs/`` for ``placecast forecast`` unless the fit failed its che
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -43,6 +44,7 @@ def save_fitted_inputs(
     check: FitCheck,
     supply: CarerSupply | None = None,
     stock_status: str = "published",
+    published_children_in_care: Mapping[int, float] | None = None,
 ) -> None:
     """Inputs ready for ``placecast forecast --inputs``, in ``out/inputs``: fitted rates (up to
     1,000 draws) and stock; unit costs and budget are placeholders, and so is the carer supply
@@ -59,6 +61,7 @@ def save_fitted_inputs(
             fit_check={**check.to_dict(), "passed": check.passed, "summary": check.summary()},
             supply=supply,
             stock_status=stock_status,
+            published_children_in_care=published_children_in_care,
         ),
         out / "inputs",
     )
@@ -202,5 +205,6 @@ def fit_published_council(
                 out=staging,
                 check=check,
                 supply=None if carers is None else carers.supply,
+                published_children_in_care=counts.children_in_care_by_year(upto=last),
             )
     return PublishedFit(model=model, check=check, carers=carers, inputs_written=write_inputs)

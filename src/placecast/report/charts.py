@@ -55,7 +55,10 @@ def fan_chart(
     forecasts
         Forecasts to draw (e.g. ``comparison.forecasts``).
     placement
-        A placement category, or ``None`` for all children in care.
+        A placement category, or ``None`` for all children in care: then the published
+        31 March figures of up to :data:`HISTORY_YEARS` years before the start, where the
+        inputs carry them (:attr:`~placecast.inputs.CouncilInputs.published_children_in_care`),
+        are drawn as points before the fans.
     ax
         Axes to draw on; a new figure is made if omitted.
     """
@@ -64,14 +67,51 @@ def fan_chart(
     for i, fc in enumerate(forecasts):
         da = _series(fc, placement)
         _fan(ax, pd.DatetimeIndex(da["date"].values), da, colours[i % len(colours)], fc.name)
+    dates = pd.DatetimeIndex(_series(forecasts[0], placement)["date"].values)
+    if placement is None:
+        dates = _published_points(ax, forecasts[0], dates)
     ax.set_title(f"{_shorten(forecasts[0].inputs.name, 60)}: {_what(forecasts[0], placement)}")
-    _financial_year_ticks(ax, pd.DatetimeIndex(_series(forecasts[0], placement)["date"].values))
+    _financial_year_ticks(ax, dates)
     ax.set_ylabel("children")
     if placement is not None:
         ax.set_ylim(bottom=0)
     ax.grid(alpha=0.3)
     ax.legend(loc="upper left", fontsize="small")
     return ax
+
+
+#: Published years shown before a forecast (enough to see the recent path, not to shrink it).
+HISTORY_YEARS = 5
+
+
+def _published_history(forecast: Forecast, start: pd.Timestamp) -> pd.Series:
+    """The inputs' published children in care at 31 March of the years before ``start``
+    (at most :data:`HISTORY_YEARS`), indexed by date; empty when they carry none."""
+    published = forecast.inputs.published_children_in_care
+    years = sorted(y for y in published if pd.Timestamp(year=y, month=3, day=31) < start)
+    years = years[-HISTORY_YEARS:]
+    return pd.Series(
+        [published[y] for y in years],
+        index=pd.DatetimeIndex([pd.Timestamp(year=y, month=3, day=31) for y in years]),
+        dtype=float,
+    )
+
+
+def _published_points(ax: Axes, forecast: Forecast, dates: pd.DatetimeIndex) -> pd.DatetimeIndex:
+    """Draw the published history before ``dates`` (the forecast's) as points; returns the
+    dates the axis then spans."""
+    history = _published_history(forecast, dates[0])
+    if history.empty:
+        return dates
+    ax.plot(
+        history.index,
+        history.values,
+        "o",
+        color="black",
+        markersize=4,
+        label="published, 31 March (DfE)",
+    )
+    return history.index.append(dates)
 
 
 def _financial_year_ticks(ax: Axes, dates: pd.DatetimeIndex) -> None:
@@ -118,11 +158,12 @@ def fan_panels(
         ax.fill_between(dates, q[0], q[2], color="grey", alpha=0.15, linewidth=0)
         ax.plot(dates, q[1], color="black", linestyle="--", linewidth=1, label="baseline")
         _fan(ax, dates, _series(fc, placement), colours[(i + 1) % len(colours)], "scenario")
+        ticks = _published_points(ax, base, dates) if placement is None else dates
         ax.set_title(_shorten(fc.name), fontsize="medium")
         ax.grid(alpha=0.3)
         if placement is not None:
             ax.set_ylim(bottom=0)
-        _financial_year_ticks(ax, dates)
+        _financial_year_ticks(ax, ticks)
     axes[0].legend(loc="upper left", fontsize="x-small")
     fig.suptitle(
         f"{_shorten(base.inputs.name, 60)}: {_what(base, placement)}\neach scenario against "
