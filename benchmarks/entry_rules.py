@@ -39,6 +39,8 @@ from placecast.evaluation import Backtest
 
 RUN = "rolling_2017_2021_h3_all_entry2"
 NOMINAL = 0.9
+#: Rules 4 and 5's candidates, each against the default rules 1-2 leave.
+KEPT_CANDIDATES = ("entrykept", "notrendkept", "exithalfkept")
 
 
 def _cell(key: tuple[str, int]) -> str:
@@ -100,7 +102,7 @@ def rule_4(
         return None, ["no rows of origins 2018-2021 yet"]
     passed: dict[str, float] = {}
     lines = []
-    for name in ("entrykept", "notrendkept", "exithalfkept"):
+    for name in KEPT_CANDIDATES:
         if name not in runs:
             lines.append(f"{name}: not scored yet")
             continue
@@ -137,9 +139,7 @@ def main() -> None:
             "notrend",
             "yearly",
             "entryonly_yearly",
-            "entrykept",
-            "notrendkept",
-            "exithalfkept",
+            *KEPT_CANDIDATES,
         ]
         runs = {n: load_run(run if n == "base" else f"{run}_{n}")[0] for n in names}
     origins = sorted(runs["base"].rows["origin"].unique())
