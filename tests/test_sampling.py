@@ -65,17 +65,19 @@ def _funnel():
 
 
 def _judged(monkeypatch, *checks):
-    """The convergence check of each attempt in turn, as given (R-hat, bulk ESS, divergences on
-    2 chains), whatever the draws show: which retry follows which failure, deterministically."""
+    """The convergence check of each attempt in turn, as given (R-hat, bulk ESS, divergences and
+    chains, 2 unless given), whatever the draws show: which retry follows which failure,
+    deterministically."""
     import pandas as pd
 
     made = [
         check_fit(
             pd.DataFrame({"max_r_hat": [r_hat], "min_ess_bulk": [ess], "divergences": [div]}),
             model="m",
-            chains=2,
+            chains=chains,
         )
-        for r_hat, ess, div in checks
+        for r_hat, ess, div, *rest in checks
+        for chains in [rest[0] if rest else 2]
     ]
     monkeypatch.setattr(sampling, "_convergence", lambda idata, names: made.pop(0))
 
@@ -84,7 +86,7 @@ def test_r_hat_short_adds_as_many_chains_judged_together(monkeypatch):
     """R-hat above 1.01 on 2 chains: 2 more chains are drawn on the same compiled model (one
     compile) with another seed, and the posterior holds all 4."""
     calls = _spy(monkeypatch)
-    _judged(monkeypatch, (1.02, 150.0, 0))
+    _judged(monkeypatch, (1.02, 250.0, 0), (1.005, 500.0, 0, 4))
     idata = _sample(_normal(), draws=30, target_accept=0.9, retry=True)
     assert calls["compile"] == ["nutpie"] and calls["draw"] == [(0.9, 3, 30), (0.9, 5, 30)]
     assert idata.posterior.sizes["chain"] == 4 and idata.sample_stats.sizes["chain"] == 4
@@ -102,7 +104,7 @@ def test_too_few_effective_draws_alone_draw_longer_chains(monkeypatch):
     would not lift effective draws per chain, so 2 chains of twice the draws replace the
     first (set aside), on the same compiled model with another seed."""
     calls = _spy(monkeypatch)
-    _judged(monkeypatch, (1.005, 150.0, 0))
+    _judged(monkeypatch, (1.005, 150.0, 0), (1.005, 250.0, 0))
     idata = _sample(_normal(), draws=30, target_accept=0.9, retry=True)
     assert calls["compile"] == ["nutpie"] and calls["draw"] == [(0.9, 3, 30), (0.9, 5, 60)]
     assert idata.posterior.sizes["chain"] == 2 and idata.posterior.sizes["draw"] == 60
@@ -111,6 +113,69 @@ def test_too_few_effective_draws_alone_draw_longer_chains(monkeypatch):
         "2 chains at target_accept 0.9: R-hat 1.00, bulk ESS 150, set aside; "
         "then 2 chains of 60 draws at target_accept 0.9"
     )
+
+
+def test_longer_chains_reading_r_hat_over_the_limit_get_as_many_again(monkeypatch):
+    """Too few effective draws, then R-hat 1.02 on the two longer chains: two more chains of
+    the longer length are drawn (another seed) and all four are judged together; the short
+    first set stays aside."""
+    calls = _spy(monkeypatch)
+    _judged(monkeypatch, (1.005, 150.0, 0), (1.02, 300.0, 0), (1.005, 600.0, 0, 4))
+    idata = _sample(_normal(), draws=30, target_accept=0.9, retry=True)
+    assert calls["draw"] == [(0.9, 3, 30), (0.9, 5, 60), (0.9, 6, 60)]
+    assert idata.posterior.sizes["chain"] == 4 and idata.posterior.sizes["draw"] == 60
+    assert idata.posterior.attrs["sampling"] == (
+        "2 chains at target_accept 0.9: R-hat 1.00, bulk ESS 150, set aside; "
+        "then 2 chains of 60 draws at target_accept 0.9: R-hat 1.02, bulk ESS 300; "
+        "then 2 more chains, all 4 judged together"
+    )
+    assert idata.posterior.attrs["sampling_attempts"] == 3
+
+
+def test_too_few_effective_draws_come_first_when_r_hat_is_also_over(monkeypatch):
+    """R-hat 1.02 with bulk ESS under the floor: more chains of 30 draws would mend R-hat but
+    not effective draws per chain (Rutland to 2022, seed 8, was refused so), so longer
+    chains come first; they pass, and no more are drawn."""
+    calls = _spy(monkeypatch)
+    _judged(monkeypatch, (1.02, 150.0, 0), (1.005, 250.0, 0))
+    idata = _sample(_normal(), draws=30, target_accept=0.9, retry=True)
+    assert calls["draw"] == [(0.9, 3, 30), (0.9, 5, 60)]
+    assert idata.posterior.attrs["sampling"] == (
+        "2 chains at target_accept 0.9: R-hat 1.02, bulk ESS 150, set aside; "
+        "then 2 chains of 60 draws at target_accept 0.9"
+    )
+
+
+def test_each_step_is_taken_once_so_the_retries_end(monkeypatch):
+    """Chains lengthened once and still short of effective draws are not lengthened again
+    (nor given more chains, which would not lift draws per chain): the check refuses them."""
+    calls = _spy(monkeypatch)
+    _judged(monkeypatch, (1.005, 150.0, 0), (1.005, 150.0, 0))
+    idata = _sample(_normal(), draws=30, target_accept=0.9, retry=True)
+    assert calls["draw"] == [(0.9, 3, 30), (0.9, 5, 60)]
+    assert idata.posterior.sizes["chain"] == 2
+
+
+def test_divergences_among_added_chains_bring_smaller_steps(monkeypatch):
+    """R-hat 1.02 on two chains, then a divergence among two more (Rutland to 2022, seed 1, on
+    2026-12-06, refused so): all four are set aside and two chains drawn at 0.99."""
+    calls = _spy(monkeypatch)
+    _judged(monkeypatch, (1.02, 250.0, 0), (1.01, 450.0, 1, 4), (1.005, 250.0, 0))
+    idata = _sample(_normal(), draws=30, target_accept=0.9, retry=True)
+    assert calls["draw"] == [(0.9, 3, 30), (0.9, 5, 30), (sampling.RETRY_TARGET_ACCEPT, 4, 30)]
+    assert idata.posterior.sizes["chain"] == 2
+    assert idata.posterior.attrs["sampling"] == (
+        "2 chains at target_accept 0.9: R-hat 1.02, bulk ESS 250; then 2 more chains, all 4 "
+        "judged together: 1 divergent transitions, set aside; then 2 chains at target_accept 0.99"
+    )
+
+
+def test_divergences_at_the_smallest_steps_end_the_retries(monkeypatch):
+    calls = _spy(monkeypatch)
+    _judged(monkeypatch, (1.01, 250.0, 2), (1.02, 150.0, 1))
+    idata = _sample(_normal(), draws=30, target_accept=0.9, retry=True)
+    assert calls["draw"] == [(0.9, 3, 30), (sampling.RETRY_TARGET_ACCEPT, 4, 30)]
+    assert idata.posterior.attrs["sampling_attempts"] == 2
 
 
 def test_a_clean_fit_is_drawn_once(monkeypatch):
@@ -128,9 +193,10 @@ def test_divergences_set_the_chains_aside_and_draw_again_with_smaller_steps(monk
     said = idata.posterior.attrs["sampling"]
     assert said.startswith("2 chains at target_accept 0.8: ")
     assert "divergent transitions, set aside; then 2 chains at target_accept 0.99" in said
-    # A third set is drawn only if the second has no divergences (more chains, judged as one).
+    # Divergences at 0.99 end the retries; without them, more may follow (longer, more chains).
     second_diverged = int(idata.sample_stats["diverging"].isel(chain=[0, 1]).sum()) > 0
-    assert len(calls["draw"]) == (2 if second_diverged else 3)
+    assert len(calls["draw"]) == 2 if second_diverged else len(calls["draw"]) >= 3
+    assert all(target == sampling.RETRY_TARGET_ACCEPT for target, *_ in calls["draw"][1:])
 
 
 def test_without_retry_one_attempt_whatever_it_shows(monkeypatch):

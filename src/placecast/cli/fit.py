@@ -85,7 +85,7 @@ def refuse_poor_fit(diagnostics: pd.DataFrame, check: FitCheck, accept: bool, ou
     type=click.Choice(list(RETRIES)),
     default="auto",
     show_default=True,
-    help="sample once more when the fit fails the check's convergence limits (auto) or not",
+    help="sample again when the fit fails the check's convergence limits (auto) or not",
 )
 @seed_option(1)
 @out_option("placecast-fit")

@@ -44,6 +44,6 @@ class BacktestSettings(AggregateSettings):
     seed: int = setting(0, "seed for the fit and the simulation", minimum=0)
     retry: str = setting(
         "none",
-        "sample once more when a fit fails the check's convergence limits, or not (default)",
+        "sample again when a fit fails the check's convergence limits, or not (default)",
         choices=RETRIES,
     )

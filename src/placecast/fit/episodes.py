@@ -109,7 +109,8 @@ class EpisodeModel:
         NUTS step-size adaptation target.
     retry
         ``"auto"`` (default): a fit that fails the fit check's convergence limits is sampled
-        once more (:func:`~placecast.fit.sampling.sample_posterior`); ``"none"``: not.
+        again, once for each kind of failure (:func:`~placecast.fit.sampling.sample_posterior`);
+        ``"none"``: not.
 
     Attributes
     ----------

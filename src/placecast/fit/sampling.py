@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import sys
 import warnings
 from collections.abc import Sequence
@@ -13,12 +14,18 @@ import pymc as pm
 import xarray as xr
 
 from placecast.errors import ConfigError
-from placecast.fit.quality import DIVERGENCES_MAX, R_HAT_MAX, FitCheck, check_fit
+from placecast.fit.quality import (
+    DIVERGENCES_MAX,
+    ESS_BULK_PER_CHAIN,
+    R_HAT_MAX,
+    FitCheck,
+    check_fit,
+)
 from placecast.fit.settings import SAMPLERS
 
-#: The step-size target of the second fit when the first has divergent transitions.
+#: The step-size target of chains drawn again after divergent transitions.
 RETRY_TARGET_ACCEPT = 0.99
-#: How many times the draws per chain when only the effective sample size is short.
+#: How many times the draws per chain when the effective sample size is short.
 RETRY_DRAWS_FACTOR = 2
 
 
@@ -47,20 +54,29 @@ def sample_posterior(
 
     With ``retry_var_names`` (the parameters the fit check judges), a fit that fails the
     check's convergence limits (:mod:`placecast.fit.quality`) is sampled again on the same
-    compiled model, once for each kind of failure:
+    compiled model, each time by what the last chains show, and only ever towards more
+    careful sampling (never the same settings with another seed until one passes):
 
     * divergent transitions: the chains are drawn again at ``target_accept``
-      :data:`RETRY_TARGET_ACCEPT` (smaller steps; the first chains are set aside whatever
-      else they show, as a divergence means they may have missed part of the posterior);
-    * then, with no divergences, R-hat above 1.01: as many chains again, and all are judged
-      together. Two chains of 500 draws cannot show R-hat 1.01 reliably over a hundred
-      parameters (2026-12-06: fits that read 1.02 on their first two chains read 1.01 on four;
-      ``docs/published-statistics.md``);
-    * or, R-hat passing, too few effective draws: the chains are drawn again with
-      :data:`RETRY_DRAWS_FACTOR` times the draws (the first set aside). The floor is per chain
+      :data:`RETRY_TARGET_ACCEPT` (smaller steps; the chains are set aside whatever else they
+      show, as a divergence means they may have missed part of the posterior); divergences
+      at that target end the retries;
+    * else too few effective draws (whatever R-hat reads), once: the chains are drawn again
+      with :data:`RETRY_DRAWS_FACTOR` times the draws (set aside). The floor is per chain
       (:data:`~placecast.fit.quality.ESS_BULK_PER_CHAIN`), so more chains of the same length
       reach it only by chance, longer ones by mixing as they did (Rutland to 2022: bulk ESS
-      137 on two chains, 283 on four, against floors of 200 and 400).
+      137 on two chains, 283 on four, against floors of 200 and 400);
+    * else R-hat above 1.01: as many chains again (of the length drawn last), and all are
+      judged together. Two chains cannot show R-hat 1.01 reliably over a hundred parameters
+      (2026-12-06: fits that read 1.02 on their first two chains read 1.01 on four;
+      ``docs/published-statistics.md``).
+
+    Each step is taken at most once for a set of chains, so the retries end (at most six
+    sets; two or three where they were measured). Rutland to 2022 on 2026-12-06 showed why
+    one step is not enough: with seed 8, a divergence, then R-hat 1.02 and bulk ESS 139 at
+    0.99, then 355 on four chains of 500 draws (refused until too few effective draws came
+    first); with seed 1, R-hat 1.02, then a divergence among two more chains
+    (``benchmarks/README.md``).
 
     Each attempt is listed in the posterior's ``sampling`` attribute.
     """
@@ -88,23 +104,29 @@ def sample_posterior(
     if retry_var_names is None:
         return idata
     tried = [f"{chains} chains at target_accept {target_accept}"]
-    check = _convergence(idata, retry_var_names)
-    if check.divergences > DIVERGENCES_MAX and target_accept < RETRY_TARGET_ACCEPT:
-        tried[-1] += f": {check.divergences} divergent transitions, set aside"
-        target_accept = RETRY_TARGET_ACCEPT
-        idata = attempt(target_accept, seed + 1)
-        tried.append(f"{chains} chains at target_accept {target_accept}")
-        check = _convergence(idata, retry_var_names)
-    if not check.passed and check.divergences <= DIVERGENCES_MAX:  # R-hat or ESS short
-        tried[-1] += f": R-hat {check.max_r_hat:.2f}, bulk ESS {check.min_ess_bulk:.0f}"
-        if check.max_r_hat > R_HAT_MAX:
-            tried.append(f"{chains} more chains, all {check.chains + chains} judged together")
-            idata = add_chains(idata, attempt(target_accept, seed + 2))
+    fresh_seeds = itertools.count(seed + 2)  # seed + 1 is the smaller steps' (as before)
+    lengthened = False
+    while not (check := _convergence(idata, retry_var_names)).passed:
+        numbers = f": R-hat {check.max_r_hat:.2f}, bulk ESS {check.min_ess_bulk:.0f}"
+        if check.divergences > DIVERGENCES_MAX:
+            if target_accept >= RETRY_TARGET_ACCEPT:
+                break  # divergences at the smallest steps: the geometry, not the step size
+            tried[-1] += f": {check.divergences} divergent transitions, set aside"
+            target_accept = RETRY_TARGET_ACCEPT
+            idata = attempt(target_accept, seed + 1, draws)
+            tried.append(f"{chains} chains at target_accept {target_accept}")
+        elif check.min_ess_bulk < ESS_BULK_PER_CHAIN * check.chains and not lengthened:
+            # More chains of the same length would not lift effective draws per chain.
+            tried[-1] += numbers + ", set aside"
+            draws, lengthened = RETRY_DRAWS_FACTOR * draws, True
+            idata = attempt(target_accept, next(fresh_seeds), draws)
+            tried.append(f"{chains} chains of {draws} draws at target_accept {target_accept}")
+        elif check.max_r_hat > R_HAT_MAX and check.chains == chains:
+            tried[-1] += numbers
+            tried.append(f"{chains} more chains, all {2 * chains} judged together")
+            idata = add_chains(idata, attempt(target_accept, next(fresh_seeds), draws))
         else:
-            longer = RETRY_DRAWS_FACTOR * draws
-            tried[-1] += ", set aside"
-            tried.append(f"{chains} chains of {longer} draws at target_accept {target_accept}")
-            idata = attempt(target_accept, seed + 2, draws=longer)
+            break
     idata.posterior.attrs["sampling"] = "; then ".join(tried)
     idata.posterior.attrs["sampling_attempts"] = len(tried)
     return idata
@@ -132,11 +154,8 @@ def add_chains(idata: Any, more: Any) -> Any:
 def _convergence(idata: Any, var_names: Sequence[str]) -> FitCheck:
     """The fit check's convergence limits on ``idata`` (R-hat, bulk ESS for its chains,
     divergences), without the warnings of :func:`sampler_diagnostics`."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)
-        chains = int(idata.posterior.sizes["chain"])
-        diagnostics = sampler_diagnostics(idata, var_names, chains=chains, label="")
-    return check_fit(diagnostics, model="", chains=chains)
+    chains = int(idata.posterior.sizes["chain"])
+    return check_fit(_worst(idata, var_names), model="", chains=chains)
 
 
 def _compiled(model: pm.Model, sampler: str) -> Any:
@@ -213,19 +232,7 @@ def sampler_diagnostics(
     (:mod:`placecast.fit.quality`: R-hat, bulk ESS per chain, divergences): such rates should
     not go into a budget paper.
     """
-    summary = az.summary(idata, var_names=list(var_names), kind="diagnostics")
-    divergences = int(idata["sample_stats"]["diverging"].sum())
-    max_r_hat = float(summary["r_hat"].max())
-    min_ess_bulk = float(summary["ess_bulk"].min())
-    worst = pd.DataFrame(
-        {
-            "max_r_hat": [max_r_hat],
-            "min_ess_bulk": [min_ess_bulk],
-            "min_ess_tail": [float(summary["ess_tail"].min())],
-            "divergences": [divergences],
-            "draws": [int(idata["posterior"].sizes["chain"] * idata["posterior"].sizes["draw"])],
-        }
-    )
+    worst = _worst(idata, var_names)
     check = check_fit(worst, model=label, chains=chains)  # its sampler rules, no stock here
     if not check.converged:
         warnings.warn(
@@ -236,3 +243,17 @@ def sampler_diagnostics(
             stacklevel=4,
         )
     return worst
+
+
+def _worst(idata: az.InferenceData, var_names: Sequence[str]) -> pd.DataFrame:
+    """The diagnostics row of :func:`sampler_diagnostics`, without its warning."""
+    summary = az.summary(idata, var_names=list(var_names), kind="diagnostics")
+    return pd.DataFrame(
+        {
+            "max_r_hat": [float(summary["r_hat"].max())],
+            "min_ess_bulk": [float(summary["ess_bulk"].min())],
+            "min_ess_tail": [float(summary["ess_tail"].min())],
+            "divergences": [int(idata["sample_stats"]["diverging"].sum())],
+            "draws": [int(idata["posterior"].sizes["chain"] * idata["posterior"].sizes["draw"])],
+        }
+    )

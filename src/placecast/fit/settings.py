@@ -114,10 +114,10 @@ class AggregateSettings:
         adaptation target.
     retry
         ``"auto"`` (default): a fit that fails the fit check's convergence limits is sampled
-        once more on the same compiled model - at ``target_accept`` 0.99 after divergent
-        transitions; then with as many chains again, all judged together, after R-hat above
-        1.01, or with chains of twice the draws after too few effective draws alone
-        (:func:`~placecast.fit.sampling.sample_posterior`).
+        again on the same compiled model, once for each kind of failure in turn - at
+        ``target_accept`` 0.99 after divergent transitions; with chains of twice the draws
+        after too few effective draws; with as many chains again, all judged together,
+        after R-hat above 1.01 (:func:`~placecast.fit.sampling.sample_posterior`).
         Of the first 520 fits of the 2026-12-06 all-council backtest, 15% read R-hat 1.02-1.03
         on two chains and 7% had divergences. ``"none"``: one attempt (the backtests' default,
         which measure the first attempt).
@@ -216,7 +216,7 @@ class AggregateSettings:
     target_accept: float = setting(0.95, "NUTS step-size adaptation target")
     retry: str = setting(
         "auto",
-        "sample once more when the fit fails the check's convergence limits (default) or not",
+        "sample again when the fit fails the check's convergence limits (default) or not",
         choices=RETRIES,
     )
     mass_matrix: str | None = setting(
