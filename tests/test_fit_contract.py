@@ -55,11 +55,12 @@ def fitted(request, tmp_path_factory):
 def test_fit_sets_the_learned_attributes(fitted):
     assert isinstance(fitted.idata_, az.InferenceData)
     # 40 draws on 2 chains cannot reach the check's 200 effective draws, so the default retry
-    # drew again (2 more chains, or first 2 chains at smaller steps after divergences), and the
-    # rates are every chain's draws; the check says how the fit was sampled.
-    chains = fitted.idata_.posterior.sizes["chain"]
-    assert chains in (2, 4) and "; then " in fitted.idata_.posterior.attrs["sampling"]
-    assert isinstance(fitted.rates_, pc.Rates) and fitted.rates_.n_draws == 40 * chains
+    # drew again (chains of 80 draws, 2 more chains, smaller steps after divergences), and the
+    # rates are every kept chain's draws; the check says how the fit was sampled.
+    chains, draws = fitted.idata_.posterior.sizes["chain"], fitted.idata_.posterior.sizes["draw"]
+    assert chains in (2, 4) and draws in (40, 80)
+    assert "; then " in fitted.idata_.posterior.attrs["sampling"]
+    assert isinstance(fitted.rates_, pc.Rates) and fitted.rates_.n_draws == draws * chains
     assert {"max_r_hat", "divergences"} <= set(fitted.diagnostics_.columns)
     assert "sampled as 2 chains at target_accept" in fitted.check().summary()
     assert fitted.check().chains == chains
