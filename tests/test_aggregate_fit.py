@@ -1104,6 +1104,7 @@ def test_a_fit_that_fails_its_check_writes_no_inputs_unless_accepted(tmp_path, c
 
     args = ["fit-published", "--council", "Rutland", "--data", str(FOLDER), "--default-priors"]
     args += ["--draws", "15", "--tune", "15", "--step-months", "6"]
+    args += ["--retry", "none"]  # chains far too short whatever the retry: one attempt is quicker
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         assert main([*args, "--out", str(tmp_path / "refused")]) == 2
