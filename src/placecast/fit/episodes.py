@@ -109,7 +109,7 @@ class EpisodeModel:
         NUTS step-size adaptation target.
     retry
         ``"auto"`` (default): a fit that fails the fit check's convergence limits is sampled
-        again, once for each kind of failure (:func:`~placecast.fit.sampling.sample_posterior`);
+        again, by what the last chains show (:func:`~placecast.fit.sampling.sample_posterior`);
         ``"none"``: not.
 
     Attributes

@@ -114,10 +114,11 @@ class AggregateSettings:
         adaptation target.
     retry
         ``"auto"`` (default): a fit that fails the fit check's convergence limits is sampled
-        again on the same compiled model, once for each kind of failure in turn - at
+        again on the same compiled model, by what the last chains show - at
         ``target_accept`` 0.99 after divergent transitions; with chains of twice the draws
         after too few effective draws; with as many chains again, all judged together,
-        after R-hat above 1.01 (:func:`~placecast.fit.sampling.sample_posterior`).
+        after R-hat above 1.01; each step at most once for a set of chains
+        (:func:`~placecast.fit.sampling.sample_posterior`).
         Of the first 520 fits of the 2026-12-06 all-council backtest, 15% read R-hat 1.02-1.03
         on two chains and 7% had divergences. ``"none"``: one attempt (the backtests' default,
         which measure the first attempt).
