@@ -18,7 +18,7 @@ from conftest import SHARED, no_capacity_limit
 from placecast.data.dfe import PLACEMENT_GROUPS, PublishedCounts, published_counts, read_dfe
 from placecast.data.margins import round_preserving
 from placecast.fit.aggregate import AggregateModel, published_initial_stock, published_stock
-from placecast.fit.components import STANDARDISED, uses_centered_shocks
+from placecast.fit.components import STANDARDISED, fit_window, uses_centered_shocks
 from placecast.fit.national import fit_national_priors, national_priors
 from placecast.fit.priors import AggregatePriors
 from placecast.fit.sampling import sample_posterior
@@ -367,6 +367,19 @@ def test_bad_inputs_get_clear_errors(hackney_counts):
     )
     with pytest.raises(pc.InputError, match="no year with children in care by age band"):
         AggregateModel().build(no_ages)
+    none_left = hackney_counts.children_in_care.copy()
+    none_left[-1] = 0.0
+    with pytest.raises(pc.InputError, match="Hackney: DfE published 0 children in care at 31 "):
+        AggregateModel().build(replace(hackney_counts, children_in_care=none_left))
+    none_first = hackney_counts.children_in_care.copy()
+    none_first[0] = 0.0  # a stock of nobody has no age mix: the fit starts a year later
+    assert fit_window(replace(hackney_counts, children_in_care=none_first)) == (
+        hackney_counts.years[1],
+        hackney_counts.years[-1],
+    )
+    nobody = replace(hackney_counts, children_in_care=np.zeros_like(none_left))
+    with pytest.raises(pc.InputError, match="no rates to fit and no stock to forecast"):
+        AggregateModel().build(nobody)
     with pytest.raises(pc.ConfigError, match="step_months must divide 12"):
         AggregateModel(step_months=5)
     with pytest.raises(pc.ConfigError, match="entry_model must be one of random_walk, trend"):

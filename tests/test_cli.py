@@ -123,6 +123,19 @@ def test_fit_published_refuses_a_last_year_outside_the_tables(tmp_path, capsys, 
     assert not out.exists()
 
 
+def test_fit_published_refuses_a_council_with_no_children_in_care(tmp_path, capsys):
+    """The Isles of Scilly (0 children in care at every published 31 March) once failed
+    inside scipy's rounding of a starting stock of nobody, as "a fault in placecast"."""
+    out = tmp_path / "fit"
+    args = ["fit-published", "--council", "Isles of Scilly", "--default-priors"]
+    code = main([*args, "--out", str(out)])
+    err = capsys.readouterr().err
+    assert code == 2 and "Traceback" not in err and "fault in placecast" not in err
+    assert "Isles of Scilly: DfE published no child in care at any 31 March (2015-2019)" in err
+    assert "placecast fit --episodes" in err
+    assert not out.exists()
+
+
 def test_too_large_a_run_is_refused_with_its_size_and_writes_nothing(tmp_path, capsys):
     out = tmp_path / "big"
     code = main(["forecast", "--paths", "1000000", "--months", "600", "--out", str(out)])

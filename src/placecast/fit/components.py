@@ -67,16 +67,35 @@ class _Frame:
 
 
 def fit_window(counts: PublishedCounts) -> tuple[int, int]:
-    """First year with a usable starting stock, and the last year with a total."""
+    """First year with a usable starting stock (a total above 0 and most age bands), and the
+    last year with a total; a council with no children in care, or none at that last year,
+    is refused."""
     has_total = ~np.isnan(counts.children_in_care)
+    with_children = has_total & (np.nan_to_num(counts.children_in_care) > 0)
+    if not with_children.any():
+        # The Isles of Scilly: 0 at every 31 March 2015-2019, suppressed since.
+        published = counts.years[has_total]
+        years = f" ({published.min()}-{published.max()})" if published.size else ""
+        raise InputError(
+            f"{counts.council}: DfE published no child in care at any 31 March{years}, 0 or "
+            "suppressed, so there are no rates to fit and no stock to forecast; fit the "
+            "council from its own SSDA903 returns instead (placecast fit --episodes ... "
+            "--header ...)"
+        )
+    last = int(counts.years[np.flatnonzero(has_total)[-1]])
+    if not with_children[counts.years == last].all():
+        raise InputError(
+            f"{counts.council}: DfE published 0 children in care at 31 March {last}, so there "
+            "is no stock to forecast from; fit to an earlier year with --last-year"
+        )
     has_breakdown = (~np.isnan(counts.stock_by_age_band)).sum(axis=1) >= 3
-    start = np.flatnonzero(has_total & has_breakdown)
+    # A stock of 0 has no age mix to start from.
+    start = np.flatnonzero(with_children & has_breakdown)
     if start.size == 0:
         raise InputError(
             f"{counts.council}: no year with children in care by age band to start from"
         )
     first = int(counts.years[start[0]])
-    last = int(counts.years[np.flatnonzero(has_total)[-1]])
     if last <= first:
         raise InputError(
             f"{counts.council}: need published totals for at least two years from {first}; "
