@@ -258,7 +258,13 @@ class AggregatePriors:
     def national_spread(self, kind: str, last_year: int) -> tuple[float, float]:
         """England's published changes (``kind`` ``"exit"`` or ``"entry"``) up to
         ``last_year``: their mean less England's fitted drift of the same, and their standard
-        deviation (what a forecast draws England's future changes from)."""
+        deviation (what a forecast draws England's future changes from).
+
+        Raises
+        ------
+        ConfigError
+            Fewer than two changes up to ``last_year``.
+        """
         years = np.asarray(getattr(self, f"national_{kind}_years"))
         change = np.asarray(getattr(self, f"national_{kind}_change"))[years <= last_year]
         if change.size < 2:
