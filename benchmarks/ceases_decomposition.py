@@ -29,6 +29,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import xarray as xr
 from runs_store import write_run
 
 from placecast.data.dfe import published_counts
@@ -67,7 +68,8 @@ def decompose(model: AggregateModel, published: pd.DataFrame) -> dict[str, float
     """One council's first forecast year of ceases, step by step (see the module's docstring)."""
     origin = model.last_year_
     post = model.idata_.posterior
-    mean = {k: post[k].mean(("chain", "draw")).values for k in post.data_vars}
+    names = ("expected_children_in_care", "expected_ceases", "expected_ceases_by_age_band")
+    mean = {k: post[k].mean(("chain", "draw")).values for k in names}
     fitted_stock = mean["expected_children_in_care"]
     fit = {
         "ceases": float(mean["expected_ceases"][-1]),
@@ -76,7 +78,7 @@ def decompose(model: AggregateModel, published: pd.DataFrame) -> dict[str, float
     }
     forecast = _first_year(model, model.rates_)
     level = model.rates_.data.copy()
-    level["exit_level_by_year"] = level["exit_level_by_year"] * 0 + 1
+    level["exit_level_by_year"] = xr.ones_like(level["exit_level_by_year"])
     held = _first_year(model, Rates(model.rates_.space, level))
 
     def rate(d: dict[str, float]) -> float:
