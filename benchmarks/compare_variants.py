@@ -34,6 +34,35 @@ def load(name: str, councils: set[str] | None = None) -> Backtest:
     return Backtest(rows, BacktestSettings())
 
 
+#: What makes a forecast row the same forecast in two runs scored on the same fits.
+ROW_KEY = ["la_code", "origin", "measure", "year"]
+
+
+def paired(run: Backtest, reference: Backtest) -> tuple[Backtest, Backtest]:
+    """Both runs cut to the forecasts each holds (a variant added to a run in progress was not
+    scored on its earlier fits: comparing its councils' averages with the reference's over
+    other origins would not be a paired comparison)."""
+    keys = run.rows[ROW_KEY].merge(reference.rows[ROW_KEY].drop_duplicates()).drop_duplicates()
+
+    def cut(bt: Backtest) -> Backtest:
+        return Backtest(bt.rows.merge(keys, on=ROW_KEY), bt.settings)
+
+    return cut(run), cut(reference)
+
+
+def paired_council_gap(
+    run: Backtest,
+    reference: Backtest,
+    exclude_years: tuple[int, ...] = (),
+    by: str = "council",
+) -> tuple[float, float, float, int]:
+    """:func:`paired_gap` of :func:`council_cells` on the forecasts both runs hold, and how
+    many councils (or councils and origins) it pairs."""
+    mine, theirs = paired(run, reference)
+    a, b = council_cells(mine, exclude_years, by), council_cells(theirs, exclude_years, by)
+    return (*paired_gap(a, b), len(a.index.intersection(b.index)))
+
+
 def council_cells(
     bt: Backtest, exclude_years: tuple[int, ...] = (), by: str = "council"
 ) -> pd.Series:
@@ -96,11 +125,10 @@ def main() -> None:
         councils = set.intersection(*held)
     for label, excluded in (("all forecast years", ()), ("without 2020-21", (2020, 2021))):
         reference = load(args.reference, councils)
-        ref_cells = council_cells(reference, excluded, args.by)
         rows = []
         for name in [args.reference, *args.runs]:
             bt = reference if name == args.reference else load(name, councils)
-            gap = paired_gap(council_cells(bt, excluded, args.by), ref_cells)
+            gap = paired_council_gap(bt, reference, excluded, args.by)
             rows.append(
                 {
                     "run": name,

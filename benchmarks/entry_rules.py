@@ -32,7 +32,7 @@ from __future__ import annotations
 import argparse
 
 import pandas as pd
-from compare_variants import council_cells, paired_gap
+from compare_variants import paired_council_gap
 from tables import load_run, partial_run
 
 from placecast.evaluation import Backtest
@@ -53,9 +53,7 @@ def coverage(bt: Backtest, excluded: tuple[int, ...]) -> pd.Series:
 
 
 def rule_1(runs: dict[str, Backtest], excluded: tuple[int, ...]) -> tuple[bool, list[str]]:
-    gap, low, high = paired_gap(
-        council_cells(runs["entryonly"], excluded), council_cells(runs["base"], excluded)
-    )
+    gap, low, high, _ = paired_council_gap(runs["entryonly"], runs["base"], excluded)
     drop = coverage(runs["base"], excluded) - coverage(runs["entryonly"], excluded)
     worst = drop.idxmax()
     gap_ok, coverage_ok = high < 0, bool((drop <= 0.05).all())
@@ -76,9 +74,7 @@ def rule_2(
     near_mine = int(((mine - NOMINAL).abs() <= 0.05).sum())
     near_theirs = int(((theirs - NOMINAL).abs() <= 0.05).sum())
     further = (mine - NOMINAL).abs() - (theirs - NOMINAL).abs()
-    gap, low, high = paired_gap(
-        council_cells(runs[yearly], excluded), council_cells(runs[default], excluded)
-    )
+    gap, low, high, _ = paired_council_gap(runs[yearly], runs[default], excluded)
     a, b, c = near_mine > near_theirs, bool((further <= 0.02).all()), low <= 0
     lines = [
         f"{yearly} against {default}",
@@ -107,19 +103,21 @@ def rule_4(
             lines.append(f"{name}: not scored yet")
             continue
         mine = late(runs[name])
-        gap, low, high = paired_gap(
-            council_cells(mine, excluded), council_cells(reference, excluded)
-        )
+        gap, low, high, _ = paired_council_gap(mine, reference, excluded)
         further = (coverage(mine, excluded) - NOMINAL).abs() - (
             coverage(reference, excluded) - NOMINAL
         ).abs()
-        ok = high < 0 and bool((further <= 0.05).all())
-        if ok:
+        gap_ok, coverage_ok = high < 0, bool((further <= 0.05).all())
+        if gap_ok and coverage_ok:
             passed[name] = gap
+        why = [
+            *([] if gap_ok else ["the gap's interval reaches zero"]),
+            *([] if coverage_ok else ["a cell more than 5 points further from 90%"]),
+        ]
         lines.append(
             f"{name} against {default}: paired gap {gap:+.3f} ({low:+.3f} to {high:+.3f}); "
             f"most further from 90% {further.max():+.1%} at {_cell(further.idxmax())}: "
-            + ("passes" if ok else "fails")
+            + ("passes" if not why else "fails: " + " and ".join(why))
         )
     return (min(passed, key=passed.__getitem__) if passed else None), lines
 
@@ -160,9 +158,7 @@ def main() -> None:
         yearly, lines = rule_2(runs, default, excluded)
         print("\nRule 2: yearly shocks -> " + ("adopt" if yearly else f"keep {default}"))
         print("\n".join(f"  {line}" for line in lines))
-        gap, low, high = paired_gap(
-            council_cells(runs["notrend"], excluded), council_cells(runs["base"], excluded)
-        )
+        gap, low, high, _ = paired_council_gap(runs["notrend"], runs["base"], excluded)
         print(f"\nCheck 3: notrend - base {gap:+.3f} ({low:+.3f} to {high:+.3f})")
         if yearly:
             default = "yearly" if default == "base" else "entryonly_yearly"

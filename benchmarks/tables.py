@@ -107,7 +107,7 @@ def partial_run(name: str, origins: list[int] | None = None) -> tuple[dict[str, 
 
 def partial_report(name: str, origins: list[int] | None = None) -> str:
     """Markdown: what a partial run holds, each variant's table, and its paired gap to base."""
-    from compare_variants import council_cells, paired_gap
+    from compare_variants import paired_council_gap
 
     runs, meta = partial_run(name, origins)
     base = runs["base"].rows
@@ -123,12 +123,10 @@ def partial_report(name: str, origins: list[int] | None = None) -> str:
         out += [f"\n### {variant} {meta.get('variants', {}).get(variant, {})}\n", horizon_table(bt)]
         out += ["\nWithout the forecast years 2020-21:\n", horizon_table(bt, (2020, 2021))]
     for excluded in ((), (2020, 2021)):
-        ref = council_cells(runs["base"], excluded)
         for variant, bt in runs.items():
             if variant != "base":
-                mine = council_cells(bt, excluded)
-                gap, low, high = paired_gap(mine, ref)
-                both = len(mine.index.intersection(ref.index))  # a variant added later: fewer
+                # on the forecasts both hold (a variant added later has fewer)
+                gap, low, high, both = paired_council_gap(bt, runs["base"], excluded)
                 out.append(
                     f"\npaired gap {variant} - base{' without 2020-21' if excluded else ''}: "
                     f"{gap:+.3f} ({low:+.3f} to {high:+.3f}), {both} councils"
