@@ -78,3 +78,54 @@ def test_a_source_that_is_not_a_commit_is_refused(bench_rolling):
     assert pin_source(["--councils", "3"]) is None  # no --source: the working tree
     with pytest.raises(SystemExit, match="not a commit"):
         pin_source(["--source", "no-such-commit"])
+
+
+def _rows(errors: dict[tuple[str, int], float]) -> pd.DataFrame:
+    """One children-in-care forecast a (council, origin), a year out, with the given error."""
+    return pd.DataFrame(
+        [
+            {
+                "council": code,
+                "la_code": code,
+                "origin": origin,
+                "measure": "children_in_care",
+                "year": origin + 1,
+                "horizon": 1,
+                "actual": 100.0,
+                "mean": 100.0 + error,
+                "q05": 0.0,
+                "q25": 0.0,
+                "q50": 100.0 + error,
+                "q75": 1000.0,
+                "q95": 1000.0,
+                "last_value": 100.0,
+                "linear_trend": 100.0,
+                "scale": 1.0,
+            }
+            for (code, origin), error in errors.items()
+        ]
+    )
+
+
+def test_a_variant_added_mid_run_is_compared_on_the_forecasts_both_runs_hold():
+    """Known answer: the variant has no forecast of A's 2017 fit (added after it). Averaged over
+    whatever each run holds, A would count as 2 better (the reference's 2017 error of 4 against
+    nothing); paired, A and B are each 1 better, so the gap is -1 exactly."""
+    sys.path.insert(0, str(BENCHMARKS))
+    try:
+        from compare_variants import paired, paired_council_gap
+    finally:
+        sys.path.remove(str(BENCHMARKS))
+    from placecast.evaluation import Backtest, BacktestSettings
+
+    reference = Backtest(
+        _rows({("A", 2017): 4.0, ("A", 2018): 2.0, ("B", 2017): 3.0, ("B", 2018): 3.0}),
+        BacktestSettings(),
+    )
+    variant = Backtest(
+        _rows({("A", 2018): 1.0, ("B", 2017): 2.0, ("B", 2018): 2.0}), BacktestSettings()
+    )
+    mine, theirs = paired(variant, reference)
+    assert len(mine.rows) == len(theirs.rows) == 3
+    gap, low, high, councils = paired_council_gap(variant, reference)
+    assert (gap, low, high, councils) == (-1.0, -1.0, -1.0, 2)
