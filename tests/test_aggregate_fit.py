@@ -790,6 +790,18 @@ def test_national_years_need_englands_changes_and_random_walks(hackney_counts, d
         p.national_spread("exit", 2016)
 
 
+def test_national_years_build_a_fit_of_two_published_years(hackney_counts, dfe):
+    """Two years give one year of flows and no exit step: England's part is empty there, and
+    the entry step carries England's change beyond its mean."""
+    england = published_counts(dfe, "England").upto(int(hackney_counts.years[-1]))
+    two = hackney_counts.since(int(hackney_counts.years[-2]))
+    model = AggregateModel(
+        priors=AggregatePriors().with_national_years(england), national_years="england"
+    ).build(two)
+    assert "exit_year_z" not in model.named_vars
+    assert len(model.coords["later_year"]) == 1
+
+
 @pytest.mark.slow  # a fit: a statistical check (CI's slow step)
 def test_national_years_forecast_draws_englands_future_changes(dfe):
     """The same posterior forecast with and without England's part: with it, entries start
