@@ -34,8 +34,9 @@ def load(name: str, councils: set[str] | None = None) -> Backtest:
     return Backtest(rows, BacktestSettings())
 
 
-#: What makes a forecast row the same forecast in two runs scored on the same fits.
-ROW_KEY = ["la_code", "origin", "measure", "year"]
+#: What makes a forecast row the same forecast in two runs scored on the same fits (the year
+#: and horizon give the origin, which runs made by ``reforecast_fits.py`` do not store).
+ROW_KEY = ["la_code", "measure", "year", "horizon"]
 
 
 def paired(run: Backtest, reference: Backtest) -> tuple[Backtest, Backtest]:
