@@ -210,8 +210,12 @@ def runs_table() -> str:
         "| --- | --- | --- | --- | --- |",
     ]
     for folder in sorted(RUNS.iterdir()):
-        if "settings" not in json.loads((folder / "settings.json").read_text()):
-            continue  # not a backtest (e.g. the named councils' fit times)
+        record = folder / "settings.json"
+        if not record.is_file() or "settings" not in json.loads(record.read_text()):
+            continue  # not a run (partial/) or not a backtest (the named councils' fit times)
+        header = pd.read_csv(folder / "rows.csv", nrows=0).columns
+        if not {"actual", "q50", "scale"} <= set(header):
+            continue  # a diagnostic with fit settings but no forecasts scored (ceases_...)
         bt, meta = load_run(folder.name)
         t = bt.summary()
         measures = [
