@@ -64,6 +64,20 @@ def paired_council_gap(
     return (*paired_gap(a, b), len(a.index.intersection(b.index)))
 
 
+def coverage_90(bt: Backtest, exclude_years: tuple[int, ...] = ()) -> pd.Series:
+    """Pooled 90% coverage by (measure, horizon)."""
+    return bt.by_horizon(exclude_years=exclude_years, resamples=10)["coverage_90"]
+
+
+def further_from_90(
+    run: Backtest, reference: Backtest, exclude_years: tuple[int, ...] = ()
+) -> pd.Series:
+    """How much further from 90% each (measure, horizon) cell's pooled 90% coverage is in
+    ``run`` than in ``reference`` (negative: closer)."""
+    mine, theirs = coverage_90(run, exclude_years), coverage_90(reference, exclude_years)
+    return (mine - 0.9).abs() - (theirs - 0.9).abs()
+
+
 def council_cells(
     bt: Backtest, exclude_years: tuple[int, ...] = (), by: str = "council"
 ) -> pd.Series:

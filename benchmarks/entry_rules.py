@@ -31,8 +31,7 @@ from __future__ import annotations
 
 import argparse
 
-import pandas as pd
-from compare_variants import paired_council_gap
+from compare_variants import coverage_90, further_from_90, paired_council_gap
 from tables import load_run, partial_run
 
 from placecast.evaluation import Backtest
@@ -47,14 +46,9 @@ def _cell(key: tuple[str, int]) -> str:
     return f"{key[0]} at {int(key[1])} years"
 
 
-def coverage(bt: Backtest, excluded: tuple[int, ...]) -> pd.Series:
-    """Pooled 90% coverage by (measure, horizon)."""
-    return bt.by_horizon(exclude_years=excluded, resamples=10)["coverage_90"]
-
-
 def rule_1(runs: dict[str, Backtest], excluded: tuple[int, ...]) -> tuple[bool, list[str]]:
     gap, low, high, _ = paired_council_gap(runs["entryonly"], runs["base"], excluded)
-    drop = coverage(runs["base"], excluded) - coverage(runs["entryonly"], excluded)
+    drop = coverage_90(runs["base"], excluded) - coverage_90(runs["entryonly"], excluded)
     worst = drop.idxmax()
     gap_ok, coverage_ok = high < 0, bool((drop <= 0.05).all())
     lines = [
@@ -70,10 +64,10 @@ def rule_2(
     runs: dict[str, Backtest], default: str, excluded: tuple[int, ...]
 ) -> tuple[bool, list[str]]:
     yearly = "yearly" if default == "base" else "entryonly_yearly"
-    mine, theirs = coverage(runs[yearly], excluded), coverage(runs[default], excluded)
+    mine, theirs = coverage_90(runs[yearly], excluded), coverage_90(runs[default], excluded)
     near_mine = int(((mine - NOMINAL).abs() <= 0.05).sum())
     near_theirs = int(((theirs - NOMINAL).abs() <= 0.05).sum())
-    further = (mine - NOMINAL).abs() - (theirs - NOMINAL).abs()
+    further = (mine - NOMINAL).abs() - (theirs - NOMINAL).abs()  # as further_from_90
     gap, low, high, _ = paired_council_gap(runs[yearly], runs[default], excluded)
     a, b, c = near_mine > near_theirs, bool((further <= 0.02).all()), low <= 0
     lines = [
@@ -104,9 +98,7 @@ def rule_4(
             continue
         mine = late(runs[name])
         gap, low, high, _ = paired_council_gap(mine, reference, excluded)
-        further = (coverage(mine, excluded) - NOMINAL).abs() - (
-            coverage(reference, excluded) - NOMINAL
-        ).abs()
+        further = further_from_90(mine, reference, excluded)
         gap_ok, coverage_ok = high < 0, bool((further <= 0.05).all())
         if gap_ok and coverage_ok:
             passed[name] = gap

@@ -22,12 +22,10 @@ from __future__ import annotations
 import argparse
 
 import pandas as pd
-from compare_variants import paired, paired_council_gap
+from compare_variants import further_from_90, paired, paired_council_gap
 from tables import load_run, partial_run
 
 from placecast.evaluation import Backtest
-
-NOMINAL = 0.9
 
 
 def _one(name: str, variant: str, partial: bool) -> Backtest:
@@ -54,11 +52,7 @@ def rule(
     """Both conditions on the forecasts both runs hold; the verdict and what it rests on."""
     mine, theirs = paired(candidate, reference)
     gap, low, high, councils = paired_council_gap(mine, theirs, excluded)
-
-    def coverage(bt: Backtest) -> pd.Series:
-        return bt.by_horizon(exclude_years=excluded, resamples=10)["coverage_90"]
-
-    further = (coverage(mine) - NOMINAL).abs() - (coverage(theirs) - NOMINAL).abs()
+    further = further_from_90(mine, theirs, excluded)
     worst = further.idxmax()
     gap_ok, coverage_ok = high < 0, bool((further <= 0.05).all())
     return gap_ok and coverage_ok, [

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import sys
 from pathlib import Path
@@ -13,15 +14,18 @@ import pytest
 BENCHMARKS = Path(__file__).parents[1] / "benchmarks"
 
 
-@pytest.fixture(scope="module")
-def bench_rolling():
+def _benchmark_module(name: str):
+    """A script of benchmarks/ imported as a module (they import each other by name)."""
     sys.path.insert(0, str(BENCHMARKS))
     try:
-        import bench_rolling
-
-        yield bench_rolling
+        return importlib.import_module(name)
     finally:
         sys.path.remove(str(BENCHMARKS))
+
+
+@pytest.fixture(scope="module")
+def bench_rolling():
+    return _benchmark_module("bench_rolling")
 
 
 def test_a_run_in_progress_takes_added_variants_and_refuses_changed_ones(bench_rolling, tmp_path):
@@ -111,12 +115,10 @@ def test_a_variant_added_mid_run_is_compared_on_the_forecasts_both_runs_hold():
     """Known answer: the variant has no forecast of A's 2017 fit (added after it). Averaged over
     whatever each run holds, A would count as 2 better (the reference's 2017 error of 4 against
     nothing); paired, A and B are each 1 better, so the gap is -1 exactly."""
-    sys.path.insert(0, str(BENCHMARKS))
-    try:
-        from compare_variants import paired, paired_council_gap
-    finally:
-        sys.path.remove(str(BENCHMARKS))
     from placecast.evaluation import Backtest, BacktestSettings
+
+    compare_variants = _benchmark_module("compare_variants")
+    paired, paired_council_gap = compare_variants.paired, compare_variants.paired_council_gap
 
     reference = Backtest(
         _rows({("A", 2017): 4.0, ("A", 2018): 2.0, ("B", 2017): 3.0, ("B", 2018): 3.0}),
