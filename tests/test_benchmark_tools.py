@@ -131,3 +131,26 @@ def test_a_variant_added_mid_run_is_compared_on_the_forecasts_both_runs_hold():
     assert len(mine.rows) == len(theirs.rows) == 3
     gap, low, high, councils = paired_council_gap(variant, reference)
     assert (gap, low, high, councils) == (-1.0, -1.0, -1.0, 2)
+
+
+def test_the_mix_trend_check_scales_each_group_by_englands_share_trend():
+    """Known answer: a forecast h years from origin o is scaled by England's mean yearly share
+    change from 2016 to the last published mix up to o, h times; other measures untouched."""
+    check = _benchmark_module("mix_trend_check")
+    shares = pd.DataFrame(
+        {"fostering": [0.8, 0.7, 0.6], "residential_semi_independent": [0.1, 0.15, 0.2]},
+        index=[2016, 2019, 2021],
+    )
+    rows = pd.DataFrame(
+        {
+            "measure": ["fostering", "residential_semi_independent", "starts", "fostering"],
+            "year": [2021, 2021, 2021, 2022],
+            "horizon": [2, 2, 2, 2],  # origins 2019, 2019, 2019 and 2020 (no mix: 2019's)
+            **{q: [100.0] * 4 for q in check.QUANTILES},
+        }
+    )
+    got = check.with_mix_trend(rows, shares)
+    fostering = 100 * (0.7 / 0.8) ** (2 / 3)
+    residential = 100 * (0.15 / 0.1) ** (2 / 3)
+    for q in check.QUANTILES:
+        assert got[q].tolist() == pytest.approx([fostering, residential, 100.0, fostering])
