@@ -15,17 +15,16 @@ trend is worth a run of its own.
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from compare_variants import paired_gap
+from compare_variants import council_cells, paired_gap
+from tables import partial_run, variant_run
 
-from placecast.data.dfe import published_counts
+from placecast.data.dfe import PLACEMENT_GROUPS, published_counts
 from placecast.data.published import published_tables
-from placecast.evaluation import Backtest, BacktestSettings
+from placecast.evaluation import Backtest
 
-RUNS = Path(__file__).parent / "runs"
 GROUPS = ("fostering", "residential_semi_independent")
 FIRST_YEAR = 2016
 QUANTILES = ("mean", "q05", "q25", "q50", "q75", "q95")
@@ -35,7 +34,7 @@ def england_shares() -> pd.DataFrame:
     """England's published share of children in care by placement group, by 31 March."""
     england = published_counts(published_tables(), "England")
     counts = pd.DataFrame(
-        england.stock_by_group, index=list(england.years), columns=[*GROUPS, "other"]
+        england.stock_by_group, index=list(england.years), columns=list(PLACEMENT_GROUPS)
     )
     return counts.div(counts.sum(axis=1), axis=0).dropna()
 
@@ -60,50 +59,44 @@ def with_mix_trend(rows: pd.DataFrame, shares: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def council_means(bt: Backtest, measures: tuple[str, ...]) -> pd.Series:
-    """Each council's scaled error over the cells of ``measures`` (as the rules average)."""
-    r = bt.scored()
-    r = r[r["measure"].isin(measures)].assign(scaled=lambda d: d["abs_error"] / d["scale"])
-    return r.groupby(["council", "measure", "horizon"])["scaled"].mean().groupby("council").mean()
+def only(bt: Backtest, measures: tuple[str, ...]) -> Backtest:
+    """``bt`` cut to the rows of ``measures``."""
+    return Backtest(bt.rows[bt.rows["measure"].isin(measures)], bt.settings)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("run")
-    parser.add_argument("--variant", action="append", default=None)
+    parser.add_argument(
+        "--variant",
+        action="append",
+        default=None,
+        help="forecast variant, repeatable (default: every variant of a partial run, else base)",
+    )
     parser.add_argument("--partial", action="store_true", help="rows of a run in progress")
     args = parser.parse_args()
-    folder = RUNS / "partial" / args.run if args.partial else RUNS / args.run
-    files = sorted(folder.glob("origin_*.csv")) if args.partial else [folder / "rows.csv"]
-    rows = pd.concat([pd.read_csv(f) for f in files], ignore_index=True)
-    rows = rows[rows["error"].isna()] if "error" in rows else rows
+    variants = args.variant or (sorted(partial_run(args.run)[0]) if args.partial else ["base"])
     shares = england_shares()
     print("England's share by 31 March:\n" + shares.round(4).to_string())
-    origins = sorted((rows["year"] - rows["horizon"]).unique())
-    print(f"\n{args.run}: origins {[int(o) for o in origins]}")
-    variants = args.variant or (
-        list(dict.fromkeys(rows["variant"].dropna())) if "variant" in rows else [None]
-    )
+    columns = ["median_mase_placecast", "coverage_90"]
     for name in variants:
-        mine = rows if name is None else rows[rows["variant"] == name].drop(columns="variant")
-        model = Backtest(mine.reset_index(drop=True), BacktestSettings())
-        trend = Backtest(with_mix_trend(model.rows, shares), BacktestSettings())
+        model = variant_run(args.run, name, args.partial)
+        trend = Backtest(with_mix_trend(model.rows, shares), model.settings)
+        origins = sorted((model.rows["year"] - model.rows["horizon"]).unique())
+        print(f"\n### {args.run}, {name}: origins {[int(o) for o in origins]}")
+        scored = model.by_horizon(resamples=10)
         table = pd.concat(
             {
-                "model": model.by_horizon(resamples=10)[["median_mase_placecast", "coverage_90"]],
-                "with England's mix trend": trend.by_horizon(resamples=10)[
-                    ["median_mase_placecast", "coverage_90"]
-                ],
+                "model": scored[columns],
+                "with England's mix trend": trend.by_horizon(resamples=10)[columns],
+                "last value": scored[["median_mase_last_value"]],
             },
             axis=1,
         )
-        baseline = model.by_horizon(resamples=10)[["median_mase_last_value"]]
-        print(f"\n### {name or 'the run'}")
-        table[("last value", "median_mase")] = baseline["median_mase_last_value"]
         print(table.loc[list(GROUPS)].round(3).to_string())
         for measures in ((GROUPS[0],), (GROUPS[1],), GROUPS):
             gap, low, high = paired_gap(
-                council_means(trend, measures), council_means(model, measures)
+                council_cells(only(trend, measures)), council_cells(only(model, measures))
             )
             print(f"paired gap, {' + '.join(measures)}: {gap:+.3f} ({low:+.3f} to {high:+.3f})")
 

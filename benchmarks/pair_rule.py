@@ -23,23 +23,14 @@ import argparse
 
 import pandas as pd
 from compare_variants import further_from_90, paired, paired_council_gap
-from tables import load_run, partial_run
+from tables import variant_run
 
 from placecast.evaluation import Backtest
 
 
-def _one(name: str, variant: str, partial: bool) -> Backtest:
-    if partial:
-        runs = partial_run(name)[0]
-        if variant not in runs:
-            raise SystemExit(f"{name}: no rows of variant {variant!r} yet")
-        return runs[variant]
-    return load_run(name if variant == "base" else f"{name}_{variant}")[0]
-
-
 def load(names: str, variant: str, partial: bool, origins: list[int] | None) -> Backtest:
     """The run (or runs joined by ``+``, pooled) as one :class:`Backtest`, cut to ``origins``."""
-    parts = [_one(n, variant, partial) for n in names.split("+")]
+    parts = [variant_run(n, variant, partial) for n in names.split("+")]
     rows = pd.concat([bt.rows for bt in parts], ignore_index=True)
     if origins:
         rows = rows[rows["origin"].isin(origins)]

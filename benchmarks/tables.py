@@ -105,6 +105,17 @@ def partial_run(name: str, origins: list[int] | None = None) -> tuple[dict[str, 
     return runs, meta
 
 
+def variant_run(name: str, variant: str, partial: bool) -> Backtest:
+    """One forecast variant of a run: from a run in progress (``partial``), or stored, where
+    a variant scored on the same fits is the run ``<name>_<variant>``."""
+    if partial:
+        runs = partial_run(name)[0]
+        if variant not in runs:
+            raise SystemExit(f"{name}: no rows of variant {variant!r} yet")
+        return runs[variant]
+    return load_run(name if variant == "base" else f"{name}_{variant}")[0]
+
+
 def partial_report(name: str, origins: list[int] | None = None) -> str:
     """Markdown: what a partial run holds, each variant's table, and its paired gap to base."""
     from compare_variants import paired_council_gap
