@@ -698,6 +698,105 @@ def test_exit_drift_moves_every_later_year(hackney_counts):
     assert np.all(np.diff(ceases[1:] / base[1:]) < 0)  # lower and lower against no drift
 
 
+def _national_priors(**values):
+    """Default priors with England's yearly changes set by hand (2014-2017 covers any fit of
+    ``hackney_counts``)."""
+    years = (2014, 2015, 2016, 2017)
+    return replace(
+        AggregatePriors(exit_drift_mean=-0.02, entry_growth_mean=0.01),
+        national_exit_years=years,
+        national_exit_change=(0.03, 0.01, -0.05, -0.08),
+        national_entry_years=years,
+        national_entry_change=(0.0, 0.03, 0.02, -0.04),
+        **values,
+    )
+
+
+def test_national_years_move_the_fitted_levels_by_englands_changes(hackney_counts):
+    """Known answer: with ``national_years="england"``, at the drift's prior mean and no shocks
+    the exit level moves each year by England's change (its step less England's drift, plus
+    the council's drift at England's), and entries by England's change beyond its growth;
+    with ``"none"`` the same point gives the drift alone and flat entries."""
+    priors = _national_priors()
+    models = {
+        years: AggregateModel(
+            priors=priors, random_walks="non_centered", national_years=years
+        ).build(hackney_counts)
+        for years in ("none", "england")
+    }
+    point = models["england"].initial_point()
+    point.update(_own_scale(priors, exit_drift=priors.exit_drift_mean))
+    level = {
+        k: m.compile_fn(
+            m.replace_rvs_by_values([m["log_exit_level"]])[0],
+            inputs=m.value_vars,
+            point_fn=True,
+            on_unused_input="ignore",
+        )(point)
+        for k, m in models.items()
+    }
+    change = dict(zip(priors.national_exit_years, priors.national_exit_change, strict=True))
+    flow_years = models["england"].coords["flow_year"]
+    shocks = np.array([change[y] for y in flow_years[1:]])
+    np.testing.assert_allclose(level["england"], np.r_[0.0, np.cumsum(shocks)], atol=1e-12)
+    np.testing.assert_allclose(level["none"], -0.02 * np.arange(len(flow_years)), atol=1e-12)
+    starts = {k: _expected_at(m, point)["expected_starts"] for k, m in models.items()}
+    entry = dict(zip(priors.national_entry_years, priors.national_entry_change, strict=True))
+    years = models["england"].coords["year"]
+    beyond = np.r_[0.0, np.cumsum([entry[y] - 0.01 for y in years[1:]])]
+    np.testing.assert_allclose(np.log(starts["england"] / starts["none"]), beyond, atol=1e-10)
+
+
+def test_national_years_need_englands_changes_and_random_walks(hackney_counts, dfe):
+    with pytest.raises(pc.ConfigError, match="no national exit change for .*with_national_years"):
+        AggregateModel(national_years="england").build(hackney_counts)
+    with pytest.raises(pc.ConfigError, match="needs entry_model and exit_model 'random_walk'"):
+        AggregateModel(
+            priors=_national_priors(), national_years="england", exit_model="fixed"
+        ).build(hackney_counts)
+    with pytest.raises(pc.ConfigError, match="one finite change per year"):
+        replace(AggregatePriors(), national_exit_years=(2016,), national_exit_change=())
+    england = published_counts(dfe, "England").upto(2017)
+    p = AggregatePriors().with_national_years(england)
+    assert p.national_entry_years == (2015, 2016, 2017)  # starts from 2014
+    assert p.national_exit_years == (2016, 2017)  # ceases per child need two stocks
+    assert "England's published yearly changes" in p.source
+    with pytest.raises(pc.ConfigError, match="give 1 national exit change"):
+        p.national_spread("exit", 2016)
+
+
+@pytest.mark.slow  # a fit: a statistical check (CI's slow step)
+def test_national_years_forecast_draws_englands_future_changes(dfe):
+    """The same posterior forecast with and without England's part: with it, entries start
+    from the fitted steps' national part and every forecast year's log entry and exit levels
+    add England's mean change beyond its drift plus a fresh change of England's spread; the
+    council's own shocks are the same draws."""
+    counts = published_counts(dfe, "Hackney").upto(2018)
+    priors = AggregatePriors().with_national_years(published_counts(dfe, "England").upto(2018))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # short chains; only the forecast matters
+        fit = AggregateModel(
+            priors=priors, national_years="england", draws=150, tune=200, retry="none"
+        ).fit(counts, seed=3)
+    plain = AggregateModel(priors, replace(fit.settings, national_years="none"))
+    plain.idata_ = fit.idata_
+    plain._learn(fit.counts_, fit.seed_, fit.diagnostics_)
+    national, own = fit.rates_.data, plain.rates_.data
+    years = np.arange(fit.first_year_, fit.last_year_ + 1)
+    fitted_entry = priors.national_change("entry", years[1:]).sum()
+    np.testing.assert_allclose(
+        np.log(national["entries_per_year"].values / own["entries_per_year"].values),
+        fitted_entry,
+        atol=1e-10,
+    )
+    for kind, name in (("entry", "entry_level_by_year"), ("exit", "exit_level_by_year")):
+        mean, sd = priors.national_spread(kind, 2018)
+        steps = np.diff(np.log(national[name].values / own[name].values), axis=1)
+        # 300 draws x 9 years of England's fresh changes
+        assert steps.mean() == pytest.approx(mean, abs=3 * sd / np.sqrt(steps.size))
+        assert 0.9 < steps.std() / sd < 1.1
+
+
 @pytest.mark.slow  # several fits: a long statistical check (CI's slow step)
 def test_exit_random_walk_forecast_starts_from_the_latest_level(hackney_counts):
     """In the last fitted year 30% fewer children leave and stay in care instead. The

@@ -76,12 +76,13 @@ class FitJob:
 
     def shared(self, codes: Sequence[str]) -> dict[str, Any]:
         from placecast.data.published import published_tables
-        from placecast.fit.national import national_priors
+        from placecast.fit.national import national_priors, with_england_years
 
         tidy = published_tables()
         last = int(tidy["year"].max()) if self.last_year is None else self.last_year
         placement = self.fit_settings.placement_model
-        return {"tidy": tidy, "priors": national_priors(tidy, last, placement_model=placement)}
+        priors = national_priors(tidy, last, placement_model=placement)
+        return {"tidy": tidy, "priors": with_england_years(priors, tidy, last, self.fit_settings)}
 
     def run(self, code: str, shared: Mapping[str, Any], seed: int, out: Path) -> dict[str, Any]:
         from placecast.data.providers import fostering_split

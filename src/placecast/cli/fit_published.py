@@ -107,7 +107,7 @@ def fit_published(
     from placecast.data.dfe import published_counts
     from placecast.data.providers import fostering_split
     from placecast.data.published import published_tables
-    from placecast.fit.national import fit_national_priors, national_priors
+    from placecast.fit.national import fit_national_priors, national_priors, with_england_years
     from placecast.fit.priors import AggregatePriors
     from placecast.fit.published import fit_published_council, fitting_year
 
@@ -128,6 +128,7 @@ def fit_published(
         print(f"Priors from England's published series up to {last}...", file=sys.stderr)
         priors = national_priors(tidy, last, placement_model=settings.placement_model)
     priors = with_stock_growth(priors, stock_growth, no_stock_growth_prior)
+    priors = with_england_years(priors, tidy, last, settings)
     print(f"Fitting {counts.council} ({counts.la_code}) to {last}...", file=sys.stderr)
     # The folder is written whole or not at all; a failed check leaves no inputs/ (an earlier
     # run's is removed with the rest of its files).

@@ -36,7 +36,7 @@ from placecast.errors import ConfigError, InputError
 from placecast.evaluation.scoring import Backtest, measure_series, naive_forecasts
 from placecast.evaluation.settings import BacktestSettings
 from placecast.fit.aggregate import AggregateModel
-from placecast.fit.national import national_priors
+from placecast.fit.national import national_priors, with_england_years
 from placecast.fit.priors import AggregatePriors
 from placecast.fit.settings import FORECAST_SETTINGS, AggregateSettings
 from placecast.states import MONTHS_PER_YEAR
@@ -395,12 +395,15 @@ def _one(args: _Job) -> pd.DataFrame:
 
 def backtest_priors(tidy: pd.DataFrame, settings: BacktestSettings) -> AggregatePriors:
     """National priors for a backtest: England's series over the fitted years only."""
-    return national_priors(
+    priors = national_priors(
         tidy,
         settings.last_fit_year,
         first_year=settings.first_fit_year,
         seed=settings.seed,
         placement_model=settings.placement_model,
+    )
+    return with_england_years(
+        priors, tidy, settings.last_fit_year, settings, first_year=settings.first_fit_year
     )
 
 

@@ -44,7 +44,7 @@ import pymc as pm
 
 from placecast.data.dfe import PLACEMENT_GROUPS, PublishedCounts
 from placecast.errors import ConfigError
-from placecast.fit.components import build_model, fit_window
+from placecast.fit.components import build_model, fit_window, national_changes
 from placecast.fit.priors import AggregatePriors, structure_arrays
 from placecast.fit.quality import FitCheck, check_fit
 from placecast.fit.sampling import retried_sampling, sample_posterior, sampler_diagnostics
@@ -409,6 +409,31 @@ class AggregateModel:
         draw's difference from it carries on undamped."""
         return trend if self.trend_uncertainty == "damped" else np.full_like(trend, trend.mean())
 
+    def _national(self, rng: np.random.Generator) -> dict[str, np.ndarray] | None:
+        """With ``national_years="england"``: England's part of the forecast's log entry and
+        exit levels by forecast year, shape (draw, year) - its mean change beyond its fitted
+        drift (damped as the council's trend is) plus a fresh national change each year, of
+        England's spread - and ``"fitted_entry"``, the national part of the fitted entry
+        steps (a scalar), which the standardised shocks leave out. ``None`` otherwise."""
+        if self.national_years != "england":
+            return None
+        years = np.arange(self.first_year_, self.last_year_ + 1)
+        n = self.idata_.posterior.sizes["chain"] * self.idata_.posterior.sizes["draw"]
+        # A stream of its own (spawning does not move ``rng``): the council's own shocks are
+        # the same draws with or without England's.
+        rng = rng.spawn(1)[0]
+        out: dict[str, np.ndarray] = {
+            "fitted_entry": np.asarray(national_changes(self.priors, years)["entry"].sum())
+        }
+        for kind, trend_years in (
+            ("entry", self._trend_years(0.5)),
+            ("exit", self._trend_years(exit=True)),
+        ):
+            mean, sd = self.priors.national_spread(kind, self.last_year_)
+            walk = np.cumsum(rng.standard_normal((n, FORECAST_YEARS)), axis=1)
+            out[kind] = mean * trend_years[None, :] + sd * walk
+        return out
+
     def _rates(self, rng: np.random.Generator) -> Rates:
         post = self.idata_.posterior.stack(sample=("chain", "draw"))
 
@@ -429,11 +454,16 @@ class AggregateModel:
         else:
             start = draws("log_entries_per_year")
             z = np.diff(z, axis=1, prepend=0.0) if self.forecast_shocks == "yearly" else z
+        national = self._national(rng)
+        if national is not None:  # the fitted steps' national part, which z leaves out
+            start = start + national["fitted_entry"]
         level = np.exp(start + growth * (self.last_year_ - self.first_year_))
         damped = self._trend_years(0.5) - (undamped - 0.5)  # (year,)
         entry_path = np.exp(
             self._damped_part(growth)[:, None] * damped[None, :] + year_sd[:, None] * z
         )
+        if national is not None:
+            entry_path = entry_path * np.exp(national["entry"])
         # Exit rates: the last year's level, then a (damped) drift and fresh changes each year
         # (random walk); the same in every year (fixed).
         exit_rate = draws("exit_rate_per_year")
@@ -450,6 +480,8 @@ class AggregateModel:
                 + (drift - centre)[:, None] * undamped[None, :]
             )
             exit_path = np.exp(trend + draws("exit_year_sd")[:, None] * exit_z)
+            if national is not None:
+                exit_path = exit_path * np.exp(national["exit"])
         # The pull of residential / semi-independent placements in the first forecast year
         # (the fitted tilts are those of the first year of flows): with a drift, a (damped)
         # year's drift a year; as a random walk, the last year's pull plus fresh shocks.

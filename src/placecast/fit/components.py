@@ -12,7 +12,7 @@ See :mod:`placecast.fit.aggregate` for the model in words.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -35,6 +35,7 @@ __all__ = [
     "STANDARDISED",
     "build_model",
     "fit_window",
+    "national_changes",
     "uses_centered_shocks",
 ]
 
@@ -64,6 +65,10 @@ class _Frame:
     entry_timing: str  # "monthly" or "end_of_step" (see AggregateSettings)
     band: np.ndarray  # band of each age step
     width: np.ndarray  # band widths in steps
+    # England's change beyond its drift in each year (national_years="england"), else None:
+    # exits by shock year (years[2:]), entries by later year (years[1:]), and the forecast
+    # year's expected change (their mean beyond the drift) for a stock-growth prior.
+    national: dict[str, Any] | None = None
 
 
 def fit_window(counts: PublishedCounts) -> tuple[int, int]:
@@ -134,6 +139,14 @@ def build_model(
         band=space.band_of_age_month[::step],
         width=space.band_width_months.astype(float) / step,
     )
+    if settings.national_years == "england":
+        if settings.entry_model != "random_walk" or settings.exit_model != "random_walk":
+            raise ConfigError(
+                "national_years='england' moves the random walks of entries and the exit "
+                f"level; it needs entry_model and exit_model 'random_walk' (got "
+                f"{settings.entry_model!r}, {settings.exit_model!r})"
+            )
+        frame = replace(frame, national=national_changes(priors, years))
     x0 = published_initial_stock(counts, first, priors).counts.T  # (age months, P)
     x0 = x0.reshape(-1, step, space.n_placements).sum(axis=1).astype(float)  # (ages, P)
     with pm.Model(coords=_coords(space, years)) as model:
@@ -161,6 +174,21 @@ def uses_centered_shocks(counts: PublishedCounts, settings: AggregateSettings) -
     first, last = fit_window(counts)
     sel = (counts.years >= first) & (counts.years <= last)
     return _typical_starts(counts.starts[sel]) >= CENTERED_FROM_STARTS
+
+
+def national_changes(priors: AggregatePriors, years: np.ndarray) -> dict[str, Any]:
+    """England's changes beyond its drift that a ``national_years="england"`` fit of
+    ``years`` (31 March years, first to last) adds to its random walks: ``"exit"`` for each
+    exit shock year (``years[2:]``), ``"entry"`` for each later year (``years[1:]``), and
+    ``"exit_next"`` / ``"entry_next"``, the mean change beyond the drift expected in the year
+    after (:meth:`~placecast.fit.priors.AggregatePriors.national_spread`)."""
+    last = int(years[-1])
+    return {
+        "exit": priors.national_change("exit", years[2:]),
+        "entry": priors.national_change("entry", years[1:]),
+        "exit_next": priors.national_spread("exit", last)[0],
+        "entry_next": priors.national_spread("entry", last)[0],
+    }
 
 
 def _shocks(f: _Frame, name: str, mean: Any, sd: Any, dims: str) -> Any:
@@ -223,11 +251,16 @@ def _entry_base(f: _Frame) -> tuple[Any, Any, Any]:
 def _entries_random_walk(f: _Frame) -> tuple[Any, Any, Any]:
     """Each year's level is the last one's plus the drift and a shock: shocks last."""
     log_e, growth, year_sd = _entry_base(f)
-    shocks = _shocks(f, "entry_year_z", 0.0, year_sd, "later_year")
+    # With national_years, each year's step also carries England's change beyond its trend.
+    national = 0.0 if f.national is None else f.national["entry"]
+    shocks = _shocks(f, "entry_year_z", national, year_sd, "later_year")
     year_effect = pt.concatenate([pt.zeros(1), pt.cumsum(shocks)])
     if f.pooled:
         next_z = pm.Normal("entry_forecast_adjust_z", 0.0, 1.0)
-        year_effect = pt.concatenate([year_effect, (year_effect[-1] + year_sd * next_z)[None]])
+        step = year_sd * next_z
+        if f.national is not None:
+            step = f.national["entry_next"] + step
+        year_effect = pt.concatenate([year_effect, (year_effect[-1] + step)[None]])
     return log_e, growth, year_effect
 
 
@@ -387,12 +420,15 @@ def _exit_level_random_walk(f: _Frame) -> Any:
     drift = _standardised(f, "exit_drift")
     level = pt.zeros(f.n_years)
     if f.n_years > 1:
-        shocks = _shocks(f, "exit_year_z", drift, exit_sd, "exit_shock_year")
+        # With national_years, each year's step also carries England's change beyond its drift.
+        mean = drift if f.national is None else drift + f.national["exit"]
+        shocks = _shocks(f, "exit_year_z", mean, exit_sd, "exit_shock_year")
         level = pt.concatenate([pt.zeros(1), pt.cumsum(shocks)])
     pm.Deterministic("log_exit_level", level, dims="flow_year")
     if f.pooled:
         next_exit_z = pm.Normal("exit_forecast_adjust_z", 0.0, 1.0)
-        level = pt.concatenate([level, (level[-1] + drift + exit_sd * next_exit_z)[None]])
+        step = drift if f.national is None else drift + f.national["exit_next"]
+        level = pt.concatenate([level, (level[-1] + step + exit_sd * next_exit_z)[None]])
     return level
 
 

@@ -33,6 +33,7 @@ __all__ = [
     "fit_national_priors",
     "national_priors",
     "shipped_national_priors",
+    "with_england_years",
 ]
 
 #: The shipped priors (written by :func:`build_shipped_priors`).
@@ -75,6 +76,22 @@ def _england(tidy: pd.DataFrame, last_year: int, first_year: int | None) -> Publ
     """England's published series up to ``last_year`` (from ``first_year``), at its own scale."""
     england = published_counts(tidy, "E92000001").upto(last_year)
     return england if first_year is None else england.since(first_year)
+
+
+def with_england_years(
+    priors: AggregatePriors,
+    tidy: pd.DataFrame,
+    last_year: int,
+    settings: Any,
+    *,
+    first_year: int | None = None,
+) -> AggregatePriors:
+    """``priors`` with England's published yearly changes up to ``last_year`` when
+    ``settings.national_years`` is ``"england"`` (see
+    :meth:`~placecast.fit.priors.AggregatePriors.with_national_years`), else unchanged."""
+    if settings.national_years != "england":
+        return priors
+    return priors.with_national_years(_england(tidy, last_year, first_year))
 
 
 def _england_model(placement_model: str) -> str:

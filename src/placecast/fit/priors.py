@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from placecast.data.dfe import PLACEMENT_GROUPS
+from placecast.data.dfe import PLACEMENT_GROUPS, PublishedCounts
 from placecast.errors import ConfigError
 from placecast.rates import Rates
 
@@ -130,6 +130,13 @@ class AggregatePriors:
     semi_independent_share_16_17
         Share of the 16-17s in "secure units, children's homes and semi-independent living" who
         are in semi-independent accommodation (Hackney 2020: 57 of 83, 0.69; assumption 0.7).
+    national_exit_years, national_exit_change
+        England's published change in ceases per child in care (ceases over the mean of the
+        two 31 March stocks; log change from the year before) in each of these years, used by
+        fits with ``national_years="england"``; empty otherwise. Set by
+        :meth:`with_national_years`.
+    national_entry_years, national_entry_change
+        The same for England's published starts (log change from the year before).
     source
         Where the prior means come from (cited in results).
     """
@@ -164,6 +171,10 @@ class AggregatePriors:
     share_concentration: float = 300.0
     fostering_split: tuple[float, float, float] = (0.48, 0.19, 0.33)
     semi_independent_share_16_17: float = 0.7
+    national_exit_years: tuple[int, ...] = ()
+    national_exit_change: tuple[float, ...] = ()
+    national_entry_years: tuple[int, ...] = ()
+    national_entry_change: tuple[float, ...] = ()
     source: str = "default structure (Hackney calibration), England starts by age 2015/16-2017/18"
 
     def __post_init__(self) -> None:
@@ -209,6 +220,54 @@ class AggregatePriors:
             )
         if not 0 <= self.semi_independent_share_16_17 <= 1:
             raise ConfigError("AggregatePriors.semi_independent_share_16_17 must be in [0, 1]")
+        for kind in ("exit", "entry"):
+            years, change = (getattr(self, f"national_{kind}_{n}") for n in ("years", "change"))
+            if len(years) != len(change) or not np.isfinite(np.asarray(change, float)).all():
+                raise ConfigError(
+                    f"AggregatePriors.national_{kind}_change: one finite change per year of "
+                    f"national_{kind}_years ({len(years)}), got {change}"
+                )
+
+    def national_change(self, kind: str, years: np.ndarray) -> np.ndarray:
+        """England's published change (``kind`` ``"exit"`` or ``"entry"``) in each of
+        ``years``, less England's fitted drift of the same (``exit_drift_mean``,
+        ``entry_growth_mean``): what England moved that year beyond its trend.
+
+        Raises
+        ------
+        ConfigError
+            A year has no national change in these priors.
+        """
+        known = dict(
+            zip(
+                getattr(self, f"national_{kind}_years"),
+                getattr(self, f"national_{kind}_change"),
+                strict=True,
+            )
+        )
+        missing = [int(y) for y in years if int(y) not in known]
+        if missing:
+            raise ConfigError(
+                f"national_years='england': the priors have no national {kind} change for "
+                f"{missing}; build them with AggregatePriors.with_national_years from England's "
+                "series covering the fitted years, or set national_years='none'"
+            )
+        trend = self.exit_drift_mean if kind == "exit" else self.entry_growth_mean
+        return np.array([known[int(y)] for y in years]) - trend
+
+    def national_spread(self, kind: str, last_year: int) -> tuple[float, float]:
+        """England's published changes (``kind`` ``"exit"`` or ``"entry"``) up to
+        ``last_year``: their mean less England's fitted drift of the same, and their standard
+        deviation (what a forecast draws England's future changes from)."""
+        years = np.asarray(getattr(self, f"national_{kind}_years"))
+        change = np.asarray(getattr(self, f"national_{kind}_change"))[years <= last_year]
+        if change.size < 2:
+            raise ConfigError(
+                f"national_years='england': the priors give {change.size} national {kind} "
+                f"change(s) up to {last_year}; a forecast needs at least two for their spread"
+            )
+        trend = self.exit_drift_mean if kind == "exit" else self.entry_growth_mean
+        return float(change.mean() - trend), float(change.std(ddof=1))
 
     def to_dict(self) -> dict[str, Any]:
         """Every prior as plain values, except the structure (saved with a fit as rates)."""
@@ -226,6 +285,41 @@ class AggregatePriors:
             k: tuple(v) if isinstance(v, list) else v for k, v in values.items()
         }
         return cls(structure=structure, **read)
+
+    def with_national_years(self, england: PublishedCounts) -> AggregatePriors:
+        """The same priors with England's published yearly changes (for
+        ``national_years="england"``): in ceases per child in care (ceases over the mean of
+        the two 31 March stocks) and in starts, log change from the year before, every year
+        ``england`` gives them for (cut it to the fit's last year: a backtest must not see
+        later years).
+
+        Examples
+        --------
+        >>> from placecast.data.dfe import published_counts
+        >>> from placecast.data.published import published_tables
+        >>> england = published_counts(published_tables(), "England").upto(2019)
+        >>> p = AggregatePriors().with_national_years(england)
+        >>> p.national_exit_years, [round(c, 3) for c in p.national_exit_change]
+        ((2016, 2017, 2018, 2019), [0.005, -0.037, -0.078, -0.053])
+        """
+        years = england.years
+        stock = england.children_in_care
+        mean_stock = np.r_[np.nan, (stock[1:] + stock[:-1]) / 2]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            per_child = np.log(england.ceases / mean_stock)
+            starts = np.log(england.starts)
+        exits, entries = np.r_[np.nan, np.diff(per_child)], np.r_[np.nan, np.diff(starts)]
+        keep_exit, keep_entry = np.isfinite(exits), np.isfinite(entries)
+        span = f"{years[keep_exit].min()}-{years[keep_exit].max()}" if keep_exit.any() else "none"
+        return replace(
+            self,
+            source=f"{self.source}; England's published yearly changes in ceases per child "
+            f"and starts ({span})",
+            national_exit_years=tuple(int(y) for y in years[keep_exit]),
+            national_exit_change=tuple(float(v) for v in exits[keep_exit]),
+            national_entry_years=tuple(int(y) for y in years[keep_entry]),
+            national_entry_change=tuple(float(v) for v in entries[keep_entry]),
+        )
 
     def with_stock_growth(self, mean: float | None, sd: float | None) -> AggregatePriors:
         """The same priors with the first forecast year's stock-growth prior set by the user.

@@ -24,6 +24,7 @@ __all__ = [
     "FORECAST_SETTINGS",
     "FORECAST_SHOCKS",
     "MASS_MATRICES",
+    "NATIONAL_YEARS",
     "PLACEMENT_MODELS",
     "RANDOM_WALKS",
     "RETRIES",
@@ -41,6 +42,9 @@ PLACEMENT_MODELS = ("random_walk", "fixed", "drift")
 #: Extra (beyond Poisson) noise of published counts: one of its own for children in care,
 #: starts and ceases each, or one shared by the three.
 COUNT_NOISES = ("by_measure", "shared")
+#: Whether a council's entry and exit levels move, year by year, with England's published
+#: changes (``"england"``) or only by their own drift and shocks (``"none"``).
+NATIONAL_YEARS = ("none", "england")
 #: How NUTS adapts its mass matrix.
 MASS_MATRICES = ("low_rank", "diagonal")
 #: How the forecast draws the year-to-year changes of the random walks (entries, exit level,
@@ -198,6 +202,17 @@ class AggregateSettings:
         out of sample (20 councils, origins 2017-2021) ``"by_measure"`` moved interval
         coverage by 0.3 points on average and children in care's median MASE by +0.12, so
         the rule written before that run kept ``"shared"`` (benchmarks/README.md).
+    national_years
+        ``"none"`` (default): each council's entry and exit levels move by their own drift and
+        yearly shocks. ``"england"``: in every fitted year they also move by England's
+        published change that year, less England's fitted drift (in ceases per child in care,
+        over the mean of the two 31 March stocks, and in starts; from the priors'
+        :meth:`~placecast.fit.priors.AggregatePriors.with_national_years`), so a change every
+        council shared is not smoothed away as one council's noise; the drifts then read as a
+        council's own relative to England's. The forecast draws England's future changes a
+        year at a time, centred on their mean over the fitted years and with their spread, so
+        the intervals carry the national movement. The rule that decides whether it becomes the
+        default was written before its code (benchmarks/README.md, 2026-12-07).
 
     Examples
     --------
@@ -294,6 +309,12 @@ class AggregateSettings:
         "one extra count noise shared by children in care, starts and ceases (default), or "
         "one of each's own",
         choices=COUNT_NOISES,
+    )
+    national_years: str = setting(
+        "none",
+        "entry and exit levels moving by their own drift and shocks only (default), or also "
+        "by England's published change each year",
+        choices=NATIONAL_YEARS,
     )
 
     def __post_init__(self) -> None:
