@@ -139,13 +139,7 @@ def build_model(
         band=space.band_of_age_month[::step],
         width=space.band_width_months.astype(float) / step,
     )
-    if settings.national_years == "england":
-        if settings.entry_model != "random_walk" or settings.exit_model != "random_walk":
-            raise ConfigError(
-                "national_years='england' moves the random walks of entries and the exit "
-                f"level; it needs entry_model and exit_model 'random_walk' (got "
-                f"{settings.entry_model!r}, {settings.exit_model!r})"
-            )
+    if settings.national_years == "england":  # random walks both (AggregateSettings checks)
         frame = replace(frame, national=national_changes(priors, years))
     x0 = published_initial_stock(counts, first, priors).counts.T  # (age months, P)
     x0 = x0.reshape(-1, step, space.n_placements).sum(axis=1).astype(float)  # (ages, P)

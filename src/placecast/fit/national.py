@@ -25,6 +25,7 @@ from placecast.data.dfe import PublishedCounts, published_counts
 from placecast.fit.aggregate import AggregateModel
 from placecast.fit.priors import AggregatePriors
 from placecast.fit.quality import FitCheck
+from placecast.fit.settings import AggregateSettings
 
 __all__ = [
     "ENGLAND_SETTINGS",
@@ -82,7 +83,7 @@ def with_england_years(
     priors: AggregatePriors,
     tidy: pd.DataFrame,
     last_year: int,
-    settings: Any,
+    settings: AggregateSettings,
     *,
     first_year: int | None = None,
 ) -> AggregatePriors:

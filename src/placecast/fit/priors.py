@@ -238,13 +238,8 @@ class AggregatePriors:
         ConfigError
             A year has no national change in these priors.
         """
-        known = dict(
-            zip(
-                getattr(self, f"national_{kind}_years"),
-                getattr(self, f"national_{kind}_change"),
-                strict=True,
-            )
-        )
+        published, change, trend = self._national_series(kind)
+        known = dict(zip(published.tolist(), change.tolist(), strict=True))
         missing = [int(y) for y in years if int(y) not in known]
         if missing:
             raise ConfigError(
@@ -252,22 +247,33 @@ class AggregatePriors:
                 f"{missing}; build them with AggregatePriors.with_national_years from England's "
                 "series covering the fitted years, or set national_years='none'"
             )
-        trend = self.exit_drift_mean if kind == "exit" else self.entry_growth_mean
         return np.array([known[int(y)] for y in years]) - trend
 
     def national_spread(self, kind: str, last_year: int) -> tuple[float, float]:
         """England's published changes (``kind`` ``"exit"`` or ``"entry"``) up to
         ``last_year``: their mean less England's fitted drift of the same, and their standard
-        deviation (what a forecast draws England's future changes from)."""
-        years = np.asarray(getattr(self, f"national_{kind}_years"))
-        change = np.asarray(getattr(self, f"national_{kind}_change"))[years <= last_year]
+        deviation (what a forecast draws England's future changes from).
+
+        Raises
+        ------
+        ConfigError
+            Fewer than two changes up to ``last_year``.
+        """
+        years, change, trend = self._national_series(kind)
+        change = change[years <= last_year]
         if change.size < 2:
             raise ConfigError(
                 f"national_years='england': the priors give {change.size} national {kind} "
                 f"change(s) up to {last_year}; a forecast needs at least two for their spread"
             )
-        trend = self.exit_drift_mean if kind == "exit" else self.entry_growth_mean
         return float(change.mean() - trend), float(change.std(ddof=1))
+
+    def _national_series(self, kind: str) -> tuple[np.ndarray, np.ndarray, float]:
+        """England's years and published changes of ``kind`` (``"exit"``: ceases per child,
+        ``"entry"``: starts), and England's fitted drift of the same."""
+        trend = {"exit": self.exit_drift_mean, "entry": self.entry_growth_mean}[kind]
+        years, change = (getattr(self, f"national_{kind}_{n}") for n in ("years", "change"))
+        return np.asarray(years, dtype=int), np.asarray(change, dtype=float), trend
 
     def to_dict(self) -> dict[str, Any]:
         """Every prior as plain values, except the structure (saved with a fit as rates)."""

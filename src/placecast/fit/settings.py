@@ -344,6 +344,7 @@ class AggregateSettings:
             "ceases_by_age",
             "starting_ages",
             "pull_trend",
+            "national_years",
         ):
             if getattr(self, model) is None:
                 raise ConfigError(f"{name}.{model} must be given; got None")
@@ -363,6 +364,13 @@ class AggregateSettings:
             )
         if self.step_months not in (1, 2, 3, 4, 6, 12):
             raise ConfigError(f"{name}.step_months must divide 12 (1, 2, 3, 4, 6 or 12)")
+        walks = (self.entry_model, self.exit_model)
+        if self.national_years == "england" and walks != ("random_walk", "random_walk"):
+            raise ConfigError(
+                f"{name}.national_years='england' moves the random walks of entries and the "
+                "exit level; it needs entry_model and exit_model 'random_walk' (got "
+                f"{self.entry_model!r}, {self.exit_model!r})"
+            )
 
     @property
     def low_rank_mass_matrix(self) -> bool:
