@@ -714,9 +714,9 @@ def _national_priors(**values):
 
 def test_national_years_move_the_fitted_levels_by_englands_changes(hackney_counts):
     """Known answer: with ``national_years="england"``, at the drift's prior mean and no shocks
-    the exit level moves each year by England's change (its step less England's drift, plus
-    the council's drift at England's), and entries by England's change beyond its growth;
-    with ``"none"`` the same point gives the drift alone and flat entries."""
+    the exit level moves each year by the drift plus England's change beyond England's mean
+    change up to the last fitted year, and entries by England's change beyond that mean; with
+    ``"none"`` the same point gives the drift alone and flat entries."""
     priors = _national_priors()
     models = {
         years: AggregateModel(
@@ -735,16 +735,24 @@ def test_national_years_move_the_fitted_levels_by_englands_changes(hackney_count
         )(point)
         for k, m in models.items()
     }
-    change = dict(zip(priors.national_exit_years, priors.national_exit_change, strict=True))
+    years = models["england"].coords["year"]
+    last = years[-1]
+
+    def beyond(held: tuple[int, ...], changes: tuple[float, ...], of: list[int]) -> np.ndarray:
+        change = dict(zip(held, changes, strict=True))
+        trend = np.mean([c for y, c in change.items() if y <= last])  # England's own mean
+        return np.array([change[y] - trend for y in of])
+
     flow_years = models["england"].coords["flow_year"]
-    shocks = np.array([change[y] for y in flow_years[1:]])
-    np.testing.assert_allclose(level["england"], np.r_[0.0, np.cumsum(shocks)], atol=1e-12)
+    exits = beyond(priors.national_exit_years, priors.national_exit_change, flow_years[1:])
+    steps = -0.02 + exits  # the council's drift at England's fitted one, plus England's part
+    np.testing.assert_allclose(level["england"], np.r_[0.0, np.cumsum(steps)], atol=1e-12)
     np.testing.assert_allclose(level["none"], -0.02 * np.arange(len(flow_years)), atol=1e-12)
     starts = {k: _expected_at(m, point)["expected_starts"] for k, m in models.items()}
-    entry = dict(zip(priors.national_entry_years, priors.national_entry_change, strict=True))
-    years = models["england"].coords["year"]
-    beyond = np.r_[0.0, np.cumsum([entry[y] - 0.01 for y in years[1:]])]
-    np.testing.assert_allclose(np.log(starts["england"] / starts["none"]), beyond, atol=1e-10)
+    entries = beyond(priors.national_entry_years, priors.national_entry_change, years[1:])
+    np.testing.assert_allclose(
+        np.log(starts["england"] / starts["none"]), np.r_[0.0, np.cumsum(entries)], atol=1e-10
+    )
 
 
 def test_national_years_need_englands_changes_and_random_walks(hackney_counts, dfe):
@@ -761,6 +769,9 @@ def test_national_years_need_englands_changes_and_random_walks(hackney_counts, d
     assert p.national_entry_years == (2015, 2016, 2017)  # starts from 2014
     assert p.national_exit_years == (2016, 2017)  # ceases per child need two stocks
     assert "England's published yearly changes" in p.source
+    # Beyond England's own mean change (not its fitted drift, another scale): they add to 0.
+    held = np.array(p.national_exit_years)
+    assert p.national_change("exit", held).sum() == pytest.approx(0.0, abs=1e-12)
     with pytest.raises(pc.ConfigError, match="give 1 national exit change"):
         p.national_spread("exit", 2016)
 
@@ -769,8 +780,8 @@ def test_national_years_need_englands_changes_and_random_walks(hackney_counts, d
 def test_national_years_forecast_draws_englands_future_changes(dfe):
     """The same posterior forecast with and without England's part: with it, entries start
     from the fitted steps' national part and every forecast year's log entry and exit levels
-    add England's mean change beyond its drift plus a fresh change of England's spread; the
-    council's own shocks are the same draws."""
+    add a fresh national change of England's spread, mean 0 (England's trend is in the
+    council's drift); the council's own shocks are the same draws."""
     counts = published_counts(dfe, "Hackney").upto(2018)
     priors = AggregatePriors().with_national_years(published_counts(dfe, "England").upto(2018))
     with warnings.catch_warnings():
@@ -790,10 +801,10 @@ def test_national_years_forecast_draws_englands_future_changes(dfe):
         atol=1e-10,
     )
     for kind, name in (("entry", "entry_level_by_year"), ("exit", "exit_level_by_year")):
-        mean, sd = priors.national_spread(kind, 2018)
+        sd = priors.national_spread(kind, 2018)
         steps = np.diff(np.log(national[name].values / own[name].values), axis=1)
         # 300 draws x 9 years of England's fresh changes
-        assert steps.mean() == pytest.approx(mean, abs=3 * sd / np.sqrt(steps.size))
+        assert steps.mean() == pytest.approx(0.0, abs=3 * sd / np.sqrt(steps.size))
         assert 0.9 < steps.std() / sd < 1.1
 
 

@@ -411,10 +411,10 @@ class AggregateModel:
 
     def _national(self, rng: np.random.Generator) -> dict[str, np.ndarray] | None:
         """With ``national_years="england"``: England's part of the forecast's log entry and
-        exit levels by forecast year, shape (draw, year) - its mean change beyond its fitted
-        drift (damped as the council's trend is) plus a fresh national change each year, of
-        England's spread - and ``"fitted_entry"``, the national part of the fitted entry
-        steps (a scalar), which the standardised shocks leave out. ``None`` otherwise."""
+        exit levels by forecast year, shape (draw, year) - a fresh national change each year,
+        of England's spread, adding up (England's trend is the council's drift's) - and
+        ``"fitted_entry"``, the national part of the fitted entry steps (a scalar), which the
+        standardised shocks leave out. ``None`` otherwise."""
         if self.national_years != "england":
             return None
         years = np.arange(self.first_year_, self.last_year_ + 1)
@@ -425,13 +425,9 @@ class AggregateModel:
         out: dict[str, np.ndarray] = {
             "fitted_entry": np.asarray(self.priors.national_change("entry", years[1:]).sum())
         }
-        for kind, trend_years in (
-            ("entry", self._trend_years(0.5)),
-            ("exit", self._trend_years(exit=True)),
-        ):
-            mean, sd = self.priors.national_spread(kind, self.last_year_)
-            walk = np.cumsum(rng.standard_normal((n, FORECAST_YEARS)), axis=1)
-            out[kind] = mean * trend_years[None, :] + sd * walk
+        for kind in ("entry", "exit"):
+            sd = self.priors.national_spread(kind, self.last_year_)
+            out[kind] = sd * np.cumsum(rng.standard_normal((n, FORECAST_YEARS)), axis=1)
         return out
 
     def _rates(self, rng: np.random.Generator) -> Rates:

@@ -65,9 +65,8 @@ class _Frame:
     entry_timing: str  # "monthly" or "end_of_step" (see AggregateSettings)
     band: np.ndarray  # band of each age step
     width: np.ndarray  # band widths in steps
-    # England's change beyond its drift in each year (national_years="england"), else None:
-    # exits by shock year (years[2:]), entries by later year (years[1:]), and the forecast
-    # year's expected change (their mean beyond the drift) for a stock-growth prior.
+    # England's change beyond its trend in each year (national_years="england"), else None:
+    # exits by shock year (years[2:]), entries by later year (years[1:]).
     national: dict[str, Any] | None = None
 
 
@@ -171,17 +170,13 @@ def uses_centered_shocks(counts: PublishedCounts, settings: AggregateSettings) -
 
 
 def national_changes(priors: AggregatePriors, years: np.ndarray) -> dict[str, Any]:
-    """England's changes beyond its drift that a ``national_years="england"`` fit of
+    """England's changes beyond its trend that a ``national_years="england"`` fit of
     ``years`` (31 March years, first to last) adds to its random walks: ``"exit"`` for each
-    exit shock year (``years[2:]``), ``"entry"`` for each later year (``years[1:]``), and
-    ``"exit_next"`` / ``"entry_next"``, the mean change beyond the drift expected in the year
-    after (:meth:`~placecast.fit.priors.AggregatePriors.national_spread`)."""
-    last = int(years[-1])
+    exit shock year (``years[2:]``), ``"entry"`` for each later year (``years[1:]``); see
+    :meth:`~placecast.fit.priors.AggregatePriors.national_change`."""
     return {
         "exit": priors.national_change("exit", years[2:]),
         "entry": priors.national_change("entry", years[1:]),
-        "exit_next": priors.national_spread("exit", last)[0],
-        "entry_next": priors.national_spread("entry", last)[0],
     }
 
 
@@ -251,10 +246,7 @@ def _entries_random_walk(f: _Frame) -> tuple[Any, Any, Any]:
     year_effect = pt.concatenate([pt.zeros(1), pt.cumsum(shocks)])
     if f.pooled:
         next_z = pm.Normal("entry_forecast_adjust_z", 0.0, 1.0)
-        step = year_sd * next_z
-        if f.national is not None:
-            step = f.national["entry_next"] + step
-        year_effect = pt.concatenate([year_effect, (year_effect[-1] + step)[None]])
+        year_effect = pt.concatenate([year_effect, (year_effect[-1] + year_sd * next_z)[None]])
     return log_e, growth, year_effect
 
 
@@ -414,15 +406,14 @@ def _exit_level_random_walk(f: _Frame) -> Any:
     drift = _standardised(f, "exit_drift")
     level = pt.zeros(f.n_years)
     if f.n_years > 1:
-        # With national_years, each year's step also carries England's change beyond its drift.
+        # With national_years, each year's step also carries England's change beyond its trend.
         mean = drift if f.national is None else drift + f.national["exit"]
         shocks = _shocks(f, "exit_year_z", mean, exit_sd, "exit_shock_year")
         level = pt.concatenate([pt.zeros(1), pt.cumsum(shocks)])
     pm.Deterministic("log_exit_level", level, dims="flow_year")
     if f.pooled:
         next_exit_z = pm.Normal("exit_forecast_adjust_z", 0.0, 1.0)
-        step = drift if f.national is None else drift + f.national["exit_next"]
-        level = pt.concatenate([level, (level[-1] + step + exit_sd * next_exit_z)[None]])
+        level = pt.concatenate([level, (level[-1] + drift + exit_sd * next_exit_z)[None]])
     return level
 
 

@@ -230,15 +230,22 @@ class AggregatePriors:
 
     def national_change(self, kind: str, years: np.ndarray) -> np.ndarray:
         """England's published change (``kind`` ``"exit"`` or ``"entry"``) in each of
-        ``years``, less England's fitted drift of the same (``exit_drift_mean``,
-        ``entry_growth_mean``): what England moved that year beyond its trend.
+        ``years``, less its mean change over the years held up to the last of them: what
+        England moved that year beyond its own trend.
+
+        The trend is taken from the same published series, not from England's fitted drift
+        (``exit_drift_mean``): the fitted exit level moves the exits the rates drive, 18th
+        birthdays apart, while the published change is in all ceases per child, so the two
+        differ in scale (to 2019 England's exit level fitted -7.4% a year, its ceases per
+        child -4.1% a year). Subtracting one from the other would add that difference, a
+        trend, to every year.
 
         Raises
         ------
         ConfigError
             A year has no national change in these priors.
         """
-        published, change, trend = self._national_series(kind)
+        published, change = self._national_series(kind)
         known = dict(zip(published.tolist(), change.tolist(), strict=True))
         missing = [int(y) for y in years if int(y) not in known]
         if missing:
@@ -247,33 +254,34 @@ class AggregatePriors:
                 f"{missing}; build them with AggregatePriors.with_national_years from England's "
                 "series covering the fitted years, or set national_years='none'"
             )
+        trend = change[published <= max(int(y) for y in years)].mean()
         return np.array([known[int(y)] for y in years]) - trend
 
-    def national_spread(self, kind: str, last_year: int) -> tuple[float, float]:
-        """England's published changes (``kind`` ``"exit"`` or ``"entry"``) up to
-        ``last_year``: their mean less England's fitted drift of the same, and their standard
-        deviation (what a forecast draws England's future changes from).
+    def national_spread(self, kind: str, last_year: int) -> float:
+        """The standard deviation of England's published changes (``kind`` ``"exit"`` or
+        ``"entry"``) up to ``last_year``: how much England moves in a year beyond its trend
+        (what a forecast draws England's future changes from; their mean beyond the trend is
+        0, and the trend is the council's drift's).
 
         Raises
         ------
         ConfigError
             Fewer than two changes up to ``last_year``.
         """
-        years, change, trend = self._national_series(kind)
+        years, change = self._national_series(kind)
         change = change[years <= last_year]
         if change.size < 2:
             raise ConfigError(
                 f"national_years='england': the priors give {change.size} national {kind} "
                 f"change(s) up to {last_year}; a forecast needs at least two for their spread"
             )
-        return float(change.mean() - trend), float(change.std(ddof=1))
+        return float(change.std(ddof=1))
 
-    def _national_series(self, kind: str) -> tuple[np.ndarray, np.ndarray, float]:
+    def _national_series(self, kind: str) -> tuple[np.ndarray, np.ndarray]:
         """England's years and published changes of ``kind`` (``"exit"``: ceases per child,
-        ``"entry"``: starts), and England's fitted drift of the same."""
-        trend = {"exit": self.exit_drift_mean, "entry": self.entry_growth_mean}[kind]
+        ``"entry"``: starts)."""
         years, change = (getattr(self, f"national_{kind}_{n}") for n in ("years", "change"))
-        return np.asarray(years, dtype=int), np.asarray(change, dtype=float), trend
+        return np.asarray(years, dtype=int), np.asarray(change, dtype=float)
 
     def to_dict(self) -> dict[str, Any]:
         """Every prior as plain values, except the structure (saved with a fit as rates)."""

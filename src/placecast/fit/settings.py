@@ -205,14 +205,15 @@ class AggregateSettings:
     national_years
         ``"none"`` (default): each council's entry and exit levels move by their own drift and
         yearly shocks. ``"england"``: in every fitted year they also move by England's
-        published change that year, less England's fitted drift (in ceases per child in care,
-        over the mean of the two 31 March stocks, and in starts; from the priors'
+        published change that year beyond England's mean change over the fitted years (in
+        ceases per child in care, over the mean of the two 31 March stocks, and in starts;
+        from the priors'
         :meth:`~placecast.fit.priors.AggregatePriors.with_national_years`), so a change every
-        council shared is not smoothed away as one council's noise; the drifts then read as a
-        council's own relative to England's. The forecast draws England's future changes a
-        year at a time, centred on their mean over the fitted years and with their spread, so
-        the intervals carry the national movement. The rule that decides whether it becomes the
-        default was written before its code (benchmarks/README.md, 2026-12-07).
+        council shared is not smoothed away as one council's noise; England's trend stays in
+        the drifts' prior centres. The forecast adds a fresh national change each year, drawn
+        with the spread of England's changes over the fitted years, so the intervals carry the
+        national movement. The rule that decides whether it becomes the default was written
+        before its code (benchmarks/README.md, 2026-12-07).
 
     Examples
     --------
