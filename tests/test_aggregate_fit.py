@@ -772,6 +772,7 @@ def test_national_years_need_englands_changes_and_random_walks(hackney_counts, d
     # Beyond England's own mean change (not its fitted drift, another scale): they add to 0.
     held = np.array(p.national_exit_years)
     assert p.national_change("exit", held).sum() == pytest.approx(0.0, abs=1e-12)
+    assert p.national_change("exit", np.array([], dtype=int)).size == 0  # two fitted years
     with pytest.raises(pc.ConfigError, match="give 1 national exit change"):
         p.national_spread("exit", 2016)
 
