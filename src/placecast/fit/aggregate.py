@@ -44,7 +44,7 @@ import pymc as pm
 
 from placecast.data.dfe import PLACEMENT_GROUPS, PublishedCounts
 from placecast.errors import ConfigError
-from placecast.fit.components import build_model, fit_window
+from placecast.fit.components import build_model, fit_window, national_changes
 from placecast.fit.priors import AggregatePriors, structure_arrays
 from placecast.fit.quality import FitCheck, check_fit
 from placecast.fit.sampling import retried_sampling, sample_posterior, sampler_diagnostics
@@ -423,7 +423,7 @@ class AggregateModel:
         # the same draws with or without England's.
         rng = rng.spawn(1)[0]
         out: dict[str, np.ndarray] = {
-            "fitted_entry": np.asarray(self.priors.national_change("entry", years[1:]).sum())
+            "fitted_entry": np.asarray(national_changes(self.priors, years)["entry"].sum())
         }
         for kind in ("entry", "exit"):
             sd = self.priors.national_spread(kind, self.last_year_)
