@@ -154,3 +154,34 @@ def test_the_mix_trend_check_scales_each_group_by_englands_share_trend():
     residential = 100 * (0.15 / 0.1) ** (2 / 3)
     for q in check.QUANTILES:
         assert got[q].tolist() == pytest.approx([fostering, residential, 100.0, fostering])
+
+
+def test_the_targets_cells_are_judged_as_issue_21_writes_them():
+    """Known answers: a cell meets the target only with a median MASE below both baselines and
+    both coverages within 5 points of nominal (5 points exactly still within); a gap's interval
+    that excludes zero is reported as beyond noise, on either side."""
+    target = _benchmark_module("target")
+    index = pd.MultiIndex.from_tuples(
+        [("starts", 1), ("starts", 2), ("ceases", 1), ("ceases", 2)], names=["measure", "horizon"]
+    )
+    table = pd.DataFrame(
+        {
+            "median_mase_placecast": [0.9, 1.5, 1.0, 1.0],
+            "median_mase_last_value": [1.0, 1.4, 1.1, 1.1],
+            "median_mase_linear_trend": [1.2, 1.6, 0.9, 1.2],
+            "coverage_50": [0.55, 0.5, 0.5, 0.44],
+            "coverage_90": [0.85, 0.9, 0.9, 0.9],
+            "gap_last_value_q05": [-0.2, 0.05, -0.3, -0.3],
+            "gap_last_value_q95": [-0.01, 0.2, 0.1, 0.1],
+            "gap_linear_trend_q05": [-0.4, -0.3, 0.02, -0.3],
+            "gap_linear_trend_q95": [-0.1, 0.1, 0.3, 0.1],
+        },
+        index=index,
+    )
+    cells = target.target_cells(table)
+    assert cells["met"].tolist() == [True, False, False, False]
+    assert cells["below_last_value"].tolist() == [True, False, True, True]
+    assert cells["below_trend"].tolist() == [True, True, False, True]
+    assert cells["coverage_50_ok"].tolist() == [True, True, True, False]
+    assert cells["beyond_noise_last_value"].tolist() == ["better", "worse", "", ""]
+    assert cells["beyond_noise_trend"].tolist() == ["better", "", "worse", ""]
