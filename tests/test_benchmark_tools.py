@@ -185,3 +185,15 @@ def test_the_targets_cells_are_judged_as_issue_21_writes_them():
     assert cells["coverage_50_ok"].tolist() == [True, True, True, False]
     assert cells["beyond_noise_last_value"].tolist() == ["better", "worse", "", ""]
     assert cells["beyond_noise_trend"].tolist() == ["better", "", "worse", ""]
+
+
+def test_past_volatility_sees_only_years_up_to_the_origin():
+    """Known answer: the sd of yearly log changes up to the origin, later years unseen, zero
+    counts skipped, and no answer from fewer than two changes."""
+    import numpy as np
+
+    volatility = _benchmark_module("volatility_check").past_volatility
+    series = pd.DataFrame({"year": [2015, 2016, 2017, 2018, 2019], "value": [100, 110, 0, 99, 500]})
+    changes = np.diff(np.log([100.0, 110.0, 99.0]))
+    assert volatility(series, 2018) == pytest.approx(np.std(changes, ddof=1))
+    assert np.isnan(volatility(series, 2017))  # one change only (2017's zero is skipped)
