@@ -252,13 +252,15 @@ def runs_table() -> str:
 def horizon_table(bt: Backtest, exclude_years: tuple[int, ...] = ()) -> str:
     """Rolling-origin accuracy by measure and horizon as Markdown (see Backtest.by_horizon)."""
     t = bt.by_horizon(exclude_years=exclude_years)
+    paths = "coverage_90_paths" in t  # the paths' own intervals, as a report shows them
     lines = [
         "| measure | horizon | councils | MASE placecast / last value / trend "
         "| placecast - last value (90% interval) | placecast - trend (90% interval) "
-        "| coverage 50% / 90% |",
-        "| --- | --- | --- | --- | --- | --- | --- |",
+        "| coverage 50% / 90% |" + (" coverage of the paths alone |" if paths else ""),
+        "| --- | --- | --- | --- | --- | --- | --- |" + (" --- |" if paths else ""),
     ]
     for (measure, horizon), r in t.iterrows():
+        own = f" {r['coverage_50_paths']:.0%} / {r['coverage_90_paths']:.0%} |" if paths else ""
         lines.append(
             f"| {str(measure).replace('_', ' ')} | {horizon} | {int(r['councils'])} "
             f"| {r['median_mase_placecast']:.2f} / {r['median_mase_last_value']:.2f} / "
@@ -267,7 +269,7 @@ def horizon_table(bt: Backtest, exclude_years: tuple[int, ...] = ()) -> str:
             f"{r['gap_last_value_q95']:+.2f}) "
             f"| {r['gap_linear_trend']:+.2f} ({r['gap_linear_trend_q05']:+.2f}, "
             f"{r['gap_linear_trend_q95']:+.2f}) "
-            f"| {r['coverage_50']:.0%} / {r['coverage_90']:.0%} |"
+            f"| {r['coverage_50']:.0%} / {r['coverage_90']:.0%} |{own}"
         )
     return "\n".join(lines)
 

@@ -209,6 +209,21 @@ def test_accuracy_by_horizon_known_answer():
     assert one["gap_linear_trend"] == pytest.approx(1.25)  # the trend is exact here
     without = Backtest(rows, BacktestSettings()).by_horizon(exclude_years=(2019,), resamples=50)
     assert list(without.index) == [("children_in_care", 1)]
+    assert "coverage_90_paths" not in table  # rows before 2026-12-07 have no paths' quantiles
+
+
+def test_coverage_of_the_paths_own_intervals_known_answer():
+    """Where the rows hold the paths' own quantiles (a report's intervals), their coverage is
+    scored beside the published forecast's: here half as wide, so year 1's error of 5 is inside
+    the 50% interval (+-6) but not the paths' (+-3), and inside both 90% intervals."""
+    rows = _rows("A", [110, 120], [105, 105], 10, 100, [110, 130], width=6).assign(horizon=[1, 2])
+    for q in ("q05", "q25", "q75", "q95"):
+        rows[f"{q}_paths"] = rows["q50"] + (rows[q] - rows["q50"]) / 2
+    table = Backtest(rows, BacktestSettings()).by_horizon(resamples=20)
+    one, two = table.loc[("children_in_care", 1)], table.loc[("children_in_care", 2)]
+    assert (one["coverage_50"], one["coverage_50_paths"]) == (1.0, 0.0)
+    assert (one["coverage_90"], one["coverage_90_paths"]) == (1.0, 1.0)
+    assert (two["coverage_50_paths"], two["coverage_90_paths"]) == (0.0, 0.0)  # error 15
 
 
 def test_rolling_backtest_runs_every_origin_to_the_end_of_the_data(monkeypatch):
@@ -254,6 +269,7 @@ def test_saved_fits_are_reused_for_other_forecast_settings(tmp_path, monkeypatch
 
     from placecast.data.dfe import published_counts
     from placecast.data.published import published_tables
+    from placecast.evaluation import backtesting
     from placecast.evaluation.backtesting import backtest_council
     from placecast.fit.aggregate import AggregateModel
 
@@ -299,6 +315,23 @@ def test_saved_fits_are_reused_for_other_forecast_settings(tmp_path, monkeypatch
             counts, BacktestSettings(**{**settings.to_dict(), "draws": 50}), fits=tmp_path
         )
     assert fitted == [50]  # a fit setting changed: fitted again
+    # Beside each quantile of what DfE would publish, the paths' own (what a report shows):
+    # children in care's are those of the engine's stock a year on.
+    model = AggregateModel.load(saved)
+    forecast = backtesting.forecast_published(model, 1, paths=100).set_index("measure")
+    engine = backtesting.simulate(
+        model.initial_stock(2019),
+        model.rates_,
+        backtesting._UNLIMITED,
+        months=12,
+        paths=100,
+        seed=0,
+        start="2019-03",
+    )
+    stock = engine["children"].isel(month=12).sum(("placement", "age_band")).values
+    own = forecast.loc["children_in_care", ["q05_paths", "q50_paths", "q95_paths"]]
+    np.testing.assert_allclose(own.to_numpy(float), np.quantile(stock, [0.05, 0.5, 0.95]))
+    assert forecast.loc["children_in_care", "q95"] != own["q95_paths"]  # the published noise
 
 
 def test_variants_that_change_the_fit_are_refused_before_fitting(monkeypatch):

@@ -394,6 +394,8 @@ def test_reports_say_how_accurate_forecasts_from_published_fits_have_been(tmp_pa
     better = int((rows["gap_last_value_q95"] < 0).sum() + (rows["gap_linear_trend_q95"] < 0).sum())
     assert body.count("WORSE (") == worse and body.count("better (") == better
     assert accuracy_evidence()["run"] in section  # which run it is, to regenerate it
+    # and that its intervals were wider than the report's own (published counts' noise)
+    assert "This report&#x27;s intervals are the paths alone" in section
     if worse:
         assert "class='caution'" in section and "did worse than carrying" in section
     workbook = openpyxl.load_workbook(write_excel(cmp, tmp_path / "r.xlsx"))
@@ -421,6 +423,27 @@ def test_shipped_accuracy_evidence_is_its_runs_table():
     shipped = pd.DataFrame(evidence["rows"])[stored.columns]
     pd.testing.assert_frame_equal(shipped, stored, check_dtype=False)
     assert f"{stored['councils'].max()} councils" in evidence["source"]
+
+
+def test_accuracy_shows_the_coverage_of_the_reports_own_kind_of_interval(monkeypatch):
+    """Evidence that holds the paths' own coverage (runs since 2026-12-07) is shown with it and
+    says so; older evidence shows the published forecast's and says the report's are
+    narrower."""
+    from placecast.report import accuracy
+
+    evidence = accuracy.accuracy_evidence()
+    check = {"model": "AggregateModel (Hackney, to 2022)"}
+    older = [{k: v for k, v in r.items() if not k.endswith("_paths")} for r in evidence["rows"]]
+    monkeypatch.setattr(accuracy, "accuracy_evidence", lambda: {**evidence, "rows": older})
+    assert accuracy.PATHS_ONLY in accuracy.accuracy_note()
+    rows = [{**r, "coverage_90_paths": 0.5, "coverage_50_paths": 0.25} for r in older]
+    monkeypatch.setattr(accuracy, "accuracy_evidence", lambda: {**evidence, "rows": rows})
+    table = accuracy.accuracy_table(check)
+    assert set(table["90% interval held the outcome"]) == {"50%"}
+    assert set(table["50% interval held the outcome"]) == {"25%"}
+    assert "(the simulated paths alone)" in accuracy.accuracy_note()
+    assert accuracy.PATHS_ONLY not in accuracy.accuracy_note()
+    assert "held the outcome less than 85% of the time" in accuracy.accuracy_warning(check)
 
 
 def test_accuracy_cells_read_as_words():

@@ -86,7 +86,11 @@ _UNLIMITED = CarerSupply(  # a million places: far more than England's children 
 
 
 def forecast_published(
-    model: AggregateModel, horizon: int, *, paths: int = 1000, seed: int = 0
+    model: AggregateModel,
+    horizon: int,
+    *,
+    paths: int = 1000,
+    seed: int = 0,
 ) -> pd.DataFrame:
     """Simulate the published measures for ``horizon`` years after the model's last year.
 
@@ -99,7 +103,9 @@ def forecast_published(
     total in shares drawn from a Dirichlet around the path's shares with the draw's
     ``share_concentration`` (the fit's Dirichlet-multinomial less its multinomial part, which the
     engine's own randomness stands for). Returns one row per (measure, year) with the forecast
-    mean and the :data:`QUANTILES`.
+    mean and the :data:`QUANTILES` (``q05`` ...), and the same quantiles of the paths' own
+    values (``q05_paths`` ...: no published noise, the paths' shares), which are the intervals
+    a forecast's report shows: narrower (``benchmarks/published_noise.py``).
     """
     last = model.last_year_
     space = model.priors.structure.space
@@ -141,6 +147,15 @@ def forecast_published(
         end = MONTHS_PER_YEAR * h
         stock = by_group.isel(month=end).values.astype(float)  # (path, group)
         total = stock.sum(axis=1)
+        starts = year_of_flows(out["entries"], h).sum("placement").values * counted
+        ceases = year_of_flows(out["exits"], h).sum(("placement", "exit_reason")).values
+        # the paths' own values, then what DfE would publish around them (same draws as ever)
+        own = {
+            "children_in_care": total,
+            **{g: stock[:, groups.index(g)] for g in ("fostering", "residential_semi_independent")},
+            "starts": starts,
+            "ceases": ceases,
+        }
         published_total = total * misfit("children_in_care")
         shares = published_shares(stock, concentration, rng)
         sims = {
@@ -149,26 +164,17 @@ def forecast_published(
                 g: published_total * shares[:, groups.index(g)]
                 for g in ("fostering", "residential_semi_independent")
             },
-            "starts": year_of_flows(out["entries"], h).sum("placement").values
-            * counted
-            * misfit("starts"),
-            "ceases": year_of_flows(out["exits"], h).sum(("placement", "exit_reason")).values
-            * misfit("ceases"),
+            "starts": starts * misfit("starts"),
+            "ceases": ceases * misfit("ceases"),
         }
         for measure, values in sims.items():
             v = np.asarray(values, dtype=float)
-            q = np.quantile(v, QUANTILES)
-            rows.append(
-                {
-                    "measure": measure,
-                    "year": last + h,
-                    "mean": float(v.mean()),
-                    **{
-                        f"q{round(p * 100):02d}": float(x)
-                        for p, x in zip(QUANTILES, q, strict=True)
-                    },
-                }
-            )
+            row: dict[str, Any] = {"measure": measure, "year": last + h, "mean": float(v.mean())}
+            for suffix, these in (("", v), ("_paths", np.asarray(own[measure], dtype=float))):
+                q = np.quantile(these, QUANTILES)
+                for p, x in zip(QUANTILES, q, strict=True):
+                    row[f"q{round(p * 100):02d}{suffix}"] = float(x)
+            rows.append(row)
     return pd.DataFrame(rows)
 
 

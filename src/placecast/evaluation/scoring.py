@@ -118,8 +118,11 @@ class Backtest:
         r["abs_error"] = (r["q50"] - r["actual"]).abs()
         r["abs_error_last_value"] = (r["last_value"] - r["actual"]).abs()
         r["abs_error_linear_trend"] = (r["linear_trend"] - r["actual"]).abs()
-        r["in_50"] = (r["actual"] >= r["q25"]) & (r["actual"] <= r["q75"])
-        r["in_90"] = (r["actual"] >= r["q05"]) & (r["actual"] <= r["q95"])
+        for suffix in ("", "_paths") if "q05_paths" in r else ("",):
+            # "_paths": the paths' own intervals, as a report shows them (rows since 2026-12-07)
+            low50, high50, low90, high90 = (f"q{q}{suffix}" for q in ("25", "75", "05", "95"))
+            r[f"in_50{suffix}"] = (r["actual"] >= r[low50]) & (r["actual"] <= r[high50])
+            r[f"in_90{suffix}"] = (r["actual"] >= r[low90]) & (r["actual"] <= r[high90])
         return r
 
     def council_mase(self) -> pd.DataFrame:
@@ -175,8 +178,9 @@ class Backtest:
         For each (measure, horizon): the councils scored, each method's median MASE (a council's
         scaled errors averaged over its origins first), placecast's gap to each baseline
         (median minus median) with a 90% bootstrap interval over councils, and the pooled 50% /
-        90% interval coverage. ``exclude_years`` drops forecast years (e.g. the COVID years
-        2020 and 2021).
+        90% interval coverage (and ``coverage_50_paths`` / ``coverage_90_paths``, of the paths'
+        own intervals as a report shows them, where the rows hold them). ``exclude_years``
+        drops forecast years (e.g. the COVID years 2020 and 2021).
         """
         r = self.scored()
         r = r[~r["year"].isin(list(exclude_years))]
@@ -196,6 +200,9 @@ class Backtest:
                 "coverage_50": float(part["in_50"].mean()),
                 "coverage_90": float(part["in_90"].mean()),
             }
+            if "in_50_paths" in part:  # the report's own intervals, where the rows have them
+                row["coverage_50_paths"] = float(part["in_50_paths"].mean())
+                row["coverage_90_paths"] = float(part["in_90_paths"].mean())
             pick = rng.integers(0, len(per), (resamples, len(per)))
             ours = per["abs_error"].to_numpy()
             for m in ("last_value", "linear_trend"):
