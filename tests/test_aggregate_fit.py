@@ -484,7 +484,9 @@ def test_forecast_damps_trends_and_adds_a_shock_each_year(hackney_counts):
     # The exit drift follows trend_damping unless exit_trend_damping is set: then the entry
     # path is trend_damping's and the exit path exit_trend_damping's, the shocks the same.
     exit_drift = post["exit_drift"].values[:, None]
-    both = fit.reforecast(forecast_shocks="once", trend_damping=0.7).rates_.data
+    both = fit.reforecast(
+        forecast_shocks="once", trend_damping=0.7, exit_trend_damping=None
+    ).rates_.data
     entry_only = fit.reforecast(
         forecast_shocks="once", trend_damping=0.7, exit_trend_damping=1.0
     ).rates_.data
@@ -511,7 +513,9 @@ def test_forecast_damps_trends_and_adds_a_shock_each_year(hackney_counts):
     # trend_uncertainty="kept": the damping applies to the trends' posterior mean only; each
     # draw's difference from it goes on undamped (the engine's own growth for entries, a full
     # step a year for the exit drift), so the median is damped and the spread is undamped's.
-    kept = fit.reforecast(forecast_shocks="once", trend_damping=0.7, trend_uncertainty="kept")
+    kept = fit.reforecast(
+        forecast_shocks="once", trend_damping=0.7, exit_trend_damping=None, trend_uncertainty="kept"
+    )
     kept_steps = np.diff(np.log(kept.rates_.data["entry_level_by_year"].values), axis=1)
     np.testing.assert_allclose(
         kept_steps, np.broadcast_to(want.mean(axis=0), want.shape), atol=1e-12
@@ -522,7 +526,9 @@ def test_forecast_damps_trends_and_adds_a_shock_each_year(hackney_counts):
         mean_drift * 0.7 ** (k + 1)[None, :] + (exit_drift - mean_drift),
         atol=1e-12,
     )
-    undamped_kept = fit.reforecast(forecast_shocks="once", trend_uncertainty="kept").rates_.data
+    undamped_kept = fit.reforecast(
+        forecast_shocks="once", trend_damping=1.0, trend_uncertainty="kept"
+    ).rates_.data
     for name in ("entry_level_by_year", "exit_level_by_year", "pull_level_by_year"):
         np.testing.assert_allclose(undamped_kept[name].values, plain[name].values, rtol=1e-14)
     # pull_trend="fitted": the random-walk pull's own mean change a year, carried on as the
