@@ -639,6 +639,22 @@ def test_each_counts_noise_reaches_its_own_likelihood_only(hackney_counts, noise
         assert changed == (other == count), other
 
 
+def test_trend_dampings_default_and_follow_each_other():
+    """The default forecast holds entries at their last level and carries the exit drift on
+    (the entry run's choice); the exit damping may be None (it then follows trend_damping),
+    while trend_damping itself must be a fraction in (0, 1]."""
+    from placecast.fit.settings import AggregateSettings
+
+    default = AggregateSettings()
+    assert (default.trend_damping, default.exit_trend_damping) == (0.01, 1.0)
+    assert AggregateSettings(exit_trend_damping=None).exit_trend_damping is None
+    for bad in (None, 0.0, 1.5):
+        with pytest.raises(pc.ConfigError, match=r"trend_damping must be in \(0, 1\]"):
+            AggregateSettings(trend_damping=bad)
+    with pytest.raises(pc.ConfigError, match=r"exit_trend_damping must be in \(0, 1\]"):
+        AggregateSettings(exit_trend_damping=0.0)
+
+
 def test_every_setting_reads_as_an_attribute_of_the_model():
     """No method of the model hides a setting of the same name (``count_noise`` once did, so a
     saved fit never matched its settings and was refitted)."""
