@@ -266,8 +266,7 @@ class AggregateSettings:
     )
     exit_trend_damping: float | None = setting(
         1.0,
-        "damping of the exit rates' fitted drift per forecast year (default 1: undamped; "
-        "None: as trend_damping)",
+        "damping of the exit rates' fitted drift per forecast year (1 = undamped, the default)",
         one_allowed=True,
     )
     trend_uncertainty: str = setting(
