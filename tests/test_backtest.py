@@ -224,6 +224,10 @@ def test_coverage_of_the_paths_own_intervals_known_answer():
     assert (one["coverage_50"], one["coverage_50_paths"]) == (1.0, 0.0)
     assert (one["coverage_90"], one["coverage_90_paths"]) == (1.0, 1.0)
     assert (two["coverage_50_paths"], two["coverage_90_paths"]) == (0.0, 0.0)  # error 15
+    # Rows of an older run pooled in (no paths' quantiles) would count as misses: not scored.
+    older = rows.drop(columns=[c for c in rows if c.endswith("_paths")]).assign(council="B")
+    pooled = Backtest(pd.concat([rows, older]), BacktestSettings()).by_horizon(resamples=20)
+    assert "coverage_90_paths" not in pooled
 
 
 def test_rolling_backtest_runs_every_origin_to_the_end_of_the_data(monkeypatch):

@@ -86,11 +86,7 @@ _UNLIMITED = CarerSupply(  # a million places: far more than England's children 
 
 
 def forecast_published(
-    model: AggregateModel,
-    horizon: int,
-    *,
-    paths: int = 1000,
-    seed: int = 0,
+    model: AggregateModel, horizon: int, *, paths: int = 1000, seed: int = 0
 ) -> pd.DataFrame:
     """Simulate the published measures for ``horizon`` years after the model's last year.
 

@@ -118,8 +118,11 @@ class Backtest:
         r["abs_error"] = (r["q50"] - r["actual"]).abs()
         r["abs_error_last_value"] = (r["last_value"] - r["actual"]).abs()
         r["abs_error_linear_trend"] = (r["linear_trend"] - r["actual"]).abs()
-        for suffix in ("", "_paths") if "q05_paths" in r else ("",):
-            # "_paths": the paths' own intervals, as a report shows them (rows since 2026-12-07)
+        # "_paths": the paths' own intervals, as a report shows them (rows since 2026-12-07);
+        # scored only if every row has them, so that rows of older runs pooled in do not count
+        # as misses
+        paths = "q05_paths" in r and bool(r["q05_paths"].notna().all())
+        for suffix in ("", "_paths") if paths else ("",):
             low50, high50, low90, high90 = (f"q{q}{suffix}" for q in ("25", "75", "05", "95"))
             r[f"in_50{suffix}"] = (r["actual"] >= r[low50]) & (r["actual"] <= r[high50])
             r[f"in_90{suffix}"] = (r["actual"] >= r[low90]) & (r["actual"] <= r[high90])
