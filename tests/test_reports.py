@@ -436,6 +436,9 @@ def test_accuracy_shows_the_coverage_of_the_reports_own_kind_of_interval(monkeyp
     older = [{k: v for k, v in r.items() if not k.endswith("_paths")} for r in evidence["rows"]]
     monkeypatch.setattr(accuracy, "accuracy_evidence", lambda: {**evidence, "rows": older})
     assert accuracy.PATHS_ONLY in accuracy.accuracy_note()
+    short = [{**r, "coverage_90": 0.5} for r in older]  # every cell short of 85%
+    monkeypatch.setattr(accuracy, "accuracy_evidence", lambda: {**evidence, "rows": short})
+    assert accuracy.accuracy_warning(check).endswith("own intervals are narrower than those.")
     rows = [{**r, "coverage_90_paths": 0.5, "coverage_50_paths": 0.25} for r in older]
     monkeypatch.setattr(accuracy, "accuracy_evidence", lambda: {**evidence, "rows": rows})
     table = accuracy.accuracy_table(check)
@@ -443,7 +446,9 @@ def test_accuracy_shows_the_coverage_of_the_reports_own_kind_of_interval(monkeyp
     assert set(table["50% interval held the outcome"]) == {"25%"}
     assert "(the simulated paths alone)" in accuracy.accuracy_note()
     assert accuracy.PATHS_ONLY not in accuracy.accuracy_note()
-    assert "held the outcome less than 85% of the time" in accuracy.accuracy_warning(check)
+    warning = accuracy.accuracy_warning(check)
+    assert "held the outcome less than 85% of the time" in warning
+    assert "narrower" not in warning  # the coverage shown is of the report's own kind
 
 
 def test_accuracy_cells_read_as_words():

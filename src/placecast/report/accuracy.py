@@ -138,8 +138,9 @@ def accuracy_table(fit_check: Mapping[str, Any] | None) -> pd.DataFrame | None:
 
 def accuracy_warning(fit_check: Mapping[str, Any] | None) -> str | None:
     """In words, where such forecasts did worse than carrying the last value forward, and
-    which 90% intervals held the outcome less than 85% of the time; ``None`` if nowhere (or
-    the evidence is not about these inputs).
+    which 90% intervals held the outcome less than 85% of the time (and, where the evidence
+    is of the backtest's wider intervals, that the report's are narrower); ``None`` if nowhere
+    (or the evidence is not about these inputs).
     """
     if not applies(fit_check):
         return None
@@ -157,6 +158,8 @@ def accuracy_warning(fit_check: Mapping[str, Any] | None) -> str | None:
             f"Their 90% intervals held the outcome less than {COVERAGE_CAUTION:.0%} of the time "
             f"for {_cells(short)}."
         )
+        if "coverage_90_paths" not in rows:
+            parts.append("This forecast's own intervals are narrower than those.")
     return " ".join(parts) or None
 
 
