@@ -5,7 +5,8 @@ published counts' own scatter around the model as fitted (a gamma factor on chil
 starts and ceases with the fit's count noise; the placement groups' shares drawn around each
 path's with the fit's share concentration; :func:`placecast.evaluation.forecast_published`).
 A forecast's report shows the paths alone. This script fits each council as the backtest does
-(``backtest_council``, saved fits reused) and reads both kinds of interval from one forecast:
+(``backtest_council``, saved fits reused) and reads both kinds of interval from its rows (one
+forecast gives both):
 
     python benchmarks/published_noise.py --council Hackney --council Leeds --origin 2019
 
@@ -27,16 +28,16 @@ from runs_store import parse_settings, write_run
 from placecast.data.dfe import published_counts
 from placecast.data.published import published_tables
 from placecast.evaluation import BacktestSettings
-from placecast.evaluation.backtesting import backtest_council, forecast_published
-from placecast.fit.aggregate import AggregateModel
+from placecast.evaluation.backtesting import backtest_council
 
 FITS = Path(__file__).parent / ".fits_published_noise"
 
 
 def widths(forecast: pd.DataFrame) -> pd.DataFrame:
-    """Log widths of the 50% and 90% intervals of :func:`forecast_published`'s rows, of what
-    DfE would publish and of the paths alone (``_paths``)."""
-    out = forecast[["measure", "year"]].copy()
+    """Log widths of the 50% and 90% intervals of a backtest's rows (as
+    :func:`~placecast.evaluation.forecast_published` gives them), of what DfE would publish and
+    of the paths alone (``_paths``)."""
+    out = forecast[["measure", "year", "horizon"]].copy()
     for suffix in ("", "_paths"):
         q = {k: forecast[f"q{k}{suffix}"] for k in ("05", "25", "75", "95")}
         out[f"width_50{suffix}"] = np.log(q["75"] / q["25"])
@@ -60,15 +61,8 @@ def main() -> None:
         counts = published_counts(tidy, council)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # the fit check's warnings: shown in the rows
-            backtest_council(counts, settings, fits=FITS)
-        model = AggregateModel.load(FITS / str(args.origin) / f"{counts.la_code}.nc")
-        model = model.reforecast(
-            **{k: getattr(settings, k) for k in ("trend_damping", "exit_trend_damping")}
-        )
-        one = widths(
-            forecast_published(model, args.horizon, paths=settings.paths, seed=settings.seed)
-        )
-        rows.append(one.assign(council=counts.council, horizon=one["year"] - args.origin))
+            scored = backtest_council(counts, settings, fits=FITS)
+        rows.append(widths(scored).assign(council=counts.council))
     table = pd.concat(rows, ignore_index=True)
     for level in (50, 90):
         table[f"ratio_{level}"] = table[f"width_{level}_paths"] / table[f"width_{level}"]
