@@ -191,7 +191,7 @@ def accuracy_note() -> str:
     backtest's wider ones, said in words (:data:`PATHS_ONLY`; measured by
     ``benchmarks/published_noise.py``)."""
     evidence = accuracy_evidence()
-    own = "coverage_90_paths" in pd.DataFrame(evidence["rows"])
+    own = "coverage_90_paths" in _rows()
     return (
         f"{evidence['source']} (benchmark run {evidence['run']}, recorded {evidence['recorded']}). "
         "Error: the median over councils of the mean absolute scaled error (each error over "
