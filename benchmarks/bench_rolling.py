@@ -48,7 +48,7 @@ from runs_store import parse_settings, pin_source, write_run
 SOURCE = pin_source(sys.argv)  # --source COMMIT: placecast as it was then (before importing it)
 
 from placecast.data.published import published_tables  # noqa: E402
-from placecast.evaluation import BacktestSettings, la_councils  # noqa: E402
+from placecast.evaluation import COVID_YEARS, BacktestSettings, la_councils  # noqa: E402
 from placecast.evaluation.backtesting import backtest_priors  # noqa: E402
 from placecast.evaluation.rolling import rolling_backtest  # noqa: E402
 
@@ -176,7 +176,7 @@ def main() -> None:
             "source": SOURCE or "the working tree (see commit)",
         }
         folder = write_run(name, one.rows, record)
-        for suffix, excluded in (("", ()), ("_no_covid", (2020, 2021))):
+        for suffix, excluded in (("", ()), ("_no_covid", COVID_YEARS)):
             table = one.by_horizon(exclude_years=excluded)[COLUMNS]
             table.to_csv(folder / f"by_horizon{suffix}.csv")
             print(f"\n{name}: by horizon{' without forecast years 2020-21' if excluded else ''}")

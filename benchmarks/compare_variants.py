@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from placecast.evaluation import Backtest, BacktestSettings
+from placecast.evaluation import COVID_YEARS, Backtest, BacktestSettings
 
 RUNS = Path(__file__).parent / "runs"
 
@@ -138,7 +138,7 @@ def main() -> None:
             set(pd.read_csv(RUNS / n / "rows.csv")["la_code"]) for n in [args.reference, *args.runs]
         ]
         councils = set.intersection(*held)
-    for label, excluded in (("all forecast years", ()), ("without 2020-21", (2020, 2021))):
+    for label, excluded in (("all forecast years", ()), ("without 2020-21", COVID_YEARS)):
         reference = load(args.reference, councils)
         rows = []
         for name in [args.reference, *args.runs]:

@@ -34,7 +34,7 @@ import argparse
 from compare_variants import coverage_90, further_from_90, paired_council_gap
 from tables import load_run, partial_run
 
-from placecast.evaluation import Backtest
+from placecast.evaluation import COVID_YEARS, Backtest
 
 RUN = "rolling_2017_2021_h3_all_entry2"
 NOMINAL = 0.9
@@ -140,7 +140,7 @@ def main() -> None:
     )
     for label, excluded in (
         ("every forecast year (the rules)", ()),
-        ("without 2020-21", (2020, 2021)),
+        ("without 2020-21", COVID_YEARS),
     ):
         print(f"\n## {label}")
         adopt, lines = rule_1(runs, excluded)

@@ -25,7 +25,7 @@ import pandas as pd
 from compare_variants import further_from_90, paired, paired_council_gap
 from tables import variant_run
 
-from placecast.evaluation import Backtest
+from placecast.evaluation import COVID_YEARS, Backtest
 
 
 def load(names: str, variant: str, partial: bool, origins: list[int] | None) -> Backtest:
@@ -65,7 +65,7 @@ def main() -> None:
     candidate = load(args.candidate, args.variant, args.partial, args.origins)
     reference = load(args.reference, args.variant, args.partial, args.origins)
     verdicts = []
-    for label, excluded in (("every forecast year", ()), ("without 2020-21", (2020, 2021))):
+    for label, excluded in (("every forecast year", ()), ("without 2020-21", COVID_YEARS)):
         ok, lines = rule(candidate, reference, excluded)
         verdicts.append(ok)
         print(f"\n## {label}: " + ("holds" if ok else "fails"))

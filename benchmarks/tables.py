@@ -36,7 +36,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from placecast.evaluation import Backtest, BacktestSettings
+from placecast.evaluation import COVID_YEARS, Backtest, BacktestSettings
 from placecast.fit.quality import DIVERGENCES_MAX, R_HAT_MAX
 
 RUNS = Path(__file__).parent / "runs"
@@ -132,8 +132,8 @@ def partial_report(name: str, origins: list[int] | None = None) -> str:
     ]
     for variant, bt in runs.items():
         out += [f"\n### {variant} {meta.get('variants', {}).get(variant, {})}\n", horizon_table(bt)]
-        out += ["\nWithout the forecast years 2020-21:\n", horizon_table(bt, (2020, 2021))]
-    for excluded in ((), (2020, 2021)):
+        out += ["\nWithout the forecast years 2020-21:\n", horizon_table(bt, COVID_YEARS)]
+    for excluded in ((), COVID_YEARS):
         for variant, bt in runs.items():
             if variant != "base":
                 # on the forecasts both hold (a variant added later has fewer)
@@ -412,7 +412,7 @@ def main() -> None:
         if "origin" in bt.rows:  # a rolling-origin run: by horizon, with and without COVID
             print(horizon_table(bt))
             print("\nWithout the forecast years 2020-21:\n")
-            print(horizon_table(bt, exclude_years=(2020, 2021)))
+            print(horizon_table(bt, exclude_years=COVID_YEARS))
         else:
             print(bt.markdown())
         return

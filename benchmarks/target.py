@@ -23,11 +23,10 @@ import argparse
 import pandas as pd
 from tables import partial_run, variant_run
 
-from placecast.evaluation import Backtest
+from placecast.evaluation import COVID_YEARS, Backtest
 
 #: How far pooled coverage may stray from nominal (points of a fraction).
 COVERAGE_TOLERANCE = 0.05
-COVID_YEARS = (2020, 2021)
 
 
 def target_cells(by_horizon: pd.DataFrame) -> pd.DataFrame:

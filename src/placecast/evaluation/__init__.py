@@ -10,6 +10,7 @@ from importlib import import_module
 from typing import Any
 
 __all__ = [
+    "COVID_YEARS",
     "MEASURES",
     "Backtest",
     "BacktestSettings",
@@ -37,7 +38,7 @@ _HOME = {
         "placecast.evaluation.backtesting",
     ),
     **dict.fromkeys(
-        ["MEASURES", "Backtest", "measure_series", "naive_forecasts"],
+        ["COVID_YEARS", "MEASURES", "Backtest", "measure_series", "naive_forecasts"],
         "placecast.evaluation.scoring",
     ),
     "BacktestSettings": "placecast.evaluation.settings",

@@ -17,10 +17,14 @@ from placecast.data.dfe import PLACEMENT_GROUPS, PublishedCounts
 from placecast.errors import ConfigError, InputError
 from placecast.evaluation.settings import BacktestSettings
 
-__all__ = ["MEASURES", "Backtest", "measure_series", "naive_forecasts"]
+__all__ = ["COVID_YEARS", "MEASURES", "Backtest", "measure_series", "naive_forecasts"]
 
 #: Published measures the backtest scores.
 MEASURES = ("children_in_care", "fostering", "residential_semi_independent", "starts", "ceases")
+
+#: Forecast years (to 31 March) the evidence is also scored without: the years touched by the
+#: COVID-19 pandemic, which no council's past could foretell.
+COVID_YEARS = (2020, 2021)
 
 
 def measure_series(counts: PublishedCounts) -> dict[str, np.ndarray]:
@@ -183,7 +187,7 @@ class Backtest:
         (median minus median) with a 90% bootstrap interval over councils, and the pooled 50% /
         90% interval coverage (and ``coverage_50_paths`` / ``coverage_90_paths``, of the paths'
         own intervals as a report shows them, where the rows hold them). ``exclude_years``
-        drops forecast years (e.g. the COVID years 2020 and 2021).
+        drops forecast years (e.g. ``COVID_YEARS``).
         """
         r = self.scored()
         r = r[~r["year"].isin(list(exclude_years))]
