@@ -7,7 +7,8 @@ the priors, the data). Run:
 * ``python benchmarks/tables.py`` - one line per run (councils, median MASE per measure,
   coverage), the table in ``benchmarks/README.md``;
 * ``python benchmarks/tables.py backtest_2017_h2`` - that run's full summary table (a
-  rolling-origin run's by horizon, with and without the forecast years 2020-21);
+  rolling-origin run's by horizon, with and without the forecast years 2020-21, then the
+  compact measure x horizon table of ``docs/published-statistics.md``, :func:`docs_table`);
 * ``python benchmarks/tables.py --readme`` - rewrite the generated section of the README;
 * ``python benchmarks/tables.py <rolling run> --chart docs/img/<name>.png`` - also its chart
   (median MASE by horizon against both baselines, and coverage), as in the docs;
@@ -274,6 +275,48 @@ def horizon_table(bt: Backtest, exclude_years: tuple[int, ...] = ()) -> str:
     return "\n".join(lines)
 
 
+#: Short measure names for the docs' table.
+_DOCS_MEASURES = {
+    "children_in_care": "children in care",
+    "fostering": "fostering",
+    "residential_semi_independent": "residential + semi-indep.",
+    "starts": "starts",
+    "ceases": "ceases",
+}
+
+
+def docs_table(bt: Backtest, exclude_years: tuple[int, ...] = ()) -> str:
+    """The docs' table of a rolling run: one row per measure, one column per horizon, each cell
+    ``MASE placecast / last value, gap (90% interval), pooled 90% coverage``; the MASE and gap in
+    bold where the gap's interval excludes zero, the coverage where it is more than 5 points
+    from 90%."""
+    t = bt.by_horizon(exclude_years=exclude_years)
+    horizons = sorted({int(h) for h in t.index.get_level_values("horizon")})
+    lines = [
+        "| measure | " + " | ".join(f"{h} year{'s' if h > 1 else ''}" for h in horizons) + " |",
+        "| --- |" + " --- |" * len(horizons),
+    ]
+    for measure, name in _DOCS_MEASURES.items():
+        cells = []
+        for h in horizons:
+            r = t.loc[(measure, h)]
+            mase = (
+                f"{r['median_mase_placecast']:.2f} / {r['median_mase_last_value']:.2f}, "
+                f"{r['gap_last_value']:+.2f} ({r['gap_last_value_q05']:+.2f}, "
+                f"{r['gap_last_value_q95']:+.2f})"
+            )
+            beyond = r["gap_last_value_q05"] > 0 or r["gap_last_value_q95"] < 0
+            coverage = f"{r['coverage_90']:.0%}"
+            off = abs(r["coverage_90"] - 0.9) > 0.05 + 1e-9
+            cells.append(
+                (f"**{mase}**" if beyond else mase)
+                + ", "
+                + (f"**{coverage}**" if off else coverage)
+            )
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
 def horizon_chart(bt: Backtest, path: Path, title: str) -> Path:
     """Median MASE by horizon for placecast and both baselines, one panel per measure, and the
     pooled coverage of placecast's 50% and 90% intervals (PNG at ``path``)."""
@@ -413,6 +456,8 @@ def main() -> None:
             print(horizon_table(bt))
             print("\nWithout the forecast years 2020-21:\n")
             print(horizon_table(bt, exclude_years=COVID_YEARS))
+            print("\nAs in docs/published-statistics.md:\n")
+            print(docs_table(bt))
         else:
             print(bt.markdown())
         return

@@ -197,3 +197,35 @@ def test_past_volatility_sees_only_years_up_to_the_origin():
     changes = np.diff(np.log([100.0, 110.0, 99.0]))
     assert volatility(series, 2018) == pytest.approx(np.std(changes, ddof=1))
     assert np.isnan(volatility(series, 2017))  # one change only (2017's zero is skipped)
+
+
+def test_the_docs_table_bolds_gaps_beyond_noise_and_coverage_off_by_more_than_5_points():
+    """Known answers for the docs' measure x horizon table: a gap whose interval excludes zero
+    (either side) is bold, one reaching zero is not; coverage 84% is bold, 85% is not."""
+    tables = _benchmark_module("tables")
+    measures = ["children_in_care", "fostering", "residential_semi_independent", "starts", "ceases"]
+    index = pd.MultiIndex.from_product([measures, [1, 2]], names=["measure", "horizon"])
+    n = len(index)
+    table = pd.DataFrame(
+        {
+            "median_mase_placecast": [1.0] * n,
+            "median_mase_last_value": [1.1] * n,
+            "gap_last_value": [-0.1] * n,
+            "gap_last_value_q05": [-0.2, -0.2] + [0.01] + [-0.3] * (n - 3),
+            "gap_last_value_q95": [-0.01, 0.0] + [0.2] + [0.1] * (n - 3),
+            "coverage_90": [0.84, 0.85] + [0.9] * (n - 2),
+        },
+        index=index,
+    )
+
+    class Rows:
+        def by_horizon(self, exclude_years=()):
+            return table
+
+    lines = tables.docs_table(Rows()).splitlines()
+    assert lines[0] == "| measure | 1 year | 2 years |"
+    assert len(lines) == 2 + len(measures)
+    care = lines[2].split(" | ")
+    assert care[1] == "**1.00 / 1.10, -0.10 (-0.20, -0.01)**, **84%**"
+    assert care[2] == "1.00 / 1.10, -0.10 (-0.20, +0.00), 85% |"
+    assert lines[3].split(" | ")[1].startswith("**1.00 / 1.10, -0.10 (+0.01, +0.20)**, 90%")
