@@ -377,6 +377,30 @@ def horizon_chart(bt: Backtest, path: Path, title: str) -> Path:
     return path
 
 
+def _trend_words(name: str, damping: float) -> str:
+    if damping >= 1:
+        return f"the {name} trend carried on"
+    if damping <= 0.01:  # 1% of a year's step, then next to nothing
+        return f"the {name} trend dropped"
+    return f"the {name} trend damped by {damping:g} a year"
+
+
+def forecast_words(settings: dict) -> str:
+    """A run's forecast settings in words, for readers of a report: what was done with the
+    fitted entry and exit trends and the yearly shocks."""
+    entry = float(settings.get("trend_damping", 1.0))
+    exit_damping = settings.get("exit_trend_damping")
+    exit_ = entry if exit_damping is None else float(exit_damping)
+    shocks = settings.get("forecast_shocks", "once")
+    kept = settings.get("trend_uncertainty") == "kept" and min(entry, exit_) < 1
+    return (
+        f"{_trend_words('entry', entry)}, {_trend_words('exit', exit_)}"
+        + (" (the trends' uncertainty kept)" if kept else "")
+        + " and "
+        + ("a fresh shock each year" if shocks == "yearly" else "one shock held for every year")
+    )
+
+
 def ship_evidence(name: str) -> Path:
     """Write run ``name``'s table by horizon (all forecast years) as the evidence the reports
     show (:mod:`placecast.report.accuracy`), with what the run was."""
@@ -392,9 +416,9 @@ def ship_evidence(name: str) -> Path:
         "source": (
             f"Rolling backtest of every council fitted to DfE's published tables: "
             f"{rows['council'].nunique()} councils fitted to 31 March of each year "
-            f"{origins[0]}-{origins[-1]} ({fits} fits with the defaults of the time, one "
-            "sampling attempt each), each forecast "
-            f"scored on what DfE published later, to {int(rows['year'].max())}"
+            f"{origins[0]}-{origins[-1]} ({fits} fits, one sampling attempt each), each "
+            f"forecast with {forecast_words(meta['settings'])} and scored on what DfE "
+            f"published later, to {int(rows['year'].max())}"
         ),
         "rows": table.to_dict("records"),
     }

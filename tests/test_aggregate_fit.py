@@ -466,7 +466,11 @@ def test_forecast_damps_trends_and_adds_a_shock_each_year(hackney_counts):
     the spread of the level widens like a random walk's; undamped and once is the growth alone."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # short chains; only the forecast matters
-        fit = AggregateModel(draws=100, tune=200, retry="none").fit(hackney_counts, seed=5)
+        # Every draw damped and the exit drift following trend_damping unless set (not the
+        # defaults), so that each setting below is tested alone.
+        fit = AggregateModel(
+            draws=100, tune=200, retry="none", trend_uncertainty="damped", exit_trend_damping=None
+        ).fit(hackney_counts, seed=5)
     post = fit.idata_.posterior.stack(s=("chain", "draw"))
     growth, sd = post["entry_log_growth"].values, post["entry_year_sd"].values
     k = np.arange(1, 10)
@@ -484,7 +488,9 @@ def test_forecast_damps_trends_and_adds_a_shock_each_year(hackney_counts):
     # The exit drift follows trend_damping unless exit_trend_damping is set: then the entry
     # path is trend_damping's and the exit path exit_trend_damping's, the shocks the same.
     exit_drift = post["exit_drift"].values[:, None]
-    both = fit.reforecast(forecast_shocks="once", trend_damping=0.7).rates_.data
+    both = fit.reforecast(
+        forecast_shocks="once", trend_damping=0.7, exit_trend_damping=None
+    ).rates_.data
     entry_only = fit.reforecast(
         forecast_shocks="once", trend_damping=0.7, exit_trend_damping=1.0
     ).rates_.data
@@ -511,7 +517,9 @@ def test_forecast_damps_trends_and_adds_a_shock_each_year(hackney_counts):
     # trend_uncertainty="kept": the damping applies to the trends' posterior mean only; each
     # draw's difference from it goes on undamped (the engine's own growth for entries, a full
     # step a year for the exit drift), so the median is damped and the spread is undamped's.
-    kept = fit.reforecast(forecast_shocks="once", trend_damping=0.7, trend_uncertainty="kept")
+    kept = fit.reforecast(
+        forecast_shocks="once", trend_damping=0.7, exit_trend_damping=None, trend_uncertainty="kept"
+    )
     kept_steps = np.diff(np.log(kept.rates_.data["entry_level_by_year"].values), axis=1)
     np.testing.assert_allclose(
         kept_steps, np.broadcast_to(want.mean(axis=0), want.shape), atol=1e-12
@@ -522,7 +530,9 @@ def test_forecast_damps_trends_and_adds_a_shock_each_year(hackney_counts):
         mean_drift * 0.7 ** (k + 1)[None, :] + (exit_drift - mean_drift),
         atol=1e-12,
     )
-    undamped_kept = fit.reforecast(forecast_shocks="once", trend_uncertainty="kept").rates_.data
+    undamped_kept = fit.reforecast(
+        forecast_shocks="once", trend_damping=1.0, trend_uncertainty="kept"
+    ).rates_.data
     for name in ("entry_level_by_year", "exit_level_by_year", "pull_level_by_year"):
         np.testing.assert_allclose(undamped_kept[name].values, plain[name].values, rtol=1e-14)
     # pull_trend="fitted": the random-walk pull's own mean change a year, carried on as the
@@ -631,6 +641,24 @@ def test_each_counts_noise_reaches_its_own_likelihood_only(hackney_counts, noise
     for other in ("children_in_care", "starts", "ceases"):
         changed = _observed_logp(model, after, [other]) != _observed_logp(model, before, [other])
         assert changed == (other == count), other
+
+
+def test_trend_dampings_default_and_follow_each_other():
+    """The default forecast holds entries at their last level and halves the exit drift's
+    posterior mean each year, keeping each draw's difference from it (the entry run's choice);
+    the exit damping may be None (it then follows trend_damping), while trend_damping itself
+    must be a fraction in (0, 1]."""
+    from placecast.fit.settings import AggregateSettings
+
+    default = AggregateSettings()
+    assert (default.trend_damping, default.exit_trend_damping) == (0.01, 0.5)
+    assert (default.trend_uncertainty, default.forecast_shocks) == ("kept", "once")
+    assert AggregateSettings(exit_trend_damping=None).exit_trend_damping is None
+    for bad in (None, 0.0, 1.5):
+        with pytest.raises(pc.ConfigError, match=r"trend_damping must be in \(0, 1\]"):
+            AggregateSettings(trend_damping=bad)
+    with pytest.raises(pc.ConfigError, match=r"exit_trend_damping must be in \(0, 1\]"):
+        AggregateSettings(exit_trend_damping=0.0)
 
 
 def test_every_setting_reads_as_an_attribute_of_the_model():
@@ -879,7 +907,12 @@ def test_exit_random_walk_forecast_starts_from_the_latest_level(hackney_counts):
                 post = fit.idata_.posterior
                 level = post["log_exit_level"].mean(("chain", "draw")).values
                 # With one shock held, later forecast years follow each draw's drift, damped.
-                held = fit.reforecast(forecast_shocks="once", trend_damping=0.5)
+                held = fit.reforecast(
+                    forecast_shocks="once",
+                    trend_damping=0.5,
+                    exit_trend_damping=None,
+                    trend_uncertainty="damped",
+                )
                 path = np.log(held.rates_.data["exit_level_by_year"].values)
                 drift = post["exit_drift"].stack(s=("chain", "draw")).values
                 np.testing.assert_allclose(

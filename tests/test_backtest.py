@@ -295,24 +295,24 @@ def test_saved_fits_are_reused_for_other_forecast_settings(tmp_path, monkeypatch
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         same = backtest_council(counts, settings, fits=tmp_path)
-        flat = backtest_council(
+        half = backtest_council(
             counts,
-            BacktestSettings(**{**settings.to_dict(), "trend_damping": 0.01}),
+            BacktestSettings(**{**settings.to_dict(), "trend_damping": 0.5}),
             fits=tmp_path,
         )
         assert fitted == []  # both reused the saved posterior
         pd.testing.assert_frame_equal(same, first)
-        assert not np.allclose(flat["q95"], first["q95"])  # another forecast of it
-        assert (flat["fit_seconds"] == first["fit_seconds"]).all()
+        assert not np.allclose(half["q95"], first["q95"])  # another forecast of it
+        assert (half["fit_seconds"] == first["fit_seconds"]).all()
         # Variants in one pass: the same fit forecast each way, as the separate reruns did.
         both = backtest_council(
             counts,
             settings,
             fits=tmp_path,
-            variants={"undamped": {}, "flat": {"trend_damping": 0.01}},
+            variants={"default": {}, "half": {"trend_damping": 0.5}},
         )
         assert fitted == []
-        for name, alone in (("undamped", first), ("flat", flat)):
+        for name, alone in (("default", first), ("half", half)):
             one = both[both["variant"] == name].drop(columns="variant").reset_index(drop=True)
             pd.testing.assert_frame_equal(one, alone)
         backtest_council(

@@ -229,3 +229,27 @@ def test_the_docs_table_bolds_gaps_beyond_noise_and_coverage_off_by_more_than_5_
     assert care[1] == "**1.00 / 1.10, -0.10 (-0.20, -0.01)**, **84%**"
     assert care[2] == "1.00 / 1.10, -0.10 (-0.20, +0.00), 85% |"
     assert lines[3].split(" | ")[1].startswith("**1.00 / 1.10, -0.10 (+0.01, +0.20)**, 90%")
+
+
+def test_the_shipped_evidence_says_how_its_run_forecast():
+    """Known answers: the settings of the run a report quotes, in words (an unset exit damping
+    follows the entry damping, as in AggregateSettings)."""
+    tables = _benchmark_module("tables")
+    held = {"trend_damping": 0.01, "exit_trend_damping": 1.0, "forecast_shocks": "once"}
+    assert tables.forecast_words(held) == (
+        "the entry trend dropped, the exit trend carried on and one shock held for every year"
+    )
+    old = {"trend_damping": 1.0, "exit_trend_damping": None}
+    assert tables.forecast_words(old).startswith(
+        "the entry trend carried on, the exit trend carried on"
+    )
+    chosen = {**held, "exit_trend_damping": 0.5, "trend_uncertainty": "kept"}
+    assert tables.forecast_words(chosen) == (
+        "the entry trend dropped, the exit trend damped by 0.5 a year (the trends' uncertainty "
+        "kept) and one shock held for every year"
+    )
+    half = {"trend_damping": 0.5, "forecast_shocks": "yearly"}
+    assert tables.forecast_words(half) == (
+        "the entry trend damped by 0.5 a year, the exit trend damped by 0.5 a year and a fresh "
+        "shock each year"
+    )
