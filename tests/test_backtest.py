@@ -407,3 +407,23 @@ def test_a_council_whose_every_value_is_suppressed_is_refused_by_name():
     ]
     with pytest.raises(InputError, match="Cumberland: every value DfE published .* suppressed"):
         published_counts(pd.DataFrame(rows), "Cumberland")
+
+
+def test_a_backtest_keeps_the_paths_quantiles_of_each_council(monkeypatch, tmp_path):
+    """backtest() keeps every column a council's rows carry, the paths' own quantiles included,
+    in its rows and in its checkpoint (they were once dropped there, so runs could not score
+    the report's own intervals)."""
+    from placecast.evaluation import backtesting
+    from placecast.fit.priors import AggregatePriors
+
+    quantiles = ["q05", "q25", "q50", "q75", "q95"]
+    row = {"council": "A", "la_code": "A", "measure": "starts", "year": 2020, "horizon": 1}
+    row |= {q: 10.0 for q in quantiles} | {f"{q}_paths": 9.0 for q in quantiles}
+    monkeypatch.setattr(backtesting, "_one", lambda job: pd.DataFrame([row]))
+    tidy = pd.DataFrame({"geographic_level": ["la"], "la_code": ["A"]})
+    checkpoint = tmp_path / "rows.csv"
+    result = backtesting.backtest(
+        tidy, ["A"], priors=AggregatePriors(source="test"), progress=False, checkpoint=checkpoint
+    )
+    for rows in (result.rows, pd.read_csv(checkpoint)):
+        assert rows.loc[0, "q05_paths"] == 9.0 and rows.loc[0, "q95"] == 10.0

@@ -67,6 +67,8 @@ _COLUMNS = [
     "actual",
     "mean",
     *[f"q{round(q * 100):02d}" for q in QUANTILES],
+    # The paths' own quantiles (no published noise), as a report draws them.
+    *[f"q{round(q * 100):02d}_paths" for q in QUANTILES],
     "last_value",
     "linear_trend",
     "scale",
