@@ -37,11 +37,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from placecast.evaluation import COVID_YEARS, Backtest, BacktestSettings
+from placecast.evaluation import COVID_YEARS, MEASURES, Backtest, BacktestSettings
 from placecast.fit.quality import DIVERGENCES_MAX, R_HAT_MAX
 
 RUNS = Path(__file__).parent / "runs"
-#: Measure names short enough for the coverage panel's legend.
+#: Measure names short enough for the coverage panel's legend and the docs' table.
 SHORT_NAMES = {"residential_semi_independent": "residential + semi-indep."}
 README = Path(__file__).parent / "README.md"
 BEGIN, END = (
@@ -275,14 +275,44 @@ def horizon_table(bt: Backtest, exclude_years: tuple[int, ...] = ()) -> str:
     return "\n".join(lines)
 
 
-#: Short measure names for the docs' table.
-_DOCS_MEASURES = {
-    "children_in_care": "children in care",
-    "fostering": "fostering",
-    "residential_semi_independent": "residential + semi-indep.",
-    "starts": "starts",
-    "ceases": "ceases",
-}
+#: How far pooled coverage may stray from nominal (points of a fraction).
+COVERAGE_TOLERANCE = 0.05
+
+
+def target_cells(by_horizon: pd.DataFrame) -> pd.DataFrame:
+    """Each (measure, horizon) cell of a table by horizon against the target.
+
+    Parameters
+    ----------
+    by_horizon
+        :meth:`Backtest.by_horizon`'s table (index measure, horizon; median MASE of each
+        method, the gaps' bootstrap intervals, pooled coverage).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The same index; boolean columns ``below_last_value``, ``below_trend``,
+        ``coverage_50_ok``, ``coverage_90_ok`` (each condition of the target), ``met`` (all
+        four), and ``beyond_noise_last_value`` / ``beyond_noise_trend``: ``"better"`` or
+        ``"worse"`` where the gap's 90% interval excludes zero, ``""`` inside it.
+    """
+    t = by_horizon
+    out = pd.DataFrame(index=t.index)
+    out["below_last_value"] = t["median_mase_placecast"] < t["median_mase_last_value"]
+    out["below_trend"] = t["median_mase_placecast"] < t["median_mase_linear_trend"]
+    out["coverage_50_ok"] = (t["coverage_50"] - 0.5).abs() <= COVERAGE_TOLERANCE + 1e-12
+    out["coverage_90_ok"] = (t["coverage_90"] - 0.9).abs() <= COVERAGE_TOLERANCE + 1e-12
+    out["met"] = out[["below_last_value", "below_trend", "coverage_50_ok", "coverage_90_ok"]].all(
+        axis=1
+    )
+    for method in ("last_value", "linear_trend"):
+        low, high = t[f"gap_{method}_q05"], t[f"gap_{method}_q95"]
+        name = "trend" if method == "linear_trend" else method
+        out[f"beyond_noise_{name}"] = [
+            "better" if h < 0 else "worse" if lo > 0 else ""
+            for lo, h in zip(low, high, strict=True)
+        ]
+    return out
 
 
 def docs_table(bt: Backtest, exclude_years: tuple[int, ...] = ()) -> str:
@@ -291,28 +321,28 @@ def docs_table(bt: Backtest, exclude_years: tuple[int, ...] = ()) -> str:
     bold where the gap's interval excludes zero, the coverage where it is more than 5 points
     from 90%."""
     t = bt.by_horizon(exclude_years=exclude_years)
+    judged = target_cells(t)
     horizons = sorted({int(h) for h in t.index.get_level_values("horizon")})
     lines = [
         "| measure | " + " | ".join(f"{h} year{'s' if h > 1 else ''}" for h in horizons) + " |",
         "| --- |" + " --- |" * len(horizons),
     ]
-    for measure, name in _DOCS_MEASURES.items():
+    for measure in MEASURES:
         cells = []
         for h in horizons:
-            r = t.loc[(measure, h)]
+            r, verdict = t.loc[(measure, h)], judged.loc[(measure, h)]
             mase = (
                 f"{r['median_mase_placecast']:.2f} / {r['median_mase_last_value']:.2f}, "
                 f"{r['gap_last_value']:+.2f} ({r['gap_last_value_q05']:+.2f}, "
                 f"{r['gap_last_value_q95']:+.2f})"
             )
-            beyond = r["gap_last_value_q05"] > 0 or r["gap_last_value_q95"] < 0
             coverage = f"{r['coverage_90']:.0%}"
-            off = abs(r["coverage_90"] - 0.9) > 0.05 + 1e-9
             cells.append(
-                (f"**{mase}**" if beyond else mase)
+                (f"**{mase}**" if verdict["beyond_noise_last_value"] else mase)
                 + ", "
-                + (f"**{coverage}**" if off else coverage)
+                + (coverage if verdict["coverage_90_ok"] else f"**{coverage}**")
             )
+        name = SHORT_NAMES.get(measure, measure.replace("_", " "))
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 

@@ -20,49 +20,9 @@ from __future__ import annotations
 
 import argparse
 
-import pandas as pd
-from tables import partial_run, variant_run
+from tables import partial_run, target_cells, variant_run
 
 from placecast.evaluation import COVID_YEARS, Backtest
-
-#: How far pooled coverage may stray from nominal (points of a fraction).
-COVERAGE_TOLERANCE = 0.05
-
-
-def target_cells(by_horizon: pd.DataFrame) -> pd.DataFrame:
-    """Each (measure, horizon) cell of a table by horizon against the target.
-
-    Parameters
-    ----------
-    by_horizon
-        :meth:`Backtest.by_horizon`'s table (index measure, horizon; median MASE of each
-        method, the gaps' bootstrap intervals, pooled coverage).
-
-    Returns
-    -------
-    pandas.DataFrame
-        The same index; boolean columns ``below_last_value``, ``below_trend``,
-        ``coverage_50_ok``, ``coverage_90_ok`` (each condition of the target), ``met`` (all
-        four), and ``beyond_noise_last_value`` / ``beyond_noise_trend``: ``"better"`` or
-        ``"worse"`` where the gap's 90% interval excludes zero, ``""`` inside it.
-    """
-    t = by_horizon
-    out = pd.DataFrame(index=t.index)
-    out["below_last_value"] = t["median_mase_placecast"] < t["median_mase_last_value"]
-    out["below_trend"] = t["median_mase_placecast"] < t["median_mase_linear_trend"]
-    out["coverage_50_ok"] = (t["coverage_50"] - 0.5).abs() <= COVERAGE_TOLERANCE + 1e-12
-    out["coverage_90_ok"] = (t["coverage_90"] - 0.9).abs() <= COVERAGE_TOLERANCE + 1e-12
-    out["met"] = out[["below_last_value", "below_trend", "coverage_50_ok", "coverage_90_ok"]].all(
-        axis=1
-    )
-    for method in ("last_value", "linear_trend"):
-        low, high = t[f"gap_{method}_q05"], t[f"gap_{method}_q95"]
-        name = "trend" if method == "linear_trend" else method
-        out[f"beyond_noise_{name}"] = [
-            "better" if h < 0 else "worse" if lo > 0 else ""
-            for lo, h in zip(low, high, strict=True)
-        ]
-    return out
 
 
 def scorecard(bt: Backtest) -> tuple[str, bool]:

@@ -214,6 +214,11 @@ def test_the_docs_table_bolds_gaps_beyond_noise_and_coverage_off_by_more_than_5_
             "gap_last_value_q05": [-0.2, -0.2] + [0.01] + [-0.3] * (n - 3),
             "gap_last_value_q95": [-0.01, 0.0] + [0.2] + [0.1] * (n - 3),
             "coverage_90": [0.84, 0.85] + [0.9] * (n - 2),
+            # Read by the target's judgement of each cell, not shown in this table.
+            "median_mase_linear_trend": [1.2] * n,
+            "gap_linear_trend_q05": [-0.3] * n,
+            "gap_linear_trend_q95": [0.1] * n,
+            "coverage_50": [0.5] * n,
         },
         index=index,
     )
