@@ -6,7 +6,8 @@
 ``bench_rolling.py --variant`` reuses a fit only when its data, priors and fit settings are
 today's; fits made before a change of the tables or of the shipped priors would be refitted.
 This script takes every fit in ``DIR/<origin>/*.nc`` as it is (the fit it was), applies the
-forecast settings given with ``--set`` (:data:`~placecast.fit.settings.FORECAST_SETTINGS`), and
+forecast settings given with ``--set`` (:data:`~placecast.fit.settings.FORECAST_SETTINGS`, and
+the scoring settings :data:`~placecast.evaluation.settings.SCORING_SETTINGS`), and
 scores the forecast against the shipped tables like the rolling backtest, so a forecast change
 is paired with the run that made the fits. The rows and settings go to ``runs/<RUN>/``.
 """
@@ -28,6 +29,7 @@ from placecast.data.dfe import published_counts
 from placecast.data.published import published_tables
 from placecast.evaluation import BacktestSettings
 from placecast.evaluation.backtesting import scored_forecast
+from placecast.evaluation.settings import SCORING_SETTINGS
 from placecast.fit import AggregateModel
 from placecast.fit.settings import FORECAST_SETTINGS
 
@@ -41,13 +43,15 @@ def _tables() -> pd.DataFrame:
 def _one(job: tuple[str, dict[str, object], int]) -> pd.DataFrame:
     path, changes, last = job
     warnings.simplefilter("ignore")
-    model = AggregateModel.load(path).reforecast(**changes)
+    forecast = {k: v for k, v in changes.items() if k in FORECAST_SETTINGS}
+    model = AggregateModel.load(path).reforecast(**forecast)
     counts = published_counts(_tables(), model.counts_.la_code)
+    scoring = {k: v for k, v in changes.items() if k in SCORING_SETTINGS}
     settings = BacktestSettings(
-        last_fit_year=model.last_year_, horizon=min(3, last - model.last_year_)
+        last_fit_year=model.last_year_, horizon=min(3, last - model.last_year_), **scoring
     )
     seconds = float(model.idata_.attrs.get("fit_seconds", float("nan")))
-    return scored_forecast(model, counts, settings, seconds)
+    return scored_forecast(model, counts, settings, seconds).assign(origin=model.last_year_)
 
 
 def main() -> None:
@@ -61,8 +65,11 @@ def main() -> None:
     args = parser.parse_args()
     changes = parse_settings(args.set)
     for key in changes:
-        if key not in FORECAST_SETTINGS:
-            parser.error(f"{key!r} is not a forecast setting ({', '.join(FORECAST_SETTINGS)})")
+        if key not in (*FORECAST_SETTINGS, *SCORING_SETTINGS):
+            parser.error(
+                f"{key!r} is not a forecast or scoring setting "
+                f"({', '.join((*FORECAST_SETTINGS, *SCORING_SETTINGS))})"
+            )
     last = int(_tables()["year"].max())
     jobs = [
         (str(path), changes, last)

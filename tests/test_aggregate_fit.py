@@ -484,6 +484,21 @@ def test_forecast_damps_trends_and_adds_a_shock_each_year(hackney_counts):
     yearly = fit.reforecast(forecast_shocks="yearly", trend_damping=0.7).rates_.data
     fresh = (np.diff(np.log(yearly["entry_level_by_year"].values), axis=1) - want) / sd[:, None]
     assert abs(fresh.mean()) < 0.1 and 0.9 < fresh.std() < 1.1  # 200 draws x 9 years
+    # "passing": a fresh shock each year that does not carry on. The first year is "once"'s
+    # (the same draws); undamped, each year's log level is the fitted sd times its own shock,
+    # so a year's step is the difference of two independent shocks (sd sqrt 2) and undoes half
+    # of the step before it (correlation -0.5), where "yearly"'s steps are independent.
+    passing = fit.reforecast(forecast_shocks="passing", trend_damping=1.0).rates_.data
+    for name, size in (("entry_level_by_year", sd), ("exit_level_by_year", None)):
+        log_pass = np.log(passing[name].values)
+        log_once = np.log(plain[name].values)
+        np.testing.assert_allclose(log_pass[:, 0], log_once[:, 0], atol=1e-12)
+        size = post["exit_year_sd"].values if size is None else size
+        drift = 0.0 if name.startswith("entry") else post["exit_drift"].values[:, None]
+        step = (np.diff(log_pass, axis=1) - drift) / size[:, None]
+        assert abs(step.mean()) < 0.15 and 1.25 < step.std() < 1.6  # 200 draws x 9 years
+        lag = np.corrcoef(step[:, :-1].ravel(), step[:, 1:].ravel())[0, 1]
+        assert -0.6 < lag < -0.4
     assert fit.reforecast().trend_damping == fit.trend_damping  # nothing changed, same model
     # The exit drift follows trend_damping unless exit_trend_damping is set: then the entry
     # path is trend_damping's and the exit path exit_trend_damping's, the shocks the same.

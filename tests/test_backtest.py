@@ -309,10 +309,17 @@ def test_saved_fits_are_reused_for_other_forecast_settings(tmp_path, monkeypatch
             counts,
             settings,
             fits=tmp_path,
-            variants={"default": {}, "half": {"trend_damping": 0.5}},
+            variants={
+                "default": {},
+                "half": {"trend_damping": 0.5},
+                "exact": {"stock_noise": "none"},  # a scoring setting: the same fit too
+            },
+        )
+        exact = backtest_council(
+            counts, BacktestSettings(**{**settings.to_dict(), "stock_noise": "none"}), fits=tmp_path
         )
         assert fitted == []
-        for name, alone in (("default", first), ("half", half)):
+        for name, alone in (("default", first), ("half", half), ("exact", exact)):
             one = both[both["variant"] == name].drop(columns="variant").reset_index(drop=True)
             pd.testing.assert_frame_equal(one, alone)
         backtest_council(
@@ -336,6 +343,17 @@ def test_saved_fits_are_reused_for_other_forecast_settings(tmp_path, monkeypatch
     own = forecast.loc["children_in_care", ["q05_paths", "q50_paths", "q95_paths"]]
     np.testing.assert_allclose(own.to_numpy(float), np.quantile(stock, [0.05, 0.5, 0.95]))
     assert forecast.loc["children_in_care", "q95"] != own["q95_paths"]  # the published noise
+    # stock_noise="none": children in care is the paths' own total; starts and ceases are the
+    # same draws either way.
+    counted = backtesting.forecast_published(model, 1, paths=100, stock_noise="none")
+    counted = counted.set_index("measure")
+    for q in ("q05", "q50", "q95"):
+        assert counted.loc["children_in_care", q] == pytest.approx(own[f"{q}_paths"])
+    for measure in ("starts", "ceases"):
+        pd.testing.assert_series_equal(counted.loc[measure], forecast.loc[measure])
+    assert counted.loc["fostering", "q50"] != forecast.loc["fostering", "q50"]  # on that total
+    with pytest.raises(ConfigError, match="stock_noise must be one of count, none"):
+        backtesting.forecast_published(model, 1, paths=10, stock_noise="exact")
 
 
 def test_variants_that_change_the_fit_are_refused_before_fitting(monkeypatch):

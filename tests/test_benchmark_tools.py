@@ -258,3 +258,54 @@ def test_the_shipped_evidence_says_how_its_run_forecast():
         "the entry trend damped by 0.5 a year, the exit trend damped by 0.5 a year and a fresh "
         "shock each year"
     )
+
+
+def _stock_rows(half_outside_50: bool, error: float) -> pd.DataFrame:
+    """Ten councils' forecasts of the three stocks at one to three years from 2017, published
+    100, median ``100 + error``; every 90% interval holds it; every 50% interval too, or (with
+    ``half_outside_50``) five councils' do not."""
+    rows = []
+    for i in range(10):
+        outside = half_outside_50 and i % 2 == 0
+        for measure in ("children_in_care", "fostering", "residential_semi_independent"):
+            for h in (1, 2, 3):
+                rows.append(
+                    {
+                        "council": f"C{i}",
+                        "la_code": f"C{i}",
+                        "origin": 2017,
+                        "measure": measure,
+                        "year": 2017 + h,
+                        "horizon": h,
+                        "actual": 100.0,
+                        "mean": 100.0 + error,
+                        "q05": 0.0,
+                        "q25": 500.0 if outside else 0.0,
+                        "q50": 100.0 + error,
+                        "q75": 1000.0,
+                        "q95": 1000.0,
+                        "last_value": 100.0,
+                        "linear_trend": 100.0,
+                        "scale": 1.0,
+                    }
+                )
+    return pd.DataFrame(rows)
+
+
+def test_the_surprise_rules_judge_coverage_and_accuracy_as_written():
+    """Known answers: a candidate whose 50% intervals hold half the outcomes where the
+    default's hold all (distance from nominal 0.5 -> 0 at 50%, 0.1 both at 90%) passes with the
+    stocks' mean distance down 25 points; one whose medians are 1 further off (scale 1) fails
+    the accuracy condition with a gap of +1 exactly."""
+    from placecast.evaluation import Backtest, BacktestSettings
+
+    judge = _benchmark_module("surprise_rules").judge
+    default = Backtest(_stock_rows(False, 0.0), BacktestSettings())
+    better = Backtest(_stock_rows(True, 0.0), BacktestSettings())
+    ok, fall, lines = judge(better, default, (1, 2, 3), ())
+    assert ok and fall == pytest.approx(0.25)
+    worse = Backtest(_stock_rows(True, 1.0), BacktestSettings())
+    ok, fall, lines = judge(worse, default, (2, 3), ())
+    assert not ok and fall == pytest.approx(0.25)
+    assert lines[0].startswith("(1) paired MASE gap +1.000") and lines[0].endswith("fails")
+    assert lines[1].endswith("holds") and lines[2].endswith("holds")

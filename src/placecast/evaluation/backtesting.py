@@ -34,7 +34,7 @@ from placecast.data.dfe import PLACEMENT_GROUPS, PublishedCounts, published_coun
 from placecast.engine import simulate
 from placecast.errors import ConfigError, InputError
 from placecast.evaluation.scoring import Backtest, measure_series, naive_forecasts
-from placecast.evaluation.settings import BacktestSettings
+from placecast.evaluation.settings import SCORING_SETTINGS, STOCK_NOISES, BacktestSettings
 from placecast.fit.aggregate import AggregateModel
 from placecast.fit.national import national_priors, with_england_years
 from placecast.fit.priors import AggregatePriors
@@ -88,7 +88,12 @@ _UNLIMITED = CarerSupply(  # a million places: far more than England's children 
 
 
 def forecast_published(
-    model: AggregateModel, horizon: int, *, paths: int = 1000, seed: int = 0
+    model: AggregateModel,
+    horizon: int,
+    *,
+    paths: int = 1000,
+    seed: int = 0,
+    stock_noise: str = "count",
 ) -> pd.DataFrame:
     """Simulate the published measures for ``horizon`` years after the model's last year.
 
@@ -103,8 +108,16 @@ def forecast_published(
     engine's own randomness stands for). Returns one row per (measure, year) with the forecast
     mean and the :data:`QUANTILES` (``q05`` ...), and the same quantiles of the paths' own
     values (``q05_paths`` ...: no published noise, the paths' shares), which are the intervals
-    a forecast's report shows: narrower (``benchmarks/published_noise.py``).
+    a forecast's report shows: narrower (``benchmarks/published_noise.py``). With
+    ``stock_noise="none"`` children in care is each path's total with no gamma factor (the
+    factor is still drawn, so every other draw is the same); see
+    :class:`~placecast.evaluation.BacktestSettings`.
     """
+    if stock_noise not in STOCK_NOISES:
+        raise ConfigError(
+            f"forecast_published: stock_noise must be one of {', '.join(STOCK_NOISES)}; "
+            f"got {stock_noise!r}"
+        )
     last = model.last_year_
     space = model.priors.structure.space
     out = simulate(
@@ -154,7 +167,8 @@ def forecast_published(
             "starts": starts,
             "ceases": ceases,
         }
-        published_total = total * misfit("children_in_care")
+        factor = misfit("children_in_care")  # drawn either way: the later draws stay put
+        published_total = total * factor if stock_noise == "count" else total
         shares = published_shares(stock, concentration, rng)
         sims = {
             "children_in_care": published_total,
@@ -277,9 +291,10 @@ def backtest_council(
     fit keeps the ``fit_seconds`` it took.
 
     ``variants``: name -> forecast settings (``trend_damping``, ``forecast_shocks``, ...; see
-    :meth:`AggregateModel.reforecast`). The one fit is then forecast and scored once per
-    variant, and the rows get a ``variant`` column: a paired comparison of forecasts that
-    costs simulations, not fits, and needs no saved fits to be repeated later.
+    :meth:`AggregateModel.reforecast`) and scoring settings (``stock_noise``). The one fit is
+    then forecast and scored once per variant, and the rows get a ``variant`` column: a paired
+    comparison of forecasts that costs simulations, not fits, and needs no saved fits to be
+    repeated later.
     """
     import time
 
@@ -319,7 +334,10 @@ def backtest_council(
     return pd.concat(
         [
             scored_forecast(
-                model.reforecast(**changes), counts, replace(settings, **changes), seconds
+                model.reforecast(**{k: v for k, v in changes.items() if k in FORECAST_SETTINGS}),
+                counts,
+                replace(settings, **changes),
+                seconds,
             ).assign(variant=name)
             for name, changes in variants.items()
         ],
@@ -332,11 +350,12 @@ def _check_variants(variants: Mapping[str, Mapping[str, Any]]) -> None:
     if not variants:
         raise ConfigError("backtest variants: give at least one (name -> forecast settings)")
     for name, changes in variants.items():
-        other = sorted(set(changes) - set(FORECAST_SETTINGS))
+        allowed = (*FORECAST_SETTINGS, *SCORING_SETTINGS)
+        other = sorted(set(changes) - set(allowed))
         if other:
             raise ConfigError(
                 f"backtest variant {name!r}: {other} change the fit; a variant may set only "
-                f"{', '.join(FORECAST_SETTINGS)} (run a separate backtest for fit settings)"
+                f"{', '.join(allowed)} (run a separate backtest for fit settings)"
             )
 
 
@@ -354,7 +373,13 @@ def scored_forecast(
             f"scored_forecast: the model was fitted to {model.last_year_}, the settings say "
             f"last_fit_year={settings.last_fit_year}"
         )
-    forecast = forecast_published(model, settings.horizon, paths=settings.paths, seed=settings.seed)
+    forecast = forecast_published(
+        model,
+        settings.horizon,
+        paths=settings.paths,
+        seed=settings.seed,
+        stock_noise=settings.stock_noise,
+    )
     naive = naive_forecasts(counts, settings.last_fit_year, settings.horizon)
     rows = forecast.merge(naive, on=["measure", "year"], how="left")
     actual = pd.DataFrame(

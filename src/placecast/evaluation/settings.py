@@ -6,7 +6,15 @@ from dataclasses import dataclass
 
 from placecast.fit.settings import RETRIES, AggregateSettings, setting
 
-__all__ = ["BacktestSettings"]
+__all__ = ["SCORING_SETTINGS", "STOCK_NOISES", "BacktestSettings"]
+
+#: What a forecast's published children in care is: each path's total times a factor of the
+#: fit's count noise, or the path's total as it is (DfE counts the children in care on 31 March
+#: with no noise beyond counting: ``benchmarks/persistence.py``).
+STOCK_NOISES = ("count", "none")
+#: Settings that change only how a forecast is scored (what "published" means), not the fit or
+#: the model's forecast: a backtest variant may set them with the forecast settings.
+SCORING_SETTINGS = ("stock_noise",)
 
 
 @dataclass(frozen=True)
@@ -35,6 +43,11 @@ class BacktestSettings(AggregateSettings):
         ``"none"`` here (``"auto"`` in a fit): a backtest scores the first attempt, so that its
         rows show how often the fit check's convergence limits fail on two chains; pass
         ``retry="auto"`` to score what ``placecast fit-published`` gives.
+    stock_noise
+        What the scored forecast of children in care (and the total the placement groups'
+        shares split) is: ``"count"`` (default), each path's total times a gamma factor with the
+        fit's count noise, as for starts and ceases; ``"none"``, the path's total as it is.
+        Starts, ceases and the groups' share noise are the same either way (the same draws).
     """
 
     last_fit_year: int = setting(2017, "last year (to 31 March) the model sees")
@@ -46,4 +59,10 @@ class BacktestSettings(AggregateSettings):
         "none",
         "sample again when a fit fails the check's convergence limits, or not (default)",
         choices=RETRIES,
+    )
+    stock_noise: str = setting(
+        "count",
+        "the scored children in care: each path's total times the fit's count noise (default) "
+        "or as it is (none)",
+        choices=STOCK_NOISES,
     )

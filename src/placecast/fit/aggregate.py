@@ -382,13 +382,17 @@ class AggregateModel:
 
     def _forecast_z(self, post: Any, name: str, rng: np.random.Generator) -> np.ndarray:
         """Standardised changes of a random walk in each forecast year, shape (draw, year),
-        cumulated: a fresh shock each year (``forecast_shocks="yearly"``) or the first year's
-        held (``"once"``). The first year's includes the adjustment ``name`` sampled with the
-        fit when there is a stock-growth prior."""
+        from the last fitted level: a fresh shock each year, cumulated
+        (``forecast_shocks="yearly"``); the first year's held (``"once"``); or a fresh one each
+        year that does not carry into the next (``"passing"``). The adjustment ``name``
+        sampled with the fit when there is a stock-growth prior moves the level for good: it is
+        in every year's. The same normal draws whatever the setting."""
         n = post.sizes["sample"]
         z = rng.standard_normal((n, FORECAST_YEARS))
-        if name in post:
-            z[:, 0] += np.asarray(post[name].values)
+        adjust = np.asarray(post[name].values) if name in post else np.zeros(n)
+        if self.forecast_shocks == "passing":
+            return z + adjust[:, None]
+        z[:, 0] += adjust
         if self.forecast_shocks == "once":
             return np.repeat(z[:, :1], FORECAST_YEARS, axis=1)
         return np.cumsum(z, axis=1)
