@@ -1,5 +1,5 @@
 """Rules A and B of "Surprises that pass, and children in care counted as counted"
-(benchmarks/README.md, written 2026-12-07, 15:35, before any scoring of the candidates).
+(benchmarks/README.md, written 2026-12-07, 15:20, before any scoring of the candidates).
 
 Run: ``python benchmarks/surprise_rules.py [--prefix reforecast_76_none]``, after
 ``reforecast_fits.py`` has stored the runs ``<prefix>_default``, ``<prefix>_passing``
