@@ -309,3 +309,35 @@ def test_the_surprise_rules_judge_coverage_and_accuracy_as_written():
     assert not ok and fall == pytest.approx(0.25)
     assert lines[0].startswith("(1) paired MASE gap +1.000") and lines[0].endswith("fails")
     assert lines[1].endswith("holds") and lines[2].endswith("holds")
+
+
+def test_the_forecast_errors_tables_known_answers():
+    """Published log changes twice the predicted ones: slope 2, correlation 1; errors that
+    repeat in every forecast year correlate 1 between years; an outcome at the 95% quantile of
+    a symmetric (log) interval scores 1.645."""
+    import numpy as np
+
+    errors = _benchmark_module("forecast_errors")
+    rows = []
+    for i, change in enumerate([-0.1, 0.0, 0.05, 0.2]):
+        for h in (1, 2, 3):
+            rows.append(
+                {
+                    "council": f"C{i}",
+                    "origin": 2018,
+                    "measure": "starts",
+                    "horizon": h,
+                    "last_value": 100.0,
+                    "q50": 100.0 * np.exp(change),
+                    "actual": 100.0 * np.exp(2 * change),
+                    "q05": 100.0 * np.exp(change - abs(change)),
+                    "q95": 100.0 * np.exp(change + abs(change)),
+                }
+            )
+    rows = pd.DataFrame(rows)
+    skill = errors.change_skill(rows).loc[("starts", 1)]
+    assert skill["slope"] == pytest.approx(2.0) and skill["correlation"] == pytest.approx(1.0)
+    carried = errors.carried_errors(rows).set_index("measure").loc["starts"]
+    assert carried[["1-2", "1-3", "2-3"]].tolist() == pytest.approx([1.0, 1.0, 1.0])
+    shape = errors.error_shape(rows[rows["q05"] < rows["q95"]]).loc[("starts", 1)]
+    assert shape["median"] == pytest.approx(1.645) and shape["forecasts"] == 3

@@ -1,0 +1,156 @@
+"""How a rolling run's forecasts err: the skill of their predicted changes, how their errors
+carry from one forecast year to the next, and the shape of the errors against the intervals.
+
+    python benchmarks/forecast_errors.py rolling_2017_2021_h3_all_entry2 --variant exithalfkept
+    python benchmarks/forecast_errors.py ... --fits benchmarks/.fits_published_noise/2019
+
+Three tables from the stored rows (post hoc: where to look, not a result):
+
+1. *Predicted change against what happened*, by measure and horizon: across forecasts, the
+   log change from the last value the median forecast predicts and the one published; their
+   correlation and the least-squares slope of the published on the predicted (1: the predicted
+   changes are the right size; below 1: shrinking them towards the last value would help).
+2. *Errors carried between forecast years*: for starts, ceases and children in care, the
+   correlation over council-origins with three forecast years of the log errors (published over
+   median) in years 1 and 2, 1 and 3, 2 and 3; with ``--fits``, the same correlations of each
+   saved fit's own paths (the engine's flows and stock, no published noise), as forecast with
+   the run's settings of ``--variant``.
+3. *Error shape*: the absolute log error over the 90% interval's half-width times 1.645, whose
+   median and 90th percentile are 0.674 and 1.645 for a calibrated normal forecast.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from tables import variant_run
+
+FLOWS_AND_STOCK = ("starts", "ceases", "children_in_care")
+
+
+def change_skill(rows: pd.DataFrame) -> pd.DataFrame:
+    """Table 1 (see the module)."""
+    r = rows[(rows["actual"] > 0) & (rows["last_value"] > 0) & (rows["q50"] > 0)]
+    r = r.assign(
+        predicted=np.log(r["q50"] / r["last_value"]),
+        published=np.log(r["actual"] / r["last_value"]),
+    )
+    out = []
+    for (measure, horizon), g in r.groupby(["measure", "horizon"], sort=True):
+        out.append(
+            {
+                "measure": measure,
+                "horizon": int(horizon),
+                "forecasts": len(g),
+                "correlation": g["predicted"].corr(g["published"]),
+                "slope": np.polyfit(g["predicted"], g["published"], 1)[0],
+                "sd predicted": g["predicted"].std(),
+                "sd published": g["published"].std(),
+                "mean predicted": g["predicted"].mean(),
+                "mean published": g["published"].mean(),
+            }
+        )
+    return pd.DataFrame(out).set_index(["measure", "horizon"])
+
+
+def carried_errors(rows: pd.DataFrame) -> pd.DataFrame:
+    """Table 2's published part: correlations of a forecast's log errors between its years."""
+    r = rows[(rows["actual"] > 0) & (rows["q50"] > 0)]
+    r = r.assign(error=np.log(r["actual"] / r["q50"]))
+    wide = r.pivot_table(
+        index=["council", "origin"], columns=["measure", "horizon"], values="error"
+    )
+    out = []
+    for measure in FLOWS_AND_STOCK:
+        if measure not in wide.columns.get_level_values("measure"):
+            continue
+        g = wide[measure].dropna()
+        out.append({"measure": measure, "source": f"published ({len(g)} council-origins)"})
+        out[-1].update({f"{a}-{b}": g[a].corr(g[b]) for a, b in ((1, 2), (1, 3), (2, 3))})
+    return pd.DataFrame(out)
+
+
+def paths_carried(fits: Path, settings: dict[str, object]) -> pd.DataFrame:
+    """Table 2's paths part: each saved fit's own paths, forecast with ``settings``."""
+    import warnings
+
+    from placecast.engine import simulate
+    from placecast.evaluation.backtesting import _UNLIMITED, year_of_flows
+    from placecast.fit import AggregateModel
+    from placecast.fit.settings import FORECAST_SETTINGS
+
+    warnings.simplefilter("ignore")
+    forecast = {k: v for k, v in settings.items() if k in FORECAST_SETTINGS}
+    out = []
+    for path in sorted(fits.glob("*.nc")):
+        model = AggregateModel.load(path).reforecast(**forecast)
+        last = model.last_year_
+        paths = simulate(
+            model.initial_stock(last),
+            model.rates_,
+            _UNLIMITED,
+            months=36,
+            paths=1000,
+            seed=0,
+            start=f"{last}-03",
+        )
+        values = {
+            "starts": [year_of_flows(paths["entries"], h).sum("placement") for h in (1, 2, 3)],
+            "ceases": [
+                year_of_flows(paths["exits"], h).sum(("placement", "exit_reason"))
+                for h in (1, 2, 3)
+            ],
+            "children_in_care": [
+                paths["children"].isel(month=12 * h).sum(("placement", "age_band"))
+                for h in (1, 2, 3)
+            ],
+        }
+        for measure, years in values.items():
+            logs = [np.log(np.asarray(v, dtype=float)) for v in years]
+            row = {"measure": measure, "source": f"paths: {model.counts_.council}"}
+            for a, b in ((1, 2), (1, 3), (2, 3)):
+                row[f"{a}-{b}"] = float(np.corrcoef(logs[a - 1], logs[b - 1])[0, 1])
+            out.append(row)
+    return pd.DataFrame(out)
+
+
+def error_shape(rows: pd.DataFrame) -> pd.DataFrame:
+    """Table 3 (see the module)."""
+    r = rows[(rows["actual"] > 0) & (rows["q05"] > 0) & (rows["q50"] > 0)]
+    half = np.log(r["q95"] / r["q05"]) / 2
+    scaled = (np.log(r["actual"] / r["q50"]).abs() / half * 1.645).rename("scaled")
+    g = pd.concat([r[["measure", "horizon"]], scaled], axis=1).groupby(["measure", "horizon"])
+    return pd.DataFrame(
+        {
+            "forecasts": g.size(),
+            "median": g["scaled"].median(),
+            "90th percentile": g["scaled"].quantile(0.9),
+        }
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("run")
+    parser.add_argument("--variant", default="base")
+    parser.add_argument("--partial", action="store_true", help="a run in progress")
+    parser.add_argument("--fits", type=Path, help="a folder of saved fits (one origin)")
+    args = parser.parse_args()
+    bt = variant_run(args.run, args.variant, args.partial)
+    rows = bt.rows
+    print(f"## {args.run}, {args.variant}: predicted change against what happened\n")
+    print(change_skill(rows).round(3).to_string())
+    carried = carried_errors(rows)
+    if args.fits:
+        carried = pd.concat([carried, paths_carried(args.fits, bt.settings.to_dict())])
+    print("\n## errors carried between forecast years (correlation of log errors)\n")
+    print(carried.round(2).to_string(index=False))
+    print("\n## error shape: |log error| / 90% half-width x 1.645 (normal: 0.674, 1.645)\n")
+    print(error_shape(rows).round(2).to_string())
+
+
+if __name__ == "__main__":
+    main()
