@@ -84,28 +84,35 @@ def test_a_source_that_is_not_a_commit_is_refused(bench_rolling):
         pin_source(["--source", "no-such-commit"])
 
 
+def _row(code: str, origin: int, **changes: object) -> dict[str, object]:
+    """One forecast row: children in care a year out, published 100, forecast 100, a 50%
+    interval of 0-1000 (changes: any column)."""
+    return {
+        "council": code,
+        "la_code": code,
+        "origin": origin,
+        "measure": "children_in_care",
+        "year": origin + 1,
+        "horizon": 1,
+        "actual": 100.0,
+        "mean": 100.0,
+        "q05": 0.0,
+        "q25": 0.0,
+        "q50": 100.0,
+        "q75": 1000.0,
+        "q95": 1000.0,
+        "last_value": 100.0,
+        "linear_trend": 100.0,
+        "scale": 1.0,
+        **changes,
+    }
+
+
 def _rows(errors: dict[tuple[str, int], float]) -> pd.DataFrame:
     """One children-in-care forecast a (council, origin), a year out, with the given error."""
     return pd.DataFrame(
         [
-            {
-                "council": code,
-                "la_code": code,
-                "origin": origin,
-                "measure": "children_in_care",
-                "year": origin + 1,
-                "horizon": 1,
-                "actual": 100.0,
-                "mean": 100.0 + error,
-                "q05": 0.0,
-                "q25": 0.0,
-                "q50": 100.0 + error,
-                "q75": 1000.0,
-                "q95": 1000.0,
-                "last_value": 100.0,
-                "linear_trend": 100.0,
-                "scale": 1.0,
-            }
+            _row(code, origin, mean=100.0 + error, q50=100.0 + error)
             for (code, origin), error in errors.items()
         ]
     )
@@ -264,32 +271,23 @@ def _stock_rows(half_outside_50: bool, error: float) -> pd.DataFrame:
     """Ten councils' forecasts of the three stocks at one to three years from 2017, published
     100, median ``100 + error``; every 90% interval holds it; every 50% interval too, or (with
     ``half_outside_50``) five councils' do not."""
-    rows = []
-    for i in range(10):
-        outside = half_outside_50 and i % 2 == 0
-        for measure in ("children_in_care", "fostering", "residential_semi_independent"):
-            for h in (1, 2, 3):
-                rows.append(
-                    {
-                        "council": f"C{i}",
-                        "la_code": f"C{i}",
-                        "origin": 2017,
-                        "measure": measure,
-                        "year": 2017 + h,
-                        "horizon": h,
-                        "actual": 100.0,
-                        "mean": 100.0 + error,
-                        "q05": 0.0,
-                        "q25": 500.0 if outside else 0.0,
-                        "q50": 100.0 + error,
-                        "q75": 1000.0,
-                        "q95": 1000.0,
-                        "last_value": 100.0,
-                        "linear_trend": 100.0,
-                        "scale": 1.0,
-                    }
-                )
-    return pd.DataFrame(rows)
+    return pd.DataFrame(
+        [
+            _row(
+                f"C{i}",
+                2017,
+                measure=measure,
+                year=2017 + h,
+                horizon=h,
+                mean=100.0 + error,
+                q50=100.0 + error,
+                q25=500.0 if half_outside_50 and i % 2 == 0 else 0.0,
+            )
+            for i in range(10)
+            for measure in ("children_in_care", "fostering", "residential_semi_independent")
+            for h in (1, 2, 3)
+        ]
+    )
 
 
 def test_the_surprise_rules_judge_coverage_and_accuracy_as_written():
