@@ -164,7 +164,8 @@ class AggregateSettings:
         ``"passing"``: a fresh shock of the fitted size each year, not carried into the next,
         so each year's flows are as uncertain as with ``"once"`` but the years' surprises do not
         add up in the stock (published starts' forecast errors correlate 0.38-0.58 between
-        forecast years, ``"once"``'s paths 0.78-0.90: benchmarks/README.md).
+        forecast years, ``"once"``'s paths 0.76-0.90 on four councils). An option, to be judged
+        by a rule written before its scoring (benchmarks/README.md, "Surprises that pass").
     starting_ages
         The age mix of the forecast's starting stock: ``"fitted"`` (default since 2026-12-04),
         the fitted model's own age mix at the last 31 March; ``"published"``, DfE's age bands
