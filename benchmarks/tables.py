@@ -415,6 +415,14 @@ def _trend_words(name: str, damping: float) -> str:
     return f"the {name} trend damped by {damping:g} a year"
 
 
+#: Each ``forecast_shocks`` choice in words.
+_SHOCK_WORDS = {
+    "once": "one shock held for every year",
+    "yearly": "a fresh shock each year",
+    "passing": "a fresh shock each year, not carried into the next",
+}
+
+
 def forecast_words(settings: dict) -> str:
     """A run's forecast settings in words, for readers of a report: what was done with the
     fitted entry and exit trends and the yearly shocks."""
@@ -427,7 +435,7 @@ def forecast_words(settings: dict) -> str:
         f"{_trend_words('entry', entry)}, {_trend_words('exit', exit_)}"
         + (" (the trends' uncertainty kept)" if kept else "")
         + " and "
-        + ("a fresh shock each year" if shocks == "yearly" else "one shock held for every year")
+        + _SHOCK_WORDS[shocks]
     )
 
 

@@ -265,6 +265,9 @@ def test_the_shipped_evidence_says_how_its_run_forecast():
         "the entry trend damped by 0.5 a year, the exit trend damped by 0.5 a year and a fresh "
         "shock each year"
     )
+    assert tables.forecast_words({**chosen, "forecast_shocks": "passing"}).endswith(
+        "and a fresh shock each year, not carried into the next"
+    )
 
 
 def _stock_rows(half_outside_50: bool, error: float) -> pd.DataFrame:
