@@ -28,7 +28,7 @@ from runs_store import parse_settings, write_run
 from placecast.data.dfe import published_counts
 from placecast.data.published import published_tables
 from placecast.evaluation import BacktestSettings
-from placecast.evaluation.backtesting import scored_forecast
+from placecast.evaluation.backtesting import scored_variant
 from placecast.evaluation.settings import SCORING_SETTINGS
 from placecast.fit import AggregateModel
 from placecast.fit.settings import FORECAST_SETTINGS
@@ -43,15 +43,14 @@ def _tables() -> pd.DataFrame:
 def _one(job: tuple[str, dict[str, object], int]) -> pd.DataFrame:
     path, changes, last = job
     warnings.simplefilter("ignore")
-    forecast = {k: v for k, v in changes.items() if k in FORECAST_SETTINGS}
-    model = AggregateModel.load(path).reforecast(**forecast)
+    model = AggregateModel.load(path)
     counts = published_counts(_tables(), model.counts_.la_code)
-    scoring = {k: v for k, v in changes.items() if k in SCORING_SETTINGS}
     settings = BacktestSettings(
-        last_fit_year=model.last_year_, horizon=min(3, last - model.last_year_), **scoring
+        last_fit_year=model.last_year_, horizon=min(3, last - model.last_year_)
     )
     seconds = float(model.idata_.attrs.get("fit_seconds", float("nan")))
-    return scored_forecast(model, counts, settings, seconds).assign(origin=model.last_year_)
+    rows = scored_variant(model, counts, settings, seconds, changes)
+    return rows.assign(origin=model.last_year_)
 
 
 def main() -> None:

@@ -322,13 +322,22 @@ def test_saved_fits_are_reused_for_other_forecast_settings(tmp_path, monkeypatch
         for name, alone in (("default", first), ("half", half), ("exact", exact)):
             one = both[both["variant"] == name].drop(columns="variant").reset_index(drop=True)
             pd.testing.assert_frame_equal(one, alone)
+        # The same variant scored from the saved fit alone (benchmarks/reforecast_fits.py).
+        seconds = float(first["fit_seconds"].iloc[0])
+        reloaded = AggregateModel.load(saved)
+        again = backtesting.scored_variant(
+            reloaded, counts, settings, seconds, {"trend_damping": 0.5}
+        )
+        pd.testing.assert_frame_equal(again, half)
+        with pytest.raises(ConfigError, match=r"scored_variant: \['draws'\] change the fit"):
+            backtesting.scored_variant(reloaded, counts, settings, seconds, {"draws": 50})
         backtest_council(
             counts, BacktestSettings(**{**settings.to_dict(), "draws": 50}), fits=tmp_path
         )
     assert fitted == [50]  # a fit setting changed: fitted again
+    model = AggregateModel.load(saved)
     # Beside each quantile of what DfE would publish, the paths' own (what a report shows):
     # children in care's are those of the engine's stock a year on.
-    model = AggregateModel.load(saved)
     forecast = backtesting.forecast_published(model, 1, paths=100).set_index("measure")
     engine = backtesting.simulate(
         model.initial_stock(2019),

@@ -79,6 +79,9 @@ def test_save_and_load_give_the_same_fit(fitted, tmp_path):
         assert loaded.fitted_.equals(fitted.fitted_)
         stock = loaded.initial_stock()
         np.testing.assert_array_equal(stock.counts, fitted.initial_stock().counts)
+    # The file is closed once read: the loaded fit saves over it (a refit to the same path).
+    loaded.save(path)
+    assert type(fitted).load(path).rates_.data.equals(fitted.rates_.data)
 
 
 def test_load_refuses_another_models_file(fitted, tmp_path):

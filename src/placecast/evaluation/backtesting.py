@@ -54,6 +54,7 @@ __all__ = [
     "naive_forecasts",
     "published_shares",
     "scored_forecast",
+    "scored_variant",
     "year_of_flows",
 ]
 
@@ -333,12 +334,7 @@ def backtest_council(
     _check_variants(variants)
     return pd.concat(
         [
-            scored_forecast(
-                model.reforecast(**{k: v for k, v in changes.items() if k in FORECAST_SETTINGS}),
-                counts,
-                replace(settings, **changes),
-                seconds,
-            ).assign(variant=name)
+            scored_variant(model, counts, settings, seconds, changes).assign(variant=name)
             for name, changes in variants.items()
         ],
         ignore_index=True,
@@ -350,13 +346,53 @@ def _check_variants(variants: Mapping[str, Mapping[str, Any]]) -> None:
     if not variants:
         raise ConfigError("backtest variants: give at least one (name -> forecast settings)")
     for name, changes in variants.items():
-        allowed = (*FORECAST_SETTINGS, *SCORING_SETTINGS)
-        other = sorted(set(changes) - set(allowed))
-        if other:
-            raise ConfigError(
-                f"backtest variant {name!r}: {other} change the fit; a variant may set only "
-                f"{', '.join(allowed)} (run a separate backtest for fit settings)"
-            )
+        _check_variant(changes, f"backtest variant {name!r}")
+
+
+def _check_variant(changes: Mapping[str, Any], what: str) -> None:
+    allowed = (*FORECAST_SETTINGS, *SCORING_SETTINGS)
+    other = sorted(set(changes) - set(allowed))
+    if other:
+        raise ConfigError(
+            f"{what}: {other} change the fit; a variant may set only "
+            f"{', '.join(allowed)} (run a separate backtest for fit settings)"
+        )
+
+
+def scored_variant(
+    model: AggregateModel,
+    counts: PublishedCounts,
+    settings: BacktestSettings,
+    seconds: float,
+    changes: Mapping[str, Any],
+) -> pd.DataFrame:
+    """:func:`scored_forecast` of a fitted model with some settings changed, without refitting.
+
+    Parameters
+    ----------
+    model, counts, settings, seconds
+        As for :func:`scored_forecast`.
+    changes
+        Forecast settings (:data:`~placecast.fit.settings.FORECAST_SETTINGS`: applied with
+        :meth:`AggregateModel.reforecast`) and scoring settings
+        (:data:`~placecast.evaluation.settings.SCORING_SETTINGS`); ``settings`` takes both.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The rows of :func:`scored_forecast` for the changed forecast.
+
+    Raises
+    ------
+    ConfigError
+        When ``changes`` names a setting that would need a refit.
+    """
+    _check_variant(changes, "scored_variant")
+    forecast = {k: v for k, v in changes.items() if k in FORECAST_SETTINGS}
+    # The settings then describe the forecast scored, forecast settings included.
+    return scored_forecast(
+        model.reforecast(**forecast), counts, replace(settings, **changes), seconds
+    )
 
 
 def scored_forecast(

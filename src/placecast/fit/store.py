@@ -45,9 +45,11 @@ def write_fit(
         "placecast_config": json.dumps(config),
     }
     if groups:
+        for name in set(groups) & set(out.groups()):
+            del out[name]  # a loaded fit holds them already: the model's own replace them
         with warnings.catch_warnings():  # ArviZ notes groups outside its schema
             warnings.simplefilter("ignore", UserWarning)
-            out.add_groups({name: ds for name, ds in groups.items() if name not in out.groups()})
+            out.add_groups(groups)
     out.to_netcdf(str(path))
     return path
 
@@ -64,8 +66,9 @@ def read_fit(path: str | Path, kind: str) -> tuple[az.InferenceData, dict[str, A
     if not path.is_file():
         raise InputError("no saved fit here (expected a .nc file written by save)", file=str(path))
     try:
-        idata = az.from_netcdf(str(path))
-        idata.load() if hasattr(idata, "load") else None
+        # Eager: each group is read and its file closed, so the fit can be saved over.
+        with az.rc_context({"data.load": "eager"}):
+            idata = az.from_netcdf(str(path))
     except (OSError, ValueError) as err:
         raise InputError(f"not a readable netCDF file: {err}", file=str(path)) from None
     attrs = dict(idata.attrs)
