@@ -136,6 +136,21 @@ def test_fit_published_refuses_a_council_with_no_children_in_care(tmp_path, caps
     assert not out.exists()
 
 
+@pytest.mark.parametrize("council", ["North Northamptonshire", "West Northamptonshire"])
+def test_fit_published_refuses_a_council_with_one_published_year(tmp_path, capsys, council):
+    """The councils formed in 2021 have one year (2022) in the shipped tables: the error says
+    which year the fit would start from, where the tables end, and what to do."""
+    out = tmp_path / "fit"
+    code = main(["fit-published", "--council", council, "--default-priors", "--out", str(out)])
+    err = capsys.readouterr().err
+    year = "2022"
+    assert code == 2 and "Traceback" not in err
+    assert f"{council}: the fit starts from the children in care by age band at 31 March " in err
+    assert f"these tables end there for it ({year}); add a later DfE release with --data" in err
+    assert "placecast fit --episodes" in err
+    assert not out.exists()
+
+
 def test_too_large_a_run_is_refused_with_its_size_and_writes_nothing(tmp_path, capsys):
     out = tmp_path / "big"
     code = main(["forecast", "--paths", "1000000", "--months", "600", "--out", str(out)])

@@ -173,6 +173,46 @@ def test_recoded_councils_keep_one_series(dfe):
     assert published_counts(dfe, "E08000020").la_code == "E08000037"  # the old code finds it
 
 
+@pytest.mark.parametrize(
+    ("name", "old", "new"),
+    [
+        ("Buckinghamshire", "E10000002", "E06000060"),  # unitary from 2020, same area
+        ("North Yorkshire", "E10000023", "E06000065"),  # 2023; new code in the 2021-22 rows
+        ("Somerset", "E10000027", "E06000066"),
+    ],
+)
+def test_a_county_become_unitary_keeps_one_series_under_its_new_code(name, old, new):
+    """The shipped tables publish these councils under two codes (the same figures where
+    both appear): one series 2015-2022, found by name and by either code, and one council in
+    a backtest's list (North Yorkshire and Somerset were once counted twice in every-council
+    batches and regional totals)."""
+    from placecast.data.published import published_tables
+    from placecast.data.regions import council_regions
+    from placecast.evaluation.backtesting import la_councils
+
+    tables = published_tables()
+    series = published_counts(tables, name)
+    assert series.la_code == new and published_counts(tables, old).la_code == new
+    assert not np.isnan(series.children_in_care[1:]).any()  # 2015-2022
+    assert old not in la_councils(tables) and new in la_councils(tables)
+    regions = council_regions()
+    assert (regions["la_name"] == name).sum() == 1 and old not in set(regions["la_code"])
+
+
+def test_a_name_two_councils_have_had_means_the_current_one():
+    """Dorset's county council (to 2019) and the unitary council formed in 2019 without
+    Christchurch are different councils: the name finds the current one, alone; the old code
+    finds the county's years."""
+    from placecast.data.published import published_tables
+
+    tables = published_tables()
+    dorset = published_counts(tables, "dorset")
+    assert dorset.la_code == "E06000059"
+    assert dorset.years[~np.isnan(dorset.children_in_care)].tolist() == [2020, 2021, 2022]
+    county = published_counts(tables, "E10000009")
+    assert county.years[~np.isnan(county.children_in_care)].tolist() == list(range(2014, 2020))
+
+
 EES = SHARED / "data" / "dfe_cla_ees_2018_2022"
 
 

@@ -80,6 +80,17 @@ def test_a_council_ofsted_has_no_figures_for_is_none():
         assert published_carer_supply(code) is None
 
 
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [("E10000002", "E06000060"), ("E10000023", "E06000065"), ("E10000027", "E06000066")],
+)
+def test_a_county_become_unitary_finds_its_ofsted_figures_under_either_code(old, new):
+    """Ofsted's rows carry the county's code; the DfE series is under the unitary council's
+    (Buckinghamshire, North Yorkshire, Somerset): both find the same figures."""
+    by_old, by_new = published_carer_supply(old), published_carer_supply(new)
+    assert by_old is not None and by_new == by_old
+
+
 def test_the_shipped_table_covers_every_council_and_both_years():
     rows = fostering_tables()
     assert set(rows["year"]) == {2018, 2019}

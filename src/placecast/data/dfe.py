@@ -97,11 +97,20 @@ YEAR_COLUMNS = {
 #: (``cla_mar2019``, ``CLA_March 2019``): a renamed measure is refused, not dropped.
 _LOOKS_LIKE_YEAR_COLUMN = re.compile(r"^cla(mar|march|started|start|cease|ceased|uasc)(\d{4})$")
 ID_COLUMNS = ("New_geog_code", "geog_l", "geog_n")
-#: Councils whose ONS code changed without a real change of area (the 2013 Gateshead /
-#: Northumberland boundary tweak, recoded in the 2018 tables): old code -> new code, so each
-#: council keeps one series. Mergers (e.g. Bournemouth, Christchurch and Poole in 2019) are new
-#: councils and are not joined to their predecessors.
-RECODED = {"E08000020": "E08000037", "E06000048": "E06000057"}
+#: Councils whose ONS code changed without a real change of area: old code -> new code, so each
+#: council keeps one series (the tables publish the same figures under both codes where they
+#: overlap). The 2013 Gateshead / Northumberland boundary tweak, recoded in the 2018 tables;
+#: Buckinghamshire's county council, unitary from 2020; North Yorkshire's and Somerset's, unitary
+#: from 2023 (their new codes appear in the 2021-2022 rows). Councils formed in a reorganisation
+#: (Bournemouth, Christchurch and Poole, and Dorset, in 2019; North and West Northamptonshire in
+#: 2021) are new councils and are not joined to their predecessors.
+RECODED = {
+    "E08000020": "E08000037",  # Gateshead
+    "E06000048": "E06000057",  # Northumberland
+    "E10000002": "E06000060",  # Buckinghamshire
+    "E10000023": "E06000065",  # North Yorkshire
+    "E10000027": "E06000066",  # Somerset
+}
 #: ONS codes of London's sub-regions (the wide files repeat London's E12000007 for them).
 LONDON_SUBREGIONS = {"INNER LONDON": "E13000001", "OUTER LONDON": "E13000002"}
 _LEVEL_OF_CODE = {
@@ -599,10 +608,18 @@ def combine_releases(tables: Sequence[pd.DataFrame], *, keep_order: bool = False
 def council_series(tidy: pd.DataFrame, council: str) -> pd.DataFrame:
     """One council's measures as a table: one row per year, one column per measure.
 
-    ``council`` is a local-authority name (case-insensitive) or code.
+    ``council`` is a local-authority name (case-insensitive) or code (an old code of a council
+    in :data:`RECODED` finds it). A name two councils have had (Dorset: the county council to
+    2019, the unitary council since) means the one published latest; give the other's code to
+    have it.
     """
     key = RECODED.get(council.strip().upper(), council.strip()).lower()
     rows = tidy[(tidy["la_name"].str.lower() == key) | (tidy["la_code"].str.lower() == key)]
+    if rows["la_code"].nunique() > 1:
+        # A name two councils have had (Dorset: the county to 2019, the unitary council since)
+        # means the current one, as in ``placecast batch``; the other is not joined to it.
+        latest = rows.dropna(subset=["value"]).groupby("la_code")["year"].max()
+        rows = rows[rows["la_code"] == (latest.idxmax() if latest.size else rows["la_code"].max())]
     if rows.empty:
         names = sorted(tidy.loc[tidy["geographic_level"] == "la", "la_name"].unique())
         lower = {n.lower(): n for n in names}

@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from placecast.data.csvfile import read_text_csv
+from placecast.data.dfe import RECODED
 from placecast.errors import InputError
 from placecast.supply import CarerSupply
 
@@ -299,7 +300,9 @@ def published_carer_supply(
     (2019, 105.0)
     """
     tables = fostering_tables() if tables is None else tables
-    own = tables[tables["la_code"] == la_code]
+    # Ofsted's rows carry the code DfE used by 31 March 2019 (Buckinghamshire's county code).
+    current = RECODED.get(la_code, la_code)
+    own = tables[tables["la_code"].replace(RECODED) == current]
     for year in sorted(own["year"].unique(), reverse=True):
         values = own[own["year"] == year].set_index("measure")["value"]
 

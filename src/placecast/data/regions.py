@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from placecast.data.dfe import RECODED
 from placecast.data.published import bundled_rows
 from placecast.errors import InputError
 
@@ -38,7 +39,9 @@ REGIONS_TABLE = Path(__file__).parent / "tables" / "dfe_la_regions.csv"
 _LONDON = ("E12000007", "London")
 _COLUMNS = ["la_code", "la_name", "region_code", "region_name", "subregion"]
 #: Councils are named as in the shipped tables; ``last_year`` is the latest year a code has
-#: children in care published there (a council whose code changed keeps its old code's years).
+#: children in care published there. A council whose code changed without a change of area
+#: (:data:`~placecast.data.dfe.RECODED`) has one row, under its current code; a council formed
+#: in a reorganisation (Dorset's unitary council, 2019) is not its predecessor.
 
 
 def council_regions() -> pd.DataFrame:
@@ -175,12 +178,13 @@ def build_regions_table(folders: Sequence[str | Path], out: str | Path = REGIONS
     wide = wide[~wide["la_code"].isin(tidy["la_code"])].assign(
         region_name=lambda w: w["region_code"].map(region_names).fillna(w["region_name"])
     )
-    shipped = bundled_rows()
+    shipped = bundled_rows().assign(la_code=lambda r: r["la_code"].replace(RECODED))
     shipped = shipped[(shipped["geographic_level"] == "la") & shipped["value"].notna()]
     last = shipped[shipped["measure"] == "children_in_care"].groupby("la_code")["year"].max()
     names = shipped.drop_duplicates("la_code").set_index("la_code")["la_name"]
     table = (
         pd.concat([tidy, wide], ignore_index=True)
+        .assign(la_code=lambda t: t["la_code"].replace(RECODED))  # one row a council
         .drop_duplicates("la_code", keep="first")
         .loc[lambda t: t["la_code"].isin(last.index)]
         .assign(

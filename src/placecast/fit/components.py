@@ -101,9 +101,13 @@ def fit_window(counts: PublishedCounts) -> tuple[int, int]:
         )
     first = int(counts.years[start[0]])
     if last <= first:
+        # Councils formed in 2019-2021 (North and West Northamptonshire: 2022 only).
         raise InputError(
-            f"{counts.council}: need published totals for at least two years from {first}; "
-            f"the last is {last}"
+            f"{counts.council}: the fit starts from the children in care by age band at 31 "
+            f"March {first} and needs the totals of at least one later year, but these tables "
+            f"end there for it ({last}); add a later DfE release with --data (or give a later "
+            "--last-year), or fit the council's own SSDA903 returns (placecast fit --episodes "
+            "... --header ...)"
         )
     return first, last
 
