@@ -151,6 +151,23 @@ def test_fit_published_refuses_a_council_with_one_published_year(tmp_path, capsy
     assert not out.exists()
 
 
+def test_fit_published_says_when_a_council_has_one_year_of_flows(tmp_path, capsys):
+    """Dorset Council (formed 2019; no placement table in 2020) is fitted to 2021/22 alone:
+    the command says its rates rest mostly on England's priors, with the fitted and published
+    flows of that year."""
+    import warnings
+
+    args = ["fit-published", "--council", "Dorset", "--default-priors", "--out", str(tmp_path)]
+    args += ["--draws", "15", "--tune", "15", "--retry", "none", "--accept-poor-fit"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert main(args) == 0
+    err = capsys.readouterr().err
+    assert "Note: Dorset is fitted to 1 year(s) of ceases and children in care after its " in err
+    assert "first stock (2021/22): its entry and exit rates rest mostly on England's" in err
+    assert "against 138 published, ceases " in err and "against 138); check the" in err
+
+
 def test_too_large_a_run_is_refused_with_its_size_and_writes_nothing(tmp_path, capsys):
     out = tmp_path / "big"
     code = main(["forecast", "--paths", "1000000", "--months", "600", "--out", str(out)])
