@@ -342,3 +342,44 @@ def test_the_forecast_errors_tables_known_answers():
     assert carried[["1-2", "1-3", "2-3"]].tolist() == pytest.approx([1.0, 1.0, 1.0])
     shape = errors.error_shape(rows[rows["q05"] < rows["q95"]]).loc[("starts", 1)]
     assert shape["median"] == pytest.approx(1.645) and shape["forecasts"] == 3
+
+
+def test_the_exit_response_regression_recovers_known_elasticities():
+    """benchmarks/exit_response.py: ceases made as starts^0.3 x starts before^0.15 x
+    stock^0.6 with council and year levels are read back as those elasticities, and the
+    responses in ceases per start follow from them."""
+    import numpy as np
+
+    exits = _benchmark_module("exit_response")
+    rng = np.random.default_rng(3)
+    rows = []
+    for c in range(30):
+        level = rng.normal(0, 0.3)
+        for year in range(2016, 2023):
+            starts, before, stock = np.exp(rng.normal([5.0, 5.0, 6.0], 0.2))
+            log_ceases = (
+                level
+                + 0.01 * (year - 2016)
+                + 0.3 * np.log(starts)
+                + 0.15 * np.log(before)
+                + 0.6 * np.log(stock)
+            )
+            rows.append(
+                {
+                    "council": f"C{c}",
+                    "year": year,
+                    "ceases": np.exp(log_ceases),
+                    "starts": starts,
+                    "starts_before": before,
+                    "stock_before": stock,
+                }
+            )
+    d = pd.DataFrame(rows)
+    np.testing.assert_allclose(exits.elasticities(d), [0.3, 0.15, 0.6], atol=1e-9)
+    table = exits.published_response(d, boots=20)
+    per_start = (d["ceases"] / d["starts"]).median()
+    per_child = (d["ceases"] / d["stock_before"]).median()
+    first = 0.3 * per_start
+    expected = [first, 0.15 * per_start + 0.6 * per_child * (1 - first)]
+    np.testing.assert_allclose(table["extra ceases per extra start"], expected, rtol=1e-9)
+    assert (table["90% low"] <= table["extra ceases per extra start"] + 1e-9).all()
