@@ -226,6 +226,14 @@ def test_councils_from_names_codes_regions_and_all():
     )
     every = resolve_councils(every=True)
     assert len(every) > 140 and "E10000009" not in every  # Dorset's old county code
+    # A region is its councils of today: Bournemouth, Christchurch and Poole, not also Poole
+    # and Bournemouth (abolished 2019); North and West Northamptonshire, not Northamptonshire.
+    south_west = resolve_councils(regions=["South West"])
+    assert "E06000058" in south_west and not {"E06000028", "E06000029"} & set(south_west)
+    east_midlands = resolve_councils(regions=["East Midlands"])
+    assert {"E06000061", "E06000062"} <= set(east_midlands) and "E10000021" not in east_midlands
+    assert sorted(resolve_councils(regions=["England"])) == sorted(every)
+    assert resolve_councils(["Poole"]) == ["E06000029"]  # by name, still
     with pytest.raises(InputError, match="did you mean"):
         resolve_councils(["Hackny"])
     with pytest.raises(ConfigError, match="not both"):

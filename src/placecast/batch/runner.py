@@ -61,7 +61,9 @@ def resolve_councils(
     """Council codes from names or codes, DfE regions, or every current council.
 
     A name shared by an old and a new code (Dorset, 2019) means the current council, the one
-    with the latest published year. ``every`` gives the councils published in the latest year.
+    with the latest published year; a council abolished since (Poole) is found by its name or
+    code. ``every`` gives the councils published in the latest year, and a region those of its
+    councils.
     """
     table = council_regions()
     names = list(councils)
@@ -88,7 +90,9 @@ def resolve_councils(
                 + (f"; did you mean {', '.join(close)}?" if close else "")
             )
         codes += [c for c in found if c not in codes]
-    in_groups = councils_in(groups, current) if groups else []
+    # A region is its councils of today, as --all: not also their predecessors (Poole and
+    # Bournemouth beside Bournemouth, Christchurch and Poole), which would count an area twice.
+    in_groups = councils_in(groups, table[table["last_year"] == latest]) if groups else []
     return codes + [c for c in in_groups if c not in codes]
 
 
