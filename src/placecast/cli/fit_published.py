@@ -110,7 +110,7 @@ def fit_published(
     from placecast.data.published import published_tables
     from placecast.fit.national import fit_national_priors, national_priors, with_england_years
     from placecast.fit.priors import AggregatePriors
-    from placecast.fit.published import fit_published_council, fitting_year
+    from placecast.fit.published import fit_published_council, fitting_year, short_series_note
 
     settings = settings_from_options(AggregateSettings, options)
     tidy = published_tables(list(data) or None)
@@ -154,7 +154,9 @@ def fit_published(
         .round(0)
         .to_string()
     )
-    _note_short_series(model)
+    short = short_series_note(model)
+    if short:
+        print(f"Note: {short}.", file=sys.stderr)
     refused = refuse_poor_fit(model.diagnostics_, fitted.check, accept_poor_fit, out)
     if not refused and carers is None:
         print(
@@ -174,26 +176,3 @@ def fit_published(
         file=sys.stderr,
     )
     return 0
-
-
-#: Fewer years than this after the first stock and the fit's rates are mostly England's priors.
-FEW_FLOW_YEARS = 3
-
-
-def _note_short_series(model: Any) -> None:
-    """Say when the rates rest on one or two years after the first stock (a council formed
-    since 2019, or a short ``--data`` series)."""
-    years = model.fitted_["fitted_ceases"].dropna().index
-    if years.size >= FEW_FLOW_YEARS:
-        return
-    last = model.fitted_.loc[years[-1]]
-    named = ", ".join(f"{y - 1}/{str(y)[2:]}" for y in years)
-    print(
-        f"Note: {model.counts_.council} is fitted to {years.size} year(s) of ceases and "
-        f"children in care after its first stock ({named}): its entry and exit rates rest "
-        f"mostly on England's priors (in {named.split(', ')[-1]}: fitted starts "
-        f"{last['fitted_starts']:.0f} against {last['starts']:.0f} published, ceases "
-        f"{last['fitted_ceases']:.0f} against {last['ceases']:.0f}); check the forecast's "
-        "flows against your own figures.",
-        file=sys.stderr,
-    )

@@ -30,7 +30,43 @@ from placecast.rates import Rates
 from placecast.stock import InitialStock
 from placecast.supply import CarerSupply
 
-__all__ = ["PublishedFit", "fit_published_council", "fitting_year", "save_fitted_inputs"]
+__all__ = [
+    "FEW_FLOW_YEARS",
+    "PublishedFit",
+    "fit_published_council",
+    "fitting_year",
+    "save_fitted_inputs",
+    "short_series_note",
+]
+
+#: Fewer years than this after the first stock and a fit's rates are mostly England's priors.
+FEW_FLOW_YEARS = 3
+
+
+def short_series_note(model: AggregateModel) -> str | None:
+    """What to say when a fit's rates rest on one or two years after its first stock (a
+    council formed since 2019, or a short series given with ``--data``); ``None`` otherwise.
+
+    Examples
+    --------
+    A council fitted to 2021/22 alone: "Dorset is fitted to 1 year(s) of ceases and children in
+    care after its first stock (2021/22): its entry and exit rates rest mostly on England's
+    priors (in 2021/22: fitted starts 141 against 138 published, ceases 164 against 138);
+    check the forecast's flows against your own figures".
+    """
+    years = model.fitted_["fitted_ceases"].dropna().index
+    if years.size >= FEW_FLOW_YEARS:
+        return None
+    last = model.fitted_.loc[years[-1]]
+    named = ", ".join(f"{y - 1}/{str(y)[2:]}" for y in years)
+    return (
+        f"{model.counts_.council} is fitted to {years.size} year(s) of ceases and children in "
+        f"care after its first stock ({named}): its entry and exit rates rest mostly on "
+        f"England's priors (in {named.split(', ')[-1]}: fitted starts "
+        f"{last['fitted_starts']:.0f} against {last['starts']:.0f} published, ceases "
+        f"{last['fitted_ceases']:.0f} against {last['ceases']:.0f}); check the forecast's flows "
+        "against your own figures"
+    )
 
 
 def save_fitted_inputs(
@@ -201,6 +237,7 @@ def fit_published_council(
                     f"age bands {ages}",
                     split_source,
                     carers_source,
+                    *filter(None, [short_series_note(model)]),
                 ),
                 out=staging,
                 check=check,
