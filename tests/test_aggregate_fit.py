@@ -1462,3 +1462,35 @@ def test_the_parameter_summary_of_a_reference_year_is_nan_not_a_numpy_warning():
         table = model.summary()
     assert np.isnan(table.loc["log_exit_level[0]", "r_hat"])
     assert np.isfinite(table.loc["log_exit_level[1]", "r_hat"])
+
+
+def test_a_fit_on_one_or_two_years_after_its_first_stock_says_so():
+    """short_series_note: Dorset's shipped series (its first stock with ages in 2021) gives one
+    year of ceases and children in care to fit; the note names it with that year's fitted and
+    published flows. Three years or more: no note."""
+    from types import SimpleNamespace
+
+    from placecast.fit.published import FEW_FLOW_YEARS, short_series_note
+
+    fitted = pd.DataFrame(
+        {
+            "children_in_care": [450.0, 450.0],
+            "starts": [128.0, 138.0],
+            "ceases": [156.0, 138.0],
+            "fitted_children_in_care": [np.nan, 434.0],
+            "fitted_starts": [131.0, 141.2],
+            "fitted_ceases": [np.nan, 163.6],
+        },
+        index=pd.Index([2021, 2022], name="year"),
+    )
+    model = SimpleNamespace(fitted_=fitted, counts_=SimpleNamespace(council="Dorset"))
+    assert short_series_note(model) == (
+        "Dorset is fitted to 1 year(s) of ceases and children in care after its first stock "
+        "(2021/22): its entry and exit rates rest mostly on England's priors (in 2021/22: "
+        "fitted starts 141 against 138 published, ceases 164 against 138); check the "
+        "forecast's flows against your own figures"
+    )
+    longer = pd.concat(
+        [fitted.iloc[[1]].set_axis([y]) for y in range(2022 - FEW_FLOW_YEARS + 1, 2023)]
+    )
+    assert short_series_note(SimpleNamespace(fitted_=longer, counts_=model.counts_)) is None

@@ -151,6 +151,7 @@ def test_fit_published_refuses_a_council_with_one_published_year(tmp_path, capsy
     assert not out.exists()
 
 
+@pytest.mark.slow  # a fit end to end (about 40 s); the note's words: test_aggregate_fit
 def test_fit_published_says_when_a_council_has_one_year_of_flows(tmp_path, capsys):
     """Dorset Council (formed 2019; no placement table in 2020) is fitted to 2021/22 alone:
     the command says its rates rest mostly on England's priors, with the fitted and published
