@@ -27,7 +27,7 @@ import pandas as pd
 
 from placecast._version import __version__
 from placecast.batch.jobs import CouncilJob
-from placecast.data.dfe import RECODED
+from placecast.data.dfe import current_code
 from placecast.data.regions import council_name, council_regions, councils_in
 from placecast.errors import ConfigError, InputError, PlacecastError
 
@@ -78,7 +78,7 @@ def resolve_councils(
     current = table.sort_values("last_year").drop_duplicates("la_name", keep="last")
     codes: list[str] = []
     for name in names:
-        key = RECODED.get(name.strip().upper(), name.strip()).casefold()  # an old code
+        key = current_code(name).casefold()
         found = table.loc[table["la_code"].str.casefold() == key, "la_code"].tolist() or (
             current.loc[current["la_name"].str.casefold() == key, "la_code"].tolist()
         )

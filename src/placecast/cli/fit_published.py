@@ -110,7 +110,7 @@ def fit_published(
     from placecast.data.published import published_tables
     from placecast.fit.national import fit_national_priors, national_priors, with_england_years
     from placecast.fit.priors import AggregatePriors
-    from placecast.fit.published import fit_published_council, fitting_year, short_series_note
+    from placecast.fit.published import fit_published_council, fitting_year
 
     settings = settings_from_options(AggregateSettings, options)
     tidy = published_tables(list(data) or None)
@@ -154,9 +154,8 @@ def fit_published(
         .round(0)
         .to_string()
     )
-    short = short_series_note(model)
-    if short:
-        print(f"Note: {short}.", file=sys.stderr)
+    if fitted.short_series:
+        print(f"Note: {fitted.short_series}.", file=sys.stderr)
     refused = refuse_poor_fit(model.diagnostics_, fitted.check, accept_poor_fit, out)
     if not refused and carers is None:
         print(

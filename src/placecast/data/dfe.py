@@ -111,6 +111,15 @@ RECODED = {
     "E10000023": "E06000065",  # North Yorkshire
     "E10000027": "E06000066",  # Somerset
 }
+
+
+def current_code(council: str) -> str:
+    """``council`` as typed, stripped, or its current code if it is an old code in
+    :data:`RECODED` (``"E10000002"`` gives Buckinghamshire's ``"E06000060"``)."""
+    text = council.strip()
+    return RECODED.get(text.upper(), text)
+
+
 #: ONS codes of London's sub-regions (the wide files repeat London's E12000007 for them).
 LONDON_SUBREGIONS = {"INNER LONDON": "E13000001", "OUTER LONDON": "E13000002"}
 _LEVEL_OF_CODE = {
@@ -613,7 +622,7 @@ def council_series(tidy: pd.DataFrame, council: str) -> pd.DataFrame:
     2019, the unitary council since) means the one published latest; give the other's code to
     have it.
     """
-    key = RECODED.get(council.strip().upper(), council.strip()).lower()
+    key = current_code(council).lower()
     rows = tidy[(tidy["la_name"].str.lower() == key) | (tidy["la_code"].str.lower() == key)]
     if rows["la_code"].nunique() > 1:
         # A name two councils have had (Dorset: the county to 2019, the unitary council since)

@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 
 from placecast.data.csvfile import read_text_csv
-from placecast.data.dfe import RECODED
+from placecast.data.dfe import RECODED, current_code
 from placecast.errors import InputError
 from placecast.supply import CarerSupply
 
@@ -214,7 +214,7 @@ def build_ofsted_bundle(folder: str | Path, out: str | Path = OFSTED_BUNDLE) -> 
 
     files = sorted(Path(folder).glob("*.csv"))
     frame = pd.concat([read_ofsted_fostering(f) for f in files], ignore_index=True)
-    dfe = bundled_rows()
+    dfe = bundled_rows().assign(la_code=lambda r: r["la_code"].replace(RECODED))  # current
     councils = dfe[dfe["geographic_level"] == "la"].sort_values("year")
     # A name two codes share (Dorset: the county to 2019, the unitary council after) is the
     # older code's: Ofsted's years end by 31 March 2019.
@@ -300,9 +300,7 @@ def published_carer_supply(
     (2019, 105.0)
     """
     tables = fostering_tables() if tables is None else tables
-    # Ofsted's rows carry the code DfE used by 31 March 2019 (Buckinghamshire's county code).
-    current = RECODED.get(la_code, la_code)
-    own = tables[tables["la_code"].replace(RECODED) == current]
+    own = tables[tables["la_code"] == current_code(la_code)]
     for year in sorted(own["year"].unique(), reverse=True):
         values = own[own["year"] == year].set_index("measure")["value"]
 

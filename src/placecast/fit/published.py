@@ -133,12 +133,15 @@ class PublishedFit:
         The council's carer supply from Ofsted's data, or ``None`` (a placeholder was used).
     inputs_written
         Whether ``inputs/`` was written: the check passed, or a failed fit was accepted.
+    short_series
+        :func:`short_series_note`'s words (also among the inputs' sources), or ``None``.
     """
 
     model: AggregateModel
     check: FitCheck
     carers: CarerSupplySource | None
     inputs_written: bool
+    short_series: str | None = None
 
 
 def fit_published_council(
@@ -212,6 +215,7 @@ def fit_published_council(
         stock.by_band().to_csv(staging / "stock_at_last_year.csv")
         check = model.check()
         write_inputs = check.passed or accept_poor_fit
+        short = short_series_note(model)
         carers = published_carer_supply(counts.la_code)
         if write_inputs:
             carers_source = (
@@ -237,11 +241,17 @@ def fit_published_council(
                     f"age bands {ages}",
                     split_source,
                     carers_source,
-                    *filter(None, [short_series_note(model)]),
+                    *filter(None, [short]),
                 ),
                 out=staging,
                 check=check,
                 supply=None if carers is None else carers.supply,
                 published_children_in_care=counts.children_in_care_by_year(upto=last),
             )
-    return PublishedFit(model=model, check=check, carers=carers, inputs_written=write_inputs)
+    return PublishedFit(
+        model=model,
+        check=check,
+        carers=carers,
+        inputs_written=write_inputs,
+        short_series=short,
+    )
