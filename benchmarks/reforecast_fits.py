@@ -27,11 +27,10 @@ from runs_store import parse_settings, write_run
 
 from placecast.data.dfe import published_counts
 from placecast.data.published import published_tables
+from placecast.errors import ConfigError
 from placecast.evaluation import BacktestSettings
-from placecast.evaluation.backtesting import scored_variant
-from placecast.evaluation.settings import SCORING_SETTINGS
+from placecast.evaluation.backtesting import check_variant, scored_variant
 from placecast.fit import AggregateModel
-from placecast.fit.settings import FORECAST_SETTINGS
 
 
 @functools.cache
@@ -63,12 +62,10 @@ def main() -> None:
     parser.add_argument("--description", default="")
     args = parser.parse_args()
     changes = parse_settings(args.set)
-    for key in changes:
-        if key not in (*FORECAST_SETTINGS, *SCORING_SETTINGS):
-            parser.error(
-                f"{key!r} is not a forecast or scoring setting "
-                f"({', '.join((*FORECAST_SETTINGS, *SCORING_SETTINGS))})"
-            )
+    try:
+        check_variant(changes, "--set")  # before any worker starts
+    except ConfigError as error:
+        parser.error(str(error))
     last = int(_tables()["year"].max())
     jobs = [
         (str(path), changes, last)

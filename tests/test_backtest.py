@@ -380,6 +380,10 @@ def test_variants_that_change_the_fit_are_refused_before_fitting(monkeypatch):
         backtesting.backtest(tidy, ["A"], priors=priors, variants={"bad": {"trend_damping": 7.0}})
     with pytest.raises(ConfigError, match="at least one"):
         backtesting.backtest(tidy, ["A"], priors=priors, variants={})
+    # The same check for changes given elsewhere (reforecast_fits.py's --set), by origin.
+    backtesting.check_variant({"trend_damping": 0.5, "stock_noise": "none"}, "--set")
+    with pytest.raises(ConfigError, match=r"--set: \['chains'\] change the fit.*stock_noise"):
+        backtesting.check_variant({"chains": 4, "trend_damping": 0.5}, "--set")
 
     rows = pd.DataFrame({"council": ["A", "A"], "variant": ["one", "two"], "mean": [1.0, 2.0]})
     mixed = Backtest(rows=rows, settings=BacktestSettings())

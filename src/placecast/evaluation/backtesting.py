@@ -49,6 +49,7 @@ __all__ = [
     "backtest",
     "backtest_council",
     "backtest_priors",
+    "check_variant",
     "forecast_published",
     "la_councils",
     "naive_forecasts",
@@ -346,10 +347,26 @@ def _check_variants(variants: Mapping[str, Mapping[str, Any]]) -> None:
     if not variants:
         raise ConfigError("backtest variants: give at least one (name -> forecast settings)")
     for name, changes in variants.items():
-        _check_variant(changes, f"backtest variant {name!r}")
+        check_variant(changes, f"backtest variant {name!r}")
 
 
-def _check_variant(changes: Mapping[str, Any], what: str) -> None:
+def check_variant(changes: Mapping[str, Any], what: str) -> None:
+    """Refuse forecast changes that would need a refit.
+
+    Parameters
+    ----------
+    changes
+        Settings to change without refitting: forecast settings
+        (:data:`~placecast.fit.settings.FORECAST_SETTINGS`) and scoring settings
+        (:data:`~placecast.evaluation.settings.SCORING_SETTINGS`).
+    what
+        Where the changes come from, for the error (e.g. ``"--set"``).
+
+    Raises
+    ------
+    ConfigError
+        Naming the settings that change the fit, and the ones that may be set.
+    """
     allowed = (*FORECAST_SETTINGS, *SCORING_SETTINGS)
     other = sorted(set(changes) - set(allowed))
     if other:
@@ -387,7 +404,7 @@ def scored_variant(
     ConfigError
         When ``changes`` names a setting that would need a refit.
     """
-    _check_variant(changes, "scored_variant")
+    check_variant(changes, "scored_variant")
     forecast = {k: v for k, v in changes.items() if k in FORECAST_SETTINGS}
     # The settings then describe the forecast scored, forecast settings included.
     return scored_forecast(
