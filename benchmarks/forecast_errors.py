@@ -16,7 +16,18 @@ Three tables from the stored rows (post hoc: where to look, not a result):
    saved fit's own paths (the engine's flows and stock, no published noise), as forecast with
    the run's settings of ``--variant``.
 3. *Error shape*: the absolute log error over the 90% interval's half-width times 1.645, whose
-   median and 90th percentile are 0.674 and 1.645 for a calibrated normal forecast.
+   median and 90th percentile are 0.674 and 1.645 for a calibrated normal forecast; the median
+   of the same ratio signed (0 for an unbiased forecast; below 0: the forecast too high); and
+   the spread of the log errors about their median (1.4826 times their median absolute
+   deviation) over the median of the intervals' implied sd (the 90% interval's log width over
+   3.29): 1 where the intervals are as wide as the errors once their bias is set aside.
+4. *Starts' and ceases' errors together*: the correlation of the two flows' log errors in the
+   same forecast year, over council-origins, by horizon, as published and with each year's
+   mean over councils taken out (what England shared that year); with ``--fits``, the same
+   correlation of each saved fit's own paths (where a stock's interval comes from: the more
+   the flows move together, the less the stock moves).
+5. *Bias by origin*: for starts, ceases and children in care, the median log error (published
+   over median forecast) over councils, by origin and horizon; a diagonal is one published year.
 """
 
 from __future__ import annotations
@@ -73,8 +84,33 @@ def carried_errors(rows: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(out)
 
 
-def paths_carried(fits: Path, settings: dict[str, object]) -> pd.DataFrame:
-    """Table 2's paths part: each saved fit's own paths, forecast with ``settings``."""
+def flows_together(rows: pd.DataFrame) -> pd.DataFrame:
+    """Table 4's published part (see the module)."""
+    r = rows[rows["measure"].isin(["starts", "ceases"]) & (rows["actual"] > 0) & (rows["q50"] > 0)]
+    r = r.assign(error=np.log(r["actual"] / r["q50"]))
+    wide = r.pivot_table(index=["council", "year", "horizon"], columns="measure", values="error")
+    wide = wide.dropna()
+    shared = wide.groupby(["year", "horizon"]).transform("mean")
+    out = []
+    for label, errors in (("published", wide), ("published, each year's mean out", wide - shared)):
+        row = {"source": label}
+        for horizon, g in errors.groupby(level="horizon"):
+            row[int(horizon)] = g["starts"].corr(g["ceases"])
+        out.append(row)
+    return pd.DataFrame(out)
+
+
+def bias_by_origin(rows: pd.DataFrame) -> pd.DataFrame:
+    """Table 5 (see the module)."""
+    r = rows[rows["measure"].isin(FLOWS_AND_STOCK) & (rows["actual"] > 0) & (rows["q50"] > 0)]
+    r = r.assign(error=np.log(r["actual"] / r["q50"]), horizon=r["horizon"].astype(int))
+    return r.pivot_table(
+        index=["measure", "origin"], columns="horizon", values="error", aggfunc="median"
+    )
+
+
+def paths_carried(fits: Path, settings: dict[str, object]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Tables 2's and 4's paths parts: each saved fit's own paths, forecast with ``settings``."""
     import warnings
 
     from placecast.engine import simulate
@@ -84,7 +120,7 @@ def paths_carried(fits: Path, settings: dict[str, object]) -> pd.DataFrame:
 
     warnings.simplefilter("ignore")
     forecast = {k: v for k, v in settings.items() if k in FORECAST_SETTINGS}
-    out = []
+    out, together = [], []
     for path in sorted(fits.glob("*.nc")):
         model = AggregateModel.load(path).reforecast(**forecast)
         last = model.last_year_
@@ -114,20 +150,40 @@ def paths_carried(fits: Path, settings: dict[str, object]) -> pd.DataFrame:
             for a, b in ((1, 2), (1, 3), (2, 3)):
                 row[f"{a}-{b}"] = float(np.corrcoef(logs[a - 1], logs[b - 1])[0, 1])
             out.append(row)
-    return pd.DataFrame(out)
+        logs = {m: [np.log(np.asarray(v, dtype=float)) for v in values[m]] for m in values}
+        together.append(
+            {"source": f"paths: {model.counts_.council}"}
+            | {
+                h: float(np.corrcoef(logs["starts"][h - 1], logs["ceases"][h - 1])[0, 1])
+                for h in (1, 2, 3)
+            }
+        )
+    return pd.DataFrame(out), pd.DataFrame(together)
 
 
 def error_shape(rows: pd.DataFrame) -> pd.DataFrame:
     """Table 3 (see the module)."""
     r = rows[(rows["actual"] > 0) & (rows["q05"] > 0) & (rows["q50"] > 0)]
     half = np.log(r["q95"] / r["q05"]) / 2
-    scaled = (np.log(r["actual"] / r["q50"]).abs() / half * 1.645).rename("scaled")
-    g = pd.concat([r[["measure", "horizon"]], scaled], axis=1).groupby(["measure", "horizon"])
+    error = np.log(r["actual"] / r["q50"])
+    frame = pd.DataFrame(
+        {
+            "measure": r["measure"],
+            "horizon": r["horizon"],
+            "error": error,
+            "signed": error / half * 1.645,
+            "implied sd": half / 1.645,
+        }
+    )
+    g = frame.groupby(["measure", "horizon"])
+    spread = g["error"].agg(lambda e: 1.4826 * (e - e.median()).abs().median())
     return pd.DataFrame(
         {
             "forecasts": g.size(),
-            "median": g["scaled"].median(),
-            "90th percentile": g["scaled"].quantile(0.9),
+            "median": g["signed"].agg(lambda z: z.abs().median()),
+            "90th percentile": g["signed"].agg(lambda z: z.abs().quantile(0.9)),
+            "median signed": g["signed"].median(),
+            "error spread / implied sd": spread / g["implied sd"].median(),
         }
     )
 
@@ -143,13 +199,19 @@ def main() -> None:
     rows = bt.rows
     print(f"## {args.run}, {args.variant}: predicted change against what happened\n")
     print(change_skill(rows).round(3).to_string())
-    carried = carried_errors(rows)
+    carried, together = carried_errors(rows), flows_together(rows)
     if args.fits:
-        carried = pd.concat([carried, paths_carried(args.fits, bt.settings.to_dict())])
+        paths, paths_together = paths_carried(args.fits, bt.settings.to_dict())
+        carried = pd.concat([carried, paths])
+        together = pd.concat([together, paths_together])
     print("\n## errors carried between forecast years (correlation of log errors)\n")
     print(carried.round(2).to_string(index=False))
     print("\n## error shape: |log error| / 90% half-width x 1.645 (normal: 0.674, 1.645)\n")
     print(error_shape(rows).round(2).to_string())
+    print("\n## starts' and ceases' log errors in the same forecast year: correlation by horizon\n")
+    print(together.round(2).to_string(index=False))
+    print("\n## median log error (published over median forecast) by origin and horizon\n")
+    print(bias_by_origin(rows).round(3).to_string())
 
 
 if __name__ == "__main__":

@@ -342,6 +342,30 @@ def test_the_forecast_errors_tables_known_answers():
     assert carried[["1-2", "1-3", "2-3"]].tolist() == pytest.approx([1.0, 1.0, 1.0])
     shape = errors.error_shape(rows[rows["q05"] < rows["q95"]]).loc[("starts", 1)]
     assert shape["median"] == pytest.approx(1.645) and shape["forecasts"] == 3
+    # Outcomes at the 5%, 95% and 95% quantiles: the median signed ratio is +1.645; errors
+    # -0.1, 0.05, 0.2 (spread 1.4826 x 0.15) against implied sds of 0.1, 0.05 and 0.2 / 1.645.
+    assert shape["median signed"] == pytest.approx(1.645)
+    assert shape["error spread / implied sd"] == pytest.approx(1.4826 * 0.15 / (0.1 / 1.645))
+    # Ceases' errors a straight line of starts' (plus a shift shared by the year): correlation
+    # 1 as published and with the year's mean out; opposite errors -1.
+    flows = pd.concat(
+        [
+            rows.assign(year=rows["origin"] + rows["horizon"]),
+            rows.assign(
+                year=rows["origin"] + rows["horizon"],
+                measure="ceases",
+                actual=rows["q50"] * (rows["actual"] / rows["q50"]) ** 3 * 1.1,
+            ),
+        ]
+    )
+    together = errors.flows_together(flows).set_index("source")
+    assert together.loc["published", [1, 2, 3]].tolist() == pytest.approx([1.0] * 3)
+    assert together.loc["published, each year's mean out", 1] == pytest.approx(1.0)
+    flows.loc[flows["measure"] == "ceases", "actual"] = (rows["q50"] ** 2 / rows["actual"]).values
+    together = errors.flows_together(flows).set_index("source")
+    assert together.loc["published", [1, 2, 3]].tolist() == pytest.approx([-1.0] * 3)
+    # Starts' median log error at one year: the middle of -0.1, 0, 0.05, 0.2.
+    assert errors.bias_by_origin(rows).loc[("starts", 2018), 1] == pytest.approx(0.025)
 
 
 def test_the_exit_response_regression_recovers_known_elasticities():
