@@ -167,11 +167,11 @@ def test_fit_published_says_when_a_council_has_one_year_of_flows(tmp_path, capsy
     assert "Note: Dorset is fitted to 1 year(s) of ceases and children in care after its " in err
     assert "first stock (2021/22): its entry and exit rates rest mostly on England's" in err
     assert "against 138 published, ceases " in err and "against 138); check the" in err
-    # The inputs carry it among their sources, which the reports cite.
+    # The inputs carry it as the fit's caution, which the reports box above their results.
     from placecast.inputs import load_inputs
 
-    sources = load_inputs(tmp_path / "inputs").sources
-    assert any("rest mostly on England's priors" in line for line in sources)
+    (caution,) = load_inputs(tmp_path / "inputs").fit_check["cautions"]
+    assert "rest mostly on England's priors" in caution
 
 
 def test_too_large_a_run_is_refused_with_its_size_and_writes_nothing(tmp_path, capsys):

@@ -186,3 +186,34 @@ def test_the_inputs_fingerprint_names_the_numbers_not_the_folder(default, tmp_pa
     assert pc.inputs_fingerprint(more) != pc.inputs_fingerprint(default)
     fc = pc.forecast(more, months=12, paths=5, seed=1)
     assert fc.data.attrs["inputs_sha256"] == pc.inputs_fingerprint(more)
+
+
+def test_a_fits_caution_is_boxed_in_every_report_and_kept_with_the_inputs(default, tmp_path):
+    """A fit that passed but rests on one year of flows (``FitCheck.cautions``, written by
+    ``fit-published``): the terminal summary, the HTML report and the workbook's "about" sheet
+    say so above the results, and the inputs keep it when saved and loaded."""
+    from placecast.report import write_html
+
+    said = "Dorset is fitted to 1 year(s) of ceases and children in care after its first stock"
+    check = FitCheck("m", 1.004, 650.0, 0, 2, cautions=(said,))
+    assert FitCheck.from_dict(check.to_dict()) == check
+    fitted = dataclasses.replace(
+        default, fit_check={**check.to_dict(), "passed": True, "summary": check.summary()}
+    )
+    again = load_inputs(save_inputs(fitted, tmp_path / "in"))
+    assert again.fit_check["cautions"] == [said]
+    cmp = pc.compare(again, [], months=12, paths=5, seed=1)
+    assert comparison_text(cmp).startswith(f"CAUTION: {said}.")
+    page = write_html(cmp, tmp_path / "r.html").read_text()
+    assert f"<p class='warning'>CAUTION: {said}.</p>" in page
+    about = {
+        r[0]: r[1]
+        for r in openpyxl.load_workbook(write_excel(cmp, tmp_path / "r.xlsx"))["about"].iter_rows(
+            min_row=2, values_only=True
+        )
+    }
+    assert about["WARNING"] == f"CAUTION: {said}."
+    # Inputs written before cautions existed have none, and no box.
+    older = {k: v for k, v in fitted.fit_check.items() if k != "cautions"}
+    plain = pc.compare(dataclasses.replace(default, fit_check=older), [], months=12, paths=5)
+    assert not comparison_text(plain).startswith("CAUTION")

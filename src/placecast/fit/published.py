@@ -213,9 +213,10 @@ def fit_published_council(
         model.diagnostics_.to_csv(staging / "diagnostics.csv", index=False)
         model.fitted_.to_csv(staging / "published_and_fitted.csv")
         stock.by_band().to_csv(staging / "stock_at_last_year.csv")
-        check = model.check()
-        write_inputs = check.passed or accept_poor_fit
         short = short_series_note(model)
+        # Reports box it beside the forecast, as they do a failed check.
+        check = replace(model.check(), cautions=(short,) if short else ())
+        write_inputs = check.passed or accept_poor_fit
         carers = published_carer_supply(counts.la_code)
         if write_inputs:
             carers_source = (
@@ -241,7 +242,6 @@ def fit_published_council(
                     f"age bands {ages}",
                     split_source,
                     carers_source,
-                    *filter(None, [short]),
                 ),
                 out=staging,
                 check=check,

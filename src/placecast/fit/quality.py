@@ -64,6 +64,9 @@ class FitCheck:
     sampling
         What the sampler did, where it sampled more than once (``AggregateSettings.retry``);
         empty otherwise.
+    cautions
+        What a reader of the forecast should know although the fit passes (e.g. rates that
+        rest on one year of flows); reports show them beside the forecast.
     """
 
     model: str
@@ -75,6 +78,7 @@ class FitCheck:
     published_stock: float | None = None
     problems: tuple[str, ...] = field(default_factory=tuple)
     sampling: str = ""
+    cautions: tuple[str, ...] = field(default_factory=tuple)
 
     @property
     def passed(self) -> bool:
@@ -128,11 +132,18 @@ class FitCheck:
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)
         out["problems"] = list(self.problems)
+        out["cautions"] = list(self.cautions)
         return out
 
     @classmethod
     def from_dict(cls, values: dict[str, Any]) -> FitCheck:
-        return cls(**{**values, "problems": tuple(values.get("problems", ()))})
+        return cls(
+            **{
+                **values,
+                "problems": tuple(values.get("problems", ())),
+                "cautions": tuple(values.get("cautions", ())),  # none in older inputs
+            }
+        )
 
 
 class _Rule(NamedTuple):

@@ -16,9 +16,8 @@ from placecast.report.charts import comparison_charts
 from placecast.report.tables import (
     about_table,
     column_kind,
-    fit_warning,
     inputs_tables,
-    placeholder_warning,
+    report_warnings,
     run_metadata,
     sufficiency_by_year,
 )
@@ -173,11 +172,7 @@ def write_html(
         "simulated month by month with parameter and process uncertainty. Intervals are the "
         "middle 50% and 90% of simulated paths. <a href='#methodology'>How this forecast is "
         "made</a>.</p>",
-        *(
-            f"<p class='warning'>{html.escape(w)}</p>"
-            for w in (fit_warning(cmp), placeholder_warning(cmp))
-            if w is not None
-        ),
+        *(f"<p class='warning'>{html.escape(w)}</p>" for w in report_warnings(cmp)),
         "<h2>Provenance</h2>",
         # Long values (data sources) wrap: at 1,400 px they pushed the others out of sight.
         _table(pd.DataFrame(list(meta.items()), columns=["item", "value"]), "provenance"),

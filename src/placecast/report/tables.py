@@ -21,12 +21,14 @@ __all__ = [
     "column_kind",
     "cost_and_overspend",
     "financial_year_label",
+    "fit_caution",
     "fit_check_table",
     "fit_check_text",
     "fit_warning",
     "in_gbp",
     "inputs_tables",
     "placeholder_warning",
+    "report_warnings",
     "run_metadata",
     "spreadsheet_safe",
     "tidy_tables",
@@ -359,7 +361,7 @@ def run_metadata(cmp: Comparison) -> dict[str, str]:
         "data sources": "; ".join(base.inputs.sources) or "not recorded",
         "fit check": fit_check_text(cmp) or "not from a fit (inputs given, not fitted here)",
     }
-    warnings = [w for w in (fit_warning(cmp), placeholder_warning(cmp)) if w]
+    warnings = report_warnings(cmp)
     return {"WARNING": " ".join(warnings), **meta} if warnings else meta
 
 
@@ -380,6 +382,22 @@ def fit_warning(cmp: Comparison) -> str | None:
         + "). Its rates may be wrong: do not use this forecast for a budget paper until the "
         "council is fitted again with more tuning and draws."
     )
+
+
+def fit_caution(cmp: Comparison) -> str | None:
+    """What the fit's check asks a reader to know although the fit passed (its ``cautions``,
+    e.g. rates resting on one year of flows), in words, else None."""
+    check = cmp.baseline.inputs.fit_check
+    cautions = [] if check is None else list(check.get("cautions", []))
+    if not cautions:
+        return None
+    return "CAUTION: " + "; ".join(cautions) + "."
+
+
+def report_warnings(cmp: Comparison) -> list[str]:
+    """Every warning a report shows above its results, most serious first: a failed fit check,
+    the fit's cautions, placeholder inputs."""
+    return [w for w in (fit_warning(cmp), fit_caution(cmp), placeholder_warning(cmp)) if w]
 
 
 def placeholder_warning(cmp: Comparison) -> str | None:

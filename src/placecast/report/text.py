@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from placecast.report.accuracy import accuracy_warning
-from placecast.report.tables import fit_warning, placeholder_warning
+from placecast.report.tables import report_warnings
 from placecast.scenario.comparison import Comparison
 from placecast.summary import gbp_m
 
@@ -15,7 +15,7 @@ __all__ = ["comparison_text", "gbp_m"]
 def comparison_text(cmp: Comparison) -> str:
     """A summary a finance officer can read in a terminal or paste into an email."""
     base = cmp.baseline
-    warnings = [w for w in (fit_warning(cmp), placeholder_warning(cmp)) if w]
+    warnings = report_warnings(cmp)
     lines = [
         *(f"{w}\n" for w in warnings),
         f"placecast forecast — {base.inputs.name}",
