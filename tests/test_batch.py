@@ -351,3 +351,18 @@ def test_batch_fit_says_which_fits_failed_their_check_and_exits_non_zero(
     assert "Hackney" not in err
     argv = ["batch", "fit", "--council", "Hackney", "--accept-poor-fit", "--out", str(tmp_path)]
     assert main(argv) == 0
+    # A fit that passed but rests on one year of flows is named too, and does not fail.
+    said = "Dorset is fitted to 1 year(s) of ceases and children in care after its first stock"
+    table = pd.DataFrame(
+        {
+            "la_code": ["E09000012", "E06000059"],
+            "council": ["Hackney", "Dorset"],
+            "status": ["done", "done"],
+            "check_passed": [True, True],
+            "caution": [np.nan, said],  # as read back from councils.csv
+        }
+    )
+    assert main(["batch", "fit", "--council", "Hackney", "--out", str(tmp_path)]) == 0
+    err = capsys.readouterr().err
+    assert "1 councils' fits rest on one or two years of flows" in err
+    assert "E06000059 Dorset" in err and "Hackney" not in err

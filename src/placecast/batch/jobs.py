@@ -116,6 +116,7 @@ class FitJob:
             "max_r_hat": float(diag["max_r_hat"]),
             "divergences": int(diag["divergences"]),
             "carer_supply": "Ofsted" if fitted.carers is not None else "placeholder",
+            "caution": "; ".join(fitted.check.cautions),  # e.g. one year of flows
         }
 
 

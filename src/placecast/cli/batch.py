@@ -137,6 +137,15 @@ def fit(last_year: int | None, accept_poor_fit: bool, **options: Any) -> int | N
     job = FitJob(fit_settings=settings, last_year=last_year, accept_poor_fit=accept_poor_fit)
     result = _run(job, options)
     table = result.councils
+    if "caution" in table:
+        cautioned = table[table["caution"].fillna("").astype(str).str.len() > 0]
+        if not cautioned.empty:
+            print(
+                f"{len(cautioned)} councils' fits rest on one or two years of flows, so their "
+                "rates are mostly England's priors (each one's reports say so): "
+                + ", ".join(f"{r.la_code} {r.council}" for r in cautioned.itertuples()),
+                file=sys.stderr,
+            )
     if "check_passed" not in table or accept_poor_fit:
         return None
     poor = table[(table["status"] == "done") & (table["check_passed"] == False)]  # noqa: E712
