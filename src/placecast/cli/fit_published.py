@@ -154,8 +154,8 @@ def fit_published(
         .round(0)
         .to_string()
     )
-    if fitted.short_series:
-        print(f"Note: {fitted.short_series}.", file=sys.stderr)
+    for caution in fitted.check.cautions:
+        print(f"Note: {caution}.", file=sys.stderr)
     refused = refuse_poor_fit(model.diagnostics_, fitted.check, accept_poor_fit, out)
     if not refused and carers is None:
         print(

@@ -128,20 +128,18 @@ class PublishedFit:
     model
         The fitted model.
     check
-        Placecast's check of the fit.
+        Placecast's check of the fit; its ``cautions`` hold :func:`short_series_note`'s words
+        for a fit on one or two years of flows.
     carers
         The council's carer supply from Ofsted's data, or ``None`` (a placeholder was used).
     inputs_written
         Whether ``inputs/`` was written: the check passed, or a failed fit was accepted.
-    short_series
-        :func:`short_series_note`'s words (also among the inputs' sources), or ``None``.
     """
 
     model: AggregateModel
     check: FitCheck
     carers: CarerSupplySource | None
     inputs_written: bool
-    short_series: str | None = None
 
 
 def fit_published_council(
@@ -253,5 +251,4 @@ def fit_published_council(
         check=check,
         carers=carers,
         inputs_written=write_inputs,
-        short_series=short,
     )
