@@ -1,7 +1,11 @@
 """Score another forecast of saved fits, whatever the priors and tables of today's code.
 
 ``python benchmarks/reforecast_fits.py --fits DIR --name RUN --set starting_ages=fitted
-[--origins 2017 ...] [--workers 2] [--description ...]``
+[--origins 2017 ...] [--workers 2] [--description ...]``, or several forecasts of each fit in
+one pass: ``--variant default --variant passing:forecast_shocks=passing ...`` (each
+``NAME:setting=value,...``, stored as the run ``RUN_NAME``; a fit is read once for all of them,
+which is most of a single forecast's time, and each variant's rows are those of its own run
+with ``--set``).
 
 ``bench_rolling.py --variant`` reuses a fit only when its data, priors and fit settings are
 today's; fits made before a change of the tables or of the shipped priors would be refitted.
@@ -39,8 +43,9 @@ def _tables() -> pd.DataFrame:
     return published_tables()
 
 
-def _one(job: tuple[str, dict[str, object], int]) -> pd.DataFrame:
-    path, changes, last = job
+def _one(job: tuple[str, dict[str, dict[str, object]], int]) -> dict[str, pd.DataFrame]:
+    """One saved fit, read once and scored for each variant: variant name -> rows."""
+    path, variants, last = job
     warnings.simplefilter("ignore")
     model = AggregateModel.load(path)
     counts = published_counts(_tables(), model.counts_.la_code)
@@ -48,8 +53,12 @@ def _one(job: tuple[str, dict[str, object], int]) -> pd.DataFrame:
         last_fit_year=model.last_year_, horizon=min(3, last - model.last_year_)
     )
     seconds = float(model.idata_.attrs.get("fit_seconds", float("nan")))
-    rows = scored_variant(model, counts, settings, seconds, changes)
-    return rows.assign(origin=model.last_year_)
+    return {
+        name: scored_variant(model, counts, settings, seconds, changes).assign(
+            origin=model.last_year_
+        )
+        for name, changes in variants.items()
+    }
 
 
 def main() -> None:
@@ -57,36 +66,58 @@ def main() -> None:
     parser.add_argument("--fits", type=Path, required=True)
     parser.add_argument("--name", required=True)
     parser.add_argument("--set", action="append", default=[], help="forecast setting=value")
+    parser.add_argument(
+        "--variant",
+        action="append",
+        default=[],
+        help="NAME:setting=value,... (repeat; stored as RUN_NAME; instead of --set)",
+    )
     parser.add_argument("--origins", type=int, nargs="+", default=list(range(2017, 2022)))
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--description", default="")
     args = parser.parse_args()
-    changes = parse_settings(args.set)
-    try:
-        check_variant(changes, "--set")  # before any worker starts
-    except ConfigError as error:
-        parser.error(str(error))
+    if args.set and args.variant:
+        parser.error("give --set (one forecast) or --variant (several), not both")
+    if args.variant:
+        variants = {}
+        for text in args.variant:
+            name, _, body = text.partition(":")
+            if not name or name in variants:
+                parser.error(f"--variant {text!r}: each needs a name of its own")
+            variants[name] = parse_settings(body.split(","))
+    else:
+        variants = {"": parse_settings(args.set)}
+    for name, changes in variants.items():
+        try:
+            check_variant(changes, f"--variant {name}" if name else "--set")  # before any worker
+        except ConfigError as error:
+            parser.error(str(error))
     last = int(_tables()["year"].max())
     jobs = [
-        (str(path), changes, last)
+        (str(path), variants, last)
         for origin in args.origins
         for path in sorted((args.fits / str(origin)).glob("*.nc"))
     ]
     t0 = time.perf_counter()
     with ProcessPoolExecutor(args.workers) as pool:
-        rows = pd.concat(list(pool.map(_one, jobs)), ignore_index=True)
-    record = {
-        "description": args.description or args.name,
-        "settings": replace(BacktestSettings(), **changes).to_dict(),
-        "forecast_changes": changes,
-        "origins": args.origins,
-        "fits": f"{args.fits} (each fit as saved: its own priors, data and fit settings)",
-        "data": "tables shipped with placecast (scored against)",
-        "minutes": round((time.perf_counter() - t0) / 60, 1),
-        "workers": args.workers,
-    }
-    folder = write_run(args.name, rows, record)
-    print(f"{len(jobs)} fits rescored in {record['minutes']} min: {folder}")
+        scored = list(pool.map(_one, jobs))
+    minutes = round((time.perf_counter() - t0) / 60, 1)
+    for name, changes in variants.items():
+        run = f"{args.name}_{name}" if name else args.name
+        record = {
+            "description": args.description or run,
+            "settings": replace(BacktestSettings(), **changes).to_dict(),
+            "forecast_changes": changes,
+            "origins": args.origins,
+            "fits": f"{args.fits} (each fit as saved: its own priors, data and fit settings)",
+            "data": "tables shipped with placecast (scored against)",
+            "minutes": minutes,
+            "workers": args.workers,
+            **({"variants scored in the same pass": variants} if len(variants) > 1 else {}),
+        }
+        rows = pd.concat([one[name] for one in scored], ignore_index=True)
+        folder = write_run(run, rows, record)
+        print(f"{len(jobs)} fits rescored in {minutes} min: {folder}")
 
 
 if __name__ == "__main__":

@@ -4,7 +4,10 @@
 Run: ``python benchmarks/surprise_rules.py [--prefix reforecast_76_none]``, after
 ``reforecast_fits.py`` has stored the runs ``<prefix>_default``, ``<prefix>_passing``
 (``--set forecast_shocks=passing``), ``<prefix>_stocknone`` (``--set stock_noise=none``) and
-``<prefix>_both`` (the two), every one a reforecast of the same saved fits by one commit. It
+``<prefix>_both`` (the two), every one a reforecast of the same saved fits by one commit; one
+pass makes the four: ``python benchmarks/reforecast_fits.py --fits benchmarks/.fits_76_none
+--name reforecast_76_none --variant default --variant passing:forecast_shocks=passing --variant
+stocknone:stock_noise=none --variant both:forecast_shocks=passing,stock_noise=none``. It
 only applies the rules as written. With every forecast year and without 2020-21 alike, a
 candidate passes against the default if:
 
