@@ -407,3 +407,40 @@ def test_the_exit_response_regression_recovers_known_elasticities():
     expected = [first, 0.15 * per_start + 0.6 * per_child * (1 - first)]
     np.testing.assert_allclose(table["extra ceases per extra start"], expected, rtol=1e-9)
     assert (table["90% low"] <= table["extra ceases per extra start"] + 1e-9).all()
+
+
+def test_reforecast_fits_reads_each_fit_once_for_every_variant(monkeypatch, tmp_path):
+    """benchmarks/reforecast_fits.py --variant: one read of a saved fit, each variant scored on
+    it with its own settings and stored as its own run (RUN_NAME), with the origin."""
+    from types import SimpleNamespace
+
+    refit = _benchmark_module("reforecast_fits")
+    reads = []
+    model = SimpleNamespace(
+        counts_=SimpleNamespace(la_code="E09000012"), last_year_=2019, idata_=SimpleNamespace()
+    )
+    model.idata_.attrs = {"fit_seconds": 40.0}
+
+    def load(path):
+        reads.append(path)
+        return model
+
+    def scored(model_, counts, settings, seconds, changes):
+        assert model_ is model and settings.horizon == 3 and seconds == 40.0
+        return pd.DataFrame({"changes": [str(changes)]})
+
+    monkeypatch.setattr(refit.AggregateModel, "load", load)
+    monkeypatch.setattr(refit, "published_counts", lambda tables, code: code)
+    monkeypatch.setattr(refit, "_tables", lambda: None)
+    monkeypatch.setattr(refit, "scored_variant", scored)
+    variants = {"default": {}, "passing": {"forecast_shocks": "passing"}}
+    out = refit._one(("fit.nc", variants, 2022))
+    assert reads == ["fit.nc"] and list(out) == ["default", "passing"]
+    assert out["passing"]["changes"].item() == "{'forecast_shocks': 'passing'}"
+    assert out["default"]["origin"].item() == 2019
+    # From the command line: a variant without a name of its own is refused before any work.
+    monkeypatch.setattr(sys, "argv", ["reforecast_fits.py", "--fits", str(tmp_path), "--name", "r"])
+    sys.argv += ["--variant", "a", "--variant", "a:trend_damping=1"]
+    with pytest.raises(SystemExit):
+        refit.main()
+    assert reads == ["fit.nc"]
