@@ -441,10 +441,12 @@ def forecast_words(settings: dict) -> str:
 
 def ship_evidence(name: str) -> Path:
     """Write run ``name``'s table by horizon (all forecast years) as the evidence the reports
-    show (:mod:`placecast.report.accuracy`), with what the run was."""
+    show (:mod:`placecast.report.accuracy`), with what the run was. The table is scored from
+    the run's rows by today's :meth:`Backtest.by_horizon` (the run's ``by_horizon.csv``
+    figures, and any columns added since, such as which way the misses fell)."""
     meta = json.loads((RUNS / name / "settings.json").read_text())
     rows = pd.read_csv(RUNS / name / "rows.csv")
-    table = pd.read_csv(RUNS / name / "by_horizon.csv")
+    table = load_run(name)[0].by_horizon().reset_index()
     fits = len(rows.drop_duplicates(["council", "origin"]))
     origins = sorted(int(o) for o in rows["origin"].unique())
     evidence = {

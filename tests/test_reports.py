@@ -451,6 +451,65 @@ def test_accuracy_shows_the_coverage_of_the_reports_own_kind_of_interval(monkeyp
     assert "narrower" not in warning  # the coverage shown is of the report's own kind
 
 
+def test_accuracy_says_which_way_short_intervals_missed(monkeypatch):
+    """A 90% interval that held too rarely is named with the side its misses mostly fell on
+    (at least twice as many one way), and not where they split evenly or the evidence does not
+    say."""
+    from placecast.report import accuracy
+
+    evidence = accuracy.accuracy_evidence()
+    check = {"model": "AggregateModel (Hackney, to 2022)"}
+    base = {k: v for k, v in evidence["rows"][0].items() if not k.endswith("_paths")}
+    base = {**base, "gap_last_value_q05": -0.2, "gap_last_value_q95": 0.2}  # no clear gap
+    rows = [
+        {
+            **base,
+            "measure": "ceases",
+            "horizon": 2,
+            "coverage_90": 0.8,
+            "below_90": 0.15,
+            "above_90": 0.05,
+        },
+        {
+            **base,
+            "measure": "starts",
+            "horizon": 3,
+            "coverage_90": 0.8,
+            "below_90": 0.02,
+            "above_90": 0.18,
+        },
+        {
+            **base,
+            "measure": "fostering",
+            "horizon": 1,
+            "coverage_90": 0.8,
+            "below_90": 0.1,
+            "above_90": 0.1,
+        },
+        {
+            **base,
+            "measure": "fostering",
+            "horizon": 2,
+            "coverage_90": 0.95,
+            "below_90": 0.05,
+            "above_90": 0.0,
+        },
+    ]
+    monkeypatch.setattr(accuracy, "accuracy_evidence", lambda: {**evidence, "rows": rows})
+    warning = accuracy.accuracy_warning(check)
+    assert (
+        "held the outcome less than 85% of the time for ceases 2 years ahead (the outcome "
+        "mostly below the interval: fewer than forecast); starts 3 years ahead (the outcome "
+        "mostly above the interval: more than forecast); fostering 1 year ahead." in warning
+    )  # fostering 1 year ahead split evenly
+    assert "fostering 2" not in warning  # held often enough
+    older = [
+        {k: v for k, v in r.items() if not k.endswith("_90") or k == "coverage_90"} for r in rows
+    ]
+    monkeypatch.setattr(accuracy, "accuracy_evidence", lambda: {**evidence, "rows": older})
+    assert "mostly" not in accuracy.accuracy_warning(check)
+
+
 def test_accuracy_cells_read_as_words():
     from placecast.report.accuracy import _cells
 

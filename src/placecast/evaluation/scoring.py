@@ -130,6 +130,7 @@ class Backtest:
             low50, high50, low90, high90 = (f"q{q}{suffix}" for q in ("25", "75", "05", "95"))
             r[f"in_50{suffix}"] = (r["actual"] >= r[low50]) & (r["actual"] <= r[high50])
             r[f"in_90{suffix}"] = (r["actual"] >= r[low90]) & (r["actual"] <= r[high90])
+            r[f"below_90{suffix}"] = r["actual"] < r[low90]  # which way the misses fall
         return r
 
     def council_mase(self) -> pd.DataFrame:
@@ -184,10 +185,12 @@ class Backtest:
 
         For each (measure, horizon): the councils scored, each method's median MASE (a council's
         scaled errors averaged over its origins first), placecast's gap to each baseline
-        (median minus median) with a 90% bootstrap interval over councils, and the pooled 50% /
-        90% interval coverage (and ``coverage_50_paths`` / ``coverage_90_paths``, of the paths'
-        own intervals as a report shows them, where the rows hold them). ``exclude_years``
-        drops forecast years (e.g. ``COVID_YEARS``).
+        (median minus median) with a 90% bootstrap interval over councils, the pooled 50% /
+        90% interval coverage and the shares of outcomes below and above the 90% interval
+        (``below_90``, ``above_90``; and ``coverage_50_paths``, ``coverage_90_paths``,
+        ``below_90_paths`` and ``above_90_paths``, of the paths' own intervals as a report shows
+        them, where the rows hold them). ``exclude_years`` drops forecast years (e.g.
+        ``COVID_YEARS``).
         """
         r = self.scored()
         r = r[~r["year"].isin(list(exclude_years))]
@@ -206,10 +209,16 @@ class Backtest:
                 **{f"median_mase_{m}": float(per[c].median()) for m, c in methods.items()},
                 "coverage_50": float(part["in_50"].mean()),
                 "coverage_90": float(part["in_90"].mean()),
+                "below_90": float(part["below_90"].mean()),
+                "above_90": float(1 - part["in_90"].mean() - part["below_90"].mean()),
             }
             if "in_50_paths" in part:  # the report's own intervals, where the rows have them
                 row["coverage_50_paths"] = float(part["in_50_paths"].mean())
                 row["coverage_90_paths"] = float(part["in_90_paths"].mean())
+                row["below_90_paths"] = float(part["below_90_paths"].mean())
+                row["above_90_paths"] = float(
+                    1 - part["in_90_paths"].mean() - part["below_90_paths"].mean()
+                )
             pick = rng.integers(0, len(per), (resamples, len(per)))
             ours = per["abs_error"].to_numpy()
             for m in ("last_value", "linear_trend"):

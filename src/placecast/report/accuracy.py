@@ -87,6 +87,23 @@ def _coverage(rows: pd.DataFrame, level: int) -> pd.Series:
     return rows[own] if own in rows else rows[f"coverage_{level}"]
 
 
+def _misses_below(rows: pd.DataFrame) -> pd.Series:
+    """Per row, which way the outcomes outside the 90% interval mostly fell: ``"below"`` or
+    ``"above"`` (at least twice as many one way as the other), else ``""``; ``""`` too for
+    evidence that does not say (shipped before 2026-12-07)."""
+    suffix = "_paths" if "coverage_90_paths" in rows else ""
+    below, above = f"below_90{suffix}", f"above_90{suffix}"
+    if below not in rows or above not in rows:
+        return pd.Series("", index=rows.index)
+    return pd.Series(
+        [
+            "below" if b >= 2 * a and b > 0 else "above" if a >= 2 * b and a > 0 else ""
+            for b, a in zip(rows[below], rows[above], strict=True)
+        ],
+        index=rows.index,
+    )
+
+
 def _verdict(row: pd.Series, baseline: str) -> str:
     """Placecast against a baseline: better or worse only where the gap's 90% bootstrap
     interval over councils leaves out zero."""
@@ -154,9 +171,19 @@ def accuracy_warning(fit_check: Mapping[str, Any] | None) -> str | None:
             f"the last value forward for {_cells(worse)}."
         )
     if len(short):
+        way = _misses_below(short)
+        groups = [
+            _cells(short[way == side]) + said
+            for side, said in (
+                ("below", " (the outcome mostly below the interval: fewer than forecast)"),
+                ("above", " (the outcome mostly above the interval: more than forecast)"),
+                ("", ""),
+            )
+            if (way == side).any()
+        ]
         parts.append(
             f"Their 90% intervals held the outcome less than {COVERAGE_CAUTION:.0%} of the time "
-            f"for {_cells(short)}."
+            f"for {'; '.join(groups)}."
         )
         if "coverage_90_paths" not in rows:
             parts.append("This forecast's own intervals are narrower than those.")
