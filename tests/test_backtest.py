@@ -224,6 +224,10 @@ def test_coverage_of_the_paths_own_intervals_known_answer():
     assert (one["coverage_50"], one["coverage_50_paths"]) == (1.0, 0.0)
     assert (one["coverage_90"], one["coverage_90_paths"]) == (1.0, 1.0)
     assert (two["coverage_50_paths"], two["coverage_90_paths"]) == (0.0, 0.0)  # error 15
+    # Which way the misses fell: year 2's outcome (120) is above the paths' 90% interval
+    # (105 +- 6), year 1's inside both.
+    assert (two["below_90_paths"], two["above_90_paths"]) == (0.0, 1.0)
+    assert (one["below_90"], one["above_90"], one["below_90_paths"]) == (0.0, 0.0, 0.0)
     # Rows of an older run pooled in (no paths' quantiles) would count as misses: not scored.
     older = rows.drop(columns=[c for c in rows if c.endswith("_paths")]).assign(council="B")
     pooled = Backtest(pd.concat([rows, older]), BacktestSettings()).by_horizon(resamples=20)
