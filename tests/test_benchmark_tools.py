@@ -366,6 +366,24 @@ def test_the_forecast_errors_tables_known_answers():
     assert together.loc["published", [1, 2, 3]].tolist() == pytest.approx([-1.0] * 3)
     # Starts' median log error at one year: the middle of -0.1, 0, 0.05, 0.2.
     assert errors.bias_by_origin(rows).loc[("starts", 2018), 1] == pytest.approx(0.025)
+    # Four councils whose outcomes all sit 0.30-0.50 above intervals of +-0.05 (50%) and +-0.1
+    # (90%): none covered as scored; with the year's median error (0.33) out, -0.03, -0.01,
+    # +0.01 and +0.17: three of four inside both.
+    shared = pd.DataFrame(
+        {
+            "measure": "starts",
+            "horizon": 1,
+            "year": 2019,
+            "q50": 100.0,
+            "actual": 100 * np.exp([0.30, 0.32, 0.34, 0.50]),
+            **{q: 100 * np.exp(z) for q, z in (("q05", -0.1), ("q25", -0.05), ("q75", 0.05))},
+            "q95": 100 * np.exp(0.1),
+        }
+    )
+    cover = errors.coverage_without_shared_miss(shared).loc[("starts", 1)]
+    assert cover[("scored", "50%")] == 0 and cover[("scored", "90%")] == 0
+    assert cover[("shared miss out", "50%")] == pytest.approx(0.75)
+    assert cover[("shared miss out", "90%")] == pytest.approx(0.75)
 
 
 def test_the_exit_response_regression_recovers_known_elasticities():
