@@ -43,7 +43,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from runs_store import parse_settings, pin_source, write_run
+from runs_store import parse_variant, pin_source, write_run
 
 SOURCE = pin_source(sys.argv)  # --source COMMIT: placecast as it was then (before importing it)
 
@@ -113,11 +113,11 @@ def main() -> None:
     )
     args = parser.parse_args()
     # "base" is the run's own forecast settings; each variant is written as run name + _name.
-    variants = dict([("base", {}), *(_variant(v) for v in args.variant)])
+    variants = dict([("base", {}), *(parse_variant(v) for v in args.variant)])
     if len(variants) != 1 + len(args.variant):
         parser.error("--variant: each needs its own name, and not 'base'")
-    prior_changes = _variant("x:" + ",".join(args.prior))[1]
-    setting_changes = _variant("x:" + ",".join(args.setting))[1]
+    prior_changes = parse_variant("x:" + ",".join(args.prior))[1]
+    setting_changes = parse_variant("x:" + ",".join(args.setting))[1]
 
     warnings.simplefilter("ignore")
     tidy = published_tables()  # the shipped tables, read from ../shared/data
@@ -251,12 +251,6 @@ def _done(folder: Path) -> dict[str, int]:
         f.stem: int(pd.read_csv(f, usecols=["requested"])["requested"].nunique())
         for f in sorted(folder.glob("origin_*.csv"))
     }
-
-
-def _variant(text: str) -> tuple[str, dict[str, object]]:
-    """``name:setting=value,...`` -> (``name``, settings); values are numbers or words."""
-    name, _, body = text.partition(":")
-    return name, parse_settings(body.split(","))
 
 
 if __name__ == "__main__":

@@ -46,6 +46,12 @@ from tables import variant_run
 FLOWS_AND_STOCK = ("starts", "ceases", "children_in_care")
 
 
+def _log_errors(rows: pd.DataFrame) -> pd.DataFrame:
+    """The rows with a positive outcome and median, and ``error``: log(published / median)."""
+    r = rows[(rows["actual"] > 0) & (rows["q50"] > 0)]
+    return r.assign(error=np.log(r["actual"] / r["q50"]))
+
+
 def change_skill(rows: pd.DataFrame) -> pd.DataFrame:
     """Table 1 (see the module)."""
     r = rows[(rows["actual"] > 0) & (rows["last_value"] > 0) & (rows["q50"] > 0)]
@@ -73,8 +79,7 @@ def change_skill(rows: pd.DataFrame) -> pd.DataFrame:
 
 def carried_errors(rows: pd.DataFrame) -> pd.DataFrame:
     """Table 2's published part: correlations of a forecast's log errors between its years."""
-    r = rows[(rows["actual"] > 0) & (rows["q50"] > 0)]
-    r = r.assign(error=np.log(r["actual"] / r["q50"]))
+    r = _log_errors(rows)
     wide = r.pivot_table(
         index=["council", "origin"], columns=["measure", "horizon"], values="error"
     )
@@ -90,8 +95,7 @@ def carried_errors(rows: pd.DataFrame) -> pd.DataFrame:
 
 def flows_together(rows: pd.DataFrame) -> pd.DataFrame:
     """Table 4's published part (see the module)."""
-    r = rows[rows["measure"].isin(["starts", "ceases"]) & (rows["actual"] > 0) & (rows["q50"] > 0)]
-    r = r.assign(error=np.log(r["actual"] / r["q50"]))
+    r = _log_errors(rows[rows["measure"].isin(["starts", "ceases"])])
     wide = r.pivot_table(index=["council", "year", "horizon"], columns="measure", values="error")
     wide = wide.dropna()
     shared = wide.groupby(["year", "horizon"]).transform("mean")
@@ -106,8 +110,8 @@ def flows_together(rows: pd.DataFrame) -> pd.DataFrame:
 
 def bias_by_origin(rows: pd.DataFrame) -> pd.DataFrame:
     """Table 5 (see the module)."""
-    r = rows[rows["measure"].isin(FLOWS_AND_STOCK) & (rows["actual"] > 0) & (rows["q50"] > 0)]
-    r = r.assign(error=np.log(r["actual"] / r["q50"]), horizon=r["horizon"].astype(int))
+    r = _log_errors(rows[rows["measure"].isin(FLOWS_AND_STOCK)])
+    r = r.assign(horizon=r["horizon"].astype(int))
     return r.pivot_table(
         index=["measure", "origin"], columns="horizon", values="error", aggfunc="median"
     )
@@ -115,11 +119,8 @@ def bias_by_origin(rows: pd.DataFrame) -> pd.DataFrame:
 
 def coverage_without_shared_miss(rows: pd.DataFrame) -> pd.DataFrame:
     """Table 6 (see the module); the rows scored as :meth:`Backtest.scored` scores them."""
-    r = rows[(rows["actual"] > 0) & (rows["q50"] > 0)]
-    if "scale" in r:
-        r = r[r["scale"] > 0]
-    error = np.log(r["actual"] / r["q50"])
-    shared = error.groupby([r["measure"], r["year"], r["horizon"]]).transform("median")
+    r = _log_errors(rows[rows["scale"] > 0] if "scale" in rows else rows)
+    shared = r.groupby(["measure", "year", "horizon"])["error"].transform("median")
     out = {}
     for label, actual in (
         ("scored", r["actual"]),
@@ -189,15 +190,14 @@ def paths_carried(fits: Path, settings: dict[str, object]) -> tuple[pd.DataFrame
 
 def error_shape(rows: pd.DataFrame) -> pd.DataFrame:
     """Table 3 (see the module)."""
-    r = rows[(rows["actual"] > 0) & (rows["q05"] > 0) & (rows["q50"] > 0)]
+    r = _log_errors(rows[rows["q05"] > 0])
     half = np.log(r["q95"] / r["q05"]) / 2
-    error = np.log(r["actual"] / r["q50"])
     frame = pd.DataFrame(
         {
             "measure": r["measure"],
             "horizon": r["horizon"],
-            "error": error,
-            "signed": error / half * 1.645,
+            "error": r["error"],
+            "signed": r["error"] / half * 1.645,
             "implied sd": half / 1.645,
         }
     )

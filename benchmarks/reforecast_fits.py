@@ -27,7 +27,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
-from runs_store import parse_settings, write_run
+from runs_store import parse_settings, parse_variant, write_run
 
 from placecast.data.dfe import published_counts
 from placecast.data.published import published_tables
@@ -81,10 +81,10 @@ def main() -> None:
     if args.variant:
         variants = {}
         for text in args.variant:
-            name, _, body = text.partition(":")
+            name, changes = parse_variant(text)
             if not name or name in variants:
                 parser.error(f"--variant {text!r}: each needs a name of its own")
-            variants[name] = parse_settings(body.split(","))
+            variants[name] = changes
     else:
         variants = {"": parse_settings(args.set)}
     for name, changes in variants.items():

@@ -99,3 +99,9 @@ def parse_settings(items: Iterable[str]) -> dict[str, object]:
             except ValueError:
                 continue
     return changes
+
+
+def parse_variant(text: str) -> tuple[str, dict[str, object]]:
+    """``name:setting=value,...`` -> (``name``, settings), values as :func:`parse_settings`."""
+    name, _, body = text.partition(":")
+    return name, parse_settings(body.split(","))

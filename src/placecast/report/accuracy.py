@@ -80,19 +80,23 @@ def _rows() -> pd.DataFrame:
     )
 
 
+def _of_the_report(rows: pd.DataFrame, column: str) -> str:
+    """``column`` for the intervals a report shows: its paths' own (``_paths``) where the
+    evidence holds them (runs since 2026-12-07), else the backtest's published forecast's
+    (wider)."""
+    return f"{column}_paths" if "coverage_90_paths" in rows else column
+
+
 def _coverage(rows: pd.DataFrame, level: int) -> pd.Series:
-    """The coverage of the intervals a report shows: the paths' own where the evidence holds
-    it (runs since 2026-12-07), else that of the backtest's published forecast (wider)."""
-    own = f"coverage_{level}_paths"
-    return rows[own] if own in rows else rows[f"coverage_{level}"]
+    """The coverage of the intervals a report shows (:func:`_of_the_report`)."""
+    return rows[_of_the_report(rows, f"coverage_{level}")]
 
 
-def _misses_below(rows: pd.DataFrame) -> pd.Series:
+def _miss_side(rows: pd.DataFrame) -> pd.Series:
     """Per row, which way the outcomes outside the 90% interval mostly fell: ``"below"`` or
     ``"above"`` (at least twice as many one way as the other), else ``""``; ``""`` too for
     evidence that does not say (shipped before 2026-12-07)."""
-    suffix = "_paths" if "coverage_90_paths" in rows else ""
-    below, above = f"below_90{suffix}", f"above_90{suffix}"
+    below, above = _of_the_report(rows, "below_90"), _of_the_report(rows, "above_90")
     if below not in rows or above not in rows:
         return pd.Series("", index=rows.index)
     return pd.Series(
@@ -171,7 +175,7 @@ def accuracy_warning(fit_check: Mapping[str, Any] | None) -> str | None:
             f"the last value forward for {_cells(worse)}."
         )
     if len(short):
-        way = _misses_below(short)
+        way = _miss_side(short)
         groups = [
             _cells(short[way == side]) + said
             for side, said in (
