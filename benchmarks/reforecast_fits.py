@@ -5,7 +5,11 @@
 one pass: ``--variant default --variant passing:forecast_shocks=passing ...`` (each
 ``NAME:setting=value,...``, stored as the run ``RUN_NAME``; a fit is read once for all of them,
 which is most of a single forecast's time, and each variant's rows are those of its own run
-with ``--set``).
+with ``--set``). With ``--checkpoint DIR`` each fit's rows are kept in ``DIR/<variant>.csv`` as
+it is scored, and a fit already there is not scored again: saved fits are not committed and are
+lost with the machine, so score a run's fits in the session that made them, commit the
+checkpoint, and the last pass writes the whole run (its rows in origin and council order, as
+one pass would give).
 
 ``bench_rolling.py --variant`` reuses a fit only when its data, priors and fit settings are
 today's; fits made before a change of the tables or of the shipped priors would be refitted.
@@ -20,9 +24,10 @@ from __future__ import annotations
 
 import argparse
 import functools
+import json
 import time
 import warnings
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import replace
 from pathlib import Path
 
@@ -75,6 +80,9 @@ def main() -> None:
     parser.add_argument("--origins", type=int, nargs="+", default=list(range(2017, 2022)))
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--description", default="")
+    parser.add_argument(
+        "--checkpoint", type=Path, help="keep rows here fit by fit; fits already there are skipped"
+    )
     args = parser.parse_args()
     if args.set and args.variant:
         parser.error("give --set (one forecast) or --variant (several), not both")
@@ -93,14 +101,24 @@ def main() -> None:
         except ConfigError as error:
             parser.error(str(error))
     last = int(_tables()["year"].max())
-    jobs = [
-        (str(path), variants, last)
-        for origin in args.origins
-        for path in sorted((args.fits / str(origin)).glob("*.nc"))
+    paths = [
+        path for origin in args.origins for path in sorted((args.fits / str(origin)).glob("*.nc"))
     ]
+    kept = _checkpoint(args.checkpoint, variants) if args.checkpoint else {}
+    done = set.intersection(*(_fits_in(rows) for rows in kept.values())) if kept else set()
+    jobs = [(str(path), variants, last) for path in paths if _fit_key(path) not in done]
+    print(f"{len(paths)} saved fits; {len(paths) - len(jobs)} already in the checkpoint")
     t0 = time.perf_counter()
+    scored: dict[str, list[pd.DataFrame]] = {
+        name: [kept[name]] if kept else [] for name in variants
+    }
     with ProcessPoolExecutor(args.workers) as pool:
-        scored = list(pool.map(_one, jobs))
+        for future in as_completed([pool.submit(_one, job) for job in jobs]):
+            for name, rows in future.result().items():
+                scored[name].append(rows)
+                if args.checkpoint:  # appended as each fit finishes, so a stop loses one fit
+                    file = args.checkpoint / f"{name or 'run'}.csv"
+                    rows.to_csv(file, mode="a", header=not file.exists(), index=False)
     minutes = round((time.perf_counter() - t0) / 60, 1)
     for name, changes in variants.items():
         run = f"{args.name}_{name}" if name else args.name
@@ -115,9 +133,48 @@ def main() -> None:
             "workers": args.workers,
             **({"variants scored in the same pass": variants} if len(variants) > 1 else {}),
         }
-        rows = pd.concat([one[name] for one in scored], ignore_index=True)
+        rows = _in_run_order(pd.concat(scored[name], ignore_index=True))
         folder = write_run(run, rows, record)
         print(f"{len(jobs)} fits rescored in {minutes} min: {folder}")
+
+
+def _fit_key(path: Path) -> tuple[int, str]:
+    """(origin, council code) of a saved fit ``DIR/<origin>/<code>.nc``."""
+    return int(path.parent.name), path.stem
+
+
+def _fits_in(rows: pd.DataFrame) -> set[tuple[int, str]]:
+    """The (origin, council code) pairs that have rows."""
+    return set(zip(rows["origin"].astype(int), rows["la_code"].astype(str), strict=True))
+
+
+def _in_run_order(rows: pd.DataFrame) -> pd.DataFrame:
+    """Rows by origin, then council code as the fits are named, each fit's rows as scored."""
+    order = rows[["origin", "la_code"]].drop_duplicates().sort_values(["origin", "la_code"])
+    return pd.concat(
+        [rows[(rows["origin"] == o) & (rows["la_code"] == c)] for o, c in order.itertuples(False)],
+        ignore_index=True,
+    )
+
+
+def _checkpoint(folder: Path, variants: dict[str, dict[str, object]]) -> dict[str, pd.DataFrame]:
+    """The rows kept so far for each variant (empty at the start); refuses a checkpoint made with
+    other variants, whose rows would not be paired with these."""
+    folder.mkdir(parents=True, exist_ok=True)
+    record = folder / "variants.json"
+    if record.exists() and json.loads(record.read_text()) != variants:
+        raise SystemExit(
+            f"{record}: this checkpoint was made with other variants "
+            f"({record.read_text().strip()}); give the same --variant options or another folder"
+        )
+    record.write_text(json.dumps(variants, indent=2))
+    kept = {}
+    for name in variants:
+        file = folder / f"{name or 'run'}.csv"
+        kept[name] = (
+            pd.read_csv(file) if file.exists() else pd.DataFrame(columns=["origin", "la_code"])
+        )
+    return kept
 
 
 if __name__ == "__main__":

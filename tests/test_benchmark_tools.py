@@ -462,3 +462,49 @@ def test_reforecast_fits_reads_each_fit_once_for_every_variant(monkeypatch, tmp_
     with pytest.raises(SystemExit):
         refit.main()
     assert reads == ["fit.nc"]
+
+
+def test_reforecast_fits_checkpoint_resumes_without_rescoring(monkeypatch, tmp_path):
+    """benchmarks/reforecast_fits.py --checkpoint: each fit's rows are kept as it is scored, a
+    later pass scores only the fits not yet there, and the run's rows come in origin and council
+    order whatever the passes; a checkpoint made with other variants is refused."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    refit = _benchmark_module("reforecast_fits")
+    for origin, code in [(2019, "E2"), (2019, "E1"), (2020, "E1")]:
+        (tmp_path / "fits" / str(origin)).mkdir(parents=True, exist_ok=True)
+        (tmp_path / "fits" / str(origin) / f"{code}.nc").touch()
+    scored, runs = [], {}
+
+    def one(job):
+        path = Path(job[0])
+        scored.append((int(path.parent.name), path.stem))
+        return {
+            name: pd.DataFrame(
+                {"la_code": [path.stem] * 2, "origin": int(path.parent.name), "year": [1, 2]}
+            )
+            for name in job[1]
+        }
+
+    monkeypatch.setattr(refit, "_one", one)
+    monkeypatch.setattr(refit, "ProcessPoolExecutor", ThreadPoolExecutor)
+    monkeypatch.setattr(refit, "_tables", lambda: pd.DataFrame({"year": [2022]}))
+    monkeypatch.setattr(refit, "write_run", lambda name, rows, record: runs.update({name: rows}))
+    base = ["reforecast_fits.py", "--fits", str(tmp_path / "fits"), "--name", "r"]
+    base += ["--checkpoint", str(tmp_path / "kept"), "--variant", "default"]
+    base += ["--variant", "p:trend_damping=1"]
+    monkeypatch.setattr(sys, "argv", [*base, "--origins", "2019"])
+    refit.main()
+    assert sorted(scored) == [(2019, "E1"), (2019, "E2")]
+    monkeypatch.setattr(sys, "argv", [*base, "--origins", "2019", "2020"])
+    refit.main()
+    assert scored[2:] == [(2020, "E1")]  # the 2019 fits came from the checkpoint
+    for name in ("r_default", "r_p"):
+        rows = runs[name]
+        assert list(zip(rows["origin"], rows["la_code"], rows["year"], strict=True)) == [
+            (2019, "E1", 1), (2019, "E1", 2), (2019, "E2", 1), (2019, "E2", 2),
+            (2020, "E1", 1), (2020, "E1", 2),
+        ]  # fmt: skip
+    monkeypatch.setattr(sys, "argv", [*base[:-1], "p:trend_damping=0.5"])
+    with pytest.raises(SystemExit, match="other variants"):
+        refit.main()
