@@ -362,7 +362,12 @@ def run_metadata(cmp: Comparison) -> dict[str, str]:
         "fit check": fit_check_text(cmp) or "not from a fit (inputs given, not fitted here)",
     }
     warnings = report_warnings(cmp)
-    return {"WARNING": " ".join(warnings), **meta} if warnings else meta
+    if not warnings:
+        return meta
+    # Named by the most serious (each text says its own kind): a passed fit's caution alone is
+    # not a warning.
+    label = "WARNING" if any(w.startswith("WARNING") for w in warnings) else "CAUTION"
+    return {label: " ".join(warnings), **meta}
 
 
 def fit_check_text(cmp: Comparison) -> str | None:
