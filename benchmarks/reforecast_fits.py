@@ -7,9 +7,9 @@ one pass: ``--variant default --variant passing:forecast_shocks=passing ...`` (e
 which is most of a single forecast's time, and each variant's rows are those of its own run
 with ``--set``). With ``--checkpoint DIR`` each fit's rows are kept in ``DIR/<variant>.csv`` as
 it is scored, and a fit already there is not scored again: saved fits are not committed and are
-lost with the machine, so score a run's fits in the session that made them, commit the
-checkpoint, and the last pass writes the whole run (its rows in origin and council order, as
-one pass would give).
+lost with the machine, so score a run's fits in the session that made them and commit the
+checkpoint. Add ``--finish`` to the last pass, once every fit is in: only then are the runs
+written (their rows in origin and council order, as one pass would give).
 
 ``bench_rolling.py --variant`` reuses a fit only when its data, priors and fit settings are
 today's; fits made before a change of the tables or of the shipped priors would be refitted.
@@ -83,7 +83,12 @@ def main() -> None:
     parser.add_argument(
         "--checkpoint", type=Path, help="keep rows here fit by fit; fits already there are skipped"
     )
+    parser.add_argument(
+        "--finish", action="store_true", help="with --checkpoint: write the runs (every fit is in)"
+    )
     args = parser.parse_args()
+    if args.finish and not args.checkpoint:
+        parser.error("--finish writes the runs of a --checkpoint; without one every pass writes")
     if args.set and args.variant:
         parser.error("give --set (one forecast) or --variant (several), not both")
     if args.variant:
@@ -120,6 +125,9 @@ def main() -> None:
                     file = args.checkpoint / f"{name or 'run'}.csv"
                     rows.to_csv(file, mode="a", header=not file.exists(), index=False)
     minutes = round((time.perf_counter() - t0) / 60, 1)
+    if args.checkpoint and not args.finish:
+        print(f"{len(jobs)} fits scored in {minutes} min, kept in {args.checkpoint}")
+        return
     for name, changes in variants.items():
         run = f"{args.name}_{name}" if name else args.name
         record = {

@@ -496,7 +496,8 @@ def test_reforecast_fits_checkpoint_resumes_without_rescoring(monkeypatch, tmp_p
     monkeypatch.setattr(sys, "argv", [*base, "--origins", "2019"])
     refit.main()
     assert sorted(scored) == [(2019, "E1"), (2019, "E2")]
-    monkeypatch.setattr(sys, "argv", [*base, "--origins", "2019", "2020"])
+    assert not runs  # a pass without --finish only keeps its rows
+    monkeypatch.setattr(sys, "argv", [*base, "--origins", "2019", "2020", "--finish"])
     refit.main()
     assert scored[2:] == [(2020, "E1")]  # the 2019 fits came from the checkpoint
     for name in ("r_default", "r_p"):
