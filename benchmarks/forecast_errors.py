@@ -140,8 +140,7 @@ def paths_carried(fits: Path, settings: dict[str, object]) -> tuple[pd.DataFrame
     """Tables 2's and 4's paths parts: each saved fit's own paths, forecast with ``settings``."""
     import warnings
 
-    from placecast.engine import simulate
-    from placecast.evaluation.backtesting import _UNLIMITED, year_of_flows
+    from placecast.evaluation.backtesting import paths_published
     from placecast.fit import AggregateModel
     from placecast.fit.settings import FORECAST_SETTINGS
 
@@ -150,36 +149,20 @@ def paths_carried(fits: Path, settings: dict[str, object]) -> tuple[pd.DataFrame
     out, together = [], []
     for path in sorted(fits.glob("*.nc")):
         model = AggregateModel.load(path).reforecast(**forecast)
-        last = model.last_year_
-        paths = simulate(
-            model.initial_stock(last),
-            model.rates_,
-            _UNLIMITED,
-            months=36,
-            paths=1000,
-            seed=0,
-            start=f"{last}-03",
-        )
-        values = {
-            "starts": [year_of_flows(paths["entries"], h).sum("placement") for h in (1, 2, 3)],
-            "ceases": [
-                year_of_flows(paths["exits"], h).sum(("placement", "exit_reason"))
-                for h in (1, 2, 3)
-            ],
-            "children_in_care": [
-                paths["children"].isel(month=12 * h).sum(("placement", "age_band"))
-                for h in (1, 2, 3)
-            ],
+        own = paths_published(model, 3, paths=1000, seed=0)  # the paths the backtest scores
+        logs = {  # (year, path)
+            "starts": np.log(own["starts"].values),
+            "ceases": np.log(own["ceases"].values),
+            "children_in_care": np.log(own["stock"].sum("group").values),
         }
-        for measure, years in values.items():
-            logs = [np.log(np.asarray(v, dtype=float)) for v in years]
-            row = {"measure": measure, "source": f"paths: {model.counts_.council}"}
+        source = f"paths: {model.counts_.council}"
+        for measure, log in logs.items():
+            row = {"measure": measure, "source": source}
             for a, b in ((1, 2), (1, 3), (2, 3)):
-                row[f"{a}-{b}"] = float(np.corrcoef(logs[a - 1], logs[b - 1])[0, 1])
+                row[f"{a}-{b}"] = float(np.corrcoef(log[a - 1], log[b - 1])[0, 1])
             out.append(row)
-        logs = {m: [np.log(np.asarray(v, dtype=float)) for v in values[m]] for m in values}
         together.append(
-            {"source": f"paths: {model.counts_.council}"}
+            {"source": source}
             | {
                 h: float(np.corrcoef(logs["starts"][h - 1], logs["ceases"][h - 1])[0, 1])
                 for h in (1, 2, 3)

@@ -353,6 +353,16 @@ def test_saved_fits_are_reused_for_other_forecast_settings(tmp_path, monkeypatch
         start="2019-03",
     )
     stock = engine["children"].isel(month=12).sum(("placement", "age_band")).values
+    # Each path's own published measures, by name: the engine's stock by group, its year of
+    # flows, the entrants counted as the draw's share of them.
+    paths = backtesting.paths_published(model, 1, paths=100).sel(year=2020)
+    assert set(paths["group"].values) == set(backtesting.PLACEMENT_GROUPS)
+    np.testing.assert_allclose(paths["stock"].sum("group"), stock)
+    share = model.idata_.posterior["starts_counted_share"].stack(sample=("chain", "draw"))
+    entries = backtesting.year_of_flows(engine["entries"], 1).sum("placement").values
+    np.testing.assert_allclose(paths["starts"], entries * share.values[paths["draw"].values])
+    exits = backtesting.year_of_flows(engine["exits"], 1).sum(("placement", "exit_reason"))
+    np.testing.assert_allclose(paths["ceases"], exits)
     own = forecast.loc["children_in_care", ["q05_paths", "q50_paths", "q95_paths"]]
     np.testing.assert_allclose(own.to_numpy(float), np.quantile(stock, [0.05, 0.5, 0.95]))
     assert forecast.loc["children_in_care", "q95"] != own["q95_paths"]  # the published noise

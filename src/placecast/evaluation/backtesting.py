@@ -53,6 +53,7 @@ __all__ = [
     "forecast_published",
     "la_councils",
     "naive_forecasts",
+    "paths_published",
     "published_shares",
     "scored_forecast",
     "scored_variant",
@@ -120,55 +121,32 @@ def forecast_published(
             f"forecast_published: stock_noise must be one of {', '.join(STOCK_NOISES)}; "
             f"got {stock_noise!r}"
         )
-    last = model.last_year_
-    space = model.priors.structure.space
-    out = simulate(
-        model.initial_stock(last),
-        model.rates_,
-        _UNLIMITED,
-        months=MONTHS_PER_YEAR * horizon,
-        paths=paths,
-        seed=seed,
-        start=f"{last}-03",
-    )
+    own = paths_published(model, horizon, paths=paths, seed=seed)
     post = model.idata_.posterior.stack(sample=("chain", "draw"))
-    draw = np.asarray(out["draw"])
+    draw = own["draw"].values
     shape = {
         measure: 1.0 / np.square(model.count_cv_draws(measure)[draw])
         for measure in ("children_in_care", "starts", "ceases")
     }
     concentration = post["share_concentration"].values[draw]
-    counted = post["starts_counted_share"].values[draw]  # published starts per joiner
     rng = np.random.default_rng(seed)
 
     def misfit(measure: str) -> np.ndarray:
         return rng.gamma(shape[measure], 1.0 / shape[measure])
 
-    group_of = {p: g for g, members in PLACEMENT_GROUPS.items() for p in members}
-    children = out["children"].sum("age_band")
-    by_group = (
-        children.groupby(
-            children["placement"].copy(data=[group_of[p] for p in space.placement_names])
-        )
-        .sum()
-        .rename(placement="group")
-        .transpose("path", "group", "month")
-    )
-    groups = list(by_group["group"].values)
+    groups = list(own["group"].values)
     rows = []
-    for h in range(1, horizon + 1):
-        end = MONTHS_PER_YEAR * h
-        stock = by_group.isel(month=end).values.astype(float)  # (path, group)
+    for year in own["year"].values:
+        stock = own["stock"].sel(year=year).values  # (path, group)
         total = stock.sum(axis=1)
-        starts = year_of_flows(out["entries"], h).sum("placement").values * counted
-        ceases = year_of_flows(out["exits"], h).sum(("placement", "exit_reason")).values
-        # the paths' own values, then what DfE would publish around them (same draws as ever)
-        own = {
+        starts, ceases = own["starts"].sel(year=year).values, own["ceases"].sel(year=year).values
+        paths_own = {
             "children_in_care": total,
             **{g: stock[:, groups.index(g)] for g in ("fostering", "residential_semi_independent")},
             "starts": starts,
             "ceases": ceases,
         }
+        # what DfE would publish around the paths (drawn in this order ever since)
         factor = misfit("children_in_care")  # drawn either way: the later draws stay put
         published_total = total * factor if stock_noise == "count" else total
         shares = published_shares(stock, concentration, rng)
@@ -183,13 +161,89 @@ def forecast_published(
         }
         for measure, values in sims.items():
             v = np.asarray(values, dtype=float)
-            row: dict[str, Any] = {"measure": measure, "year": last + h, "mean": float(v.mean())}
-            for suffix, these in (("", v), ("_paths", np.asarray(own[measure], dtype=float))):
+            row: dict[str, Any] = {"measure": measure, "year": int(year), "mean": float(v.mean())}
+            for suffix, these in (("", v), ("_paths", np.asarray(paths_own[measure], dtype=float))):
                 q = np.quantile(these, QUANTILES)
                 for p, x in zip(QUANTILES, q, strict=True):
                     row[f"q{round(p * 100):02d}{suffix}"] = float(x)
             rows.append(row)
     return pd.DataFrame(rows)
+
+
+def paths_published(
+    model: AggregateModel, horizon: int, *, paths: int = 1000, seed: int = 0
+) -> xr.Dataset:
+    """Each simulated path's own values of the published measures, year by year.
+
+    The engine runs from the published stock at 31 March of the model's last year with one
+    posterior draw of the rates per path and no capacity limit, as in
+    :func:`forecast_published`, which adds the published counts' noise to these.
+
+    Parameters
+    ----------
+    model
+        A fitted aggregate model.
+    horizon
+        Forecast years.
+    paths, seed
+        Simulated paths and the engine's seed.
+
+    Returns
+    -------
+    xarray.Dataset
+        Dimensions ``year`` (the 31 March each forecast year ends at), ``path`` and ``group``
+        (:data:`~placecast.data.dfe.PLACEMENT_GROUPS`): ``stock`` (children by placement group
+        at the year's end), ``starts`` (the year's entrants times the draw's
+        ``starts_counted_share``: published starts), ``ceases``; coordinate ``draw`` (the
+        posterior draw of each path).
+    """
+    last = model.last_year_
+    space = model.priors.structure.space
+    out = simulate(
+        model.initial_stock(last),
+        model.rates_,
+        _UNLIMITED,
+        months=MONTHS_PER_YEAR * horizon,
+        paths=paths,
+        seed=seed,
+        start=f"{last}-03",
+    )
+    draw = np.asarray(out["draw"])
+    post = model.idata_.posterior.stack(sample=("chain", "draw"))
+    counted = post["starts_counted_share"].values[draw]  # published starts per joiner
+    group_of = {p: g for g, members in PLACEMENT_GROUPS.items() for p in members}
+    children = out["children"].sum("age_band")
+    by_group = (
+        children.groupby(
+            children["placement"].copy(data=[group_of[p] for p in space.placement_names])
+        )
+        .sum()
+        .rename(placement="group")
+        .transpose("path", "group", "month")
+    )
+    years = range(1, horizon + 1)
+    stock = np.stack([by_group.isel(month=MONTHS_PER_YEAR * h).values.astype(float) for h in years])
+    starts = np.stack(
+        [year_of_flows(out["entries"], h).sum("placement").values * counted for h in years]
+    )
+    ceases = np.stack(
+        [
+            year_of_flows(out["exits"], h).sum(("placement", "exit_reason")).values.astype(float)
+            for h in years
+        ]
+    )
+    return xr.Dataset(
+        {
+            "stock": (("year", "path", "group"), stock),
+            "starts": (("year", "path"), starts),
+            "ceases": (("year", "path"), ceases),
+        },
+        coords={
+            "year": [last + h for h in years],
+            "group": list(by_group["group"].values),
+            "draw": ("path", draw),
+        },
+    )
 
 
 def year_of_flows(flow: xr.DataArray, year: int) -> xr.DataArray:
