@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shlex
 import sys
 import time
 import warnings
@@ -134,6 +135,7 @@ def main() -> None:
     checkpoint = args.checkpoint or HERE / "runs" / "partial" / base
     what = {"variants": variants, "settings": settings.to_dict(), "source": SOURCE}
     _check_resume(checkpoint, what, parser, BacktestSettings(horizon=args.horizon).to_dict())
+    _record_command(checkpoint / "run.json")
     resumed = any(checkpoint.glob("origin_*.csv"))
     t0 = time.perf_counter()
     result = rolling_backtest(
@@ -200,6 +202,8 @@ def _check_resume(
     pinned: dict[str, Any] | None = None
     if marker.is_file():
         stored = json.loads(marker.read_text())
+        for key in ("command", "command_recorded"):  # how it was last run, not what it is
+            stored.pop(key, None)
         added = stored.pop("variants_added", [])
         pinned = stored.pop("source_pinned", None)
         source, mine_source = stored.pop("source", None), what.get("source")
@@ -242,6 +246,16 @@ def _check_resume(
         record["variants_added"] = added
     if pinned:
         record["source_pinned"] = pinned
+    marker.write_text(json.dumps(record, sort_keys=True, indent=2, default=str))
+
+
+def _record_command(marker: Path) -> None:
+    """Keep the command that last started or resumed the run in its ``run.json`` (``command``),
+    so that a new machine resumes it by running that line again (``--fits`` and ``--workers``
+    included, which the resume check leaves free)."""
+    record = json.loads(marker.read_text())
+    record["command"] = shlex.join(["python", "benchmarks/bench_rolling.py", *sys.argv[1:]])
+    record["command_recorded"] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     marker.write_text(json.dumps(record, sort_keys=True, indent=2, default=str))
 
 

@@ -40,6 +40,13 @@ def test_a_run_in_progress_takes_added_variants_and_refuses_changed_ones(bench_r
     (added,) = record["variants_added"]  # when, what, and the councils not scored on it
     assert added["variants"] == {"b": {"forecast_shocks": "yearly"}}
     assert added["councils already done (not scored on these)"] == {"origin_2017": 2}
+    # The command that last resumed it is kept, and does not count as a change of the run.
+    argv = ["bench_rolling.py", "--tag", "_x", "--description", "two words"]
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(sys, "argv", argv)
+        bench_rolling._record_command(tmp_path / "run.json")
+    command = json.loads((tmp_path / "run.json").read_text())["command"]
+    assert command == "python benchmarks/bench_rolling.py --tag _x --description 'two words'"
     bench_rolling._check_resume(tmp_path, more, parser, {})  # resumed as it is: nothing new
     assert len(json.loads((tmp_path / "run.json").read_text())["variants_added"]) == 1
     # A variant changed or dropped, or another setting, would mix two runs' rows: refused.
