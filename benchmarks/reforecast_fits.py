@@ -111,12 +111,15 @@ def main() -> None:
     ]
     kept = _checkpoint(args.checkpoint, variants) if args.checkpoint else {}
     done = set.intersection(*(_fits_in(rows) for rows in kept.values())) if kept else set()
+    for name, rows in kept.items():  # a stop between two variants' writes: that fit again
+        whole = [key in done for key in _keys(rows)]
+        if not all(whole):
+            kept[name] = rows[whole]
+            kept[name].to_csv(args.checkpoint / f"{name or 'run'}.csv", index=False)
     jobs = [(str(path), variants, last) for path in paths if _fit_key(path) not in done]
     print(f"{len(paths)} saved fits; {len(paths) - len(jobs)} already in the checkpoint")
     t0 = time.perf_counter()
-    scored: dict[str, list[pd.DataFrame]] = {
-        name: [kept[name]] if kept else [] for name in variants
-    }
+    scored = {name: [kept[name]] if len(kept.get(name, ())) else [] for name in variants}
     with ProcessPoolExecutor(args.workers) as pool:
         for future in as_completed([pool.submit(_one, job) for job in jobs]):
             for name, rows in future.result().items():
@@ -151,9 +154,14 @@ def _fit_key(path: Path) -> tuple[int, str]:
     return int(path.parent.name), path.stem
 
 
+def _keys(rows: pd.DataFrame) -> list[tuple[int, str]]:
+    """(origin, council code) of each row."""
+    return list(zip(rows["origin"].astype(int), rows["la_code"].astype(str), strict=True))
+
+
 def _fits_in(rows: pd.DataFrame) -> set[tuple[int, str]]:
     """The (origin, council code) pairs that have rows."""
-    return set(zip(rows["origin"].astype(int), rows["la_code"].astype(str), strict=True))
+    return set(_keys(rows))
 
 
 def _in_run_order(rows: pd.DataFrame) -> pd.DataFrame:
