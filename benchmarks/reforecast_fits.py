@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import functools
 import json
+import sys
 import time
 import warnings
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -120,14 +121,26 @@ def main() -> None:
     print(f"{len(paths)} saved fits; {len(paths) - len(jobs)} already in the checkpoint")
     t0 = time.perf_counter()
     scored = {name: [kept[name]] if len(kept.get(name, ())) else [] for name in variants}
+    unread = []
     with ProcessPoolExecutor(args.workers) as pool:
-        for future in as_completed([pool.submit(_one, job) for job in jobs]):
-            for name, rows in future.result().items():
+        futures = {pool.submit(_one, job): job[0] for job in jobs}
+        for future in as_completed(futures):
+            try:
+                scored_fit = future.result()
+            except Exception as error:  # e.g. a fit being written by a run beside this one
+                unread.append(futures[future])
+                print(f"{futures[future]}: not scored ({type(error).__name__}: {error})")
+                continue
+            for name, rows in scored_fit.items():
                 scored[name].append(rows)
                 if args.checkpoint:  # appended as each fit finishes, so a stop loses one fit
                     file = args.checkpoint / f"{name or 'run'}.csv"
                     rows.to_csv(file, mode="a", header=not file.exists(), index=False)
     minutes = round((time.perf_counter() - t0) / 60, 1)
+    if unread:
+        print(f"{len(unread)} fits not scored; another pass scores them", file=sys.stderr)
+        if args.finish or not args.checkpoint:
+            raise SystemExit("the runs are written only when every fit is scored")
     if args.checkpoint and not args.finish:
         print(f"{len(jobs)} fits scored in {minutes} min, kept in {args.checkpoint}")
         return

@@ -519,3 +519,19 @@ def test_reforecast_fits_checkpoint_resumes_without_rescoring(monkeypatch, tmp_p
     monkeypatch.setattr(sys, "argv", [*base[:-1], "p:trend_damping=0.5"])
     with pytest.raises(SystemExit, match="other variants"):
         refit.main()
+    # A fit that cannot be read (e.g. being written by a run beside it) is left for another
+    # pass, and the runs are not written without it.
+    (tmp_path / "fits" / "2021").mkdir()
+    (tmp_path / "fits" / "2021" / "E9.nc").touch()
+
+    def unreadable(job):
+        if "E9" in job[0]:
+            raise OSError("half a file")
+        return one(job)
+
+    monkeypatch.setattr(refit, "_one", unreadable)
+    runs.clear()
+    monkeypatch.setattr(sys, "argv", [*base, "--origins", "2019", "2020", "2021", "--finish"])
+    with pytest.raises(SystemExit, match="only when every fit is scored"):
+        refit.main()
+    assert not runs and "E9" not in pd.read_csv(tmp_path / "kept" / "default.csv")["la_code"].values

@@ -82,6 +82,7 @@ def test_save_and_load_give_the_same_fit(fitted, tmp_path):
     # The file is closed once read: the loaded fit saves over it (a refit to the same path).
     loaded.save(path)
     assert type(fitted).load(path).rates_.data.equals(fitted.rates_.data)
+    assert [f.name for f in tmp_path.iterdir()] == ["fit.nc"]  # written beside, then renamed
 
 
 def test_load_refuses_another_models_file(fitted, tmp_path):

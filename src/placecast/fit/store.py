@@ -9,6 +9,7 @@ made by another kind of model or by another version of the file layout, naming b
 from __future__ import annotations
 
 import json
+import os
 import warnings
 from pathlib import Path
 from typing import Any
@@ -50,7 +51,11 @@ def write_fit(
         with warnings.catch_warnings():  # ArviZ notes groups outside its schema
             warnings.simplefilter("ignore", UserWarning)
             out.add_groups(groups)
-    out.to_netcdf(str(path))
+    # Written beside it, then renamed: a reader never meets half a file (a backtest saves its
+    # fits while another process may be reading the folder).
+    partial = path.with_name(path.name + ".partial")
+    out.to_netcdf(str(partial))
+    os.replace(partial, path)
     return path
 
 
