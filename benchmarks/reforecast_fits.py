@@ -35,7 +35,7 @@ from pathlib import Path
 import pandas as pd
 from runs_store import parse_settings, parse_variant, write_run
 
-from placecast.data.dfe import published_counts
+from placecast.data.dfe import current_code, published_counts
 from placecast.data.published import published_tables
 from placecast.errors import ConfigError
 from placecast.evaluation import BacktestSettings
@@ -163,8 +163,10 @@ def main() -> None:
 
 
 def _fit_key(path: Path) -> tuple[int, str]:
-    """(origin, council code) of a saved fit ``DIR/<origin>/<code>.nc``."""
-    return int(path.parent.name), path.stem
+    """(origin, council code) of a saved fit ``DIR/<origin>/<code>.nc``, the code as its rows
+    carry it: the current one (a fit saved under North Yorkshire's county code is scored as
+    the unitary council, :data:`~placecast.data.dfe.RECODED`)."""
+    return int(path.parent.name), current_code(path.stem)
 
 
 def _keys(rows: pd.DataFrame) -> list[tuple[int, str]]:

@@ -478,7 +478,7 @@ def test_reforecast_fits_checkpoint_resumes_without_rescoring(monkeypatch, tmp_p
     from concurrent.futures import ThreadPoolExecutor
 
     refit = _benchmark_module("reforecast_fits")
-    for origin, code in [(2019, "E2"), (2019, "E1"), (2020, "E1")]:
+    for origin, code in [(2019, "E2"), (2019, "E1"), (2020, "E1"), (2020, "E10000023")]:
         (tmp_path / "fits" / str(origin)).mkdir(parents=True, exist_ok=True)
         (tmp_path / "fits" / str(origin) / f"{code}.nc").touch()
     scored, runs = [], {}
@@ -486,9 +486,10 @@ def test_reforecast_fits_checkpoint_resumes_without_rescoring(monkeypatch, tmp_p
     def one(job):
         path = Path(job[0])
         scored.append((int(path.parent.name), path.stem))
+        code = refit.current_code(path.stem)  # as published_counts gives it
         return {
             name: pd.DataFrame(
-                {"la_code": [path.stem] * 2, "origin": int(path.parent.name), "year": [1, 2]}
+                {"la_code": [code] * 2, "origin": int(path.parent.name), "year": [1, 2]}
             )
             for name in job[1]
         }
@@ -509,12 +510,13 @@ def test_reforecast_fits_checkpoint_resumes_without_rescoring(monkeypatch, tmp_p
     pd.read_csv(kept).query("la_code != 'E2'").to_csv(kept, index=False)
     monkeypatch.setattr(sys, "argv", [*base, "--origins", "2019", "2020", "--finish"])
     refit.main()
-    assert sorted(scored[2:]) == [(2019, "E2"), (2020, "E1")]  # E1 2019 from the checkpoint
+    # E1 2019 came from the checkpoint; North Yorkshire's old code is its rows' new one
+    assert sorted(scored[2:]) == [(2019, "E2"), (2020, "E1"), (2020, "E10000023")]
     for name in ("r_default", "r_p"):
         rows = runs[name]
         assert list(zip(rows["origin"], rows["la_code"], rows["year"], strict=True)) == [
             (2019, "E1", 1), (2019, "E1", 2), (2019, "E2", 1), (2019, "E2", 2),
-            (2020, "E1", 1), (2020, "E1", 2),
+            (2020, "E06000065", 1), (2020, "E06000065", 2), (2020, "E1", 1), (2020, "E1", 2),
         ]  # fmt: skip
     monkeypatch.setattr(sys, "argv", [*base[:-1], "p:trend_damping=0.5"])
     with pytest.raises(SystemExit, match="other variants"):
@@ -531,7 +533,9 @@ def test_reforecast_fits_checkpoint_resumes_without_rescoring(monkeypatch, tmp_p
 
     monkeypatch.setattr(refit, "_one", unreadable)
     runs.clear()
+    before = len(scored)
     monkeypatch.setattr(sys, "argv", [*base, "--origins", "2019", "2020", "2021", "--finish"])
     with pytest.raises(SystemExit, match="only when every fit is scored"):
         refit.main()
+    assert len(scored) == before  # every other fit, North Yorkshire's too, came from the rows
     assert not runs and "E9" not in pd.read_csv(tmp_path / "kept" / "default.csv")["la_code"].values
