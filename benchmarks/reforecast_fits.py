@@ -9,7 +9,8 @@ with ``--set``). With ``--checkpoint DIR`` each fit's rows are kept in ``DIR/<va
 it is scored, and a fit already there is not scored again: saved fits are not committed and are
 lost with the machine, so score a run's fits in the session that made them and commit the
 checkpoint. Add ``--finish`` to the last pass, once every fit is in: only then are the runs
-written (their rows in origin and council order, as one pass would give).
+written (their rows by origin, then council code: the order of one pass but for a council
+scored under a newer code than its fit's name).
 
 ``bench_rolling.py --variant`` reuses a fit only when its data, priors and fit settings are
 today's; fits made before a change of the tables or of the shipped priors would be refitted.
@@ -180,7 +181,7 @@ def _fits_in(rows: pd.DataFrame) -> set[tuple[int, str]]:
 
 
 def _in_run_order(rows: pd.DataFrame) -> pd.DataFrame:
-    """Rows by origin, then council code as the fits are named, each fit's rows as scored."""
+    """Rows by origin, then council code as the rows carry it, each fit's rows as scored."""
     order = rows[["origin", "la_code"]].drop_duplicates().sort_values(["origin", "la_code"])
     return pd.concat(
         [rows[(rows["origin"] == o) & (rows["la_code"] == c)] for o, c in order.itertuples(False)],
