@@ -111,13 +111,7 @@ def main() -> None:
     paths = [
         path for origin in args.origins for path in sorted((args.fits / str(origin)).glob("*.nc"))
     ]
-    kept = _checkpoint(args.checkpoint, variants) if args.checkpoint else {}
-    done = set.intersection(*(_fits_in(rows) for rows in kept.values())) if kept else set()
-    for name, rows in kept.items():  # a stop between two variants' writes: that fit again
-        whole = [key in done for key in _keys(rows)]
-        if not all(whole):
-            kept[name] = rows[whole]
-            kept[name].to_csv(args.checkpoint / f"{name or 'run'}.csv", index=False)
+    kept, done = _checkpoint(args.checkpoint, variants) if args.checkpoint else ({}, set())
     jobs = [(str(path), variants, last) for path in paths if _fit_key(path) not in done]
     print(f"{len(paths)} saved fits; {len(paths) - len(jobs)} already in the checkpoint")
     t0 = time.perf_counter()
@@ -135,7 +129,7 @@ def main() -> None:
             for name, rows in scored_fit.items():
                 scored[name].append(rows)
                 if args.checkpoint:  # appended as each fit finishes, so a stop loses one fit
-                    file = args.checkpoint / f"{name or 'run'}.csv"
+                    file = _kept_file(args.checkpoint, name)
                     rows.to_csv(file, mode="a", header=not file.exists(), index=False)
     minutes = round((time.perf_counter() - t0) / 60, 1)
     if unread:
@@ -175,23 +169,23 @@ def _keys(rows: pd.DataFrame) -> list[tuple[int, str]]:
     return list(zip(rows["origin"].astype(int), rows["la_code"].astype(str), strict=True))
 
 
-def _fits_in(rows: pd.DataFrame) -> set[tuple[int, str]]:
-    """The (origin, council code) pairs that have rows."""
-    return set(_keys(rows))
-
-
 def _in_run_order(rows: pd.DataFrame) -> pd.DataFrame:
     """Rows by origin, then council code as the rows carry it, each fit's rows as scored."""
-    order = rows[["origin", "la_code"]].drop_duplicates().sort_values(["origin", "la_code"])
-    return pd.concat(
-        [rows[(rows["origin"] == o) & (rows["la_code"] == c)] for o, c in order.itertuples(False)],
-        ignore_index=True,
-    )
+    return rows.sort_values(["origin", "la_code"], kind="stable", ignore_index=True)
 
 
-def _checkpoint(folder: Path, variants: dict[str, dict[str, object]]) -> dict[str, pd.DataFrame]:
-    """The rows kept so far for each variant (empty at the start); refuses a checkpoint made with
-    other variants, whose rows would not be paired with these."""
+def _kept_file(folder: Path, name: str) -> Path:
+    """A variant's rows in the checkpoint (``run.csv`` for a single ``--set`` forecast)."""
+    return folder / f"{name or 'run'}.csv"
+
+
+def _checkpoint(
+    folder: Path, variants: dict[str, dict[str, object]]
+) -> tuple[dict[str, pd.DataFrame], set[tuple[int, str]]]:
+    """The rows kept so far for each variant and the fits every variant has (empty at the
+    start). A fit some variants lack (a stop between two variants' writes) is dropped from the
+    others, to be scored again. Refuses a checkpoint made with other variants, whose rows would
+    not be paired with these."""
     folder.mkdir(parents=True, exist_ok=True)
     record = folder / "variants.json"
     if record.exists() and json.loads(record.read_text()) != variants:
@@ -202,11 +196,17 @@ def _checkpoint(folder: Path, variants: dict[str, dict[str, object]]) -> dict[st
     record.write_text(json.dumps(variants, indent=2))
     kept = {}
     for name in variants:
-        file = folder / f"{name or 'run'}.csv"
+        file = _kept_file(folder, name)
         kept[name] = (
             pd.read_csv(file) if file.exists() else pd.DataFrame(columns=["origin", "la_code"])
         )
-    return kept
+    done = set.intersection(*(set(_keys(rows)) for rows in kept.values()))
+    for name, rows in kept.items():
+        whole = [key in done for key in _keys(rows)]
+        if not all(whole):
+            kept[name] = rows[whole]
+            kept[name].to_csv(_kept_file(folder, name), index=False)
+    return kept, done
 
 
 if __name__ == "__main__":
